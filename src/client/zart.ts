@@ -1,0 +1,352 @@
+import { EventEmitter } from 'node:events'
+import { nanoid } from 'nanoid'
+import { z } from 'zod'
+import { systemClock, type Clock } from '../clock.ts'
+import { parseDuration, type Duration } from '../duration.ts'
+import { ZartError } from '../errors.ts'
+import { canonicalJson, toJson } from '../engine/json.ts'
+import { silentLogger, type Logger } from '../engine/logger.ts'
+import { Worker, type WorkerOptions } from '../engine/worker.ts'
+import { toWorkflowDefinition, type WorkflowDefinition, type WorkflowLike } from '../engine/workflow.ts'
+import { defaultDatabaseUrl, openStore } from '../storage/open-store.ts'
+import { isTerminal, type ExecutionRecord, type MigrationResult, type StepRecord, type Store } from '../storage/store.ts'
+import {
+  eventIdSchema,
+  eventNameSchema,
+  executionIdSchema,
+  executionStatusSchema,
+  idempotencyKeySchema,
+  MAX_LIST_LIMIT,
+  parseOrThrow,
+  workflowNameSchema,
+} from './schemas.ts'
+import { toExecutionView, type ExecutionView } from './status-view.ts'
+
+export interface ZartOptions {
+  /** A database URL (`sqlite:PATH`, `postgres://…`, `mysql://…`) or a Store; default `$ZART_HOME/zart.db`. */
+  db?: string | Store
+  /** The workflows this process knows: definitions, TaskHandler instances or classes. */
+  workflows?: readonly WorkflowLike[]
+  /** Apply pending migrations on open (default true). */
+  migrate?: boolean
+  clock?: Clock
+  random?: () => number
+  logger?: Logger
+  /** How often `wait` re-reads an execution changed by another process, in ms (default 100). */
+  waitPollMs?: number
+}
+
+export interface ScheduleOptions {
+  id?: string
+  idempotencyKey?: string
+  /** Start no earlier than this (a Date, or ms since the epoch). */
+  runAt?: Date | number
+}
+
+export interface ScheduleResult {
+  execution_id: string
+  status: ExecutionView['status']
+  /** False when an existing execution (same id or idempotency key, same input) was returned. */
+  created: boolean
+}
+
+export interface DeliverResult {
+  result: 'delivered' | 'buffered' | 'duplicate'
+  status: ExecutionView['status']
+}
+
+export interface ListOptions {
+  status?: string
+  workflow?: string
+  limit?: number
+  cursor?: string
+}
+
+export interface ListResult {
+  executions: ExecutionView[]
+  next_cursor: string | null
+}
+
+export interface WaitResult extends ExecutionView {
+  /** True when the wait ended because its timeout passed, not because the execution finished. */
+  timed_out: boolean
+}
+
+export interface WorkflowInfo {
+  name: string
+  description: string | null
+  timeout_ms: number | null
+  max_retries: number
+  input_schema: unknown
+  events: Record<string, unknown>
+}
+
+/**
+ * The one client API behind every door (library, CLI, MCP, REST).
+ *
+ * @example
+ * const zart = await createZart({ workflows: [checkout] })
+ * zart.startWorker()
+ * const { execution_id } = await zart.schedule('checkout', { orderId: 'o-1' })
+ * console.log(await zart.wait(execution_id, { timeout: '30s' }))
+ */
+export class Zart {
+  readonly store: Store
+  private readonly definitions = new Map<string, WorkflowDefinition>()
+  private readonly clock: Clock
+  private readonly random: () => number
+  private readonly logger: Logger
+  private readonly waitPollMs: number
+  private readonly changes = new EventEmitter().setMaxListeners(0)
+  private worker: Worker | null = null
+  private ownsStore: boolean
+
+  constructor(store: Store, workflows: readonly WorkflowLike[], options: ZartOptions, ownsStore: boolean) {
+    this.store = store
+    this.ownsStore = ownsStore
+    this.clock = options.clock ?? systemClock
+    this.random = options.random ?? Math.random
+    this.logger = options.logger ?? silentLogger
+    this.waitPollMs = options.waitPollMs ?? 100
+    for (const item of workflows) {
+      const definition = toWorkflowDefinition(item)
+      if (!definition) throw new TypeError('not a workflow: pass defineWorkflow(...) results or TaskHandler classes')
+      parseOrThrow(workflowNameSchema, definition.name, 'workflow name')
+      if (this.definitions.has(definition.name)) throw new TypeError(`two workflows are named "${definition.name}"`)
+      this.definitions.set(definition.name, definition)
+    }
+  }
+
+  /** Schedules a workflow; with an existing id or idempotency key returns that execution instead. */
+  async schedule(workflow: string, data: unknown = {}, options: ScheduleOptions = {}): Promise<ScheduleResult> {
+    const definition = this.definition(workflow)
+    const id = options.id === undefined ? nanoid() : parseOrThrow(executionIdSchema, options.id, 'execution id')
+    const idempotencyKey =
+      options.idempotencyKey === undefined ? null : parseOrThrow(idempotencyKeySchema, options.idempotencyKey, 'idempotency key')
+    const input = definition.input ? parseOrThrow(definition.input, data, `data for workflow "${workflow}"`) : data
+    const inputJson = toJsonInput(input, 'data')
+    const now = this.clock.now()
+    const runAt = options.runAt === undefined ? now : new Date(options.runAt).getTime()
+    if (!Number.isFinite(runAt)) throw new ZartError('INVALID_INPUT', 'run_at is not a valid time: use an ISO 8601 time or ms since the epoch')
+    const timeoutMs = definition.timeout === undefined ? null : parseDuration(definition.timeout, 'workflow timeout')
+    const result = await this.store.createExecution({
+      id, workflow, inputJson, idempotencyKey, now, runAt,
+      deadlineAt: timeoutMs === null ? null : Math.max(now, runAt) + timeoutMs,
+    })
+    if (result.outcome === 'existing') {
+      const existing = result.execution
+      if (existing.workflow !== workflow || canonicalJson(JSON.parse(existing.inputJson)) !== canonicalJson(input)) {
+        const by = result.matchedBy === 'id' ? `id "${existing.id}"` : `idempotency key "${idempotencyKey}"`
+        throw new ZartError(
+          'ID_CONFLICT',
+          `execution ${by} already exists with a different workflow or input (${existing.workflow}); use a new id, or the same input to get the existing execution`,
+          { execution_id: existing.id },
+        )
+      }
+      return { execution_id: existing.id, status: existing.status, created: false }
+    }
+    this.worker?.poke()
+    return { execution_id: id, status: result.execution.status, created: true }
+  }
+
+  /** The status of one execution; `includeSteps` adds its step history. */
+  async status(executionId: string, options: { includeSteps?: boolean } = {}): Promise<ExecutionView> {
+    const record = await this.find(executionId)
+    const steps = options.includeSteps ? await this.store.getSteps(record.id) : undefined
+    return this.view(record, steps)
+  }
+
+  /** Delivers an event: resumes a wait on it, or keeps it for the next wait of that name. */
+  async deliverEvent(executionId: string, event: string, data: unknown = null, options: { eventId?: string } = {}): Promise<DeliverResult> {
+    const id = parseOrThrow(executionIdSchema, executionId, 'execution id')
+    const name = parseOrThrow(eventNameSchema, event, 'event name')
+    const eventId = options.eventId === undefined ? null : parseOrThrow(eventIdSchema, options.eventId, 'event id')
+    const existing = await this.find(id)
+    const schema = this.definitions.get(existing.workflow)?.events?.[name]
+    const payload = schema ? parseOrThrow(schema, data, `data for event "${name}"`) : data
+    const result = await this.store.deliverEvent({
+      executionId: id, name, eventId, payloadJson: toJsonInput(payload, 'event data'), now: this.clock.now(),
+    })
+    if (result.outcome === 'not_found') throw notFound(id)
+    if (result.outcome === 'terminal') throw terminal(result.execution, `deliver "${name}" to it`)
+    if (result.outcome === 'delivered') this.worker?.poke()
+    return { result: result.outcome, status: result.execution.status }
+  }
+
+  /**
+   * Blocks until the execution is terminal or `timeout` passes (default: no limit), then
+   * returns its status with `timed_out` telling which. Ends early when `signal` aborts.
+   */
+  async wait(executionId: string, options: { timeout?: Duration; signal?: AbortSignal } = {}): Promise<WaitResult> {
+    const id = parseOrThrow(executionIdSchema, executionId, 'execution id')
+    const timeoutMs = options.timeout === undefined ? null : parseDuration(options.timeout, 'wait timeout')
+    const giveUpAt = timeoutMs === null ? Infinity : Date.now() + timeoutMs
+    for (;;) {
+      const record = await this.find(id)
+      if (isTerminal(record.status)) return { ...this.view(record), timed_out: false }
+      const left = giveUpAt - Date.now()
+      if (left <= 0 || options.signal?.aborted) return { ...this.view(record), timed_out: true }
+      await this.changed(id, Math.min(left, this.waitPollMs), options.signal)
+    }
+  }
+
+  /** Executions, newest first, filtered and paged by cursor. */
+  async list(options: ListOptions = {}): Promise<ListResult> {
+    const status = options.status === undefined ? undefined : parseOrThrow(executionStatusSchema, options.status, 'status')
+    const workflow = options.workflow === undefined ? undefined : parseOrThrow(workflowNameSchema, options.workflow, 'workflow')
+    const limit = parseOrThrow(z.number().int().min(1).max(MAX_LIST_LIMIT), options.limit ?? 20, `limit (1 to ${MAX_LIST_LIMIT})`)
+    const page = await this.store.listExecutions({ status, workflow, limit, cursor: options.cursor })
+    return { executions: page.executions.map((r) => this.view(r)), next_cursor: page.nextCursor }
+  }
+
+  /** Cancels an execution that has not finished; a running workflow sees its AbortSignal fire. */
+  async cancel(executionId: string): Promise<ExecutionView> {
+    const id = parseOrThrow(executionIdSchema, executionId, 'execution id')
+    const errorJson = JSON.stringify({ name: 'CancelledError', message: 'the execution was cancelled' })
+    const result = await this.store.cancelExecution(id, this.clock.now(), errorJson)
+    if (result.outcome === 'not_found') throw notFound(id)
+    if (result.outcome === 'terminal') throw terminal(result.execution, 'cancel it')
+    this.worker?.halt(id, 'cancelled')
+    this.changes.emit(id)
+    return this.view(result.execution)
+  }
+
+  /** The workflows this process knows, with options and input JSON Schema. */
+  workflows(): WorkflowInfo[] {
+    return [...this.definitions.values()].map((d) => ({
+      name: d.name,
+      description: d.description ?? null,
+      timeout_ms: d.timeout === undefined ? null : parseDuration(d.timeout),
+      max_retries: d.maxRetries,
+      input_schema: d.input ? jsonSchema(d.input) : {},
+      events: Object.fromEntries(Object.entries(d.events ?? {}).map(([k, v]) => [k, jsonSchema(v)])),
+    }))
+  }
+
+  /** Starts this process's worker (once); it shares work with every other worker on the database. */
+  startWorker(options: WorkerOptions = {}): Worker {
+    this.worker ??= this.createWorker(options)
+    this.worker.start()
+    return this.worker
+  }
+
+  /** Runs everything due now until nothing is left, without a background worker. For tests. */
+  async drain(options: WorkerOptions = {}): Promise<number> {
+    this.worker ??= this.createWorker(options)
+    return this.worker.drain()
+  }
+
+  /** Applies pending migrations. */
+  migrate(): Promise<MigrationResult> {
+    return this.store.migrate()
+  }
+
+  /** Stops the worker (releasing its leases) and closes the database. */
+  async close(): Promise<void> {
+    await this.worker?.stop()
+    this.worker = null
+    if (this.ownsStore) await this.store.close()
+    this.ownsStore = false
+  }
+
+  private createWorker(options: WorkerOptions): Worker {
+    return new Worker(
+      {
+        store: this.store,
+        workflows: this.definitions,
+        clock: this.clock,
+        random: this.random,
+        logger: this.logger,
+        onSettled: (id) => this.changes.emit(id),
+      },
+      options,
+    )
+  }
+
+  private definition(workflow: string): WorkflowDefinition {
+    const name = parseOrThrow(workflowNameSchema, workflow, 'workflow name')
+    const definition = this.definitions.get(name)
+    if (definition) return definition
+    const known = [...this.definitions.keys()]
+    throw new ZartError(
+      'UNKNOWN_WORKFLOW',
+      `unknown workflow "${name}": ${known.length > 0 ? `known workflows are ${known.join(', ')}` : 'no workflows are loaded (pass --workflows PATH)'}`,
+      { known },
+    )
+  }
+
+  private async find(executionId: string): Promise<ExecutionRecord> {
+    const id = parseOrThrow(executionIdSchema, executionId, 'execution id')
+    const record = await this.store.getExecution(id)
+    if (!record) throw notFound(id)
+    return record
+  }
+
+  private view(record: ExecutionRecord, steps?: StepRecord[]): ExecutionView {
+    const events = this.definitions.get(record.workflow)?.events
+    return toExecutionView(record, {
+      ...(steps && { steps }),
+      eventSchema: (event) => (events?.[event] ? jsonSchema(events[event]) : undefined),
+    })
+  }
+
+  /** Resolves when this process changes the execution, after `ms`, or on abort. */
+  private changed(id: string, ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.changes.off(id, done)
+        signal?.removeEventListener('abort', done)
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      this.changes.on(id, done)
+      signal?.addEventListener('abort', done)
+    })
+  }
+}
+
+/** Opens the database, applies migrations, and returns the client. */
+export async function createZart(options: ZartOptions = {}): Promise<Zart> {
+  const ownsStore = typeof options.db !== 'object'
+  const store = typeof options.db === 'object' ? options.db : await openStore(options.db ?? defaultDatabaseUrl())
+  try {
+    if (options.migrate !== false) await store.migrate()
+    return new Zart(store, options.workflows ?? [], options, ownsStore)
+  } catch (error) {
+    if (ownsStore) await store.close()
+    throw error
+  }
+}
+
+function toJsonInput(value: unknown, what: string): string {
+  try {
+    return toJson(value, what)
+  } catch (error) {
+    throw new ZartError('INVALID_INPUT', `${(error as Error).message}; send plain JSON`)
+  }
+}
+
+function jsonSchema(schema: z.ZodType): unknown {
+  try {
+    return z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' })
+  } catch {
+    return {}
+  }
+}
+
+function notFound(id: string): ZartError {
+  return new ZartError(
+    'EXECUTION_NOT_FOUND',
+    `no execution with id "${id}": check the id, or list executions (zart list / list_executions) to find it`,
+    { execution_id: id },
+  )
+}
+
+function terminal(record: ExecutionRecord, action: string): ZartError {
+  return new ZartError(
+    'EXECUTION_TERMINAL',
+    `execution "${record.id}" is already ${record.status}, so zart cannot ${action}; schedule a new execution instead`,
+    { execution_id: record.id, status: record.status },
+  )
+}

@@ -1,0 +1,130 @@
+import type { Clock } from '../clock.ts'
+import { serializeError, StepFailedError } from '../errors.ts'
+import type { Claim, FencedWrite, WriteOutcome } from '../storage/store.ts'
+import { ExecutionContext } from './context.ts'
+import { toJson } from './json.ts'
+import type { Logger } from './logger.ts'
+import { retryDelay, WORKFLOW_RETRY_POLICY } from './retry-policy.ts'
+import { Suspend, type HaltReason } from './suspend.ts'
+import type { WorkflowDefinition } from './workflow.ts'
+
+export interface ExecutorDeps {
+  clock: Clock
+  random: () => number
+  commit: (write: FencedWrite) => Promise<WriteOutcome>
+  logger: Logger
+}
+
+/**
+ * One run of one claimed execution. The worker keeps the handle to stop it from outside
+ * (cancel, lost lease, shutdown); `done` settles when the run has nothing left to do.
+ */
+export class ExecutionRun {
+  readonly id: string
+  readonly token: number
+  readonly done: Promise<HaltReason | 'finished'>
+  private readonly controller = new AbortController()
+  private haltReason: HaltReason | null = null
+  private resolveHalted!: (reason: HaltReason) => void
+  private readonly halted = new Promise<HaltReason>((resolve) => (this.resolveHalted = resolve))
+  private deadlineTimer: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly claim: Claim,
+    private readonly definition: WorkflowDefinition,
+    private readonly deps: ExecutorDeps,
+  ) {
+    this.id = claim.execution.id
+    this.token = claim.execution.leaseToken
+    this.done = this.run().finally(() => clearTimeout(this.deadlineTimer))
+  }
+
+  /** Stops the run from outside: the workflow sees its AbortSignal fire and writes nothing more. */
+  halt(reason: HaltReason): void {
+    if (this.haltReason !== null) return
+    this.haltReason = reason
+    if (reason === 'cancelled' || reason === 'timed_out' || reason === 'lease_lost' || reason === 'shutdown') {
+      this.controller.abort(new Error(`execution ${reason.replace('_', ' ')}`))
+    }
+    this.resolveHalted(reason)
+  }
+
+  private get lease() {
+    return { executionId: this.id, token: this.token }
+  }
+
+  private async run(): Promise<HaltReason | 'finished'> {
+    const { execution } = this.claim
+    const now = this.deps.clock.now()
+    if (execution.deadlineAt !== null) {
+      if (execution.deadlineAt <= now) return this.timeOut()
+      // Enforced even when the workflow hangs: the worker finishes it at the deadline.
+      this.deadlineTimer = setTimeout(() => void this.timeOut(), execution.deadlineAt - now)
+    }
+    const ctx = new ExecutionContext(this.claim, {
+      clock: this.deps.clock,
+      random: this.deps.random,
+      commit: this.deps.commit,
+      signal: this.controller.signal,
+      halt: (reason) => this.halt(reason),
+      isHalted: () => this.haltReason !== null,
+    })
+    const input: unknown = JSON.parse(execution.inputJson)
+    const body = Promise.resolve()
+      .then(() => this.definition.run(ctx, input as never))
+      .then(
+        (output) => ({ ok: true as const, output }),
+        (error: unknown) => ({ ok: false as const, error }),
+      )
+    const outcome = await Promise.race([body, this.halted])
+    if (typeof outcome === 'string' || this.haltReason !== null) return this.haltReason ?? 'lease_lost'
+    if (outcome.ok) return this.complete(outcome.output)
+    if (outcome.error instanceof Suspend) return this.haltReason ?? 'lease_lost'
+    return this.fail(outcome.error)
+  }
+
+  private async complete(output: unknown): Promise<HaltReason | 'finished'> {
+    let outputJson: string
+    try {
+      outputJson = toJson(output, 'workflow output')
+    } catch (error) {
+      return this.fail(error, false)
+    }
+    return this.finish({ kind: 'finish', lease: this.lease, status: 'completed', outputJson, errorJson: null, now: this.deps.clock.now() })
+  }
+
+  private async fail(error: unknown, retryable = true): Promise<HaltReason | 'finished'> {
+    const cause = serializeError(error)
+    const record = error instanceof StepFailedError ? { ...cause, step: error.step, cause: error.cause } : cause
+    const errorJson = JSON.stringify(record)
+    const { execution } = this.claim
+    // A step failure that escaped the workflow was already retried by its own policy.
+    const canRetry = retryable && !cause.nonRetryable && !(error instanceof StepFailedError)
+    if (canRetry && execution.workflowRetries < this.definition.maxRetries) {
+      const now = this.deps.clock.now()
+      const runAt = now + retryDelay(WORKFLOW_RETRY_POLICY, execution.workflowRetries + 1, this.deps.random)
+      this.deps.logger.warn('workflow run failed; retrying', { execution: this.id, error: cause.message, runAt })
+      return this.finish({ kind: 'release', lease: this.lease, runAt, errorJson, countRetry: true, now })
+    }
+    return this.finish({ kind: 'finish', lease: this.lease, status: 'failed', outputJson: null, errorJson, now: this.deps.clock.now() })
+  }
+
+  private async timeOut(): Promise<HaltReason> {
+    if (this.haltReason !== null && this.haltReason !== 'waiting' && this.haltReason !== 'retry') return this.haltReason
+    this.halt('timed_out')
+    const deadline = this.claim.execution.deadlineAt ?? this.deps.clock.now()
+    const errorJson = JSON.stringify({
+      name: 'WorkflowTimeoutError',
+      message: `the workflow did not finish before its deadline ${new Date(deadline).toISOString()}`,
+    })
+    await this.deps
+      .commit({ kind: 'finish', lease: this.lease, status: 'timed_out', outputJson: null, errorJson, now: this.deps.clock.now() })
+      .catch((error: unknown) => this.deps.logger.error('could not record timeout', { execution: this.id, error: String(error) }))
+    return 'timed_out'
+  }
+
+  private async finish(write: FencedWrite): Promise<HaltReason | 'finished'> {
+    const outcome = await this.deps.commit(write)
+    return outcome.ok ? 'finished' : 'lease_lost'
+  }
+}

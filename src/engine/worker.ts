@@ -1,0 +1,217 @@
+import { nanoid } from 'nanoid'
+import type { Clock } from '../clock.ts'
+import type { Claim, Store } from '../storage/store.ts'
+import { GroupCommitter } from './committer.ts'
+import { ExecutionRun } from './executor.ts'
+import type { Logger } from './logger.ts'
+import type { HaltReason } from './suspend.ts'
+import type { WorkflowDefinition } from './workflow.ts'
+
+export interface WorkerOptions {
+  /** Executions run at once by this worker (default 64). */
+  concurrency?: number
+  /** How long a claim holds without a heartbeat, in ms (default 30 s); renewed every third of it. */
+  leaseMs?: number
+  /** How often an idle worker looks for work another process made due, in ms (default 50). */
+  pollMs?: number
+  /** On stop, how long running workflows get to reach a durable point, in ms (default 10 s). */
+  graceMs?: number
+}
+
+export interface WorkerDeps {
+  store: Store
+  workflows: ReadonlyMap<string, WorkflowDefinition>
+  clock: Clock
+  random: () => number
+  logger: Logger
+  /** Told when a run ends, so waiters in this process learn at once. */
+  onSettled: (executionId: string) => void
+}
+
+/**
+ * Claims due executions and runs them, holding a lease on each that a heartbeat renews.
+ * Waiting executions are rows, not promises: the worker holds only what it runs.
+ */
+export class Worker {
+  readonly id = `w-${nanoid(10)}`
+  private readonly active = new Map<string, ExecutionRun>()
+  private readonly committer: GroupCommitter
+  private readonly concurrency: number
+  private readonly leaseMs: number
+  private readonly pollMs: number
+  private readonly graceMs: number
+  private running = false
+  private loop: Promise<void> | null = null
+  private wake: (() => void) | null = null
+  private poked = false
+  private heartbeatTimer: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly deps: WorkerDeps,
+    options: WorkerOptions = {},
+  ) {
+    this.committer = new GroupCommitter(deps.store)
+    this.concurrency = options.concurrency ?? 64
+    this.leaseMs = options.leaseMs ?? 30_000
+    this.pollMs = options.pollMs ?? 50
+    this.graceMs = options.graceMs ?? 10_000
+  }
+
+  /** Number of executions this worker is running now. */
+  get activeCount(): number {
+    return this.active.size
+  }
+
+  start(): void {
+    if (this.running) return
+    this.running = true
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), Math.max(50, Math.floor(this.leaseMs / 3)))
+    this.heartbeatTimer.unref()
+    this.loop = this.claimLoop()
+  }
+
+  /** Something became due in this process (scheduled, event delivered): look now. */
+  poke(): void {
+    this.poked = true
+    this.wake?.()
+  }
+
+  /** Stops a run this worker holds (the execution was cancelled here). */
+  halt(executionId: string, reason: HaltReason): void {
+    this.active.get(executionId)?.halt(reason)
+  }
+
+  /**
+   * Runs everything due now, and what that makes due, until nothing is left. For tests
+   * and scripts that drive time by hand; does not need `start()`.
+   */
+  async drain(): Promise<number> {
+    let total = 0
+    for (;;) {
+      const claimed = await this.claimOnce()
+      total += claimed
+      if (claimed === 0 && this.active.size === 0) return total
+      if (claimed === 0) await Promise.race([...this.active.values()].map((r) => r.done))
+    }
+  }
+
+  /**
+   * Stops claiming, gives running workflows `graceMs` to reach a durable point, then
+   * halts the rest and hands their leases back so another worker takes them at once.
+   */
+  async stop(): Promise<void> {
+    this.running = false
+    this.wake?.()
+    clearInterval(this.heartbeatTimer)
+    await this.loop
+    const runs = [...this.active.values()]
+    if (runs.length > 0) {
+      let timer: NodeJS.Timeout | undefined
+      const grace = new Promise((resolve) => (timer = setTimeout(resolve, this.graceMs)))
+      await Promise.race([Promise.all(runs.map((r) => r.done)), grace])
+      clearTimeout(timer)
+    }
+    const left = [...this.active.values()]
+    for (const run of left) run.halt('shutdown')
+    if (left.length > 0) {
+      const now = this.deps.clock.now()
+      await this.deps.store.commit(
+        left.map((run) => ({
+          kind: 'release' as const,
+          lease: { executionId: run.id, token: run.token },
+          runAt: now,
+          errorJson: null,
+          countRetry: false,
+          now,
+        })),
+      )
+      this.deps.logger.info('released leases on shutdown', { count: left.length })
+    }
+  }
+
+  private async claimLoop(): Promise<void> {
+    while (this.running) {
+      let claimed = 0
+      try {
+        claimed = await this.claimOnce()
+      } catch (error) {
+        this.deps.logger.error('claim failed; retrying', { error: String(error) })
+      }
+      if (claimed > 0 && this.active.size < this.concurrency) continue
+      await this.idle()
+    }
+  }
+
+  private async claimOnce(): Promise<number> {
+    const free = this.concurrency - this.active.size
+    if (free <= 0) return 0
+    this.poked = false
+    const claims = await this.deps.store.claim({
+      workerId: this.id,
+      limit: free,
+      now: this.deps.clock.now(),
+      leaseMs: this.leaseMs,
+      workflows: [...this.deps.workflows.keys()],
+    })
+    for (const claim of claims) this.launch(claim)
+    return claims.length
+  }
+
+  private launch(claim: Claim): void {
+    const definition = this.deps.workflows.get(claim.execution.workflow)
+    if (!definition) return
+    const run = new ExecutionRun(claim, definition, {
+      clock: this.deps.clock,
+      random: this.deps.random,
+      commit: (write) => this.committer.write(write),
+      logger: this.deps.logger,
+    })
+    this.active.set(run.id, run)
+    run.done
+      .catch((error: unknown) => {
+        this.deps.logger.error('run stopped by a store error; the lease will expire and the run resume', {
+          execution: run.id,
+          error: String(error),
+        })
+        run.halt('store_error')
+      })
+      .finally(() => {
+        if (this.active.get(run.id) === run) this.active.delete(run.id)
+        this.deps.onSettled(run.id)
+        this.poke()
+      })
+  }
+
+  /** Sleeps until poked, the poll interval passes, or the next due time, whichever is first. */
+  private async idle(): Promise<void> {
+    if (this.poked || !this.running) return
+    let delay = this.pollMs
+    if (this.active.size < this.concurrency) {
+      const next = await this.deps.store.nextDueAt([...this.deps.workflows.keys()]).catch(() => null)
+      if (next !== null) delay = Math.max(0, Math.min(delay, next - this.deps.clock.now()))
+    }
+    if (this.poked || delay === 0) return
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, delay)
+      this.wake = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+    this.wake = null
+  }
+
+  private async heartbeat(): Promise<void> {
+    const leases = [...this.active.values()].map((run) => ({ executionId: run.id, token: run.token }))
+    if (leases.length === 0) return
+    try {
+      const lost = await this.deps.store.heartbeat(leases, this.deps.clock.now(), this.leaseMs)
+      for (const id of lost) {
+        this.deps.logger.warn('lease lost; stopping the run', { execution: id })
+        this.active.get(id)?.halt('lease_lost')
+      }
+    } catch (error) {
+      this.deps.logger.error('heartbeat failed', { error: String(error) })
+    }
+  }
+}

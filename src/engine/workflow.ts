@@ -1,0 +1,124 @@
+import type { z } from 'zod'
+import type { Duration } from '../duration.ts'
+import type { WorkflowContext } from './context.ts'
+
+const BRAND = Symbol.for('zart.workflow')
+
+/** Options of a workflow, as written by its author. */
+export interface WorkflowOptions<Input> {
+  /** Unique name the workflow is scheduled by: letters, digits, `_ - . :` */
+  name: string
+  /** One or two sentences for people and agents choosing what to schedule. */
+  description?: string
+  /** Deadline for the whole execution from its creation, e.g. `"10m"`. */
+  timeout?: Duration
+  /** Re-runs of the whole workflow after an error outside steps (default 0). */
+  maxRetries?: number
+  /** Validates the input when the workflow is scheduled; also shown as JSON Schema. */
+  input?: z.ZodType<Input>
+  /** Schemas of the events the workflow waits for, shown to agents that must deliver them. */
+  events?: Record<string, z.ZodType>
+}
+
+/** A workflow the engine can run: made by `defineWorkflow` or from a `TaskHandler`. */
+export interface WorkflowDefinition<Input = unknown, Output = unknown> {
+  readonly [BRAND]: true
+  readonly name: string
+  readonly description: string | undefined
+  readonly timeout: Duration | undefined
+  readonly maxRetries: number
+  readonly input: z.ZodType<Input> | undefined
+  readonly events: Record<string, z.ZodType> | undefined
+  run(ctx: WorkflowContext, input: Input): Promise<Output>
+}
+
+/**
+ * Defines a workflow in function form.
+ *
+ * @example
+ * export const greet = defineWorkflow(
+ *   { name: 'greet', timeout: '1m', input: z.object({ who: z.string() }) },
+ *   async (ctx, { who }) => ctx.step('hello', async () => `hello ${who}`),
+ * )
+ */
+export function defineWorkflow<Input, Output>(
+  options: WorkflowOptions<Input>,
+  body: (ctx: WorkflowContext, input: Input) => Promise<Output>,
+): WorkflowDefinition<Input, Output> {
+  return {
+    [BRAND]: true,
+    name: options.name,
+    description: options.description,
+    timeout: options.timeout,
+    maxRetries: options.maxRetries ?? 0,
+    input: options.input,
+    events: options.events,
+    run: body,
+  }
+}
+
+/**
+ * The class form of a workflow.
+ *
+ * @example
+ * export default class Reindex implements TaskHandler<{ index: string }, number> {
+ *   name = 'reindex'
+ *   timeout() { return '30m' }
+ *   async run(ctx: WorkflowContext, data: { index: string }) { ... }
+ * }
+ */
+export interface TaskHandler<Data = unknown, Output = unknown> {
+  name: string
+  description?: string
+  inputSchema?: z.ZodType<Data>
+  events?: Record<string, z.ZodType>
+  run(ctx: WorkflowContext, data: Data): Promise<Output>
+  maxRetries?(): number
+  timeout?(): Duration
+}
+
+/** Wraps a TaskHandler instance as a workflow definition. */
+export function fromTaskHandler<Data, Output>(handler: TaskHandler<Data, Output>): WorkflowDefinition<Data, Output> {
+  return defineWorkflow<Data, Output>(
+    {
+      name: handler.name,
+      ...(handler.description !== undefined && { description: handler.description }),
+      ...(handler.timeout && { timeout: handler.timeout() }),
+      maxRetries: handler.maxRetries ? handler.maxRetries() : 0,
+      ...(handler.inputSchema && { input: handler.inputSchema }),
+      ...(handler.events && { events: handler.events }),
+    },
+    (ctx, data) => handler.run(ctx, data),
+  )
+}
+
+export function isWorkflowDefinition(value: unknown): value is WorkflowDefinition {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true
+}
+
+function isTaskHandler(value: unknown): value is TaskHandler {
+  if (typeof value !== 'object' || value === null) return false
+  const candidate = value as Partial<TaskHandler>
+  return typeof candidate.name === 'string' && typeof candidate.run === 'function'
+}
+
+/**
+ * Turns what a module exports into workflow definitions: definitions themselves,
+ * TaskHandler instances, and TaskHandler classes (constructed with no arguments).
+ */
+export function toWorkflowDefinition(value: unknown): WorkflowDefinition | undefined {
+  if (isWorkflowDefinition(value)) return value
+  if (isTaskHandler(value)) return fromTaskHandler(value)
+  if (typeof value === 'function' && typeof (value.prototype as { run?: unknown } | undefined)?.run === 'function') {
+    try {
+      const instance: unknown = new (value as new () => unknown)()
+      if (isTaskHandler(instance)) return fromTaskHandler(instance)
+    } catch {
+      return undefined
+    }
+  }
+  return undefined
+}
+
+/** Anything accepted where workflows are registered. */
+export type WorkflowLike = WorkflowDefinition<never, unknown> | TaskHandler<never, unknown> | (new () => TaskHandler<never, unknown>)

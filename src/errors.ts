@@ -1,0 +1,121 @@
+/**
+ * Every error zart reports to a caller carries a stable string `code` from this closed
+ * list. Transports map codes to exit codes, HTTP statuses and MCP `isError` results in
+ * one table each (see `src/cli/exit-codes.ts`), so the same mistake reads the same way
+ * through every door.
+ */
+export type ErrorCode =
+  | 'INVALID_INPUT'
+  | 'UNKNOWN_WORKFLOW'
+  | 'EXECUTION_NOT_FOUND'
+  | 'ID_CONFLICT'
+  | 'EXECUTION_TERMINAL'
+  | 'SCHEMA_TOO_NEW'
+  | 'UNSUPPORTED_DATABASE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'INTERNAL'
+
+/** Where a validation error points: the path of the bad field and what was wrong. */
+export interface FieldIssue {
+  path: string
+  message: string
+}
+
+/**
+ * The one error class zart throws at callers. `message` says what was wrong and what to
+ * do next; `details` carries machine-readable context (field issues, known names).
+ *
+ * @example
+ * try { await zart.status('nope') } catch (e) {
+ *   if (e instanceof ZartError && e.code === 'EXECUTION_NOT_FOUND') ...
+ * }
+ */
+export class ZartError extends Error {
+  override readonly name = 'ZartError'
+  readonly code: ErrorCode
+  readonly details: Record<string, unknown> | undefined
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message)
+    this.code = code
+    this.details = details
+  }
+
+  /** A plain object safe to send to any client: no stack, no internals. */
+  toJSON(): { code: ErrorCode; message: string; details?: Record<string, unknown> } {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details }
+  }
+}
+
+/** True for any ZartError, even one created by another copy of this module. */
+export function isZartError(value: unknown): value is ZartError {
+  return value instanceof ZartError || (value instanceof Error && value.name === 'ZartError')
+}
+
+/**
+ * Thrown by workflow code (inside a step or outside) to say "retrying cannot help":
+ * the step fails at once whatever its retry policy, and the workflow is not retried.
+ *
+ * @example
+ * if (card.declined) throw new NonRetryableError('card declined')
+ */
+export class NonRetryableError extends Error {
+  override readonly name: string = 'NonRetryableError'
+}
+
+/**
+ * Raised inside a workflow by `ctx.waitForEvent` when its timeout passes before the
+ * event arrives. The workflow may catch it and carry on.
+ */
+export class EventTimeoutError extends Error {
+  override readonly name = 'EventTimeoutError'
+  readonly event: string
+
+  constructor(event: string, deadline: number) {
+    super(`no "${event}" event arrived before ${new Date(deadline).toISOString()}`)
+    this.event = event
+  }
+}
+
+/**
+ * Raised inside a workflow by `ctx.step` when the step failed for good (attempts used up,
+ * or a non-retryable error). On replay the same error is raised again from the stored
+ * record, so a workflow that catches it behaves the same on every run.
+ */
+export class StepFailedError extends Error {
+  override readonly name = 'StepFailedError'
+  readonly step: string
+  readonly attempts: number
+  readonly cause: SerializedError
+
+  constructor(step: string, attempts: number, cause: SerializedError) {
+    super(`step "${step}" failed after ${attempts} attempt(s): ${cause.message}`)
+    this.step = step
+    this.attempts = attempts
+    this.cause = cause
+  }
+}
+
+/** The stored form of an error: what survives a round trip through the database. */
+export interface SerializedError {
+  name: string
+  message: string
+  code?: string
+  nonRetryable?: boolean
+}
+
+/** Turns anything thrown into its stored form. */
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof Error) {
+    const out: SerializedError = { name: error.name, message: error.message }
+    const code = (error as { code?: unknown }).code
+    if (typeof code === 'string') out.code = code
+    if (error instanceof NonRetryableError || error.name === 'NonRetryableError') {
+      out.nonRetryable = true
+    }
+    return out
+  }
+  return { name: 'Error', message: typeof error === 'string' ? error : JSON.stringify(error) ?? String(error) }
+}

@@ -1,0 +1,284 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import { loadMigrations, pendingMigrations } from '../migrations.ts'
+import { decodeCursor, encodeCursor } from '../cursor.ts'
+import type {
+  Claim,
+  ClaimOptions,
+  CancelResult,
+  CreateResult,
+  DeliverResult,
+  ExecutionRecord,
+  FencedWrite,
+  Lease,
+  ListFilter,
+  ListPage,
+  MigrationResult,
+  NewEvent,
+  NewExecution,
+  StepRecord,
+  Store,
+  WriteOutcome,
+} from '../store.ts'
+import * as q from './queries.ts'
+import { toExecution, toStep, type ExecutionRow, type StepRow } from './rows.ts'
+
+export interface SqliteStoreOptions {
+  /**
+   * `FULL` (default) makes every commit durable through power loss; `NORMAL` may lose the
+   * last commits on power loss (never on a process crash) for several times the speed.
+   */
+  synchronous?: 'FULL' | 'NORMAL'
+  /** How long a writer waits for another process's write lock, in ms (default 5000). */
+  busyTimeoutMs?: number
+}
+
+/**
+ * The embedded default store: one SQLite file in WAL mode, safe for several processes
+ * (busy timeout, short write transactions). Calls are synchronous under the hood; the
+ * async signatures are those of the Store contract.
+ */
+export class SqliteStore implements Store {
+  readonly dialect = 'sqlite'
+  readonly path: string
+  private readonly db: Database.Database
+  private readonly statements = new Map<string, Database.Statement>()
+
+  constructor(path: string, options: SqliteStoreOptions = {}) {
+    this.path = path
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+    this.db = new Database(path)
+    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`)
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)
+  }
+
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text)
+    if (!statement) {
+      statement = this.db.prepare(text)
+      this.statements.set(text, statement)
+    }
+    return statement
+  }
+
+  async migrate(): Promise<MigrationResult> {
+    const known = loadMigrations('sqlite')
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS zart_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)',
+    )
+    const run = this.db.transaction(() => {
+      const applied = (this.db.prepare('SELECT name FROM zart_migrations').all() as { name: string }[]).map(
+        (r) => r.name,
+      )
+      const pending = pendingMigrations(known, applied)
+      for (const migration of pending) {
+        // The row goes in first: a second migrator racing us fails on the primary key.
+        this.db.prepare('INSERT INTO zart_migrations (name, applied_at) VALUES (?, ?)').run(migration.name, Date.now())
+        this.db.exec(migration.sql)
+      }
+      return pending.map((m) => m.name)
+    })
+    const applied = run.immediate()
+    return { applied, current: known.at(-1)?.name ?? null }
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close()
+  }
+
+  async createExecution(input: NewExecution): Promise<CreateResult> {
+    const run = this.db.transaction((): CreateResult => {
+      const byId = this.sql(q.SELECT_EXECUTION).get(input.id) as ExecutionRow | undefined
+      if (byId) return { outcome: 'existing', execution: toExecution(byId), matchedBy: 'id' }
+      if (input.idempotencyKey !== null) {
+        const byKey = this.sql(q.SELECT_BY_IDEMPOTENCY_KEY).get(input.idempotencyKey) as ExecutionRow | undefined
+        if (byKey) return { outcome: 'existing', execution: toExecution(byKey), matchedBy: 'idempotency_key' }
+      }
+      const row = this.sql(q.INSERT_EXECUTION).get(input) as ExecutionRow
+      return { outcome: 'created', execution: toExecution(row) }
+    })
+    return run.immediate()
+  }
+
+  async getExecution(id: string): Promise<ExecutionRecord | undefined> {
+    const row = this.sql(q.SELECT_EXECUTION).get(id) as ExecutionRow | undefined
+    return row && toExecution(row)
+  }
+
+  async getSteps(id: string): Promise<StepRecord[]> {
+    return (this.sql(q.SELECT_STEPS).all(id) as StepRow[]).map(toStep)
+  }
+
+  async listExecutions(filter: ListFilter): Promise<ListPage> {
+    const rows = this.sql(q.LIST_EXECUTIONS).all({
+      status: filter.status ?? null,
+      workflow: filter.workflow ?? null,
+      before: filter.cursor === undefined ? null : decodeCursor(filter.cursor),
+      limit: filter.limit + 1,
+    }) as ExecutionRow[]
+    const page = rows.slice(0, filter.limit)
+    const last = page.at(-1)
+    return {
+      executions: page.map(toExecution),
+      nextCursor: rows.length > filter.limit && last ? encodeCursor(last.seq) : null,
+    }
+  }
+
+  async deliverEvent(event: NewEvent): Promise<DeliverResult> {
+    const run = this.db.transaction((): DeliverResult => {
+      const row = this.sql(q.SELECT_EXECUTION).get(event.executionId) as ExecutionRow | undefined
+      if (!row) return { outcome: 'not_found' }
+      const execution = toExecution(row)
+      if (event.eventId !== null && this.sql(q.EVENT_EXISTS).get(event.executionId, event.eventId)) {
+        return { outcome: 'duplicate', execution }
+      }
+      if (['completed', 'failed', 'cancelled', 'timed_out'].includes(execution.status)) {
+        return { outcome: 'terminal', execution }
+      }
+      this.sql(q.INSERT_EVENT).run(event)
+      const woken = this.sql(q.WAKE_WAITER).get(event) as ExecutionRow | undefined
+      return woken
+        ? { outcome: 'delivered', execution: toExecution(woken) }
+        : { outcome: 'buffered', execution }
+    })
+    return run.immediate()
+  }
+
+  async cancelExecution(id: string, now: number, errorJson: string): Promise<CancelResult> {
+    const run = this.db.transaction((): CancelResult => {
+      const row = this.sql(q.CANCEL).get({ id, now, errorJson }) as ExecutionRow | undefined
+      if (row) return { outcome: 'cancelled', execution: toExecution(row) }
+      const existing = this.sql(q.SELECT_EXECUTION).get(id) as ExecutionRow | undefined
+      return existing ? { outcome: 'terminal', execution: toExecution(existing) } : { outcome: 'not_found' }
+    })
+    return run.immediate()
+  }
+
+  async claim(options: ClaimOptions): Promise<Claim[]> {
+    // A cheap read first: most polls find nothing and should not take the write lock.
+    const workflows = JSON.stringify(options.workflows)
+    if (!this.sql(q.SELECT_DUE).get(options.now, workflows, 1)) return []
+    const run = this.db.transaction((): Claim[] => {
+      const due = this.sql(q.SELECT_DUE).all(options.now, workflows, options.limit) as { id: string }[]
+      const claims: Claim[] = []
+      for (const { id } of due) {
+        const row = this.sql(q.CLAIM).get({
+          id,
+          workerId: options.workerId,
+          leaseExpiresAt: options.now + options.leaseMs,
+          now: options.now,
+        }) as ExecutionRow | undefined
+        if (!row) continue
+        const steps = (this.sql(q.SELECT_STEPS).all(id) as StepRow[]).map(toStep)
+        claims.push({ execution: toExecution(row), steps })
+      }
+      return claims
+    })
+    return run.immediate()
+  }
+
+  async nextDueAt(workflows: string[]): Promise<number | null> {
+    const row = this.sql(q.NEXT_DUE).get(JSON.stringify(workflows)) as { due: number | null }
+    return row.due
+  }
+
+  async heartbeat(leases: Lease[], now: number, leaseMs: number): Promise<string[]> {
+    if (leases.length === 0) return []
+    const run = this.db.transaction((): string[] => {
+      const lost: string[] = []
+      for (const lease of leases) {
+        const result = this.sql(q.HEARTBEAT).run({
+          id: lease.executionId,
+          token: lease.token,
+          leaseExpiresAt: now + leaseMs,
+        })
+        if (result.changes === 0) lost.push(lease.executionId)
+      }
+      return lost
+    })
+    return run.immediate()
+  }
+
+  async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {
+    const run = this.db.transaction((): WriteOutcome[] => writes.map((write) => this.apply(write)))
+    return run.immediate()
+  }
+
+  private apply(write: FencedWrite): WriteOutcome {
+    const fence = { id: write.lease.executionId, token: write.lease.token, now: write.now }
+    const step = write.kind === 'step' ? write.step.key : write.kind === 'finish' || write.kind === 'release' ? null : write.stepKey
+    if (this.sql(q.TOUCH_FENCED).run({ ...fence, step }).changes === 0) {
+      return { ok: false, reason: 'lease_lost' }
+    }
+    switch (write.kind) {
+      case 'step':
+        this.upsertStep(write.lease.executionId, write.step)
+        if (write.retryAt !== undefined) {
+          this.sql(q.RELEASE_PENDING).run({ ...fence, runAt: write.retryAt, errorJson: null, countRetry: 0 })
+        }
+        return { ok: true, kind: 'step' }
+      case 'sleep':
+        this.upsertStep(write.lease.executionId, waitingStep(write.stepKey, 'sleep', write.now, write.wakeAt))
+        this.sql(q.SUSPEND_WAITING).run({ ...fence, event: null, wakeAt: write.wakeAt })
+        return { ok: true, kind: 'sleep' }
+      case 'wait':
+        return this.applyWait(write, fence)
+      case 'finish':
+        this.sql(q.FINISH).run({ ...fence, status: write.status, outputJson: write.outputJson, errorJson: write.errorJson })
+        return { ok: true, kind: 'finish' }
+      case 'release':
+        this.sql(q.RELEASE_PENDING).run({
+          ...fence,
+          runAt: write.runAt,
+          errorJson: write.errorJson,
+          countRetry: write.countRetry ? 1 : 0,
+        })
+        return { ok: true, kind: 'release' }
+    }
+  }
+
+  private applyWait(
+    write: Extract<FencedWrite, { kind: 'wait' }>,
+    fence: { id: string; token: number; now: number },
+  ): WriteOutcome {
+    const executionId = write.lease.executionId
+    const event = this.sql(q.OLDEST_EVENT).get(executionId, write.event) as
+      | { seq: number; payload_json: string }
+      | undefined
+    const step = waitingStep(write.stepKey, 'wait', write.now, write.wakeAt)
+    if (event) {
+      this.sql(q.CONSUME_EVENT).run(write.stepKey, event.seq)
+      this.upsertStep(executionId, { ...step, status: 'completed', outputJson: event.payload_json, finishedAt: write.now })
+      return { ok: true, kind: 'wait', result: 'consumed', payloadJson: event.payload_json, finishedAt: write.now }
+    }
+    if (write.wakeAt !== null && write.wakeAt <= write.now) {
+      const errorJson = JSON.stringify({ name: 'EventTimeoutError', message: `no "${write.event}" event before the timeout` })
+      this.upsertStep(executionId, { ...step, status: 'failed', errorJson, finishedAt: write.now })
+      return { ok: true, kind: 'wait', result: 'timed_out' }
+    }
+    this.upsertStep(executionId, step)
+    this.sql(q.SUSPEND_WAITING).run({ ...fence, event: write.event, wakeAt: write.wakeAt })
+    return { ok: true, kind: 'wait', result: 'waiting' }
+  }
+
+  private upsertStep(executionId: string, step: StepRecord): void {
+    this.sql(q.UPSERT_STEP).run({ executionId, ...step })
+  }
+}
+
+function waitingStep(key: string, kind: 'wait' | 'sleep', now: number, wakeAt: number | null): StepRecord {
+  return {
+    key,
+    name: key.replace(/#\d+$/, ''),
+    kind,
+    status: 'waiting',
+    attempts: 1,
+    outputJson: null,
+    errorJson: null,
+    startedAt: now,
+    finishedAt: null,
+    wakeAt,
+  }
+}

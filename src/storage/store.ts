@@ -1,0 +1,250 @@
+/**
+ * The Store contract: everything the engine and the client need from a database, and
+ * nothing about workflows beyond it. A backend is one class implementing `Store`; the
+ * shared contract suite (`test/storage/contract.ts`) is what proves it.
+ *
+ * Conventions every adapter keeps:
+ * - times are integer milliseconds since the epoch, passed in by the caller (the store
+ *   never reads a clock, so tests can fake time);
+ * - JSON values travel as text (`*Json` fields) and are stored verbatim;
+ * - every write made on behalf of a running execution is fenced: it carries the lease
+ *   token the claim returned and has no effect unless the row is still `running` under
+ *   that token.
+ */
+
+/** The states of an execution. The last four are terminal and never change again. */
+export type ExecutionStatus =
+  | 'pending'
+  | 'running'
+  | 'waiting'
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'timed_out'
+
+export const TERMINAL_STATUSES: readonly ExecutionStatus[] = [
+  'completed',
+  'failed',
+  'cancelled',
+  'timed_out',
+]
+
+export function isTerminal(status: ExecutionStatus): boolean {
+  return TERMINAL_STATUSES.includes(status)
+}
+
+/** One execution as stored. */
+export interface ExecutionRecord {
+  id: string
+  workflow: string
+  status: ExecutionStatus
+  inputJson: string
+  outputJson: string | null
+  errorJson: string | null
+  idempotencyKey: string | null
+  /** The last step reached (completed, failed, or waited on). */
+  currentStep: string | null
+  /** Event name the execution waits for, when `waiting` on an event. */
+  waitEvent: string | null
+  /** When a wait or sleep ends (event timeout or timer), when `waiting`. */
+  waitUntil: number | null
+  /** Workflow deadline fixed when the execution was created. */
+  deadlineAt: number | null
+  /** Number of times the execution was claimed by a worker. */
+  attempt: number
+  /** Number of whole-run retries used after errors outside steps. */
+  workflowRetries: number
+  leaseOwner: string | null
+  leaseToken: number
+  leaseExpiresAt: number | null
+  /** When the row next needs a worker: run time, wake time, lease expiry or deadline. */
+  dueAt: number | null
+  createdAt: number
+  updatedAt: number
+}
+
+/** The stored state of one step (or wait, or sleep) of an execution. */
+export type StepStatus = 'completed' | 'failed' | 'retrying' | 'waiting'
+
+export interface StepRecord {
+  /** Unique within the execution: the step name, with `#2`, `#3`... for repeats. */
+  key: string
+  name: string
+  kind: 'step' | 'wait' | 'sleep'
+  status: StepStatus
+  attempts: number
+  outputJson: string | null
+  errorJson: string | null
+  startedAt: number
+  finishedAt: number | null
+  /** For waits and sleeps: when the wait ends. */
+  wakeAt: number | null
+}
+
+export interface NewExecution {
+  id: string
+  workflow: string
+  inputJson: string
+  idempotencyKey: string | null
+  deadlineAt: number | null
+  runAt: number
+  now: number
+}
+
+/** Result of `createExecution`: an existing row is returned as is, never overwritten. */
+export type CreateResult =
+  | { outcome: 'created'; execution: ExecutionRecord }
+  | { outcome: 'existing'; execution: ExecutionRecord; matchedBy: 'id' | 'idempotency_key' }
+
+export interface ListFilter {
+  status?: ExecutionStatus | undefined
+  workflow?: string | undefined
+  limit: number
+  /** Opaque cursor returned by a previous page. */
+  cursor?: string | undefined
+}
+
+export interface ListPage {
+  executions: ExecutionRecord[]
+  nextCursor: string | null
+}
+
+export interface NewEvent {
+  executionId: string
+  name: string
+  eventId: string | null
+  payloadJson: string
+  now: number
+}
+
+export type DeliverResult =
+  | { outcome: 'delivered' | 'buffered' | 'duplicate'; execution: ExecutionRecord }
+  | { outcome: 'not_found' }
+  | { outcome: 'terminal'; execution: ExecutionRecord }
+
+export type CancelResult =
+  | { outcome: 'cancelled'; execution: ExecutionRecord }
+  | { outcome: 'not_found' }
+  | { outcome: 'terminal'; execution: ExecutionRecord }
+
+/** A row handed to a worker by `claim`, with the steps recorded so far. */
+export interface Claim {
+  execution: ExecutionRecord
+  steps: StepRecord[]
+}
+
+/** Identifies one claim of one execution; fenced writes carry it. */
+export interface Lease {
+  executionId: string
+  token: number
+}
+
+/**
+ * A fenced write made for a running execution. The engine batches the writes of many
+ * executions into one `commit` call (group commit); each write applies only while its
+ * lease still holds, independently of the others.
+ */
+export type FencedWrite =
+  | {
+      /** Record a step outcome (completed, failed for good, or an attempt that will retry). */
+      kind: 'step'
+      lease: Lease
+      step: StepRecord
+      now: number
+      /** With `retryAt`, also release the execution as `pending` until then. */
+      retryAt?: number
+    }
+  | {
+      /**
+       * Reach `ctx.waitForEvent`: consume the oldest unconsumed event of that name if one
+       * is in the inbox (the step completes with its payload); else, if `wakeAt` has
+       * passed, record the timeout (step `failed`); else suspend as `waiting`.
+       */
+      kind: 'wait'
+      lease: Lease
+      stepKey: string
+      event: string
+      wakeAt: number | null
+      now: number
+    }
+  | {
+      /** Reach `ctx.sleep`: record the timer and suspend as `waiting` until `wakeAt`. */
+      kind: 'sleep'
+      lease: Lease
+      stepKey: string
+      wakeAt: number
+      now: number
+    }
+  | {
+      /** Finish the execution in a terminal state. */
+      kind: 'finish'
+      lease: Lease
+      status: 'completed' | 'failed' | 'timed_out'
+      outputJson: string | null
+      errorJson: string | null
+      now: number
+    }
+  | {
+      /** Give the execution back as `pending` at `runAt` (a whole-workflow retry, or shutdown). */
+      kind: 'release'
+      lease: Lease
+      runAt: number
+      errorJson: string | null
+      countRetry: boolean
+      now: number
+    }
+
+export type WriteOutcome =
+  | { ok: true; kind: 'step' | 'sleep' | 'finish' | 'release' }
+  | { ok: true; kind: 'wait'; result: 'consumed'; payloadJson: string; finishedAt: number }
+  | { ok: true; kind: 'wait'; result: 'timed_out' | 'waiting' }
+  /** The lease no longer holds: the execution was cancelled, timed out or taken over. */
+  | { ok: false; reason: 'lease_lost' }
+
+export interface ClaimOptions {
+  workerId: string
+  limit: number
+  now: number
+  leaseMs: number
+  /** Only executions of these workflows: a worker claims only what it can run. */
+  workflows: string[]
+}
+
+export interface MigrationResult {
+  applied: string[]
+  current: string | null
+}
+
+/**
+ * The database behind zart. Implement this to add a backend; run the exported contract
+ * suite against it to prove it.
+ */
+export interface Store {
+  /** A short name for messages: `sqlite`, `postgres`, `mysql`. */
+  readonly dialect: string
+
+  /** Applies pending migrations, under a lock; refuses a schema newer than the code. */
+  migrate(): Promise<MigrationResult>
+  close(): Promise<void>
+
+  createExecution(input: NewExecution): Promise<CreateResult>
+  getExecution(id: string): Promise<ExecutionRecord | undefined>
+  getSteps(id: string): Promise<StepRecord[]>
+  listExecutions(filter: ListFilter): Promise<ListPage>
+  deliverEvent(event: NewEvent): Promise<DeliverResult>
+  cancelExecution(id: string, now: number, errorJson: string): Promise<CancelResult>
+
+  /**
+   * Claims up to `limit` executions whose `dueAt` has passed: pending ones whose run time
+   * came, waiting ones whose timer or event timeout came (or that an event woke), and
+   * running ones whose lease expired or whose deadline passed. Each claimed row becomes
+   * `running` under a new lease token, with `attempt` incremented.
+   */
+  claim(options: ClaimOptions): Promise<Claim[]>
+  /** The earliest `dueAt` among executions of these workflows, to sleep exactly until then. */
+  nextDueAt(workflows: string[]): Promise<number | null>
+  /** Extends the leases still held; returns the ids of those that were lost. */
+  heartbeat(leases: Lease[], now: number, leaseMs: number): Promise<string[]>
+  /** Applies fenced writes in one transaction; one outcome per write, in order. */
+  commit(writes: FencedWrite[]): Promise<WriteOutcome[]>
+}
