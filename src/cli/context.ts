@@ -1,0 +1,70 @@
+import type { Command } from 'commander'
+import { createZart, type Zart } from '../client/zart.ts'
+import { ZartError } from '../errors.ts'
+import { jsonLogger, silentLogger, type Logger } from '../engine/logger.ts'
+import type { WorkflowDefinition, WorkflowLike } from '../engine/workflow.ts'
+import { defaultDatabaseUrl } from '../storage/open-store.ts'
+import { loadWorkflows, workflowPaths } from './load-workflows.ts'
+import type { CliIO } from './output.ts'
+
+/** The options every command accepts (declared once, on the program). */
+export interface GlobalOptions {
+  db?: string
+  workflows?: string[]
+}
+
+/** What each command is given besides its own flags: I/O, and a way to open the client. */
+export interface CliContext {
+  readonly io: CliIO
+  /** The engine's log, JSON lines on stderr, at `ZART_LOG_LEVEL` (default `info`). */
+  readonly logger: Logger
+  /** The exit code the process ends with; commands set it for non-error outcomes. */
+  exitCode: number
+  /** The database URL the command's global options name. */
+  databaseUrl(command: Command): string
+  /** Loads the workflows the global options name. */
+  workflows(command: Command): Promise<WorkflowDefinition[]>
+  /** Opens the client on the global options' database and workflows; the caller closes it. */
+  open(command: Command, options?: { migrate?: boolean }): Promise<Zart>
+}
+
+const LEVELS = ['debug', 'info', 'warn', 'error'] as const
+
+function loggerFromEnv(io: CliIO): Logger {
+  const level = (io.env.ZART_LOG_LEVEL ?? 'info').toLowerCase()
+  if (level === 'silent' || level === 'off') return silentLogger
+  const known = LEVELS.find((l) => l === level)
+  if (!known) {
+    throw new ZartError('INVALID_INPUT', `ZART_LOG_LEVEL "${level}" is not a level: use debug, info, warn, error or silent`)
+  }
+  return jsonLogger(known, (line) => io.stderr(line))
+}
+
+/** Builds the context commands share. */
+export function createCliContext(io: CliIO): CliContext {
+  const logger = loggerFromEnv(io)
+  const globals = (command: Command) => command.optsWithGlobals<GlobalOptions>()
+  const context: CliContext = {
+    io,
+    logger,
+    exitCode: 0,
+    databaseUrl: (command) => globals(command).db ?? defaultDatabaseUrl(io.env),
+    workflows: (command) => loadWorkflows(workflowPaths(globals(command).workflows ?? [], io.env, io.cwd)),
+    async open(command, options = {}) {
+      // Loaded definitions carry `unknown` input types; the client checks inputs at run time.
+      const workflows = (await context.workflows(command)) as unknown as readonly WorkflowLike[]
+      return createZart({ db: context.databaseUrl(command), workflows, logger, migrate: options.migrate ?? true })
+    },
+  }
+  return context
+}
+
+/** Runs `fn` with an open client and closes it afterwards, whatever happens. */
+export async function withClient<T>(context: CliContext, command: Command, fn: (zart: Zart) => Promise<T>): Promise<T> {
+  const zart = await context.open(command)
+  try {
+    return await fn(zart)
+  } finally {
+    await zart.close()
+  }
+}

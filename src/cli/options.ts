@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs'
+import { InvalidArgumentError } from 'commander'
+import { parseDuration } from '../duration.ts'
+import { ZartError } from '../errors.ts'
+
+/**
+ * Reads a `--data` value: inline JSON, `@path` for a JSON file, or `@-` for stdin.
+ * Bad JSON is the caller's mistake, so it is an INVALID_INPUT error (exit 2).
+ */
+export function readJsonData(value: string | undefined, flag = '--data'): unknown {
+  if (value === undefined) return undefined
+  let text = value
+  let source = flag
+  if (value.startsWith('@')) {
+    const path = value.slice(1)
+    source = path === '-' ? `${flag} (stdin)` : `${flag} file ${path}`
+    try {
+      text = readFileSync(path === '-' ? 0 : path, 'utf8')
+    } catch (error) {
+      throw new ZartError('INVALID_INPUT', `cannot read ${source}: ${(error as Error).message}`)
+    }
+  }
+  try {
+    return JSON.parse(text) as unknown
+  } catch (error) {
+    throw new ZartError(
+      'INVALID_INPUT',
+      `${source} is not valid JSON (${(error as Error).message}): pass a JSON value such as '{"rows": 100}', or @file.json`,
+    )
+  }
+}
+
+/** Commander parser for a whole number of at least 1. */
+export function positiveInt(value: string): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError('expected a whole number of at least 1')
+  }
+  return n
+}
+
+/** Commander parser for a duration (`500ms`, `2s`, `10m`; a bare number is milliseconds). */
+export function duration(value: string): number {
+  try {
+    return parseDuration(/^\d+$/.test(value.trim()) ? Number(value) : value)
+  } catch {
+    throw new InvalidArgumentError('expected a duration such as 500ms, 2s, 10m or 1h')
+  }
+}
+
+/** Commander parser for seconds (`30`, `0.5`), also taking a duration with a unit (`2m`). Returns ms. */
+export function seconds(value: string): number {
+  const trimmed = value.trim()
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000)
+  try {
+    return parseDuration(trimmed)
+  } catch {
+    throw new InvalidArgumentError('expected a number of seconds, e.g. 30, or a duration such as 2m')
+  }
+}
+
+/** Commander collector for options that may repeat. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value]
+}

@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs'
+import { Command, CommanderError, Option } from 'commander'
+import { isZartError } from '../errors.ts'
+import { registerCommands } from './commands/index.ts'
+import { createCliContext, type CliContext } from './context.ts'
+import { EXIT, EXIT_CODES } from './exit-codes.ts'
+import { collect } from './options.ts'
+import type { CliIO } from './output.ts'
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+
+/** The `zart` program: global options, then every command from `commands/index.ts`. */
+export function buildProgram(context: CliContext): Command {
+  const program = new Command('zart')
+    .description('durable execution for TypeScript: schedule workflows, deliver events, run workers')
+    .version(VERSION)
+    .addOption(
+      new Option('--db <url>', 'database: sqlite:PATH, postgres://…, mysql://… (default sqlite:$ZART_HOME/zart.db)').env(
+        'ZART_DATABASE_URL',
+      ),
+    )
+    .option(
+      '--workflows <path>',
+      'file or folder of .ts/.js workflow modules; may repeat (also ZART_WORKFLOWS; default ./workflows, else the bundled examples)',
+      collect,
+    )
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => context.io.stdout(text),
+      writeErr: (text) => context.io.stderr(text),
+      // Commander adds "(Did you mean …?)" on a second line; keep every error to one line.
+      outputError: (text, write) => write(`${oneLine(text)}\n`),
+    })
+  registerCommands(program, context)
+  return program
+}
+
+/**
+ * Runs the CLI and returns the exit code. Errors become one line on stderr,
+ * `error: <message>`, never a stack trace: exit 2 for anything the caller can fix,
+ * 1 for zart's own failures (see `exit-codes.ts`).
+ */
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  let context: CliContext | undefined
+  try {
+    context = createCliContext(io)
+    await buildProgram(context).parseAsync([...argv], { from: 'user' })
+    return context.exitCode
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has printed its own message (or the help); only the code is left to set.
+      return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE
+    }
+    const message = error instanceof Error ? error.message : String(error)
+    io.stderr(`error: ${oneLine(message)}\n`)
+    if (!isZartError(error) && /^debug$/i.test(io.env.ZART_LOG_LEVEL ?? '') && error instanceof Error) {
+      io.stderr(`${error.stack ?? ''}\n`)
+    }
+    return isZartError(error) ? EXIT_CODES[error.code] : EXIT.FAILED
+  }
+}
+
+function oneLine(text: string): string {
+  return text.trim().replace(/\s*\n\s*/g, ' ')
+}
