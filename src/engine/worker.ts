@@ -45,6 +45,8 @@ export class Worker {
   private wake: (() => void) | null = null
   private poked = false
   private heartbeatTimer: NodeJS.Timeout | undefined
+  /** Stops the store's cross-process wake-ups, when it has them (see `Store.subscribe`). */
+  private unsubscribe: Promise<(() => Promise<void>) | null> | null = null
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -67,6 +69,11 @@ export class Worker {
     this.running = true
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), Math.max(50, Math.floor(this.leaseMs / 3)))
     this.heartbeatTimer.unref()
+    this.unsubscribe =
+      this.deps.store.subscribe?.(() => this.poke()).catch((error: unknown) => {
+        this.deps.logger.warn('no wake-ups from other processes; polling only', { error: String(error) })
+        return null
+      }) ?? null
     this.loop = this.claimLoop()
   }
 
@@ -103,6 +110,9 @@ export class Worker {
     this.running = false
     this.wake?.()
     clearInterval(this.heartbeatTimer)
+    const unsubscribe = await this.unsubscribe
+    this.unsubscribe = null
+    await unsubscribe?.()
     await this.loop
     const runs = [...this.active.values()]
     if (runs.length > 0) {

@@ -1,7 +1,7 @@
 /**
  * The Store contract: everything the engine and the client need from a database, and
  * nothing about workflows beyond it. A backend is one class implementing `Store`; the
- * shared contract suite (`test/storage/contract.ts`) is what proves it.
+ * shared contract suite (`runStoreContract` from `zart/testing`) is what proves it.
  *
  * Conventions every adapter keeps:
  * - times are integer milliseconds since the epoch, passed in by the caller (the store
@@ -247,4 +247,13 @@ export interface Store {
   heartbeat(leases: Lease[], now: number, leaseMs: number): Promise<string[]>
   /** Applies fenced writes in one transaction; one outcome per write, in order. */
   commit(writes: FencedWrite[]): Promise<WriteOutcome[]>
+
+  /**
+   * Optional wake-up channel across processes: calls `onDue` soon after any process makes
+   * an execution pending (scheduled, woken by an event, handed back), so a worker looks at
+   * once instead of at its next poll. May also call it spuriously. Resolves when listening;
+   * the function it returns stops it. Backends without notifications (SQLite, MySQL) omit
+   * it, and workers rely on their short poll (`pollMs`, default 50 ms).
+   */
+  subscribe?(onDue: () => void): Promise<() => Promise<void>>
 }

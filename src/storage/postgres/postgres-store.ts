@@ -1,0 +1,221 @@
+import pg from 'pg'
+import { ZartError } from '../../errors.ts'
+import { decodeCursor, encodeCursor } from '../cursor.ts'
+import { loadMigrations, pendingMigrations } from '../migrations.ts'
+import type {
+  CancelResult,
+  Claim,
+  ClaimOptions,
+  CreateResult,
+  DeliverResult,
+  ExecutionRecord,
+  FencedWrite,
+  Lease,
+  ListFilter,
+  ListPage,
+  MigrationResult,
+  NewEvent,
+  NewExecution,
+  StepRecord,
+  Store,
+  WriteOutcome,
+} from '../store.ts'
+import { isTerminal } from '../store.ts'
+import { planWrite, toWriteOutcome, type AppliedPlan } from '../write-plan.ts'
+import { listen } from './listen.ts'
+import * as q from './queries.ts'
+import { toExecution, toStep, type ExecutionRow, type StepRow } from './rows.ts'
+
+export interface PostgresStoreOptions {
+  /** Connections kept in the pool (default 10). A worker needs about three: claim, commit, heartbeat. */
+  poolSize?: number
+  /** Use this schema (it must exist) instead of the connection's default search path. */
+  schema?: string
+}
+
+const INT8_OID = 20
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
+
+/**
+ * PostgreSQL store: pooled `pg` connections, `FOR UPDATE SKIP LOCKED` claims, a whole
+ * group commit in one round trip (the `zart_commit` function), and LISTEN/NOTIFY so a
+ * worker in another process hears at once that something became due.
+ *
+ * @example
+ * const store = new PostgresStore('postgres://zart@db.internal/zart', { poolSize: 20 })
+ * const zart = await createZart({ db: store, workflows })
+ */
+export class PostgresStore implements Store {
+  readonly dialect = 'postgres'
+  private readonly pool: pg.Pool
+  private readonly config: pg.ClientConfig
+  private readonly listeners = new Set<() => Promise<void>>()
+
+  constructor(url: string, options: PostgresStoreOptions = {}) {
+    if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
+      throw new ZartError('INVALID_INPUT', `schema "${options.schema}" is not a plain identifier: use letters, digits and _`)
+    }
+    this.config = {
+      connectionString: url,
+      // Times are BIGINT milliseconds: read them as numbers, not strings.
+      types: { getTypeParser: ((oid: number, format?: 'text') => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
+      ...(options.schema !== undefined && { options: `-c search_path=${options.schema}` }),
+    }
+    this.pool = new pg.Pool({ ...this.config, max: options.poolSize ?? 10 })
+    // An idle connection the server dropped must not crash the process; the next query reconnects.
+    this.pool.on('error', () => {})
+  }
+
+  async migrate(): Promise<MigrationResult> {
+    const known = loadMigrations('postgres')
+    return this.transaction(async (client) => {
+      await client.query(q.MIGRATION_LOCK)
+      await client.query(q.CREATE_MIGRATIONS_TABLE)
+      const applied = (await client.query<{ name: string }>(q.SELECT_MIGRATIONS)).rows.map((r) => r.name)
+      const pending = pendingMigrations(known, applied)
+      for (const migration of pending) {
+        // The row goes in first: a migrator that got past the lock anyway fails on the key.
+        await client.query(q.INSERT_MIGRATION, [migration.name, Date.now()])
+        await client.query(migration.sql)
+      }
+      return { applied: pending.map((m) => m.name), current: known.at(-1)?.name ?? null }
+    })
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.listeners].map((stop) => stop()))
+    if (!this.pool.ended) await this.pool.end()
+  }
+
+  async createExecution(input: NewExecution): Promise<CreateResult> {
+    const inserted = await this.rows<ExecutionRow>(q.INSERT_EXECUTION, [
+      input.id, input.workflow, input.inputJson, input.idempotencyKey, input.deadlineAt, input.runAt, input.now,
+    ])
+    if (inserted[0]) return { outcome: 'created', execution: toExecution(inserted[0]) }
+    // Rows are never deleted, so what blocked the insert is still there to read.
+    const byId = (await this.rows<ExecutionRow>(q.SELECT_EXECUTION, [input.id]))[0]
+    if (byId) return { outcome: 'existing', execution: toExecution(byId), matchedBy: 'id' }
+    const byKey = (await this.rows<ExecutionRow>(q.SELECT_BY_IDEMPOTENCY_KEY, [input.idempotencyKey]))[0]
+    if (byKey) return { outcome: 'existing', execution: toExecution(byKey), matchedBy: 'idempotency_key' }
+    throw new ZartError('INTERNAL', `execution "${input.id}" could not be created nor found; retry the call`)
+  }
+
+  async getExecution(id: string): Promise<ExecutionRecord | undefined> {
+    const row = (await this.rows<ExecutionRow>(q.SELECT_EXECUTION, [id]))[0]
+    return row && toExecution(row)
+  }
+
+  async getSteps(id: string): Promise<StepRecord[]> {
+    return (await this.rows<StepRow>(q.SELECT_STEPS, [id])).map(toStep)
+  }
+
+  async listExecutions(filter: ListFilter): Promise<ListPage> {
+    const before = filter.cursor === undefined ? null : decodeCursor(filter.cursor)
+    const rows = await this.rows<ExecutionRow>(q.LIST_EXECUTIONS, [
+      filter.status ?? null, filter.workflow ?? null, before, filter.limit + 1,
+    ])
+    const page = rows.slice(0, filter.limit)
+    const last = page.at(-1)
+    return {
+      executions: page.map(toExecution),
+      nextCursor: rows.length > filter.limit && last ? encodeCursor(last.seq) : null,
+    }
+  }
+
+  async deliverEvent(event: NewEvent): Promise<DeliverResult> {
+    return this.transaction(async (client): Promise<DeliverResult> => {
+      const row = (await client.query<ExecutionRow>({ ...q.LOCK_EXECUTION, values: [event.executionId] })).rows[0]
+      if (!row) return { outcome: 'not_found' }
+      const execution = toExecution(row)
+      if (isTerminal(execution.status)) {
+        const seen = event.eventId !== null && (await client.query({ ...q.EVENT_EXISTS, values: [event.executionId, event.eventId] })).rowCount
+        return seen ? { outcome: 'duplicate', execution } : { outcome: 'terminal', execution }
+      }
+      const result = await client.query<{ inserted: number; woken: ExecutionRow | null }>({
+        ...q.INSERT_EVENT_AND_WAKE,
+        values: [event.executionId, event.name, event.eventId, event.payloadJson, event.now],
+      })
+      const { inserted, woken } = result.rows[0] ?? { inserted: 0, woken: null }
+      if (inserted === 0) return { outcome: 'duplicate', execution }
+      return woken ? { outcome: 'delivered', execution: toExecution(woken) } : { outcome: 'buffered', execution }
+    })
+  }
+
+  async cancelExecution(id: string, now: number, errorJson: string): Promise<CancelResult> {
+    const row = (await this.rows<ExecutionRow>(q.CANCEL, [id, now, errorJson]))[0]
+    if (row) return { outcome: 'cancelled', execution: toExecution(row) }
+    const existing = await this.getExecution(id)
+    return existing ? { outcome: 'terminal', execution: existing } : { outcome: 'not_found' }
+  }
+
+  async claim(options: ClaimOptions): Promise<Claim[]> {
+    const rows = await this.rows<ExecutionRow>(q.CLAIM, [
+      options.now, options.workflows, options.limit, options.workerId, options.now + options.leaseMs,
+    ])
+    if (rows.length === 0) return []
+    // Read after the claim committed: a step the previous holder committed before losing
+    // its lease is then always visible (one snapshot for both could miss it).
+    const steps = await this.rows<StepRow>(q.SELECT_STEPS_OF, [rows.map((r) => r.id)])
+    const byExecution = new Map<string, StepRecord[]>()
+    for (const step of steps) {
+      const list = byExecution.get(step.execution_id) ?? []
+      list.push(toStep(step))
+      byExecution.set(step.execution_id, list)
+    }
+    return rows.map((row) => ({ execution: toExecution(row), steps: byExecution.get(row.id) ?? [] }))
+  }
+
+  async nextDueAt(workflows: string[]): Promise<number | null> {
+    return (await this.rows<{ due: number | null }>(q.NEXT_DUE, [workflows]))[0]?.due ?? null
+  }
+
+  async heartbeat(leases: Lease[], now: number, leaseMs: number): Promise<string[]> {
+    if (leases.length === 0) return []
+    const renewed = await this.rows<{ id: string }>(q.HEARTBEAT, [
+      leases.map((l) => l.executionId), leases.map((l) => l.token), now + leaseMs,
+    ])
+    const held = new Set(renewed.map((r) => r.id))
+    return leases.filter((l) => !held.has(l.executionId)).map((l) => l.executionId)
+  }
+
+  async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {
+    if (writes.length === 0) return []
+    const rows = await this.rows<{ outcomes: AppliedPlan[] }>(q.COMMIT_WRITES, [JSON.stringify(writes.map(planWrite))])
+    const outcomes = rows[0]?.outcomes ?? []
+    return writes.map((write, i) => toWriteOutcome(write, outcomes[i]))
+  }
+
+  /**
+   * Calls `onDue` when any process makes an execution of this schema pending, through a
+   * dedicated LISTEN connection that reconnects by itself.
+   */
+  async subscribe(onDue: () => void): Promise<() => Promise<void>> {
+    const stop = await listen(this.config, q.LISTEN, q.CURRENT_SCHEMA, onDue)
+    const unsubscribe = async () => {
+      this.listeners.delete(unsubscribe)
+      await stop()
+    }
+    this.listeners.add(unsubscribe)
+    return unsubscribe
+  }
+
+  private async rows<R extends pg.QueryResultRow>(query: q.NamedQuery, values: unknown[]): Promise<R[]> {
+    return (await this.pool.query<R>({ ...query, values })).rows
+  }
+
+  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect()
+    try {
+      await client.query('BEGIN')
+      const result = await fn(client)
+      await client.query('COMMIT')
+      client.release()
+      return result
+    } catch (error) {
+      // A connection whose rollback fails is in an unknown state: drop it from the pool.
+      const broken = await client.query('ROLLBACK').then(() => undefined, (e: unknown) => e as Error)
+      client.release(broken)
+      throw error
+    }
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The SQL the PostgreSQL adapter runs, one named statement per operation. Names double
+ * as prepared-statement names, so each is parsed once per connection.
+ */
+
+export interface NamedQuery {
+  name: string
+  text: string
+}
+
+const query = (name: string, text: string): NamedQuery => ({ name: `zart_${name}`, text })
+
+/** Serialises migrators of one schema; released when the transaction ends. */
+export const MIGRATION_LOCK = `SELECT pg_advisory_xact_lock(hashtext('zart_migrate:' || COALESCE(current_schema(), '')))`
+
+export const CREATE_MIGRATIONS_TABLE = `
+  CREATE TABLE IF NOT EXISTS zart_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`
+
+export const SELECT_MIGRATIONS = `SELECT name FROM zart_migrations`
+
+export const INSERT_MIGRATION = `INSERT INTO zart_migrations (name, applied_at) VALUES ($1, $2)`
+
+export const SELECT_EXECUTION = query('select_execution', `SELECT * FROM zart_executions WHERE id = $1`)
+
+export const SELECT_BY_IDEMPOTENCY_KEY = query(
+  'select_by_idempotency_key',
+  `SELECT * FROM zart_executions WHERE idempotency_key = $1`,
+)
+
+/** Inserts unless the id or idempotency key exists; the caller then reads what does. */
+export const INSERT_EXECUTION = query(
+  'insert_execution',
+  `INSERT INTO zart_executions
+     (id, workflow, status, input_json, idempotency_key, deadline_at, due_at, created_at, updated_at)
+   VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $7)
+   ON CONFLICT DO NOTHING
+   RETURNING *`,
+)
+
+export const SELECT_STEPS = query('select_steps', `SELECT * FROM zart_steps WHERE execution_id = $1 ORDER BY seq`)
+
+export const SELECT_STEPS_OF = query(
+  'select_steps_of',
+  `SELECT * FROM zart_steps WHERE execution_id = ANY($1::text[]) ORDER BY seq`,
+)
+
+export const LIST_EXECUTIONS = query(
+  'list_executions',
+  `SELECT * FROM zart_executions
+   WHERE ($1::text IS NULL OR status = $1)
+     AND ($2::text IS NULL OR workflow = $2)
+     AND ($3::bigint IS NULL OR seq < $3)
+   ORDER BY seq DESC
+   LIMIT $4`,
+)
+
+/**
+ * Locks the execution before an event goes in, so a worker committing a wait on it either
+ * finished first (we see `waiting` and wake it) or starts after (it sees the event).
+ */
+export const LOCK_EXECUTION = query('lock_execution', `SELECT * FROM zart_executions WHERE id = $1 FOR UPDATE`)
+
+export const EVENT_EXISTS = query(
+  'event_exists',
+  `SELECT 1 FROM zart_events WHERE execution_id = $1 AND event_id = $2`,
+)
+
+/**
+ * Stores the event (once per event id) and, when the execution waits for that name,
+ * makes it due at once. `inserted` 0 means a duplicate event id.
+ */
+export const INSERT_EVENT_AND_WAKE = query(
+  'insert_event_and_wake',
+  `WITH ins AS (
+     INSERT INTO zart_events (execution_id, name, event_id, payload_json, created_at)
+     VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (execution_id, event_id) DO NOTHING
+     RETURNING seq
+   ), woke AS (
+     UPDATE zart_executions SET status = 'pending', due_at = $5, updated_at = $5
+     WHERE id = $1 AND status = 'waiting' AND wait_event = $2 AND EXISTS (SELECT 1 FROM ins)
+     RETURNING *
+   )
+   SELECT (SELECT count(*) FROM ins)::int AS inserted, (SELECT row_to_json(woke) FROM woke) AS woken`,
+)
+
+export const CANCEL = query(
+  'cancel',
+  `UPDATE zart_executions
+   SET status = 'cancelled', error_json = $3, due_at = NULL, lease_owner = NULL,
+       lease_expires_at = NULL, wait_event = NULL, wait_until = NULL, updated_at = $2
+   WHERE id = $1 AND status IN ('pending', 'running', 'waiting')
+   RETURNING *`,
+)
+
+/**
+ * Claims a batch in one statement: rows another worker is claiming or committing are
+ * skipped, not waited for. $1 now, $2 workflows, $3 limit, $4 worker, $5 lease expiry.
+ */
+export const CLAIM = query(
+  'claim',
+  `WITH due AS (
+     SELECT id FROM zart_executions
+     WHERE due_at <= $1 AND workflow = ANY($2::text[])
+     ORDER BY due_at
+     LIMIT $3
+     FOR UPDATE SKIP LOCKED
+   )
+   UPDATE zart_executions e
+   SET status = 'running', lease_owner = $4, lease_token = e.lease_token + 1, lease_expires_at = $5,
+       due_at = LEAST($5, COALESCE(e.deadline_at, $5)),
+       attempt = e.attempt + 1, wait_event = NULL, wait_until = NULL, updated_at = $1
+   FROM due
+   WHERE e.id = due.id
+   RETURNING e.*`,
+)
+
+export const NEXT_DUE = query(
+  'next_due',
+  `SELECT MIN(due_at) AS due FROM zart_executions
+   WHERE due_at IS NOT NULL AND workflow = ANY($1::text[])`,
+)
+
+/** Renews the leases still held; the ids returned are the ones renewed. */
+export const HEARTBEAT = query(
+  'heartbeat',
+  `UPDATE zart_executions e
+   SET lease_expires_at = $3, due_at = LEAST($3, COALESCE(e.deadline_at, $3))
+   FROM unnest($1::text[], $2::bigint[]) AS l(id, token)
+   WHERE e.id = l.id AND e.lease_token = l.token AND e.status = 'running'
+   RETURNING e.id`,
+)
+
+/** A whole group commit in one round trip: see `zart_commit` in migrations/postgres. */
+export const COMMIT_WRITES = query('commit_writes', `SELECT zart_commit($1::jsonb) AS outcomes`)
+
+export const LISTEN = `LISTEN zart_due`
+
+export const CURRENT_SCHEMA = `SELECT current_schema() AS schema`

@@ -1,0 +1,226 @@
+import { expect, it } from 'vitest'
+import type { FencedWrite, NewExecution, Store, StepRecord } from '../storage/store.ts'
+import type { ContractHarness } from './harness.ts'
+
+const T0 = Date.parse('2026-01-01T00:00:00Z')
+const WF = ['flow']
+
+function execution(id: string, patch: Partial<NewExecution> = {}): NewExecution {
+  return { id, workflow: 'flow', inputJson: '{"n":1}', idempotencyKey: null, deadlineAt: null, runAt: T0, now: T0, ...patch }
+}
+
+function completedStep(key: string, outputJson: string, now: number): StepRecord {
+  return { key, name: key, kind: 'step', status: 'completed', attempts: 1, outputJson, errorJson: null, startedAt: now, finishedAt: now, wakeAt: null }
+}
+
+async function claimOne(store: Store, id: string, now = T0, workerId = 'w1', leaseMs = 30_000) {
+  await store.createExecution(execution(id, { now, runAt: now }))
+  const [claim] = await store.claim({ workerId, limit: 1, now, leaseMs, workflows: WF })
+  if (!claim) throw new Error(`expected to claim ${id}`)
+  return { executionId: id, token: claim.execution.leaseToken }
+}
+
+/** Behaviours checked through the Store API alone. */
+export function storeCases(h: ContractHarness): void {
+  it('migrates a fresh database, then finds nothing to do the second time', async () => {
+    const store = await h.store(false)
+    const first = await store.migrate()
+    expect(first.applied.length).toBeGreaterThan(0)
+    expect(first.current).toBe(first.applied.at(-1))
+    expect(await store.migrate()).toEqual({ applied: [], current: first.current })
+  })
+
+  it.skipIf(!h.options.recordUnknownMigration)('refuses a schema newer than the code', async () => {
+    const store = await h.store()
+    await h.options.recordUnknownMigration?.(store, '9999_from_the_future')
+    await expect(store.migrate()).rejects.toMatchObject({ code: 'SCHEMA_TOO_NEW' })
+  })
+
+  it('creates an execution once per id and per idempotency key', async () => {
+    const store = await h.store()
+    const created = await store.createExecution(execution('a', { idempotencyKey: 'k1' }))
+    expect(created.outcome).toBe('created')
+    expect(created.execution).toMatchObject({ id: 'a', status: 'pending', attempt: 0, dueAt: T0, createdAt: T0, idempotencyKey: 'k1' })
+    const byId = await store.createExecution(execution('a', { inputJson: '{"n":2}' }))
+    expect(byId).toMatchObject({ outcome: 'existing', matchedBy: 'id', execution: { inputJson: '{"n":1}' } })
+    const byKey = await store.createExecution(execution('b', { idempotencyKey: 'k1' }))
+    expect(byKey).toMatchObject({ outcome: 'existing', matchedBy: 'idempotency_key', execution: { id: 'a' } })
+    expect(await store.getExecution('b')).toBeUndefined()
+    expect(await store.getExecution('A')).toBeUndefined()
+  })
+
+  it('claims only due executions of known workflows, each by one worker', async () => {
+    const store = await h.store()
+    for (let i = 0; i < 10; i++) await store.createExecution(execution(`e${i}`))
+    await store.createExecution(execution('later', { runAt: T0 + 60_000 }))
+    await store.createExecution(execution('other', { workflow: 'other' }))
+    const options = { limit: 4, now: T0, leaseMs: 30_000, workflows: WF }
+    const batches = await Promise.all(['w1', 'w2', 'w3', 'w4'].map((workerId) => store.claim({ ...options, workerId })))
+    const ids = batches.flat().map((c) => c.execution.id)
+    expect(new Set(ids).size).toBe(ids.length)
+    expect(ids.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `e${i}`).sort())
+    for (const claim of batches.flat()) {
+      expect(claim.execution).toMatchObject({ status: 'running', attempt: 1, leaseExpiresAt: T0 + 30_000 })
+      expect(claim.steps).toEqual([])
+    }
+    expect(await store.nextDueAt(WF)).toBe(T0 + 30_000)
+    expect(await store.nextDueAt(['other'])).toBe(T0)
+    expect(await store.nextDueAt(['nothing'])).toBeNull()
+  })
+
+  it('lets another worker take over an expired lease; the old token can no longer write', async () => {
+    const store = await h.store()
+    const old = await claimOne(store, 'a', T0, 'w1', 1000)
+    expect(await store.claim({ workerId: 'w2', limit: 5, now: T0 + 999, leaseMs: 1000, workflows: WF })).toEqual([])
+    const [taken] = await store.claim({ workerId: 'w2', limit: 5, now: T0 + 1000, leaseMs: 1000, workflows: WF })
+    expect(taken?.execution).toMatchObject({ id: 'a', attempt: 2, leaseOwner: 'w2' })
+    expect(taken?.execution.leaseToken).not.toBe(old.token)
+    const fresh = { executionId: 'a', token: taken?.execution.leaseToken ?? -1 }
+    const now = T0 + 1001
+    const outcomes = await store.commit([
+      { kind: 'step', lease: old, now, step: completedStep('s', '"old"', now) },
+      { kind: 'step', lease: fresh, now, step: completedStep('s', '"new"', now) },
+    ])
+    expect(outcomes).toEqual([{ ok: false, reason: 'lease_lost' }, { ok: true, kind: 'step' }])
+    expect((await store.getSteps('a')).map((s) => s.outputJson)).toEqual(['"new"'])
+  })
+
+  it('renews held leases on heartbeat and reports the lost ones', async () => {
+    const store = await h.store()
+    const a = await claimOne(store, 'a', T0, 'w1', 1000)
+    const b = await claimOne(store, 'b', T0, 'w1', 1000)
+    expect(await store.heartbeat([a, b], T0 + 900, 1000)).toEqual([])
+    expect(await store.claim({ workerId: 'w2', limit: 5, now: T0 + 1500, leaseMs: 1000, workflows: WF })).toEqual([])
+    await store.cancelExecution('b', T0 + 1600, '{"name":"CancelledError"}')
+    expect(await store.heartbeat([a, b], T0 + 1700, 1000)).toEqual(['b'])
+    const [taken] = await store.claim({ workerId: 'w2', limit: 5, now: T0 + 2700, leaseMs: 1000, workflows: WF })
+    expect(taken?.execution.id).toBe('a')
+    expect(await store.heartbeat([a], T0 + 2800, 1000)).toEqual(['a'])
+  })
+
+  it('applies a batch of mixed writes in one commit, each fenced on its own', async () => {
+    const store = await h.store()
+    const ids = ['step', 'retry', 'sleep', 'consume', 'suspend', 'timeout', 'finish', 'release', 'cancelled']
+    for (const id of ids) await store.createExecution(execution(id))
+    await store.deliverEvent({ executionId: 'consume', name: 'go', eventId: null, payloadJson: '{"first":true}', now: T0 })
+    await store.deliverEvent({ executionId: 'consume', name: 'go', eventId: null, payloadJson: '{"second":true}', now: T0 })
+    const claims = await store.claim({ workerId: 'w1', limit: 20, now: T0, leaseMs: 30_000, workflows: WF })
+    const lease = (id: string) => {
+      const claim = claims.find((c) => c.execution.id === id)
+      return { executionId: id, token: claim?.execution.leaseToken ?? -1 }
+    }
+    await store.cancelExecution('cancelled', T0, '{"name":"CancelledError"}')
+    const now = T0 + 10
+    const writes: FencedWrite[] = [
+      { kind: 'step', lease: lease('step'), now, step: completedStep('a', '{"x":1}', now) },
+      {
+        kind: 'step', lease: lease('retry'), now, retryAt: now + 5000,
+        step: { ...completedStep('a', 'null', now), status: 'retrying', outputJson: null, errorJson: '{"message":"boom"}', finishedAt: null },
+      },
+      { kind: 'sleep', lease: lease('sleep'), stepKey: 'sleep', wakeAt: now + 60_000, now },
+      { kind: 'wait', lease: lease('consume'), stepKey: 'go', event: 'go', wakeAt: null, now },
+      { kind: 'wait', lease: lease('suspend'), stepKey: 'go', event: 'go', wakeAt: now + 1000, now },
+      { kind: 'wait', lease: lease('timeout'), stepKey: 'go', event: 'go', wakeAt: now, now },
+      { kind: 'finish', lease: lease('finish'), status: 'completed', outputJson: '{"done":true}', errorJson: null, now },
+      { kind: 'release', lease: lease('release'), runAt: now + 2000, errorJson: '{"message":"oops"}', countRetry: true, now },
+      { kind: 'step', lease: lease('cancelled'), now, step: completedStep('a', '1', now) },
+    ]
+    expect(await store.commit(writes)).toEqual([
+      { ok: true, kind: 'step' },
+      { ok: true, kind: 'step' },
+      { ok: true, kind: 'sleep' },
+      { ok: true, kind: 'wait', result: 'consumed', payloadJson: '{"first":true}', finishedAt: now },
+      { ok: true, kind: 'wait', result: 'waiting' },
+      { ok: true, kind: 'wait', result: 'timed_out' },
+      { ok: true, kind: 'finish' },
+      { ok: true, kind: 'release' },
+      { ok: false, reason: 'lease_lost' },
+    ])
+    const get = async (id: string) => store.getExecution(id)
+    expect(await get('step')).toMatchObject({ status: 'running', currentStep: 'a', updatedAt: now })
+    expect(await get('retry')).toMatchObject({ status: 'pending', dueAt: now + 5000, leaseOwner: null })
+    expect(await get('sleep')).toMatchObject({ status: 'waiting', waitEvent: null, waitUntil: now + 60_000, dueAt: now + 60_000 })
+    expect(await get('consume')).toMatchObject({ status: 'running', currentStep: 'go' })
+    expect(await get('suspend')).toMatchObject({ status: 'waiting', waitEvent: 'go', waitUntil: now + 1000, dueAt: now + 1000 })
+    expect(await get('timeout')).toMatchObject({ status: 'running' })
+    expect(await get('finish')).toMatchObject({ status: 'completed', outputJson: '{"done":true}', dueAt: null })
+    expect(await get('release')).toMatchObject({ status: 'pending', dueAt: now + 2000, workflowRetries: 1, errorJson: '{"message":"oops"}' })
+    expect(await get('cancelled')).toMatchObject({ status: 'cancelled' })
+    expect(await store.getSteps('cancelled')).toEqual([])
+    expect(await store.getSteps('step')).toEqual([completedStep('a', '{"x":1}', now)])
+    expect(await store.getSteps('retry')).toMatchObject([{ key: 'a', status: 'retrying', errorJson: '{"message":"boom"}' }])
+    expect(await store.getSteps('consume')).toMatchObject([{ key: 'go', kind: 'wait', status: 'completed', outputJson: '{"first":true}' }])
+    expect(await store.getSteps('suspend')).toMatchObject([{ key: 'go', kind: 'wait', status: 'waiting', wakeAt: now + 1000 }])
+    expect(await store.getSteps('timeout')).toMatchObject([{ key: 'go', status: 'failed', finishedAt: now }])
+    expect(await store.getSteps('sleep')).toMatchObject([{ key: 'sleep', kind: 'sleep', status: 'waiting', wakeAt: now + 60_000 }])
+  })
+
+  it('keeps events for later waits, stores a repeated event id once, and wakes a waiting execution', async () => {
+    const store = await h.store()
+    const unknown = await store.deliverEvent({ executionId: 'nope', name: 'go', eventId: null, payloadJson: '1', now: T0 })
+    expect(unknown).toEqual({ outcome: 'not_found' })
+    const lease = await claimOne(store, 'a')
+    const event = { executionId: 'a', name: 'go', eventId: 'ev-1', payloadJson: '1', now: T0 }
+    expect((await store.deliverEvent(event)).outcome).toBe('buffered')
+    expect((await store.deliverEvent({ ...event, payloadJson: '2' })).outcome).toBe('duplicate')
+    const outcomes = await store.commit([
+      { kind: 'wait', lease, stepKey: 'go', event: 'go', wakeAt: null, now: T0 },
+      { kind: 'wait', lease, stepKey: 'go#2', event: 'go', wakeAt: null, now: T0 },
+    ])
+    expect(outcomes).toEqual([
+      { ok: true, kind: 'wait', result: 'consumed', payloadJson: '1', finishedAt: T0 },
+      { ok: true, kind: 'wait', result: 'waiting' },
+    ])
+    expect(await store.getExecution('a')).toMatchObject({ status: 'waiting', waitEvent: 'go', dueAt: null })
+    expect((await store.deliverEvent({ ...event, name: 'other', eventId: null })).outcome).toBe('buffered')
+    const woken = await store.deliverEvent({ ...event, eventId: 'ev-2', payloadJson: '3', now: T0 + 5 })
+    expect(woken).toMatchObject({ outcome: 'delivered', execution: { status: 'pending', dueAt: T0 + 5 } })
+    const [again] = await store.claim({ workerId: 'w2', limit: 1, now: T0 + 5, leaseMs: 1000, workflows: WF })
+    expect(again?.steps.map((s) => [s.key, s.status])).toEqual([['go', 'completed'], ['go#2', 'waiting']])
+    await store.commit([{ kind: 'finish', lease: { executionId: 'a', token: again?.execution.leaseToken ?? -1 }, status: 'completed', outputJson: '1', errorJson: null, now: T0 + 6 }])
+    expect((await store.deliverEvent({ ...event, eventId: null })).outcome).toBe('terminal')
+    expect((await store.deliverEvent(event)).outcome).toBe('duplicate')
+  })
+
+  it('cancels an unfinished execution once; terminal ones stay as they are', async () => {
+    const store = await h.store()
+    await store.createExecution(execution('a'))
+    expect(await store.cancelExecution('nope', T0, '{}')).toEqual({ outcome: 'not_found' })
+    const cancelled = await store.cancelExecution('a', T0 + 1, '{"name":"CancelledError"}')
+    expect(cancelled).toMatchObject({ outcome: 'cancelled', execution: { status: 'cancelled', dueAt: null, errorJson: '{"name":"CancelledError"}' } })
+    expect(await store.cancelExecution('a', T0 + 2, '{}')).toMatchObject({ outcome: 'terminal', execution: { updatedAt: T0 + 1 } })
+    expect(await store.claim({ workerId: 'w1', limit: 5, now: T0 + 10, leaseMs: 1000, workflows: WF })).toEqual([])
+  })
+
+  it('lists newest first, filtered, in pages joined by a cursor', async () => {
+    const store = await h.store()
+    for (let i = 0; i < 7; i++) await store.createExecution(execution(`e${i}`, { workflow: i % 2 === 0 ? 'even' : 'odd' }))
+    await store.cancelExecution('e2', T0, '{}')
+    const seen: string[] = []
+    let cursor: string | undefined
+    do {
+      const page = await store.listExecutions({ limit: 3, cursor })
+      expect(page.executions.length).toBeLessThanOrEqual(3)
+      seen.push(...page.executions.map((e) => e.id))
+      cursor = page.nextCursor ?? undefined
+    } while (cursor !== undefined)
+    expect(seen).toEqual(['e6', 'e5', 'e4', 'e3', 'e2', 'e1', 'e0'])
+    const even = await store.listExecutions({ workflow: 'even', limit: 10 })
+    expect(even.executions.map((e) => e.id)).toEqual(['e6', 'e4', 'e2', 'e0'])
+    expect(even.nextCursor).toBeNull()
+    const cancelled = await store.listExecutions({ status: 'cancelled', limit: 10 })
+    expect(cancelled.executions.map((e) => e.id)).toEqual(['e2'])
+    const both = await store.listExecutions({ status: 'pending', workflow: 'even', limit: 1 })
+    expect(both.executions.map((e) => e.id)).toEqual(['e6'])
+    const next = await store.listExecutions({ status: 'pending', workflow: 'even', limit: 5, cursor: both.nextCursor ?? '' })
+    expect(next.executions.map((e) => e.id)).toEqual(['e4', 'e0'])
+    await expect(store.listExecutions({ limit: 3, cursor: 'not-a-cursor' })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+  })
+
+  it('keeps JSON text verbatim, including unicode', async () => {
+    const store = await h.store()
+    const inputJson = '{"text":"héllo \u{1F680} \\u0000 \\"quoted\\"","big":12345678901234567890}'
+    await store.createExecution(execution('a', { inputJson }))
+    expect((await store.getExecution('a'))?.inputJson).toBe(inputJson)
+  })
+}
