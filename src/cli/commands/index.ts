@@ -3,8 +3,10 @@ import type { CliContext } from '../context.ts'
 import { registerCancelCommand } from './cancel.ts'
 import { registerEventCommand } from './event.ts'
 import { registerListCommand } from './list.ts'
+import { registerMcpCommand } from './mcp.ts'
 import { registerMigrateCommand } from './migrate.ts'
 import { registerScheduleCommand } from './schedule.ts'
+import { registerServeCommand } from './serve.ts'
 import { registerStatusCommand } from './status.ts'
 import { registerWaitCommand } from './wait.ts'
 import { registerWorkerCommand } from './worker.ts'
@@ -24,6 +26,8 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerWorkflowsCommand,
   registerWorkerCommand,
   registerMigrateCommand,
+  registerMcpCommand,
+  registerServeCommand,
 ]
 
 /** Registers every command on the program. */

@@ -1,0 +1,35 @@
+import type { Command } from 'commander'
+import { serveStdio } from '../../mcp/stdio.ts'
+import type { CliContext } from '../context.ts'
+import { untilSignal } from '../until-signal.ts'
+
+/**
+ * `zart mcp`: MCP over stdio for an agent that starts zart itself (Claude Desktop, Claude
+ * Code, VS Code...), with a worker in the same process. stdout carries MCP messages only;
+ * logs go to stderr. Ends when the client closes stdin, or on SIGINT/SIGTERM.
+ */
+export function registerMcpCommand(program: Command, context: CliContext): void {
+  program
+    .command('mcp')
+    .description('serve MCP over stdio for an agent, and run a worker (logs on stderr)')
+    .action(async (_flags: unknown, command: Command) => {
+      const { logger } = context
+      const zart = await context.open(command)
+      try {
+        const worker = zart.startWorker()
+        const connection = await serveStdio(zart, { logger })
+        logger.info('mcp server ready on stdio', {
+          worker: worker.id,
+          pid: process.pid,
+          db: context.databaseUrl(command),
+          workflows: zart.workflows().map((w) => w.name),
+        })
+        const why = await Promise.race([connection.closed.then(() => 'stdin closed' as const), untilSignal()])
+        logger.info('mcp server stopping', { reason: why })
+        await connection.close()
+      } finally {
+        // Hands back this worker's leases: workflows pause durably until some worker runs again.
+        await zart.close()
+      }
+    })
+}

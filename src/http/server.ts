@@ -1,0 +1,149 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express'
+import type { Zart } from '../client/zart.ts'
+import { ZartError } from '../errors.ts'
+import { silentLogger, type Logger } from '../engine/logger.ts'
+import { createMcpHttpEndpoints, hostGuard, isLoopback, type McpHttpOptions } from '../mcp/http.ts'
+
+/** The default port of `zart serve`. */
+export const DEFAULT_PORT = 7420
+
+export interface HttpServerOptions {
+  zart: Zart
+  /** Interface to listen on (default 127.0.0.1). Anything but loopback requires `token`. */
+  host?: string
+  /** Port (default 7420; 0 picks a free one). */
+  port?: number
+  /** When set, every request but `/healthz` needs `Authorization: Bearer <token>`. */
+  token?: string
+  /** Host names accepted in the `Host` header (default: loopback names when bound to loopback). */
+  allowedHosts?: readonly string[]
+  /** Browser origins allowed besides loopback ones (requests without `Origin` are not browsers and pass). */
+  allowedOrigins?: readonly string[]
+  logger?: Logger
+  /** Options of the MCP endpoints (session idle time, body size, wait progress...). */
+  mcp?: Omit<McpHttpOptions, 'logger'>
+  /**
+   * More routes on the same port, mounted after the host, origin and token checks, e.g.
+   * `[['/api/v1', restRouter]]`. This is where the REST API plugs in.
+   */
+  routes?: ReadonlyArray<readonly [path: string, handler: RequestHandler]>
+}
+
+/** A listening `zart serve`. */
+export interface HttpServer {
+  readonly app: Express
+  readonly server: Server
+  /** Base URL, e.g. `http://127.0.0.1:7420`. */
+  readonly url: string
+  /** Open MCP sessions by transport. */
+  sessions(): { streamable: number; sse: number }
+  /** Ends every MCP session and stops listening. Does not close the client. */
+  close(): Promise<void>
+}
+
+/**
+ * Starts the HTTP front door on one port: MCP over Streamable HTTP (`/mcp`) and legacy SSE
+ * (`/sse`, `/messages`), `GET /healthz`, and whatever `routes` add (the REST API).
+ * Binds 127.0.0.1 unless told otherwise, and refuses any other interface without a token.
+ *
+ * @example
+ * const http = await startHttpServer({ zart, port: 0 })
+ * console.log(`${http.url}/mcp`)
+ */
+export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const host = options.host ?? '127.0.0.1'
+  const token = options.token === '' ? undefined : options.token
+  if (!isLoopback(host) && token === undefined) {
+    throw new ZartError(
+      'INVALID_INPUT',
+      `refusing to listen on ${host} without a token: anyone who can reach it could run workflows. Pass --token (or ZART_TOKEN), or listen on 127.0.0.1`,
+    )
+  }
+  const logger = options.logger ?? silentLogger
+  const mcp = createMcpHttpEndpoints(options.zart, { ...options.mcp, logger })
+  const app = express()
+  app.disable('x-powered-by')
+  const guard = hostGuard(host, options.allowedHosts)
+  if (guard) app.use(guard)
+  app.use(originCheck(options.allowedOrigins ?? []))
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', sessions: mcp.sessions() })
+  })
+  if (token !== undefined) app.use(bearerAuth(token))
+  app.use(mcp.router)
+  for (const [path, handler] of options.routes ?? []) app.use(path, handler)
+  app.use(lastResort(logger))
+
+  const server = createServer(app)
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? DEFAULT_PORT, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const address = server.address() as AddressInfo
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
+  return {
+    app,
+    server,
+    url,
+    sessions: () => mcp.sessions(),
+    async close() {
+      await mcp.close()
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections() // open SSE streams would otherwise hold close() forever
+      })
+    },
+  }
+}
+
+/**
+ * Refuses requests from web pages of other sites. Browsers send `Origin` on cross-site
+ * requests; a page on a foreign site must not drive a local zart through the user's browser.
+ */
+function originCheck(allowed: readonly string[]): RequestHandler {
+  return (req, res, next) => {
+    const origin = req.header('origin')
+    if (origin === undefined || allowed.includes(origin) || loopbackOrigin(origin)) return next()
+    res.status(403).json({ error: { code: 'FORBIDDEN_ORIGIN', message: `origin ${origin} is not allowed: add it with --allow-origin` } })
+  }
+}
+
+function loopbackOrigin(origin: string): boolean {
+  try {
+    const url = new URL(origin)
+    return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopback(url.hostname)
+  } catch {
+    return false
+  }
+}
+
+/** Checks `Authorization: Bearer <token>` in constant time (digests make the lengths equal). */
+function bearerAuth(token: string): RequestHandler {
+  const expected = createHash('sha256').update(token).digest()
+  return (req, res, next) => {
+    const match = /^Bearer\s+(.+)$/i.exec(req.header('authorization') ?? '')
+    const given = createHash('sha256')
+      .update(match?.[1] ?? '')
+      .digest()
+    if (match && timingSafeEqual(given, expected)) return next()
+    res
+      .status(401)
+      .set('WWW-Authenticate', 'Bearer realm="zart"')
+      .json({ error: { code: 'UNAUTHORIZED', message: 'missing or wrong bearer token: send Authorization: Bearer <the token zart serve was started with>' } })
+  }
+}
+
+/** Anything unhandled: logged here, a generic 500 to the caller, never a stack trace. */
+function lastResort(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, _req, res, next) => {
+    logger.error('http request failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) })
+    if (res.headersSent) return next(error)
+    res.status(500).json({ error: { code: 'INTERNAL', message: 'zart hit an internal error; details are in the server log' } })
+  }
+}

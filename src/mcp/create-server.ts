@@ -1,0 +1,54 @@
+import { createRequire } from 'node:module'
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import type { Zart } from '../client/zart.ts'
+import { silentLogger, type Logger } from '../engine/logger.ts'
+import { registerExecutionResources } from './resources.ts'
+import { defaultToolContext } from './tools/tool-context.ts'
+import { registerTools } from './tools/index.ts'
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
+
+/**
+ * Sent at initialize: the shape of the work in a few lines, so an agent neither blocks
+ * after scheduling nor forgets that executions outlive its session.
+ */
+export const INSTRUCTIONS = [
+  'zart runs durable workflows whose state lives in a database, outside this conversation.',
+  '- schedule starts an execution and returns at once with its execution_id; it never waits for the work.',
+  '- Check later with status (instant), or with wait (bounded: at most 50 s, then it returns timed_out: true, not an error).',
+  '- An execution with status "waiting" and waiting_for.event needs deliver_event to go on; when it is a decision such as an approval, ask the person first and send data matching waiting_for.schema.',
+  '- Executions outlive this session: keep the execution_id, or find it later with list_executions.',
+  '- list_workflows shows what can be scheduled and the data each workflow accepts.',
+].join('\n')
+
+export interface McpServerOptions {
+  /** Where tool failures that are not the caller's fault are logged (never sent to the client). */
+  logger?: Logger
+  /** How often `wait` sends progress when asked, in ms (default 3000). */
+  progressIntervalMs?: number
+  /** Let `wait` ask the person for a waited-for event when the client supports elicitation (default true). */
+  elicitation?: boolean
+  /** How often subscribed execution resources are re-read, in ms (default 1000). */
+  resourcePollMs?: number
+}
+
+/**
+ * Builds an MCP server exposing `zart`: the tools, the execution resources, and the
+ * instructions. Make one per connection (stdio process, HTTP session); they all share
+ * one client.
+ *
+ * @example
+ * const server = createMcpServer(zart, { logger })
+ * await server.connect(new StdioServerTransport())
+ */
+export function createMcpServer(zart: Zart, options: McpServerOptions = {}): McpServer {
+  const logger = options.logger ?? silentLogger
+  const server = new McpServer({ name: 'zart', title: 'zart durable execution', version }, { instructions: INSTRUCTIONS })
+  registerTools(server, zart, {
+    logger,
+    progressIntervalMs: options.progressIntervalMs ?? defaultToolContext.progressIntervalMs,
+    elicitation: options.elicitation ?? defaultToolContext.elicitation,
+  })
+  registerExecutionResources(server, zart, { logger, pollMs: options.resourcePollMs ?? 1_000 })
+  return server
+}

@@ -1,0 +1,159 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import {
+  ErrorCode,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  McpError,
+  ReadResourceRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js'
+import type { Zart } from '../client/zart.ts'
+import { isZartError } from '../errors.ts'
+import type { Logger } from '../engine/logger.ts'
+
+/** The URI template of an execution resource. */
+export const EXECUTION_URI_TEMPLATE = 'zart://executions/{id}'
+const PREFIX = 'zart://executions/'
+const PAGE_SIZE = 50
+/** JSON-RPC code the MCP spec gives to "resource not found". */
+const RESOURCE_NOT_FOUND = -32002
+
+export interface ResourceOptions {
+  logger: Logger
+  /** How often subscribed executions are re-read to notice a change, in ms. */
+  pollMs: number
+}
+
+/**
+ * Serves every execution as the resource `zart://executions/{id}` (its status with the step
+ * history, as JSON), lists them a page at a time, and sends `notifications/resources/updated`
+ * to a subscriber when a subscribed execution changes status.
+ *
+ * The resource handlers are installed on the low-level server because McpServer's
+ * resource list drops the cursor, and the executions must be paged.
+ */
+export function registerExecutionResources(server: McpServer, zart: Zart, options: ResourceOptions): void {
+  const low = server.server
+  low.registerCapabilities({ resources: { subscribe: true, listChanged: false } })
+
+  low.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({
+    resourceTemplates: [
+      {
+        uriTemplate: EXECUTION_URI_TEMPLATE,
+        name: 'execution',
+        title: 'zart execution',
+        description: 'The status of one durable execution, with its step history; subscribe to hear when its status changes',
+        mimeType: 'application/json',
+      },
+    ],
+  }))
+
+  low.setRequestHandler(ListResourcesRequestSchema, async (request) => {
+    const page = await protocolErrors(options.logger, () => zart.list({ limit: PAGE_SIZE, ...(request.params?.cursor !== undefined && { cursor: request.params.cursor }) }))
+    return {
+      resources: page.executions.map((e) => ({
+        uri: `${PREFIX}${encodeURIComponent(e.id)}`,
+        name: e.id,
+        title: `${e.workflow} ${e.id} (${e.status})`,
+        mimeType: 'application/json',
+      })),
+      ...(page.next_cursor !== null && { nextCursor: page.next_cursor }),
+    }
+  })
+
+  low.setRequestHandler(ReadResourceRequestSchema, async (request) => {
+    const id = executionIdOf(request.params.uri)
+    const view = await protocolErrors(options.logger, () => zart.status(id, { includeSteps: true }))
+    return { contents: [{ uri: request.params.uri, mimeType: 'application/json', text: JSON.stringify(view) }] }
+  })
+
+  const watch = new StatusWatch(zart, options, (uri) => low.sendResourceUpdated({ uri }))
+  low.setRequestHandler(SubscribeRequestSchema, async (request) => {
+    const id = executionIdOf(request.params.uri)
+    const view = await protocolErrors(options.logger, () => zart.status(id))
+    watch.add(request.params.uri, id, view.status)
+    return {}
+  })
+  low.setRequestHandler(UnsubscribeRequestSchema, (request) => {
+    watch.remove(request.params.uri)
+    return {}
+  })
+  const previous = low.onclose
+  low.onclose = () => {
+    watch.stop()
+    previous?.()
+  }
+}
+
+/**
+ * Re-reads subscribed executions every `pollMs` and reports those whose status changed.
+ * Polling the store sees changes made by any process (another worker, the CLI), which
+ * this process's own change events would miss; one read per subscription is cheap.
+ */
+class StatusWatch {
+  private readonly subscriptions = new Map<string, { id: string; status: string }>()
+  private timer: NodeJS.Timeout | undefined
+  private polling = false
+
+  constructor(
+    private readonly zart: Zart,
+    private readonly options: ResourceOptions,
+    private readonly notify: (uri: string) => Promise<void>,
+  ) {}
+
+  add(uri: string, id: string, status: string): void {
+    this.subscriptions.set(uri, { id, status })
+    this.timer ??= setInterval(() => void this.poll(), this.options.pollMs).unref()
+  }
+
+  remove(uri: string): void {
+    this.subscriptions.delete(uri)
+    if (this.subscriptions.size === 0) this.stop()
+  }
+
+  stop(): void {
+    clearInterval(this.timer)
+    this.timer = undefined
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling) return // a slow database must not pile up reads
+    this.polling = true
+    try {
+      for (const [uri, entry] of this.subscriptions) {
+        const view = await this.zart.status(entry.id).catch(() => null)
+        if (!view || view.status === entry.status) continue
+        entry.status = view.status
+        await this.notify(uri).catch((error: unknown) => this.options.logger.debug('resource update not sent', { uri, error: String(error) }))
+      }
+    } finally {
+      this.polling = false
+    }
+  }
+}
+
+function executionIdOf(uri: string): string {
+  if (!uri.startsWith(PREFIX) || uri.length === PREFIX.length) {
+    throw new McpError(RESOURCE_NOT_FOUND, `unknown resource ${uri}: executions are ${EXECUTION_URI_TEMPLATE}`)
+  }
+  try {
+    return decodeURIComponent(uri.slice(PREFIX.length))
+  } catch {
+    throw new McpError(RESOURCE_NOT_FOUND, `unknown resource ${uri}: the id is not valid percent-encoding`)
+  }
+}
+
+/** Client errors become protocol errors: resources have no `isError` result to carry them. */
+async function protocolErrors<T>(logger: Logger, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body()
+  } catch (error) {
+    if (!isZartError(error)) {
+      logger.error('mcp resource request failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) })
+      throw new McpError(ErrorCode.InternalError, 'zart hit an internal error; details are in the server log')
+    }
+    const code = error.code === 'EXECUTION_NOT_FOUND' ? RESOURCE_NOT_FOUND : ErrorCode.InvalidParams
+    throw new McpError(code, error.message, { code: error.code })
+  }
+}

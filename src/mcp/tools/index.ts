@@ -1,0 +1,21 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import type { Zart } from '../../client/zart.ts'
+import { registerCancelExecutionTool } from './cancel-execution.ts'
+import { registerDeliverEventTool } from './deliver-event.ts'
+import { registerListExecutionsTool } from './list-executions.ts'
+import { registerListWorkflowsTool } from './list-workflows.ts'
+import { registerScheduleTool } from './schedule.ts'
+import { registerStatusTool } from './status.ts'
+import type { ToolContext } from './tool-context.ts'
+import { registerWaitTool } from './wait.ts'
+
+/** Registers every zart tool on `server`. */
+export function registerTools(server: McpServer, zart: Zart, context: ToolContext): void {
+  registerScheduleTool(server, zart, context)
+  registerStatusTool(server, zart, context)
+  registerDeliverEventTool(server, zart, context)
+  registerWaitTool(server, zart, context)
+  registerListExecutionsTool(server, zart, context)
+  registerListWorkflowsTool(server, zart, context)
+  registerCancelExecutionTool(server, zart, context)
+}

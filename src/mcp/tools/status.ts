@@ -1,0 +1,38 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import { z } from 'zod'
+import { executionIdSchema } from '../../client/schemas.ts'
+import type { Zart } from '../../client/zart.ts'
+import { executionResultSchema } from '../output-schemas.ts'
+import { statusHint } from '../status-text.ts'
+import { runTool, toolSuccess } from '../tool-result.ts'
+import { advertised, parseArguments } from '../tool-schema.ts'
+import { defaultToolContext, type ToolContext } from './tool-context.ts'
+
+const input = z.object({
+  execution_id: executionIdSchema.describe('The id schedule returned'),
+  include_steps: z.boolean().optional().describe('Add the step history (default false)'),
+})
+
+/** `status`: reads one execution, never blocks. */
+export function registerStatusTool(server: McpServer, zart: Zart, context: ToolContext = defaultToolContext): void {
+  server.registerTool(
+    'status',
+    {
+      title: 'Execution status',
+      description:
+        "Read an execution's current state at once: status (pending, running, waiting, completed, failed, cancelled, timed_out), " +
+        'the current step, output when completed, error when it ended badly. When status is waiting, waiting_for names the ' +
+        'event it needs (with its deadline and the JSON Schema of its data): deliver it with deliver_event, asking the person first ' +
+        'when it is a decision such as an approval.',
+      inputSchema: advertised(input),
+      outputSchema: executionResultSchema,
+      annotations: { title: 'Execution status', readOnlyHint: true, openWorldHint: false },
+    },
+    (args) =>
+      runTool(context.logger, async () => {
+        const { execution_id, include_steps } = parseArguments(input, args, 'status')
+        const view = await zart.status(execution_id, { includeSteps: include_steps ?? false })
+        return toolSuccess(view, statusHint(view))
+      }),
+  )
+}

@@ -1,0 +1,12 @@
+import { silentLogger, type Logger } from '../../engine/logger.ts'
+
+/** What tools need besides the client: where to log, and the knobs of `wait`. */
+export interface ToolContext {
+  logger: Logger
+  /** How often `wait` sends progress when the client gave a progress token, in ms. */
+  progressIntervalMs: number
+  /** Whether `wait` may ask the person for a waited-for event when the client supports elicitation. */
+  elicitation: boolean
+}
+
+export const defaultToolContext: ToolContext = { logger: silentLogger, progressIntervalMs: 3_000, elicitation: true }
