@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { createZart, type Zart } from '../client/zart.ts'
 import { ZartError } from '../errors.ts'
 import { jsonLogger, silentLogger, type Logger } from '../engine/logger.ts'
-import type { WorkflowDefinition, WorkflowLike } from '../engine/workflow.ts'
+import type { WorkflowDefinition } from '../engine/workflow.ts'
 import { defaultDatabaseUrl } from '../storage/open-store.ts'
 import { loadWorkflows, workflowPaths } from './load-workflows.ts'
 import type { CliIO } from './output.ts'
@@ -51,8 +51,7 @@ export function createCliContext(io: CliIO): CliContext {
     databaseUrl: (command) => globals(command).db ?? defaultDatabaseUrl(io.env),
     workflows: (command) => loadWorkflows(workflowPaths(globals(command).workflows ?? [], io.env, io.cwd)),
     async open(command, options = {}) {
-      // Loaded definitions carry `unknown` input types; the client checks inputs at run time.
-      const workflows = (await context.workflows(command)) as unknown as readonly WorkflowLike[]
+      const workflows = await context.workflows(command)
       return createZart({ db: context.databaseUrl(command), workflows, logger, migrate: options.migrate ?? true })
     },
   }
