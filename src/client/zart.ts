@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { nanoid } from 'nanoid'
+import { customAlphabet } from 'nanoid'
 import { z } from 'zod'
 import { systemClock, type Clock } from '../clock.ts'
 import { parseDuration, type Duration } from '../duration.ts'
@@ -120,7 +120,7 @@ export class Zart {
   /** Schedules a workflow; with an existing id or idempotency key returns that execution instead. */
   async schedule(workflow: string, data: unknown = {}, options: ScheduleOptions = {}): Promise<ScheduleResult> {
     const definition = this.definition(workflow)
-    const id = options.id === undefined ? nanoid() : parseOrThrow(executionIdSchema, options.id, 'execution id')
+    const id = options.id === undefined ? newExecutionId() : parseOrThrow(executionIdSchema, options.id, 'execution id')
     const idempotencyKey =
       options.idempotencyKey === undefined ? null : parseOrThrow(idempotencyKeySchema, options.idempotencyKey, 'idempotency key')
     const input = definition.input ? parseOrThrow(definition.input, data, `data for workflow "${workflow}"`) : data
@@ -318,6 +318,13 @@ export async function createZart(options: ZartOptions = {}): Promise<Zart> {
     throw error
   }
 }
+
+/**
+ * Generated ids use letters and digits only: nanoid's default alphabet also has `-` and
+ * `_`, and an id starting with one fails the execution id schema, so about one in 32
+ * scheduled executions could not be looked up by its own id.
+ */
+const newExecutionId = customAlphabet('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', 21)
 
 function toJsonInput(value: unknown, what: string): string {
   try {
