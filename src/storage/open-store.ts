@@ -26,12 +26,20 @@ function takePoolSize(url: string): { url: string; poolSize: number | undefined 
 const adapters: Record<string, ((url: string) => Promise<Store>) | undefined> = {
   postgres: openPostgres,
   postgresql: openPostgres,
+  mysql: openMysql,
+  mariadb: openMysql,
 }
 
 async function openPostgres(url: string): Promise<Store> {
   const { PostgresStore } = await import('./postgres/postgres-store.ts').catch(missingDriver('pg'))
   const { url: clean, poolSize } = takePoolSize(url)
   return new PostgresStore(clean, poolSize === undefined ? {} : { poolSize })
+}
+
+async function openMysql(url: string): Promise<Store> {
+  const { MysqlStore } = await import('./mysql/mysql-store.ts').catch(missingDriver('mysql2'))
+  const { url: clean, poolSize } = takePoolSize(url.replace(/^mariadb:/i, 'mysql:'))
+  return new MysqlStore(clean, poolSize === undefined ? {} : { poolSize })
 }
 
 function missingDriver(driver: string): (error: unknown) => never {

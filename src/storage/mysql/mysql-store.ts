@@ -1,0 +1,306 @@
+import mysql from 'mysql2/promise'
+import { ZartError } from '../../errors.ts'
+import { decodeCursor, encodeCursor } from '../cursor.ts'
+import { loadMigrations, pendingMigrations } from '../migrations.ts'
+import type {
+  CancelResult,
+  Claim,
+  ClaimOptions,
+  CreateResult,
+  DeliverResult,
+  ExecutionRecord,
+  FencedWrite,
+  Lease,
+  ListFilter,
+  ListPage,
+  MigrationResult,
+  NewEvent,
+  NewExecution,
+  StepRecord,
+  Store,
+  WriteOutcome,
+} from '../store.ts'
+import { isTerminal } from '../store.ts'
+import { planWrite, toWriteOutcome } from '../write-plan.ts'
+import { appliedPlan, commitBatch, type Statement } from './commit-batch.ts'
+import * as q from './queries.ts'
+import { toExecution, toStep, type ExecutionRow, type StepRow } from './rows.ts'
+
+export interface MysqlStoreOptions {
+  /** Connections kept in the pool (default 10). A worker needs about three: claim, commit, heartbeat. */
+  poolSize?: number
+}
+
+type Connection = mysql.PoolConnection
+type Result = unknown
+
+/** Each transaction reads committed rows and takes no gap locks, so claims never block inserts. */
+const BEGIN: Statement[] = [
+  { sql: 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED', values: [] },
+  { sql: 'START TRANSACTION', values: [] },
+]
+const COMMIT: Statement = { sql: 'COMMIT', values: [] }
+const DUPLICATE_KEY = 1062
+
+/**
+ * MySQL 8 / MariaDB 10.6+ store: pooled mysql2 connections, `FOR UPDATE SKIP LOCKED`
+ * claims, and a whole group commit sent as one multi-statement round trip. MySQL has no
+ * LISTEN/NOTIFY: workers in other processes learn of new work by their short poll
+ * (`pollMs`, default 50 ms); in the same process they are poked at once.
+ *
+ * @example
+ * const store = new MysqlStore('mysql://zart:secret@db.internal/zart', { poolSize: 20 })
+ */
+export class MysqlStore implements Store {
+  readonly dialect = 'mysql'
+  private readonly pool: mysql.Pool
+
+  constructor(url: string, options: MysqlStoreOptions = {}) {
+    this.pool = mysql.createPool({
+      uri: url,
+      connectionLimit: options.poolSize ?? 10,
+      // One round trip for a whole transaction; values are still escaped by placeholders.
+      multipleStatements: true,
+      charset: 'utf8mb4',
+    })
+  }
+
+  async migrate(): Promise<MigrationResult> {
+    const known = loadMigrations('mysql')
+    const connection = await this.pool.getConnection()
+    try {
+      const [lock] = await connection.query<mysql.RowDataPacket[]>(q.MIGRATION_LOCK)
+      if (!lock[0]?.db) throw new ZartError('INVALID_INPUT', 'the mysql:// URL names no database: use mysql://USER@HOST/DATABASE')
+      if (lock[0].locked !== 1) throw new ZartError('INTERNAL', 'another zart holds the migration lock; try again when it has finished')
+      try {
+        await connection.query(q.CREATE_MIGRATIONS_TABLE)
+        const [rows] = await connection.query<mysql.RowDataPacket[]>(q.SELECT_MIGRATIONS)
+        const pending = pendingMigrations(known, rows.map((r) => String(r.name)))
+        for (const migration of pending) {
+          // DDL commits by itself in MySQL, so the lock (not a transaction) keeps migrators
+          // apart, and the row goes in only once the migration has applied.
+          await connection.query(migration.sql)
+          await connection.query(q.INSERT_MIGRATION, [migration.name, Date.now()])
+        }
+        return { applied: pending.map((m) => m.name), current: known.at(-1)?.name ?? null }
+      } finally {
+        await connection.query(q.MIGRATION_UNLOCK)
+      }
+    } finally {
+      connection.release()
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end()
+  }
+
+  async createExecution(input: NewExecution): Promise<CreateResult> {
+    try {
+      await this.pool.query(q.INSERT_EXECUTION, [
+        input.id, input.workflow, input.inputJson, input.idempotencyKey, input.deadlineAt, input.runAt, input.now, input.now,
+      ])
+      return { outcome: 'created', execution: newRecord(input) }
+    } catch (error) {
+      if ((error as { errno?: number }).errno !== DUPLICATE_KEY) throw error
+    }
+    // Rows are never deleted, so what blocked the insert is still there to read.
+    const byId = await this.getExecution(input.id)
+    if (byId) return { outcome: 'existing', execution: byId, matchedBy: 'id' }
+    const [rows] = await this.pool.query<mysql.RowDataPacket[]>(q.SELECT_BY_IDEMPOTENCY_KEY, [input.idempotencyKey])
+    const byKey = rows[0] as ExecutionRow | undefined
+    if (byKey) return { outcome: 'existing', execution: toExecution(byKey), matchedBy: 'idempotency_key' }
+    throw new ZartError('INTERNAL', `execution "${input.id}" could not be created nor found; retry the call`)
+  }
+
+  async getExecution(id: string): Promise<ExecutionRecord | undefined> {
+    const [rows] = await this.pool.query<mysql.RowDataPacket[]>(q.SELECT_EXECUTION, [id])
+    const row = rows[0] as ExecutionRow | undefined
+    return row && toExecution(row)
+  }
+
+  async getSteps(id: string): Promise<StepRecord[]> {
+    const [rows] = await this.pool.query<mysql.RowDataPacket[]>(q.SELECT_STEPS, [id])
+    return (rows as StepRow[]).map(toStep)
+  }
+
+  async listExecutions(filter: ListFilter): Promise<ListPage> {
+    const status = filter.status ?? null
+    const workflow = filter.workflow ?? null
+    const before = filter.cursor === undefined ? null : decodeCursor(filter.cursor)
+    const [rows] = await this.pool.query<mysql.RowDataPacket[]>(q.LIST_EXECUTIONS, [
+      status, status, workflow, workflow, before, before, filter.limit + 1,
+    ])
+    const page = (rows as ExecutionRow[]).slice(0, filter.limit)
+    const last = page.at(-1)
+    return {
+      executions: page.map(toExecution),
+      nextCursor: rows.length > filter.limit && last ? encodeCursor(last.seq) : null,
+    }
+  }
+
+  async deliverEvent(event: NewEvent): Promise<DeliverResult> {
+    return this.withConnection(async (connection) => {
+      const [, , locked, seen] = await run(connection, [
+        ...BEGIN,
+        { sql: q.LOCK_EXECUTION, values: [event.executionId] },
+        { sql: q.EVENT_EXISTS, values: [event.executionId, event.eventId] },
+      ])
+      const row = (locked as ExecutionRow[])[0]
+      const duplicate = event.eventId !== null && Number((seen as { seen: number }[])[0]?.seen) > 0
+      if (!row || duplicate || isTerminal(toExecution(row).status)) {
+        await connection.query('ROLLBACK')
+        if (!row) return { outcome: 'not_found' }
+        const execution = toExecution(row)
+        return duplicate ? { outcome: 'duplicate', execution } : { outcome: 'terminal', execution }
+      }
+      const [, woke, after] = await run(connection, [
+        { sql: q.INSERT_EVENT, values: [event.executionId, event.name, event.eventId, event.payloadJson, event.now] },
+        { sql: q.WAKE_WAITER, values: [event.now, event.now, event.executionId, event.name] },
+        { sql: q.SELECT_EXECUTION, values: [event.executionId] },
+        COMMIT,
+      ])
+      const execution = toExecution((after as ExecutionRow[])[0] ?? row)
+      return (woke as mysql.ResultSetHeader).affectedRows > 0
+        ? { outcome: 'delivered', execution }
+        : { outcome: 'buffered', execution: toExecution(row) }
+    })
+  }
+
+  async cancelExecution(id: string, now: number, errorJson: string): Promise<CancelResult> {
+    return this.withConnection(async (connection) => {
+      const [cancelled, rows] = await run(connection, [
+        { sql: q.CANCEL, values: [errorJson, now, id] },
+        { sql: q.SELECT_EXECUTION, values: [id] },
+      ])
+      const row = (rows as ExecutionRow[])[0]
+      if (!row) return { outcome: 'not_found' }
+      const execution = toExecution(row)
+      return (cancelled as mysql.ResultSetHeader).affectedRows > 0
+        ? { outcome: 'cancelled', execution }
+        : { outcome: 'terminal', execution }
+    })
+  }
+
+  async claim(options: ClaimOptions): Promise<Claim[]> {
+    if (options.workflows.length === 0) return []
+    const [any] = await this.pool.query<mysql.RowDataPacket[]>(q.ANY_DUE, [options.now, options.workflows])
+    if (any.length === 0) return []
+    return this.withConnection(async (connection) => {
+      const [, , due] = await run(connection, [
+        ...BEGIN,
+        { sql: q.LOCK_DUE, values: [options.now, options.workflows, options.limit] },
+      ])
+      const ids = (due as { id: string }[]).map((r) => r.id)
+      if (ids.length === 0) {
+        await connection.query('ROLLBACK')
+        return []
+      }
+      const expires = options.now + options.leaseMs
+      const [, rows, steps] = await run(connection, [
+        { sql: q.CLAIM, values: [options.workerId, expires, expires, expires, options.now, ids] },
+        { sql: q.SELECT_EXECUTIONS_IN, values: [ids] },
+        { sql: q.SELECT_STEPS_IN, values: [ids] },
+        COMMIT,
+      ])
+      const byExecution = new Map<string, StepRecord[]>()
+      for (const step of steps as StepRow[]) {
+        const list = byExecution.get(step.execution_id) ?? []
+        list.push(toStep(step))
+        byExecution.set(step.execution_id, list)
+      }
+      return (rows as ExecutionRow[]).map((row) => ({ execution: toExecution(row), steps: byExecution.get(row.id) ?? [] }))
+    })
+  }
+
+  async nextDueAt(workflows: string[]): Promise<number | null> {
+    if (workflows.length === 0) return null
+    const [rows] = await this.pool.query<mysql.RowDataPacket[]>(q.NEXT_DUE, [workflows])
+    const due: unknown = rows[0]?.due
+    return due === null || due === undefined ? null : Number(due)
+  }
+
+  async heartbeat(leases: Lease[], now: number, leaseMs: number): Promise<string[]> {
+    if (leases.length === 0) return []
+    const expires = now + leaseMs
+    return this.withConnection(async (connection) => {
+      const results = await run(connection, [
+        ...BEGIN,
+        ...leases.map((l) => ({ sql: q.HEARTBEAT, values: [expires, expires, expires, l.executionId, l.token] })),
+        COMMIT,
+      ])
+      return leases
+        .filter((_, i) => !(results[i + BEGIN.length] as mysql.ResultSetHeader).affectedRows)
+        .map((l) => l.executionId)
+    })
+  }
+
+  async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {
+    if (writes.length === 0) return []
+    const plans = writes.map(planWrite)
+    const batch = commitBatch(plans)
+    return this.withConnection(async (connection) => {
+      const results = await run(connection, [...BEGIN, ...batch.statements, COMMIT])
+      const at = (i: number | null | undefined) => (i === null || i === undefined ? undefined : results[i + BEGIN.length])
+      return writes.map((write, i) => {
+        const plan = plans[i]
+        if (!plan) return { ok: false, reason: 'lease_lost' } as const
+        const applied = appliedPlan(
+          plan,
+          at(batch.fences[i]) as mysql.ResultSetHeader | undefined,
+          at(batch.picks[i]) as { seq: number | null; payload: string | null }[] | undefined,
+        )
+        return toWriteOutcome(write, applied)
+      })
+    })
+  }
+
+  /** Runs `fn` on one pooled connection; a transaction left open by a failure is rolled back. */
+  private async withConnection<T>(fn: (connection: Connection) => Promise<T>): Promise<T> {
+    const connection = await this.pool.getConnection()
+    let broken = false
+    try {
+      return await fn(connection)
+    } catch (error) {
+      // After a failed multi-statement the transaction may still be open; if even the
+      // rollback fails the connection is in an unknown state and is dropped.
+      await connection.query('ROLLBACK').catch(() => (broken = true))
+      throw error
+    } finally {
+      if (broken) connection.destroy()
+      else connection.release()
+    }
+  }
+}
+
+/** Sends statements in one round trip; one result per statement, in order. */
+async function run(connection: Connection, statements: Statement[]): Promise<Result[]> {
+  const sql = statements.map((s) => s.sql).join(';\n')
+  const values = statements.flatMap((s) => s.values)
+  const [results] = await connection.query(sql, values)
+  return statements.length === 1 ? [results] : (results as Result[])
+}
+
+function newRecord(input: NewExecution): ExecutionRecord {
+  return {
+    id: input.id,
+    workflow: input.workflow,
+    status: 'pending',
+    inputJson: input.inputJson,
+    outputJson: null,
+    errorJson: null,
+    idempotencyKey: input.idempotencyKey,
+    currentStep: null,
+    waitEvent: null,
+    waitUntil: null,
+    deadlineAt: input.deadlineAt,
+    attempt: 0,
+    workflowRetries: 0,
+    leaseOwner: null,
+    leaseToken: 0,
+    leaseExpiresAt: null,
+    dueAt: input.runAt,
+    createdAt: input.now,
+    updatedAt: input.now,
+  }
+}
