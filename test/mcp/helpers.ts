@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Client, type ClientOptions } from '@modelcontextprotocol/sdk/client/index.js'
@@ -6,6 +8,7 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
+import { afterAll } from 'vitest'
 import { EXAMPLE_WORKFLOWS, ROOT, ZART_BIN } from '../fixtures/zart-process.ts'
 
 export { EXAMPLE_WORKFLOWS }
@@ -103,4 +106,14 @@ export async function call(client: Client, name: string, args: Record<string, un
 /** A fresh SQLite database in `dir`. */
 export function dbIn(dir: string): string {
   return `sqlite:${join(dir, 'zart.db')}`
+}
+
+/**
+ * A folder that lasts the whole test file (test/helpers.ts' tempDir is removed after each
+ * test, which would delete a database a server started in beforeAll still uses).
+ */
+export function suiteDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'zart-mcp-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
 }
