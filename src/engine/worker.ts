@@ -170,6 +170,8 @@ export class Worker {
   private launch(claim: Claim): void {
     const definition = this.deps.workflows.get(claim.execution.workflow)
     if (!definition) return
+    // A row this worker still runs under an older lease was taken over: the old run stops.
+    this.active.get(claim.execution.id)?.halt('lease_lost')
     const run = new ExecutionRun(claim, definition, {
       clock: this.deps.clock,
       random: this.deps.random,

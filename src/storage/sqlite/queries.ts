@@ -44,11 +44,15 @@ export const SELECT_DUE = `
   WHERE due_at <= ? AND workflow IN (SELECT value FROM json_each(?))
   ORDER BY due_at LIMIT ?`
 
+/**
+ * A running row is due again only when its lease expires: the holder enforces the
+ * deadline itself, and if it hangs or dies the takeover after expiry finds the deadline
+ * passed and times the execution out.
+ */
 export const CLAIM = `
   UPDATE zart_executions
   SET status = 'running', lease_owner = @workerId, lease_token = lease_token + 1,
-      lease_expires_at = @leaseExpiresAt,
-      due_at = MIN(@leaseExpiresAt, COALESCE(deadline_at, @leaseExpiresAt)),
+      lease_expires_at = @leaseExpiresAt, due_at = @leaseExpiresAt,
       attempt = attempt + 1, wait_event = NULL, wait_until = NULL, updated_at = @now
   WHERE id = @id AND due_at <= @now
   RETURNING *`
@@ -59,8 +63,7 @@ export const NEXT_DUE = `
 
 export const HEARTBEAT = `
   UPDATE zart_executions
-  SET lease_expires_at = @leaseExpiresAt,
-      due_at = MIN(@leaseExpiresAt, COALESCE(deadline_at, @leaseExpiresAt))
+  SET lease_expires_at = @leaseExpiresAt, due_at = @leaseExpiresAt
   WHERE id = @id AND lease_token = @token AND status = 'running'`
 
 /** The fence: every write for a running execution goes through this guard first. */

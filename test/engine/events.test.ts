@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest'
+import { createZart, defineWorkflow, EventTimeoutError, ZartError } from '../../src/index.ts'
+import { FakeClock, tempDb } from '../helpers.ts'
+
+const collector = defineWorkflow({ name: 'collector' }, async (ctx) => {
+  await ctx.step('start', () => 'started')
+  const first = await ctx.waitForEvent<string>('item')
+  const second = await ctx.waitForEvent<string>('item')
+  return [first, second]
+})
+
+const approval = defineWorkflow({ name: 'approval' }, async (ctx) => {
+  try {
+    const decision = await ctx.waitForEvent<{ ok: boolean }>('approve', { timeout: '1h' })
+    return decision.ok ? 'approved' : 'rejected'
+  } catch (error) {
+    if (error instanceof EventTimeoutError) return `timed out waiting for ${error.event}`
+    throw error
+  }
+})
+
+describe('events', () => {
+  it('keeps events delivered before the wait and consumes them oldest first', async () => {
+    const zart = await createZart({ db: tempDb(), workflows: [collector], clock: new FakeClock() })
+    const { execution_id } = await zart.schedule('collector')
+    expect(await zart.deliverEvent(execution_id, 'item', 'a')).toEqual({ result: 'buffered', status: 'pending' })
+    expect(await zart.deliverEvent(execution_id, 'item', 'b')).toEqual({ result: 'buffered', status: 'pending' })
+    await zart.drain()
+    expect(await zart.status(execution_id)).toMatchObject({ status: 'completed', output: ['a', 'b'] })
+    await zart.close()
+  })
+
+  it('reports delivered when a wait resumes, and duplicate for a repeated event id', async () => {
+    const zart = await createZart({ db: tempDb(), workflows: [collector], clock: new FakeClock() })
+    const { execution_id } = await zart.schedule('collector')
+    await zart.drain()
+    const waiting = await zart.status(execution_id)
+    expect(waiting).toMatchObject({ status: 'waiting', step: 'item', waiting_for: { event: 'item', deadline: null } })
+    expect(await zart.deliverEvent(execution_id, 'item', 'x', { eventId: 'e1' })).toEqual({
+      result: 'delivered',
+      status: 'pending',
+    })
+    expect(await zart.deliverEvent(execution_id, 'item', 'x', { eventId: 'e1' })).toMatchObject({ result: 'duplicate' })
+    await zart.drain()
+    expect(await zart.status(execution_id)).toMatchObject({ status: 'waiting', step: 'item#2' })
+    await zart.deliverEvent(execution_id, 'item', 'y', { eventId: 'e2' })
+    await zart.drain()
+    expect(await zart.status(execution_id)).toMatchObject({ status: 'completed', output: ['x', 'y'] })
+    await zart.close()
+  })
+
+  it('raises EventTimeoutError at the deadline, which the workflow can catch', async () => {
+    const clock = new FakeClock()
+    const zart = await createZart({ db: tempDb(), workflows: [approval], clock })
+    const { execution_id } = await zart.schedule('approval')
+    await zart.drain()
+    const deadline = new Date(clock.now() + 3_600_000).toISOString()
+    expect(await zart.status(execution_id)).toMatchObject({ waiting_for: { event: 'approve', deadline } })
+    clock.advance('59m')
+    await zart.drain()
+    expect((await zart.status(execution_id)).status).toBe('waiting')
+    clock.advance('1m')
+    await zart.drain()
+    expect(await zart.status(execution_id)).toMatchObject({
+      status: 'completed',
+      output: 'timed out waiting for approve',
+    })
+    await zart.close()
+  })
+
+  it('refuses events for terminal or unknown executions and bad names, storing nothing', async () => {
+    const zart = await createZart({ db: tempDb(), workflows: [approval], clock: new FakeClock() })
+    const { execution_id } = await zart.schedule('approval')
+    await zart.drain()
+    await zart.deliverEvent(execution_id, 'approve', { ok: true })
+    await zart.drain()
+    expect((await zart.status(execution_id)).output).toBe('approved')
+    await expect(zart.deliverEvent(execution_id, 'approve', {})).rejects.toMatchObject({ code: 'EXECUTION_TERMINAL' })
+    await expect(zart.deliverEvent('nope', 'approve', {})).rejects.toMatchObject({ code: 'EXECUTION_NOT_FOUND' })
+    await expect(zart.deliverEvent(execution_id, "x'; drop table", {})).rejects.toBeInstanceOf(ZartError)
+    await zart.close()
+  })
+
+  it('validates event data against the schema the workflow declared', async () => {
+    const { z } = await import('zod')
+    const flow = defineWorkflow(
+      { name: 'typed', events: { approval: z.object({ approved: z.boolean() }) } },
+      async (ctx) => ctx.waitForEvent<{ approved: boolean }>('approval'),
+    )
+    const zart = await createZart({ db: tempDb(), workflows: [flow], clock: new FakeClock() })
+    const { execution_id } = await zart.schedule('typed')
+    await zart.drain()
+    const status = await zart.status(execution_id)
+    expect(status.waiting_for?.schema).toMatchObject({ type: 'object', properties: { approved: { type: 'boolean' } } })
+    await expect(zart.deliverEvent(execution_id, 'approval', { approved: 'yes' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      details: { issues: [{ path: 'approved' }] },
+    })
+    expect((await zart.status(execution_id)).status).toBe('waiting')
+    await zart.close()
+  })
+})

@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { createZart, defineWorkflow } from '../../src/index.ts'
+import { FakeClock, tempDb } from '../helpers.ts'
+
+describe('scheduling', () => {
+  const echo = defineWorkflow(
+    { name: 'echo', input: z.object({ n: z.number(), tag: z.string().default('x') }) },
+    async (_ctx, input) => input,
+  )
+
+  it('is idempotent by id and by idempotency key, and refuses conflicting input', async () => {
+    const zart = await createZart({ db: tempDb(), workflows: [echo] })
+    expect(await zart.schedule('echo', { n: 1 }, { id: 'a-1' })).toEqual({ execution_id: 'a-1', status: 'pending', created: true })
+    expect(await zart.schedule('echo', { n: 1, tag: 'x' }, { id: 'a-1' })).toMatchObject({ execution_id: 'a-1', created: false })
+    await expect(zart.schedule('echo', { n: 2 }, { id: 'a-1' })).rejects.toMatchObject({ code: 'ID_CONFLICT' })
+
+    const first = await zart.schedule('echo', { n: 5 }, { idempotencyKey: 'order-5' })
+    const again = await zart.schedule('echo', { n: 5 }, { idempotencyKey: 'order-5' })
+    expect(again).toEqual({ execution_id: first.execution_id, status: 'pending', created: false })
+    await expect(zart.schedule('echo', { n: 6 }, { idempotencyKey: 'order-5' })).rejects.toMatchObject({ code: 'ID_CONFLICT' })
+    expect((await zart.list()).executions).toHaveLength(2)
+    await zart.close()
+  })
+
+  it('validates input against the workflow schema and names the failing fields', async () => {
+    const zart = await createZart({ db: tempDb(), workflows: [echo] })
+    await expect(zart.schedule('echo', { n: 'one' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      details: { issues: [{ path: 'n' }] },
+    })
+    await expect(zart.schedule('nope', {})).rejects.toMatchObject({ code: 'UNKNOWN_WORKFLOW', details: { known: ['echo'] } })
+    await expect(zart.schedule('echo', { n: 1 }, { id: 'bad id; --' })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    await expect(zart.schedule('echo', { n: 1 }, { id: 'x'.repeat(4000) })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    expect((await zart.list()).executions).toHaveLength(0)
+    await zart.close()
+  })
+
+  it('lists newest first with filters and cursor paging', async () => {
+    const zart = await createZart({ db: tempDb(), workflows: [echo] })
+    for (let i = 0; i < 5; i++) await zart.schedule('echo', { n: i }, { id: `e-${i}` })
+    const page1 = await zart.list({ limit: 2 })
+    expect(page1.executions.map((e) => e.id)).toEqual(['e-4', 'e-3'])
+    const page2 = await zart.list({ limit: 2, cursor: page1.next_cursor! })
+    expect(page2.executions.map((e) => e.id)).toEqual(['e-2', 'e-1'])
+    const page3 = await zart.list({ limit: 2, cursor: page2.next_cursor! })
+    expect(page3).toMatchObject({ executions: [{ id: 'e-0' }], next_cursor: null })
+    expect((await zart.list({ status: 'completed' })).executions).toHaveLength(0)
+    await expect(zart.list({ status: 'done' })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    await expect(zart.list({ limit: 1000 })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    await expect(zart.list({ cursor: 'garbage' })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    await zart.close()
+  })
+})
+
+describe('steps', () => {
+  it('gives repeated step names stable suffixes and a stable idempotency key', async () => {
+    const keys: string[] = []
+    const flow = defineWorkflow({ name: 'loop' }, async (ctx) => {
+      for (let i = 0; i < 3; i++) await ctx.step('fetch', ({ key, idempotencyKey }) => keys.push(`${key}|${idempotencyKey}`))
+      return ctx.now().toISOString()
+    })
+    const clock = new FakeClock()
+    const zart = await createZart({ db: tempDb(), workflows: [flow], clock })
+    const { execution_id } = await zart.schedule('loop', {}, { id: 'l-1' })
+    await zart.drain()
+    expect(keys).toEqual(['fetch|l-1:fetch', 'fetch#2|l-1:fetch#2', 'fetch#3|l-1:fetch#3'])
+    expect((await zart.status(execution_id)).output).toBe(new Date(clock.now()).toISOString())
+    await zart.close()
+  })
+
+  it('refuses a step result JSON cannot hold, at the step', async () => {
+    const flow = defineWorkflow({ name: 'dates' }, async (ctx) => {
+      await ctx.step('when', () => new Date())
+    })
+    const zart = await createZart({ db: tempDb(), workflows: [flow] })
+    const { execution_id } = await zart.schedule('dates')
+    await zart.drain()
+    const status = await zart.status(execution_id)
+    expect(status.status).toBe('failed')
+    expect(JSON.stringify(status.error)).toMatch(/result of step \\"when\\" is a Date/)
+    await zart.close()
+  })
+})
+
+describe('timers, timeouts and cancellation', () => {
+  it('sleeps durably across a restart, holding no worker', async () => {
+    const db = tempDb()
+    const clock = new FakeClock()
+    let after = 0
+    const flow = defineWorkflow({ name: 'nap' }, async (ctx) => {
+      await ctx.sleep('2h')
+      return ++after
+    })
+    let zart = await createZart({ db, workflows: [flow], clock })
+    const { execution_id } = await zart.schedule('nap')
+    await zart.drain()
+    expect(await zart.status(execution_id)).toMatchObject({
+      status: 'waiting',
+      waiting_for: { event: null, deadline: new Date(clock.now() + 7_200_000).toISOString() },
+    })
+    await zart.close()
+    zart = await createZart({ db, workflows: [flow], clock })
+    clock.advance('1h')
+    await zart.drain()
+    expect((await zart.status(execution_id)).status).toBe('waiting')
+    clock.advance('1h')
+    await zart.drain()
+    expect(await zart.status(execution_id)).toMatchObject({ status: 'completed', output: 1 })
+    await zart.close()
+  })
+
+  it('times out a workflow whose step hangs, and the step sees its signal abort', async () => {
+    let aborted = false
+    const flow = defineWorkflow({ name: 'hang', timeout: 300 }, async (ctx) => {
+      await ctx.step('forever', ({ signal }) => {
+        signal.addEventListener('abort', () => (aborted = true))
+        return new Promise(() => {})
+      })
+    })
+    const zart = await createZart({ db: tempDb(), workflows: [flow] })
+    zart.startWorker()
+    const { execution_id } = await zart.schedule('hang')
+    const done = await zart.wait(execution_id, { timeout: '10s' })
+    expect(done).toMatchObject({ status: 'timed_out', timed_out: false, error: { name: 'WorkflowTimeoutError' } })
+    expect(aborted).toBe(true)
+    await zart.close()
+  })
+
+  it('times out from the database when no worker was alive at the deadline', async () => {
+    const clock = new FakeClock()
+    const flow = defineWorkflow({ name: 'late', timeout: '10m' }, async (ctx) => ctx.waitForEvent('never'))
+    const zart = await createZart({ db: tempDb(), workflows: [flow], clock })
+    const { execution_id } = await zart.schedule('late')
+    await zart.drain()
+    expect((await zart.status(execution_id)).status).toBe('waiting')
+    clock.advance('10m')
+    await zart.drain()
+    expect((await zart.status(execution_id)).status).toBe('timed_out')
+    await zart.close()
+  })
+
+  it('cancels a running execution: its signal fires and nothing more is written', async () => {
+    let signalled = false
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const flow = defineWorkflow({ name: 'slow' }, async (ctx) => {
+      ctx.signal.addEventListener('abort', () => (signalled = true))
+      await ctx.step('wait-gate', () => gate)
+      await ctx.step('after', () => 'should not run')
+    })
+    const zart = await createZart({ db: tempDb(), workflows: [flow] })
+    zart.startWorker()
+    const { execution_id } = await zart.schedule('slow')
+    while ((await zart.status(execution_id)).status !== 'running') await new Promise((r) => setTimeout(r, 5))
+    expect((await zart.cancel(execution_id)).status).toBe('cancelled')
+    release()
+    await new Promise((r) => setTimeout(r, 50))
+    const status = await zart.status(execution_id, { includeSteps: true })
+    expect(status.status).toBe('cancelled')
+    expect(status.steps).toEqual([])
+    expect(signalled).toBe(true)
+    await expect(zart.cancel(execution_id)).rejects.toMatchObject({ code: 'EXECUTION_TERMINAL' })
+    await zart.close()
+  })
+})
