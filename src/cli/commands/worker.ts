@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import type { CliContext } from '../context.ts'
 import { EXIT } from '../exit-codes.ts'
 import { duration, positiveInt } from '../options.ts'
+import { untilSignal } from '../until-signal.ts'
 
 interface WorkerFlags {
   concurrency?: number
@@ -37,7 +38,10 @@ export function registerWorkerCommand(program: Command, context: CliContext): vo
         db: context.databaseUrl(command),
         workflows: zart.workflows().map((w) => w.name),
       })
+      // The worker's own timers may all be unref'd while it is idle; this one holds the process open.
+      const keepAlive = setInterval(() => {}, 1 << 30)
       const signal = await untilSignal()
+      clearInterval(keepAlive)
       logger.info('stopping: no new claims; running workflows get the grace period', { worker: worker.id, signal })
       // A second signal means "now": leases left behind expire and another worker resumes the work.
       const force = () => {
@@ -51,19 +55,4 @@ export function registerWorkerCommand(program: Command, context: CliContext): vo
       process.off('SIGTERM', force)
       logger.info('worker stopped', { worker: worker.id })
     })
-}
-
-/** Resolves with the name of the first SIGINT or SIGTERM, keeping the process alive until then. */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const keepAlive = setInterval(() => {}, 1 << 30)
-    const done = (signal: NodeJS.Signals) => {
-      clearInterval(keepAlive)
-      process.off('SIGINT', done)
-      process.off('SIGTERM', done)
-      resolve(signal)
-    }
-    process.once('SIGINT', done)
-    process.once('SIGTERM', done)
-  })
 }
