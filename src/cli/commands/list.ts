@@ -38,7 +38,7 @@ export function registerListCommand(program: Command, context: CliContext): void
           e.id,
           e.workflow,
           e.status,
-          e.waiting_for?.event ? `${e.step ?? ''} (waiting for ${e.waiting_for.event})` : (e.step ?? ''),
+          e.step ?? '',
           e.updated_at,
         ])
         context.io.stdout(formatTable(['ID', 'WORKFLOW', 'STATUS', 'STEP', 'UPDATED'], rows))
