@@ -1,5 +1,4 @@
 import type { Command } from 'commander'
-import { serveStdio } from '../../mcp/stdio.ts'
 import type { CliContext } from '../context.ts'
 import { untilSignal } from '../until-signal.ts'
 
@@ -14,6 +13,8 @@ export function registerMcpCommand(program: Command, context: CliContext): void 
     .description('serve MCP over stdio for an agent, and run a worker (logs on stderr)')
     .action(async (_flags: unknown, command: Command) => {
       const { logger } = context
+      // Loaded here, not at the top: the MCP SDK would slow every other zart command's start.
+      const { serveStdio } = await import('../../mcp/stdio.ts')
       const zart = await context.open(command)
       try {
         const worker = zart.startWorker()

@@ -1,5 +1,4 @@
 import { Option, InvalidArgumentError, type Command } from 'commander'
-import { DEFAULT_PORT, startHttpServer } from '../../http/server.ts'
 import type { CliContext } from '../context.ts'
 import { collect, duration } from '../options.ts'
 import { untilSignal } from '../until-signal.ts'
@@ -12,6 +11,9 @@ interface ServeFlags {
   allowOrigin?: string[]
   sessionIdle?: number
 }
+
+/** The default port of `zart serve` (kept here so `zart --help` needs no HTTP modules). */
+const DEFAULT_PORT = 7420
 
 /**
  * `zart serve`: the HTTP front door on one port (MCP over Streamable HTTP at `/mcp`,
@@ -30,6 +32,8 @@ export function registerServeCommand(program: Command, context: CliContext): voi
     .option('--session-idle <duration>', 'close an MCP session idle this long (default 30m)', duration)
     .action(async (flags: ServeFlags, command: Command) => {
       const { logger } = context
+      // Loaded here, not at the top: express and the MCP SDK would slow every other zart command's start.
+      const { startHttpServer } = await import('../../http/server.ts')
       const zart = await context.open(command)
       try {
         const worker = zart.startWorker()
