@@ -9,7 +9,15 @@ import { silentLogger, type Logger } from '../engine/logger.ts'
 import { Worker, type WorkerOptions } from '../engine/worker.ts'
 import { toWorkflowDefinition, type WorkflowDefinition, type WorkflowLike } from '../engine/workflow.ts'
 import { defaultDatabaseUrl, openStore } from '../storage/open-store.ts'
-import { isTerminal, type ExecutionRecord, type MigrationResult, type StepRecord, type Store } from '../storage/store.ts'
+import {
+  isTerminal,
+  TERMINAL_STATUSES,
+  type ExecutionRecord,
+  type ExecutionStatus,
+  type MigrationResult,
+  type StepRecord,
+  type Store,
+} from '../storage/store.ts'
 import {
   eventIdSchema,
   eventNameSchema,
@@ -34,6 +42,25 @@ export interface ZartOptions {
   logger?: Logger
   /** How often `wait` re-reads an execution changed by another process, in ms (default 100). */
   waitPollMs?: number
+  /** Largest JSON of a schedule's data or of an event's data, in bytes (default 1 MiB). */
+  maxPayloadBytes?: number
+}
+
+/** Default of `ZartOptions.maxPayloadBytes`: big enough for documents, small enough to keep rows cheap. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024
+
+export interface PruneOptions {
+  /** Remove executions that finished (were last updated) longer ago than this. */
+  olderThan: Duration
+  /** Only these terminal states (default: all four). Non-terminal executions are never pruned. */
+  status?: string | readonly string[]
+}
+
+export interface PruneResult {
+  deleted: number
+  /** Executions last updated before this ISO time were eligible. */
+  before: string
+  statuses: ExecutionStatus[]
 }
 
 export interface ScheduleOptions {
@@ -97,6 +124,7 @@ export class Zart {
   private readonly random: () => number
   private readonly logger: Logger
   private readonly waitPollMs: number
+  private readonly maxPayloadBytes: number
   private readonly changes = new EventEmitter().setMaxListeners(0)
   private worker: Worker | null = null
   private ownsStore: boolean
@@ -108,6 +136,7 @@ export class Zart {
     this.random = options.random ?? Math.random
     this.logger = options.logger ?? silentLogger
     this.waitPollMs = options.waitPollMs ?? 100
+    this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
     for (const item of workflows) {
       const definition = toWorkflowDefinition(item)
       if (!definition) throw new TypeError('not a workflow: pass defineWorkflow(...) results or TaskHandler classes')
@@ -124,7 +153,7 @@ export class Zart {
     const idempotencyKey =
       options.idempotencyKey === undefined ? null : parseOrThrow(idempotencyKeySchema, options.idempotencyKey, 'idempotency key')
     const input = definition.input ? parseOrThrow(definition.input, data, `data for workflow "${workflow}"`) : data
-    const inputJson = toJsonInput(input, 'data')
+    const inputJson = toJsonInput(input, 'data', this.maxPayloadBytes)
     const now = this.clock.now()
     const runAt = options.runAt === undefined ? now : new Date(options.runAt).getTime()
     if (!Number.isFinite(runAt)) throw new ZartError('INVALID_INPUT', 'run_at is not a valid time: use an ISO 8601 time or ms since the epoch')
@@ -165,7 +194,7 @@ export class Zart {
     const schema = this.definitions.get(existing.workflow)?.events?.[name]
     const payload = schema ? parseOrThrow(schema, data, `data for event "${name}"`) : data
     const result = await this.store.deliverEvent({
-      executionId: id, name, eventId, payloadJson: toJsonInput(payload, 'event data'), now: this.clock.now(),
+      executionId: id, name, eventId, payloadJson: toJsonInput(payload, 'event data', this.maxPayloadBytes), now: this.clock.now(),
     })
     if (result.outcome === 'not_found') throw notFound(id)
     if (result.outcome === 'terminal') throw terminal(result.execution, `deliver "${name}" to it`)
@@ -239,6 +268,43 @@ export class Zart {
   /** Applies pending migrations. */
   migrate(): Promise<MigrationResult> {
     return this.store.migrate()
+  }
+
+  /**
+   * Readiness: the database answers and its schema is current. It goes through
+   * `migrate()`, which is a no-op on a current schema and refuses one newer than this code.
+   */
+  async ready(): Promise<{ database: string; migration: string | null }> {
+    const { current } = await this.store.migrate()
+    await this.store.getExecution('zart-readiness-probe')
+    return { database: this.store.dialect, migration: current }
+  }
+
+  /**
+   * Deletes finished executions (with their steps and events) last updated longer ago than
+   * `olderThan`. Pending, running and waiting executions are never touched. Works in small
+   * batches so a big prune never holds the database for long.
+   *
+   * @example
+   * await zart.prune({ olderThan: '30d', status: 'completed' })
+   */
+  async prune(options: PruneOptions): Promise<PruneResult> {
+    const olderThan = parseDuration(options.olderThan, 'older-than')
+    const asked = options.status === undefined ? TERMINAL_STATUSES : typeof options.status === 'string' ? [options.status] : options.status
+    const statuses = asked.map((s) => parseOrThrow(executionStatusSchema, s, 'status'))
+    const live = statuses.filter((s) => !isTerminal(s))
+    if (live.length > 0) {
+      throw new ZartError('INVALID_INPUT', `cannot prune ${live.join(', ')} executions: only finished ones (${TERMINAL_STATUSES.join(', ')}) are pruned`)
+    }
+    const before = this.clock.now() - olderThan
+    let deleted = 0
+    for (;;) {
+      const batch = await this.store.pruneExecutions({ before, statuses, limit: PRUNE_BATCH })
+      deleted += batch
+      if (batch < PRUNE_BATCH) break
+    }
+    if (deleted > 0) this.logger.info('pruned executions', { deleted, before: new Date(before).toISOString(), statuses })
+    return { deleted, before: new Date(before).toISOString(), statuses }
   }
 
   /** Stops the worker (releasing its leases) and closes the database. */
@@ -326,12 +392,25 @@ export async function createZart(options: ZartOptions = {}): Promise<Zart> {
  */
 const newExecutionId = customAlphabet('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', 21)
 
-function toJsonInput(value: unknown, what: string): string {
+/** Executions deleted per store call while pruning. */
+const PRUNE_BATCH = 500
+
+function toJsonInput(value: unknown, what: string, maxBytes = Infinity): string {
+  let json: string
   try {
-    return toJson(value, what)
+    json = toJson(value, what)
   } catch (error) {
     throw new ZartError('INVALID_INPUT', `${(error as Error).message}; send plain JSON`)
   }
+  const bytes = Buffer.byteLength(json)
+  if (bytes > maxBytes) {
+    throw new ZartError(
+      'PAYLOAD_TOO_LARGE',
+      `${what} is ${bytes} bytes of JSON, over the limit of ${maxBytes}: store big content elsewhere (a file, a bucket) and pass a reference`,
+      { bytes, limit: maxBytes },
+    )
+  }
+  return json
 }
 
 function jsonSchema(schema: z.ZodType): unknown {

@@ -210,6 +210,16 @@ export interface ClaimOptions {
   workflows: string[]
 }
 
+/** Which executions `pruneExecutions` removes. */
+export interface PruneFilter {
+  /** Executions last updated before this time (ms since the epoch). */
+  before: number
+  /** Only these states; an adapter must also ignore any non-terminal state given here. */
+  statuses: readonly ExecutionStatus[]
+  /** At most this many executions per call, so one call never holds the database long. */
+  limit: number
+}
+
 export interface MigrationResult {
   applied: string[]
   current: string | null
@@ -233,6 +243,12 @@ export interface Store {
   listExecutions(filter: ListFilter): Promise<ListPage>
   deliverEvent(event: NewEvent): Promise<DeliverResult>
   cancelExecution(id: string, now: number, errorJson: string): Promise<CancelResult>
+  /**
+   * Deletes up to `limit` terminal executions matching the filter, with their steps and
+   * events, in one transaction; returns how many executions went. Never touches pending,
+   * running or waiting rows.
+   */
+  pruneExecutions(filter: PruneFilter): Promise<number>
 
   /**
    * Claims up to `limit` executions whose `dueAt` has passed: pending ones whose run time

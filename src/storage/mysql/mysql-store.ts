@@ -16,6 +16,7 @@ import type {
   MigrationResult,
   NewEvent,
   NewExecution,
+  PruneFilter,
   StepRecord,
   Store,
   WriteOutcome,
@@ -179,6 +180,28 @@ export class MysqlStore implements Store {
       return (cancelled as mysql.ResultSetHeader).affectedRows > 0
         ? { outcome: 'cancelled', execution }
         : { outcome: 'terminal', execution }
+    })
+  }
+
+  async pruneExecutions(filter: PruneFilter): Promise<number> {
+    if (filter.statuses.length === 0) return 0
+    return this.withConnection(async (connection) => {
+      const [, , locked] = await run(connection, [
+        ...BEGIN,
+        { sql: q.LOCK_PRUNABLE, values: [filter.before, filter.statuses, filter.limit] },
+      ])
+      const ids = (locked as { id: string }[]).map((r) => r.id)
+      if (ids.length === 0) {
+        await connection.query('ROLLBACK')
+        return 0
+      }
+      await run(connection, [
+        { sql: q.DELETE_STEPS_IN, values: [ids] },
+        { sql: q.DELETE_EVENTS_IN, values: [ids] },
+        { sql: q.DELETE_EXECUTIONS_IN, values: [ids] },
+        COMMIT,
+      ])
+      return ids.length
     })
   }
 

@@ -61,6 +61,21 @@ export const CANCEL = `
       lease_expires_at = NULL, wait_event = NULL, wait_until = NULL, updated_at = ?
   WHERE id = ? AND status IN ('pending', 'running', 'waiting')`
 
+/** A batch of terminal executions to prune, locked; rows held elsewhere wait for a later batch. */
+export const LOCK_PRUNABLE = `
+  SELECT id FROM zart_executions
+  WHERE updated_at < ? AND status IN (?)
+    AND status IN ('completed', 'failed', 'cancelled', 'timed_out')
+  ORDER BY seq
+  LIMIT ?
+  FOR UPDATE SKIP LOCKED`
+
+export const DELETE_STEPS_IN = `DELETE FROM zart_steps WHERE execution_id IN (?)`
+
+export const DELETE_EVENTS_IN = `DELETE FROM zart_events WHERE execution_id IN (?)`
+
+export const DELETE_EXECUTIONS_IN = `DELETE FROM zart_executions WHERE id IN (?)`
+
 /** A cheap look before taking any lock: most polls find nothing. */
 export const ANY_DUE = `SELECT id FROM zart_executions WHERE due_at <= ? AND workflow IN (?) LIMIT 1`
 

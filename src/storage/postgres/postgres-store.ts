@@ -16,6 +16,7 @@ import type {
   MigrationResult,
   NewEvent,
   NewExecution,
+  PruneFilter,
   StepRecord,
   Store,
   WriteOutcome,
@@ -146,6 +147,10 @@ export class PostgresStore implements Store {
     if (row) return { outcome: 'cancelled', execution: toExecution(row) }
     const existing = await this.getExecution(id)
     return existing ? { outcome: 'terminal', execution: existing } : { outcome: 'not_found' }
+  }
+
+  async pruneExecutions(filter: PruneFilter): Promise<number> {
+    return (await this.rows<{ id: string }>(q.PRUNE, [filter.before, filter.statuses, filter.limit])).length
   }
 
   async claim(options: ClaimOptions): Promise<Claim[]> {

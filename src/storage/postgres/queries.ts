@@ -37,6 +37,26 @@ export const INSERT_EXECUTION = query(
    RETURNING *`,
 )
 
+/**
+ * Deletes a batch of terminal executions with their steps and events in one statement;
+ * SKIP LOCKED leaves rows another transaction holds for a later batch.
+ */
+export const PRUNE = query(
+  'prune',
+  `WITH doomed AS (
+     SELECT id FROM zart_executions
+     WHERE updated_at < $1 AND status = ANY($2::text[])
+       AND status IN ('completed', 'failed', 'cancelled', 'timed_out')
+     ORDER BY seq LIMIT $3
+     FOR UPDATE SKIP LOCKED
+   ), steps AS (
+     DELETE FROM zart_steps WHERE execution_id IN (SELECT id FROM doomed)
+   ), events AS (
+     DELETE FROM zart_events WHERE execution_id IN (SELECT id FROM doomed)
+   )
+   DELETE FROM zart_executions WHERE id IN (SELECT id FROM doomed) RETURNING id`,
+)
+
 export const SELECT_STEPS = query('select_steps', `SELECT * FROM zart_steps WHERE execution_id = $1 ORDER BY seq`)
 
 export const SELECT_STEPS_OF = query(

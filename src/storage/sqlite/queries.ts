@@ -39,6 +39,20 @@ export const CANCEL = `
   WHERE id = @id AND status IN ('pending', 'running', 'waiting')
   RETURNING *`
 
+/** Terminal executions to prune, oldest first; the status list is a JSON array. */
+export const SELECT_PRUNABLE = `
+  SELECT id FROM zart_executions
+  WHERE updated_at < @before
+    AND status IN (SELECT value FROM json_each(@statuses))
+    AND status IN ('completed', 'failed', 'cancelled', 'timed_out')
+  ORDER BY seq LIMIT @limit`
+
+export const DELETE_STEPS = `DELETE FROM zart_steps WHERE execution_id = ?`
+
+export const DELETE_EVENTS = `DELETE FROM zart_events WHERE execution_id = ?`
+
+export const DELETE_EXECUTION = `DELETE FROM zart_executions WHERE id = ?`
+
 export const SELECT_DUE = `
   SELECT id FROM zart_executions
   WHERE due_at <= ? AND workflow IN (SELECT value FROM json_each(?))

@@ -17,6 +17,7 @@ import type {
   MigrationResult,
   NewEvent,
   NewExecution,
+  PruneFilter,
   StepRecord,
   Store,
   WriteOutcome,
@@ -152,6 +153,23 @@ export class SqliteStore implements Store {
       if (row) return { outcome: 'cancelled', execution: toExecution(row) }
       const existing = this.sql(q.SELECT_EXECUTION).get(id) as ExecutionRow | undefined
       return existing ? { outcome: 'terminal', execution: toExecution(existing) } : { outcome: 'not_found' }
+    })
+    return run.immediate()
+  }
+
+  async pruneExecutions(filter: PruneFilter): Promise<number> {
+    const run = this.db.transaction((): number => {
+      const ids = this.sql(q.SELECT_PRUNABLE).all({
+        before: filter.before,
+        statuses: JSON.stringify(filter.statuses),
+        limit: filter.limit,
+      }) as { id: string }[]
+      for (const { id } of ids) {
+        this.sql(q.DELETE_STEPS).run(id)
+        this.sql(q.DELETE_EVENTS).run(id)
+        this.sql(q.DELETE_EXECUTION).run(id)
+      }
+      return ids.length
     })
     return run.immediate()
   }
