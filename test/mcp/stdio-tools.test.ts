@@ -58,7 +58,7 @@ describe('the tool list', () => {
   it('marks reads as read-only and cancel as destructive', () => {
     for (const name of ['status', 'wait', 'list_executions', 'list_workflows']) expect(tools.get(name)!.annotations?.readOnlyHint, name).toBe(true)
     expect(tools.get('schedule')!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false })
-    expect(tools.get('deliver_event')!.annotations).toMatchObject({ readOnlyHint: false, idempotentHint: true })
+    expect(tools.get('deliver_event')!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false })
     expect(tools.get('cancel_execution')!.annotations).toMatchObject({ destructiveHint: true })
   })
 

@@ -29,7 +29,8 @@ export function registerDeliverEventTool(server: McpServer, zart: Zart, context:
         'when the execution has already ended.',
       inputSchema: advertised(input),
       outputSchema: deliverResultSchema,
-      annotations: { title: 'Deliver an event', readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+      // Not idempotentHint: a repeat without event_id buffers a second event, so clients must not retry it blindly.
+      annotations: { title: 'Deliver an event', readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
     (args) =>
       runTool(context.logger, async () => {
