@@ -40,7 +40,9 @@ const round = (n: number) => Math.round(n * 100) / 100
 
 async function stdioClient(home: string): Promise<Client> {
   const client = new Client({ name: 'bench', version: '1.0.0' })
-  await client.connect(new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp'], cwd: home, env: env(home) }))
+  await client.connect(
+    new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp'], cwd: home, env: env(home) }),
+  )
   return client
 }
 
@@ -83,22 +85,32 @@ async function deliverToWait(client: Client, runs: number): Promise<number[]> {
     await client.callTool({ name: 'schedule', arguments: { workflow: 'data-pipeline', id, data: { rows: 100 } } })
     await untilWaiting(client, id)
     let returned = 0
-    const waiting = client.callTool({ name: 'wait', arguments: { execution_id: id, timeout_seconds: 30 } }).then((r) => {
-      returned = performance.now()
-      return r
-    })
+    const waiting = client
+      .callTool({ name: 'wait', arguments: { execution_id: id, timeout_seconds: 30 } })
+      .then((r) => {
+        returned = performance.now()
+        return r
+      })
     await new Promise((resolve) => setTimeout(resolve, 20)) // let the wait start on the server
     const sent = performance.now()
-    await client.callTool({ name: 'deliver_event', arguments: { execution_id: id, event: 'approval', data: { approved: true } } })
+    await client.callTool({
+      name: 'deliver_event',
+      arguments: { execution_id: id, event: 'approval', data: { approved: true } },
+    })
     const result = await waiting
-    if ((result.structuredContent as { status: string }).status !== 'completed') throw new Error(`${id} did not complete`)
+    if ((result.structuredContent as { status: string }).status !== 'completed')
+      throw new Error(`${id} did not complete`)
     times.push(returned - sent)
   }
   return times
 }
 
 async function withServe<T>(home: string, body: (url: string) => Promise<T>): Promise<T> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { cwd: home, env: env(home), stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
+    cwd: home,
+    env: env(home),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let out = ''
@@ -117,7 +129,9 @@ async function withServe<T>(home: string, body: (url: string) => Promise<T>): Pr
 }
 
 /** Runs every measurement and returns the figures in milliseconds. */
-export async function runMcpBench(options: { coldStarts?: number; calls?: number; deliveries?: number } = {}): Promise<McpBenchResult> {
+export async function runMcpBench(
+  options: { coldStarts?: number; calls?: number; deliveries?: number } = {},
+): Promise<McpBenchResult> {
   const home = mkdtempSync(join(tmpdir(), 'zart-bench-mcp-'))
   try {
     const coldStartMs = await coldStart(home, options.coldStarts ?? 20)
@@ -146,9 +160,18 @@ export function printMcpBench(result: McpBenchResult): void {
   const rows: [string, string][] = [
     ['zart mcp cold start: spawn → initialize answered (median of runs)', `${round(result.coldStartMs.initialize)} ms`],
     ['zart mcp cold start: spawn → tools/list answered (median of runs)', `${round(result.coldStartMs.toolsList)} ms`],
-    ['status round trip over stdio (median / p99)', `${round(result.statusStdioMs.median)} / ${round(result.statusStdioMs.p99)} ms`],
-    ['status round trip over Streamable HTTP (median / p99)', `${round(result.statusHttpMs.median)} / ${round(result.statusHttpMs.p99)} ms`],
-    ['deliver_event sent → wait returned completed, stdio (median / p99)', `${round(result.deliverToWaitMs.median)} / ${round(result.deliverToWaitMs.p99)} ms`],
+    [
+      'status round trip over stdio (median / p99)',
+      `${round(result.statusStdioMs.median)} / ${round(result.statusStdioMs.p99)} ms`,
+    ],
+    [
+      'status round trip over Streamable HTTP (median / p99)',
+      `${round(result.statusHttpMs.median)} / ${round(result.statusHttpMs.p99)} ms`,
+    ],
+    [
+      'deliver_event sent → wait returned completed, stdio (median / p99)',
+      `${round(result.deliverToWaitMs.median)} / ${round(result.deliverToWaitMs.p99)} ms`,
+    ],
   ]
   const width = Math.max(...rows.map(([label]) => label.length))
   console.log('MCP')

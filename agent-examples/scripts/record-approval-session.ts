@@ -18,7 +18,9 @@ const root = fileURLToPath(new URL('../../', import.meta.url))
 const out = fileURLToPath(new URL('../approval-session.md', import.meta.url))
 const home = mkdtempSync(join(tmpdir(), 'zart-transcript-'))
 
-type Entry = { kind: 'message'; direction: 'agent → zart' | 'zart → agent'; message: JSONRPCMessage } | { kind: 'note'; text: string }
+type Entry =
+  | { kind: 'message'; direction: 'agent → zart' | 'zart → agent'; message: JSONRPCMessage }
+  | { kind: 'note'; text: string }
 const entries: Entry[] = []
 const note = (text: string) => entries.push({ kind: 'note', text })
 let recording = true
@@ -59,7 +61,10 @@ try {
   await client.connect(new RecordingTransport(stdio))
   entries.splice(0) // the initialize handshake is the same every time; the README shows the instructions
   note('The person: "Run the data pipeline for the orders export, id pipeline-001."')
-  await client.callTool({ name: 'schedule', arguments: { workflow: 'data-pipeline', id: 'pipeline-001', data: { rows: 1000 } } })
+  await client.callTool({
+    name: 'schedule',
+    arguments: { workflow: 'data-pipeline', id: 'pipeline-001', data: { rows: 1000 } },
+  })
   note('Later (the same session or another one), the agent checks on it:')
   recording = false // an agent checks back minutes later; here, poll quietly until it is there
   for (let i = 0; i < 200; i++) {
@@ -69,10 +74,21 @@ try {
   }
   recording = true
   await client.callTool({ name: 'status', arguments: { execution_id: 'pipeline-001' } })
-  note('The agent: "pipeline-001 has extracted, transformed and loaded the data and is waiting for your approval before it publishes. Approve?"\n\nThe person: "Yes, approve it."')
-  await client.callTool({ name: 'deliver_event', arguments: { execution_id: 'pipeline-001', event: 'approval', data: { approved: true, note: 'approved in chat' }, event_id: 'chat-approval-1' } })
+  note(
+    'The agent: "pipeline-001 has extracted, transformed and loaded the data and is waiting for your approval before it publishes. Approve?"\n\nThe person: "Yes, approve it."',
+  )
+  await client.callTool({
+    name: 'deliver_event',
+    arguments: {
+      execution_id: 'pipeline-001',
+      event: 'approval',
+      data: { approved: true, note: 'approved in chat' },
+      event_id: 'chat-approval-1',
+    },
+  })
   const done = await client.callTool({ name: 'wait', arguments: { execution_id: 'pipeline-001', timeout_seconds: 25 } })
-  const output = (done.structuredContent as { output?: { rows_written?: number; table?: string; url?: string } }).output ?? {}
+  const output =
+    (done.structuredContent as { output?: { rows_written?: number; table?: string; url?: string } }).output ?? {}
   note(`The agent: "Done: ${output.rows_written} rows written to ${output.table} and published at ${output.url}."`)
 } finally {
   await client.close()

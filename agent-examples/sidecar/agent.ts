@@ -13,7 +13,10 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 
 const url = new URL('/mcp', process.env.ZART_URL ?? 'http://127.0.0.1:7420')
 const token = process.env.ZART_TOKEN
-const transport = new StreamableHTTPClientTransport(url, token ? { requestInit: { headers: { Authorization: `Bearer ${token}` } } } : {})
+const transport = new StreamableHTTPClientTransport(
+  url,
+  token ? { requestInit: { headers: { Authorization: `Bearer ${token}` } } } : {},
+)
 const client = new Client({ name: 'sidecar-example', version: '1.0.0' })
 await client.connect(transport)
 
@@ -24,10 +27,20 @@ const functions = tools.map((t) => ({ name: t.name, description: t.description, 
 console.log(`system prompt gets:\n${client.getInstructions()}\n`)
 console.log(`model may call: ${functions.map((f) => f.name).join(', ')}\n`)
 
+/** The fields of zart's tool results this loop reads. */
+interface ToolResult {
+  execution_id: string
+  status: string
+  result?: string
+  waiting_for?: { event: string | null; deadline: string | null } | null
+  output?: unknown
+  error?: { code?: string; message?: string }
+}
+
 /** One tool call as the framework makes it: structured result, or the error the model reads. */
-async function callTool(name: string, args: Record<string, unknown>): Promise<Record<string, any>> {
+async function callTool(name: string, args: Record<string, unknown>): Promise<ToolResult> {
   const result = await client.callTool({ name, arguments: args })
-  const structured = (result.structuredContent ?? {}) as Record<string, any>
+  const structured = (result.structuredContent ?? {}) as unknown as ToolResult
   if (result.isError) throw new Error(`${name} failed: ${structured.error?.code} ${structured.error?.message}`)
   return structured
 }
@@ -46,7 +59,9 @@ let status = await callTool('wait', { execution_id, timeout_seconds: 2 })
 while (!terminal.has(status.status)) {
   if (status.status === 'waiting' && status.waiting_for?.event === 'approval') {
     const rl = createInterface({ input: process.stdin, output: process.stdout })
-    const answer = await rl.question(`${execution_id} waits for approval (until ${status.waiting_for.deadline}). Approve? [y/N] `)
+    const answer = await rl.question(
+      `${execution_id} waits for approval (until ${status.waiting_for.deadline}). Approve? [y/N] `,
+    )
     rl.close()
     const delivered = await callTool('deliver_event', {
       execution_id,

@@ -73,8 +73,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     res.json({ status: 'ok', sessions: mcp.sessions() })
   })
   if (token !== undefined) app.use(bearerAuth(token))
-  app.use(mcp.router)
+  // Routes go before the MCP router: its JSON body parser (and its JSON-RPC errors for a
+  // bad body) would otherwise apply to every request, the REST API's included.
   for (const [path, handler] of options.routes ?? []) app.use(path, handler)
+  app.use(mcp.router)
   app.use(lastResort(logger))
 
   const server = createServer(app)
@@ -110,7 +112,11 @@ function originCheck(allowed: readonly string[]): RequestHandler {
   return (req, res, next) => {
     const origin = req.header('origin')
     if (origin === undefined || allowed.includes(origin) || loopbackOrigin(origin)) return next()
-    res.status(403).json({ error: { code: 'FORBIDDEN_ORIGIN', message: `origin ${origin} is not allowed: add it with --allow-origin` } })
+    res
+      .status(403)
+      .json({
+        error: { code: 'FORBIDDEN_ORIGIN', message: `origin ${origin} is not allowed: add it with --allow-origin` },
+      })
   }
 }
 
@@ -135,15 +141,24 @@ function bearerAuth(token: string): RequestHandler {
     res
       .status(401)
       .set('WWW-Authenticate', 'Bearer realm="zart"')
-      .json({ error: { code: 'UNAUTHORIZED', message: 'missing or wrong bearer token: send Authorization: Bearer <the token zart serve was started with>' } })
+      .json({
+        error: {
+          code: 'UNAUTHORIZED',
+          message: 'missing or wrong bearer token: send Authorization: Bearer <the token zart serve was started with>',
+        },
+      })
   }
 }
 
 /** Anything unhandled: logged here, a generic 500 to the caller, never a stack trace. */
 function lastResort(logger: Logger): ErrorRequestHandler {
   return (error: unknown, _req, res, next) => {
-    logger.error('http request failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) })
+    logger.error('http request failed', {
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    })
     if (res.headersSent) return next(error)
-    res.status(500).json({ error: { code: 'INTERNAL', message: 'zart hit an internal error; details are in the server log' } })
+    res
+      .status(500)
+      .json({ error: { code: 'INTERNAL', message: 'zart hit an internal error; details are in the server log' } })
   }
 }

@@ -43,7 +43,10 @@ export interface McpServerOptions {
  */
 export function createMcpServer(zart: Zart, options: McpServerOptions = {}): McpServer {
   const logger = options.logger ?? silentLogger
-  const server = new McpServer({ name: 'zart', title: 'zart durable execution', version }, { instructions: INSTRUCTIONS })
+  const server = new McpServer(
+    { name: 'zart', title: 'zart durable execution', version },
+    { instructions: INSTRUCTIONS },
+  )
   registerTools(server, zart, {
     logger,
     progressIntervalMs: options.progressIntervalMs ?? defaultToolContext.progressIntervalMs,

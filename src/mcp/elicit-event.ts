@@ -7,7 +7,18 @@ type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>
 type FormSchema = ElicitRequestFormParams['requestedSchema']
 
 const PRIMITIVES = new Set(['string', 'number', 'integer', 'boolean'])
-const KEPT = ['type', 'title', 'description', 'default', 'enum', 'minimum', 'maximum', 'minLength', 'maxLength', 'format'] as const
+const KEPT = [
+  'type',
+  'title',
+  'description',
+  'default',
+  'enum',
+  'minimum',
+  'maximum',
+  'minLength',
+  'maxLength',
+  'format',
+] as const
 const FORMATS = new Set(['email', 'uri', 'date', 'date-time'])
 
 /** True when the client said it can show the person a form (elicitation, form mode). */
@@ -31,7 +42,9 @@ export function eventForm(schema: unknown): FormSchema | null {
     properties[name] = kept
   }
   if (Object.keys(properties).length === 0) return null
-  const required = Array.isArray(schema.required) ? schema.required.filter((r): r is string => typeof r === 'string') : []
+  const required = Array.isArray(schema.required)
+    ? schema.required.filter((r): r is string => typeof r === 'string')
+    : []
   return { type: 'object', properties, ...(required.length > 0 && { required }) } as FormSchema
 }
 
@@ -39,7 +52,13 @@ export function eventForm(schema: unknown): FormSchema | null {
  * Asks the person, through the client, for the event a waiting execution needs. Returns
  * the answer, or null when they declined, cancelled, or did not answer within `timeoutMs`.
  */
-export async function askForEvent(server: McpServer, extra: Extra, view: ExecutionView, form: FormSchema, timeoutMs: number): Promise<Record<string, unknown> | null> {
+export async function askForEvent(
+  server: McpServer,
+  extra: Extra,
+  view: ExecutionView,
+  form: FormSchema,
+  timeoutMs: number,
+): Promise<Record<string, unknown> | null> {
   const event = view.waiting_for?.event ?? ''
   const message =
     `Execution "${view.id}" (workflow ${view.workflow}${view.step ? `, at step ${view.step}` : ''}) is waiting for "${event}". ` +

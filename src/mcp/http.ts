@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto'
-import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express'
+import express, {
+  type ErrorRequestHandler,
+  type Request,
+  type RequestHandler,
+  type Response,
+  type Router,
+} from 'express'
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
-import { hostHeaderValidation, localhostHostValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js'
+import {
+  hostHeaderValidation,
+  localhostHostValidation,
+} from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js'
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js'
@@ -68,7 +77,12 @@ export function createMcpHttpEndpoints(zart: Zart, options: McpHttpOptions = {})
     if (id !== undefined) {
       const session = sessions.get(id)
       if (!session || session.kind !== 'streamable') {
-        return rpcError(res, 404, -32001, 'session not found (it ended or the server restarted): start a new session with initialize')
+        return rpcError(
+          res,
+          404,
+          -32001,
+          'session not found (it ended or the server restarted): start a new session with initialize',
+        )
       }
       track(session, res)
       return (session.transport as StreamableHTTPServerTransport).handleRequest(req, res, req.body)
@@ -113,7 +127,8 @@ export function createMcpHttpEndpoints(zart: Zart, options: McpHttpOptions = {})
   router.post('/messages', async (req, res) => {
     const id = typeof req.query.sessionId === 'string' ? req.query.sessionId : ''
     const session = sessions.get(id)
-    if (!session || session.kind !== 'sse') return rpcError(res, 404, -32001, 'unknown sessionId: open a new stream with GET /sse')
+    if (!session || session.kind !== 'sse')
+      return rpcError(res, 404, -32001, 'unknown sessionId: open a new stream with GET /sse')
     session.lastSeen = Date.now()
     await (session.transport as SSEServerTransport).handlePostMessage(req, res, req.body)
   })
@@ -165,7 +180,12 @@ function rpcError(res: Response, status: number, code: number, message: string):
 }
 
 /** A body that is not JSON, or too large, gets a JSON-RPC error instead of an HTML page. */
-const bodyErrors: ErrorRequestHandler = (error: { status?: number; type?: string }, _req: Request, res: Response, next) => {
+const bodyErrors: ErrorRequestHandler = (
+  error: { status?: number; type?: string },
+  _req: Request,
+  res: Response,
+  next,
+) => {
   if (res.headersSent) return next(error)
   if (error.type === 'entity.too.large') return rpcError(res, 413, -32600, 'request body too large')
   if (error.status === 400) return rpcError(res, 400, -32700, 'parse error: the body is not valid JSON')

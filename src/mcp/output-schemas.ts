@@ -25,7 +25,9 @@ function toolResult(shape: Record<string, z.ZodType>): z.ZodObject {
     .meta({ anyOf: [{ required }, { required: ['error'] }] })
 }
 
-const status = z.enum(EXECUTION_STATUSES).describe('pending | running | waiting | completed | failed | cancelled | timed_out')
+const status = z
+  .enum(EXECUTION_STATUSES)
+  .describe('pending | running | waiting | completed | failed | cancelled | timed_out')
 
 const waitingFor = z
   .looseObject({
@@ -59,7 +61,10 @@ export const executionShape = {
   deadline: z.string().optional().describe('The workflow deadline, when it has a timeout'),
   idempotency_key: z.string().optional(),
   output: z.unknown().optional().describe('The result, when completed'),
-  error: z.unknown().optional().describe('Why it ended, when failed, cancelled or timed out (or, when this call failed, {code, message})'),
+  error: z
+    .unknown()
+    .optional()
+    .describe('Why it ended, when failed, cancelled or timed out (or, when this call failed, {code, message})'),
   steps: z.array(step).optional().describe('Step history, with include_steps'),
 }
 
@@ -75,13 +80,17 @@ export const waitResultSchema = toolResult({
 export const scheduleResultSchema = toolResult({
   execution_id: z.string(),
   status,
-  created: z.boolean().describe('False when an existing execution (same id or idempotency key, same input) was returned'),
+  created: z
+    .boolean()
+    .describe('False when an existing execution (same id or idempotency key, same input) was returned'),
 })
 
 export const deliverResultSchema = toolResult({
   result: z
     .enum(['delivered', 'buffered', 'duplicate'])
-    .describe('delivered: a wait resumed; buffered: kept for a later wait; duplicate: this event_id was already delivered'),
+    .describe(
+      'delivered: a wait resumed; buffered: kept for a later wait; duplicate: this event_id was already delivered',
+    ),
   status,
 })
 

@@ -43,14 +43,17 @@ export function registerExecutionResources(server: McpServer, zart: Zart, option
         uriTemplate: EXECUTION_URI_TEMPLATE,
         name: 'execution',
         title: 'zart execution',
-        description: 'The status of one durable execution, with its step history; subscribe to hear when its status changes',
+        description:
+          'The status of one durable execution, with its step history; subscribe to hear when its status changes',
         mimeType: 'application/json',
       },
     ],
   }))
 
   low.setRequestHandler(ListResourcesRequestSchema, async (request) => {
-    const page = await protocolErrors(options.logger, () => zart.list({ limit: PAGE_SIZE, ...(request.params?.cursor !== undefined && { cursor: request.params.cursor }) }))
+    const page = await protocolErrors(options.logger, () =>
+      zart.list({ limit: PAGE_SIZE, ...(request.params?.cursor !== undefined && { cursor: request.params.cursor }) }),
+    )
     return {
       resources: page.executions.map((e) => ({
         uri: `${PREFIX}${encodeURIComponent(e.id)}`,
@@ -125,7 +128,9 @@ class StatusWatch {
         const view = await this.zart.status(entry.id).catch(() => null)
         if (!view || view.status === entry.status) continue
         entry.status = view.status
-        await this.notify(uri).catch((error: unknown) => this.options.logger.debug('resource update not sent', { uri, error: String(error) }))
+        await this.notify(uri).catch((error: unknown) =>
+          this.options.logger.debug('resource update not sent', { uri, error: String(error) }),
+        )
       }
     } finally {
       this.polling = false
@@ -150,7 +155,9 @@ async function protocolErrors<T>(logger: Logger, body: () => Promise<T>): Promis
     return await body()
   } catch (error) {
     if (!isZartError(error)) {
-      logger.error('mcp resource request failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) })
+      logger.error('mcp resource request failed', {
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      })
       throw new McpError(ErrorCode.InternalError, 'zart hit an internal error; details are in the server log')
     }
     const code = error.code === 'EXECUTION_NOT_FOUND' ? RESOURCE_NOT_FOUND : ErrorCode.InvalidParams

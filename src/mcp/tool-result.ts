@@ -13,7 +13,10 @@ export function toolSuccess(structured: object, hint?: string): CallToolResult {
 }
 
 /** Runs a tool body and turns whatever it throws into an `isError` result. */
-export async function runTool(logger: Logger, body: () => Promise<CallToolResult> | CallToolResult): Promise<CallToolResult> {
+export async function runTool(
+  logger: Logger,
+  body: () => Promise<CallToolResult> | CallToolResult,
+): Promise<CallToolResult> {
   try {
     return await body()
   } catch (error) {

@@ -18,7 +18,8 @@ export const MCP_FIXTURES = fileURLToPath(new URL('./fixtures/workflows.ts', imp
 /** The environment of a spawned zart: none of the caller's ZART_* settings. */
 export function zartEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {}
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith('ZART_')) env[key] = value
+  for (const [key, value] of Object.entries(process.env))
+    if (value !== undefined && !key.startsWith('ZART_')) env[key] = value
   return { ...env, ZART_LOG_LEVEL: 'warn', ...extra }
 }
 
@@ -34,7 +35,11 @@ export interface Connected {
 }
 
 /** Spawns `zart mcp` and connects an SDK client to it over stdio. */
-export async function connectStdio(db: string, workflows: readonly string[], options: ClientOptions = {}): Promise<Connected> {
+export async function connectStdio(
+  db: string,
+  workflows: readonly string[],
+  options: ClientOptions = {},
+): Promise<Connected> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [ZART_BIN, ...zartArgs(db, workflows), 'mcp'],
@@ -90,17 +95,31 @@ export function startServe(db: string, workflows: readonly string[], extra: read
 }
 
 /** Connects an SDK client to a `zart serve` over Streamable HTTP or legacy SSE. */
-export async function connectHttp(url: string, kind: 'streamable' | 'sse', options: ClientOptions = {}): Promise<Client> {
+export async function connectHttp(
+  url: string,
+  kind: 'streamable' | 'sse',
+  options: ClientOptions = {},
+): Promise<Client> {
   const client = new Client({ name: 'zart-test', version: '1.0.0' }, options)
   const transport =
-    kind === 'streamable' ? new StreamableHTTPClientTransport(new URL(`${url}/mcp`)) : new SSEClientTransport(new URL(`${url}/sse`))
+    kind === 'streamable'
+      ? new StreamableHTTPClientTransport(new URL(`${url}/mcp`))
+      : new SSEClientTransport(new URL(`${url}/sse`))
   await client.connect(transport)
   return client
 }
 
+/** Tool results are read loosely in tests: the assertions are what check their shape. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type LooseJson = Record<string, any>
+
 /** Calls a tool and returns its result with the structured content typed loosely. */
-export async function call(client: Client, name: string, args: Record<string, unknown> = {}): Promise<CallToolResult & { structuredContent: Record<string, any> }> {
-  return (await client.callTool({ name, arguments: args })) as CallToolResult & { structuredContent: Record<string, any> }
+export async function call(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<CallToolResult & { structuredContent: LooseJson }> {
+  return (await client.callTool({ name, arguments: args })) as CallToolResult & { structuredContent: LooseJson }
 }
 
 /** A fresh SQLite database in `dir`. */

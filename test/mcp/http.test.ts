@@ -4,7 +4,17 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { tempDir } from '../helpers.ts'
 import { runZart } from '../fixtures/zart-process.ts'
-import { call, connectHttp, dbIn, suiteDir, EXAMPLE_WORKFLOWS, MCP_FIXTURES, startServe, type Served } from './helpers.ts'
+import {
+  call,
+  connectHttp,
+  dbIn,
+  suiteDir,
+  EXAMPLE_WORKFLOWS,
+  MCP_FIXTURES,
+  startServe,
+  type LooseJson,
+  type Served,
+} from './helpers.ts'
 
 const workflows = [EXAMPLE_WORKFLOWS, MCP_FIXTURES]
 let db: string
@@ -47,7 +57,15 @@ describe.each(['streamable', 'sse'] as const)('zart serve over %s', (kind) => {
   it('lists the tools with their schemas', async () => {
     const client = await connectHttp(served.url, kind)
     const { tools } = await client.listTools()
-    expect(tools.map((t) => t.name).sort()).toEqual(['cancel_execution', 'deliver_event', 'list_executions', 'list_workflows', 'schedule', 'status', 'wait'])
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      'cancel_execution',
+      'deliver_event',
+      'list_executions',
+      'list_workflows',
+      'schedule',
+      'status',
+      'wait',
+    ])
     for (const tool of tools) expect(tool.outputSchema?.type).toBe('object')
     expect(client.getInstructions()).toContain('deliver_event')
     await client.close()
@@ -56,13 +74,28 @@ describe.each(['streamable', 'sse'] as const)('zart serve over %s', (kind) => {
   it('runs the approval session', async () => {
     const id = `pipeline-${kind}`
     const client = await connectHttp(served.url, kind)
-    expect((await call(client, 'schedule', { workflow: 'data-pipeline', id })).structuredContent).toMatchObject({ execution_id: id, created: true })
-    let status: Record<string, any> = {}
-    await eventually(async () => ((status = (await call(client, 'status', { execution_id: id })).structuredContent), status.status === 'waiting'))
+    expect((await call(client, 'schedule', { workflow: 'data-pipeline', id })).structuredContent).toMatchObject({
+      execution_id: id,
+      created: true,
+    })
+    let status: LooseJson = {}
+    await eventually(
+      async () => (
+        (status = (await call(client, 'status', { execution_id: id })).structuredContent),
+        status.status === 'waiting'
+      ),
+    )
     expect(status.waiting_for).toMatchObject({ event: 'approval', schema: { type: 'object' } })
-    expect((await call(client, 'deliver_event', { execution_id: id, event: 'approval', data: { approved: true } })).structuredContent.result).toBe('delivered')
+    expect(
+      (await call(client, 'deliver_event', { execution_id: id, event: 'approval', data: { approved: true } }))
+        .structuredContent.result,
+    ).toBe('delivered')
     const done = await call(client, 'wait', { execution_id: id, timeout_seconds: 20 })
-    expect(done.structuredContent).toMatchObject({ status: 'completed', timed_out: false, output: { rows_written: 990 } })
+    expect(done.structuredContent).toMatchObject({
+      status: 'completed',
+      timed_out: false,
+      output: { rows_written: 990 },
+    })
     const bad = await call(client, 'deliver_event', { execution_id: id, event: 'approval', data: { approved: true } })
     expect(bad.structuredContent.error.code).toBe('EXECUTION_TERMINAL')
     expect((await call(client, 'status', { execution_id: id })).isError).toBeFalsy()
@@ -91,10 +124,14 @@ describe('zart serve security', () => {
     try {
       expect((await fetch(`${guarded.url}/healthz`)).status).toBe(200)
       expect((await fetch(`${guarded.url}/mcp`, { method: 'POST' })).status).toBe(401)
-      expect((await fetch(`${guarded.url}/mcp`, { method: 'POST', headers: { Authorization: 'Bearer wrong' } })).status).toBe(401)
+      expect(
+        (await fetch(`${guarded.url}/mcp`, { method: 'POST', headers: { Authorization: 'Bearer wrong' } })).status,
+      ).toBe(401)
       const client = new Client({ name: 'zart-test', version: '1.0.0' })
       await client.connect(
-        new StreamableHTTPClientTransport(new URL(`${guarded.url}/mcp`), { requestInit: { headers: { Authorization: 'Bearer s3cret' } } }),
+        new StreamableHTTPClientTransport(new URL(`${guarded.url}/mcp`), {
+          requestInit: { headers: { Authorization: 'Bearer s3cret' } },
+        }),
       )
       expect((await call(client, 'list_workflows')).isError).toBeFalsy()
       await client.close()
@@ -120,7 +157,9 @@ describe('zart serve sessions', () => {
     await sse.close() // the SSE stream closes: its session ends with it
     await polite.terminateSession() // DELETE /mcp
     await politeClient.close()
-    await eventually(async () => (await sessions(served.url)).sse === 0 && (await sessions(served.url)).streamable === 1)
+    await eventually(
+      async () => (await sessions(served.url)).sse === 0 && (await sessions(served.url)).streamable === 1,
+    )
     await vanishing.close() // no DELETE: the session ends once idle (--session-idle 1s)
     await eventually(async () => (await sessions(served.url)).streamable === 0)
   })

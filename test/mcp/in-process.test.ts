@@ -24,7 +24,10 @@ async function connect(answer?: (message: string) => ElicitResult): Promise<Clie
   zart.startWorker({ pollMs: 10 })
   const [serverSide, clientSide] = InMemoryTransport.createLinkedPair()
   await createMcpServer(zart).connect(serverSide)
-  const client = new Client({ name: 'zart-test', version: '1.0.0' }, answer ? { capabilities: { elicitation: {} } } : {})
+  const client = new Client(
+    { name: 'zart-test', version: '1.0.0' },
+    answer ? { capabilities: { elicitation: {} } } : {},
+  )
   if (answer) client.setRequestHandler(ElicitRequestSchema, (request) => answer(request.params.message))
   await client.connect(clientSide)
   return client
@@ -45,7 +48,9 @@ describe('wait, inside the server', () => {
     const id = await waitingExecution(client)
     const spy = vi.spyOn(zart!, 'wait')
     const controller = new AbortController()
-    const pending = client.callTool({ name: 'wait', arguments: { execution_id: id, timeout_seconds: 30 } }, undefined, { signal: controller.signal })
+    const pending = client.callTool({ name: 'wait', arguments: { execution_id: id, timeout_seconds: 30 } }, undefined, {
+      signal: controller.signal,
+    })
     await vi.waitFor(() => expect(spy).toHaveBeenCalled())
     const started = Date.now()
     controller.abort()
@@ -57,12 +62,18 @@ describe('wait, inside the server', () => {
 
   it('asks the person through elicitation when the client can, and delivers the answer', async () => {
     const asked: string[] = []
-    const client = await connect((message) => (asked.push(message), { action: 'accept', content: { approved: true, by: 'ann' } }))
+    const client = await connect(
+      (message) => (asked.push(message), { action: 'accept', content: { approved: true, by: 'ann' } }),
+    )
     const id = await waitingExecution(client)
     const result = await call(client, 'wait', { execution_id: id, timeout_seconds: 10 })
     expect(asked).toHaveLength(1)
     expect(asked[0]).toContain('approval')
-    expect(result.structuredContent).toMatchObject({ status: 'completed', timed_out: false, output: { rows_written: 7 } })
+    expect(result.structuredContent).toMatchObject({
+      status: 'completed',
+      timed_out: false,
+      output: { rows_written: 7 },
+    })
   })
 
   it('leaves the execution waiting when the person declines, and returns at once', async () => {

@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { tempDir } from '../helpers.ts'
-import { call, connectStdio, dbIn, EXAMPLE_WORKFLOWS } from './helpers.ts'
+import { call, connectStdio, dbIn, EXAMPLE_WORKFLOWS, type LooseJson } from './helpers.ts'
 
 const open: Client[] = []
 afterEach(async () => {
   for (const client of open.splice(0)) await client.close()
 })
 
-async function untilWaiting(client: Client, id: string): Promise<Record<string, any>> {
+async function untilWaiting(client: Client, id: string): Promise<LooseJson> {
   for (let i = 0; i < 100; i++) {
     const { structuredContent: status } = await call(client, 'status', { execution_id: id })
     if (status.status === 'waiting') return status
@@ -23,7 +23,11 @@ describe('zart mcp over stdio: the approval session', () => {
     const first = await connectStdio(db, [EXAMPLE_WORKFLOWS])
     open.push(first.client)
 
-    const scheduled = await call(first.client, 'schedule', { workflow: 'data-pipeline', id: 'pipeline-001', data: { rows: 1000 } })
+    const scheduled = await call(first.client, 'schedule', {
+      workflow: 'data-pipeline',
+      id: 'pipeline-001',
+      data: { rows: 1000 },
+    })
     expect(scheduled.isError).toBeFalsy()
     expect(scheduled.structuredContent).toEqual({ execution_id: 'pipeline-001', status: 'pending', created: true })
     const text = scheduled.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n')
@@ -42,13 +46,27 @@ describe('zart mcp over stdio: the approval session', () => {
     expect(listed.structuredContent.executions[0].waiting_for.event).toBe('approval')
 
     // The person says "approve" in chat; the model delivers it.
-    const delivered = await call(first.client, 'deliver_event', { execution_id: 'pipeline-001', event: 'approval', data: { approved: true }, event_id: 'chat-1' })
+    const delivered = await call(first.client, 'deliver_event', {
+      execution_id: 'pipeline-001',
+      event: 'approval',
+      data: { approved: true },
+      event_id: 'chat-1',
+    })
     expect(delivered.structuredContent).toEqual({ result: 'delivered', status: 'pending' })
-    const again = await call(first.client, 'deliver_event', { execution_id: 'pipeline-001', event: 'approval', data: { approved: true }, event_id: 'chat-1' })
+    const again = await call(first.client, 'deliver_event', {
+      execution_id: 'pipeline-001',
+      event: 'approval',
+      data: { approved: true },
+      event_id: 'chat-1',
+    })
     expect(again.structuredContent.result).toBe('duplicate')
 
     const done = await call(first.client, 'wait', { execution_id: 'pipeline-001', timeout_seconds: 20 })
-    expect(done.structuredContent).toMatchObject({ status: 'completed', timed_out: false, output: { rows_written: 990, published: true } })
+    expect(done.structuredContent).toMatchObject({
+      status: 'completed',
+      timed_out: false,
+      output: { rows_written: 990, published: true },
+    })
 
     // A new agent session: new client, new server process, same database.
     await first.client.close()

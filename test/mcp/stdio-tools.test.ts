@@ -21,7 +21,11 @@ async function waiting(data: unknown = { rows: 5 }): Promise<string> {
   const id = fresh()
   await call(client, 'schedule', { workflow: 'approval-flow', id, data })
   const done = await call(client, 'wait', { execution_id: id, timeout_seconds: 0 })
-  for (let i = 0; i < 100 && (await call(client, 'status', { execution_id: id })).structuredContent.status !== 'waiting'; i++) {
+  for (
+    let i = 0;
+    i < 100 && (await call(client, 'status', { execution_id: id })).structuredContent.status !== 'waiting';
+    i++
+  ) {
     await new Promise((resolve) => setTimeout(resolve, 30))
   }
   expect(done.isError).toBeFalsy()
@@ -30,7 +34,15 @@ async function waiting(data: unknown = { rows: 5 }): Promise<string> {
 
 describe('the tool list', () => {
   it('has exactly the seven tools, each with title, description, schemas and annotations', () => {
-    expect([...tools.keys()].sort()).toEqual(['cancel_execution', 'deliver_event', 'list_executions', 'list_workflows', 'schedule', 'status', 'wait'])
+    expect([...tools.keys()].sort()).toEqual([
+      'cancel_execution',
+      'deliver_event',
+      'list_executions',
+      'list_workflows',
+      'schedule',
+      'status',
+      'wait',
+    ])
     for (const tool of tools.values()) {
       expect(tool.title, tool.name).toBeTruthy()
       expect(tool.description!.length, tool.name).toBeGreaterThan(80)
@@ -45,9 +57,15 @@ describe('the tool list', () => {
       properties: Object.keys(tools.get(name)!.inputSchema.properties ?? {}).sort(),
       required: (tools.get(name)!.inputSchema.required ?? []).slice().sort(),
     })
-    expect(args('schedule')).toEqual({ properties: ['data', 'id', 'idempotency_key', 'workflow'], required: ['workflow'] })
+    expect(args('schedule')).toEqual({
+      properties: ['data', 'id', 'idempotency_key', 'workflow'],
+      required: ['workflow'],
+    })
     expect(args('status')).toEqual({ properties: ['execution_id', 'include_steps'], required: ['execution_id'] })
-    expect(args('deliver_event')).toEqual({ properties: ['data', 'event', 'event_id', 'execution_id'], required: ['event', 'execution_id'] })
+    expect(args('deliver_event')).toEqual({
+      properties: ['data', 'event', 'event_id', 'execution_id'],
+      required: ['event', 'execution_id'],
+    })
     expect(args('wait')).toEqual({ properties: ['execution_id', 'timeout_seconds'], required: ['execution_id'] })
     expect(args('list_executions')).toEqual({ properties: ['cursor', 'limit', 'status', 'workflow'], required: [] })
     expect(args('cancel_execution')).toEqual({ properties: ['execution_id'], required: ['execution_id'] })
@@ -56,7 +74,8 @@ describe('the tool list', () => {
   })
 
   it('marks reads as read-only and cancel as destructive', () => {
-    for (const name of ['status', 'wait', 'list_executions', 'list_workflows']) expect(tools.get(name)!.annotations?.readOnlyHint, name).toBe(true)
+    for (const name of ['status', 'wait', 'list_executions', 'list_workflows'])
+      expect(tools.get(name)!.annotations?.readOnlyHint, name).toBe(true)
     expect(tools.get('schedule')!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false })
     expect(tools.get('deliver_event')!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false })
     expect(tools.get('cancel_execution')!.annotations).toMatchObject({ destructiveHint: true })
@@ -78,11 +97,23 @@ describe('the tool list', () => {
 describe('bad arguments', () => {
   const cases: [string, string, Record<string, unknown>, string, RegExp][] = [
     ['unknown workflow', 'schedule', { workflow: 'nope' }, 'UNKNOWN_WORKFLOW', /data-pipeline/],
-    ['data failing the schema', 'schedule', { workflow: 'approval-flow', data: { rows: 'many' } }, 'INVALID_INPUT', /rows/],
+    [
+      'data failing the schema',
+      'schedule',
+      { workflow: 'approval-flow', data: { rows: 'many' } },
+      'INVALID_INPUT',
+      /rows/,
+    ],
     ['a missing argument', 'schedule', {}, 'INVALID_INPUT', /workflow/],
     ['a wrong type', 'status', { execution_id: 42 }, 'INVALID_INPUT', /execution_id/],
     ['unknown execution', 'status', { execution_id: 'no-such-run' }, 'EXECUTION_NOT_FOUND', /list/],
-    ['unknown execution (deliver)', 'deliver_event', { execution_id: 'no-such-run', event: 'approval' }, 'EXECUTION_NOT_FOUND', /list/],
+    [
+      'unknown execution (deliver)',
+      'deliver_event',
+      { execution_id: 'no-such-run', event: 'approval' },
+      'EXECUTION_NOT_FOUND',
+      /list/,
+    ],
     ['unknown execution (wait)', 'wait', { execution_id: 'no-such-run' }, 'EXECUTION_NOT_FOUND', /list/],
     ['unknown execution (cancel)', 'cancel_execution', { execution_id: 'no-such-run' }, 'EXECUTION_NOT_FOUND', /list/],
     ['limit over 100', 'list_executions', { limit: 101 }, 'INVALID_INPUT', /limit/],
@@ -92,35 +123,52 @@ describe('bad arguments', () => {
     ['timeout over 50 s', 'wait', { execution_id: 'x', timeout_seconds: 51 }, 'INVALID_INPUT', /timeout_seconds/],
     ['a negative timeout', 'wait', { execution_id: 'x', timeout_seconds: -1 }, 'INVALID_INPUT', /timeout_seconds/],
   ]
-  it.each(cases)('%s: isError with a code, and the server answers the next call', async (_what, tool, args, code, hint) => {
-    const result = await call(client, tool, args)
-    expect(result.isError).toBe(true)
-    expect(result.structuredContent.error).toMatchObject({ code })
-    expect(result.structuredContent.error.message).toMatch(hint)
-    expect(result.content[0]).toMatchObject({ type: 'text', text: expect.stringContaining(code) })
-    expect((await call(client, 'list_workflows')).isError).toBeFalsy()
-  })
+  it.each(cases)(
+    '%s: isError with a code, and the server answers the next call',
+    async (_what, tool, args, code, hint) => {
+      const result = await call(client, tool, args)
+      expect(result.isError).toBe(true)
+      expect(result.structuredContent.error).toMatchObject({ code })
+      expect(result.structuredContent.error.message).toMatch(hint)
+      expect(result.content[0]).toMatchObject({ type: 'text', text: expect.stringContaining(code) })
+      expect((await call(client, 'list_workflows')).isError).toBeFalsy()
+    },
+  )
 
   it('an event to a terminal execution: EXECUTION_TERMINAL, and cancel of it too', async () => {
     const id = fresh()
     await call(client, 'schedule', { workflow: 'quick', id })
-    expect((await call(client, 'wait', { execution_id: id, timeout_seconds: 10 })).structuredContent.status).toBe('completed')
+    expect((await call(client, 'wait', { execution_id: id, timeout_seconds: 10 })).structuredContent.status).toBe(
+      'completed',
+    )
     const late = await call(client, 'deliver_event', { execution_id: id, event: 'approval', data: {} })
     expect(late.structuredContent.error.code).toBe('EXECUTION_TERMINAL')
-    expect((await call(client, 'cancel_execution', { execution_id: id })).structuredContent.error.code).toBe('EXECUTION_TERMINAL')
+    expect((await call(client, 'cancel_execution', { execution_id: id })).structuredContent.error.code).toBe(
+      'EXECUTION_TERMINAL',
+    )
   })
 
   it('event data failing the event schema: INVALID_INPUT naming the field', async () => {
     const id = await waiting()
     const bad = await call(client, 'deliver_event', { execution_id: id, event: 'approval', data: { approved: 'yes' } })
-    expect(bad.structuredContent.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('approved') })
+    expect(bad.structuredContent.error).toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining('approved'),
+    })
   })
 
   it('scheduling an existing id with other data: ID_CONFLICT; with the same data: created false', async () => {
     const id = fresh()
-    expect((await call(client, 'schedule', { workflow: 'approval-flow', id, data: { rows: 1 } })).structuredContent.created).toBe(true)
-    expect((await call(client, 'schedule', { workflow: 'approval-flow', id, data: { rows: 1 } })).structuredContent.created).toBe(false)
-    expect((await call(client, 'schedule', { workflow: 'approval-flow', id, data: { rows: 2 } })).structuredContent.error.code).toBe('ID_CONFLICT')
+    expect(
+      (await call(client, 'schedule', { workflow: 'approval-flow', id, data: { rows: 1 } })).structuredContent.created,
+    ).toBe(true)
+    expect(
+      (await call(client, 'schedule', { workflow: 'approval-flow', id, data: { rows: 1 } })).structuredContent.created,
+    ).toBe(false)
+    expect(
+      (await call(client, 'schedule', { workflow: 'approval-flow', id, data: { rows: 2 } })).structuredContent.error
+        .code,
+    ).toBe('ID_CONFLICT')
   })
 })
 
@@ -131,7 +179,11 @@ describe('wait', () => {
     const result = await call(client, 'wait', { execution_id: id, timeout_seconds: 1 })
     const took = Date.now() - started
     expect(result.isError).toBeFalsy()
-    expect(result.structuredContent).toMatchObject({ status: 'waiting', timed_out: true, waiting_for: { event: 'approval' } })
+    expect(result.structuredContent).toMatchObject({
+      status: 'waiting',
+      timed_out: true,
+      waiting_for: { event: 'approval' },
+    })
     expect(took).toBeGreaterThanOrEqual(950)
     expect(took).toBeLessThan(2_500)
   })
@@ -143,16 +195,24 @@ describe('wait', () => {
     await new Promise((resolve) => setTimeout(resolve, 300))
     await call(client, 'deliver_event', { execution_id: id, event: 'approval', data: { approved: true } })
     const result = await pending
-    expect(result.structuredContent).toMatchObject({ status: 'completed', timed_out: false, output: { rows_written: 5 } })
+    expect(result.structuredContent).toMatchObject({
+      status: 'completed',
+      timed_out: false,
+      output: { rows_written: 5 },
+    })
     expect(Date.now() - started).toBeLessThan(2_000)
   })
 
   it('sends progress notifications when given a progress token', async () => {
     const id = await waiting()
     const progress: { progress: number; total?: number; message?: string }[] = []
-    const result = await client.callTool({ name: 'wait', arguments: { execution_id: id, timeout_seconds: 3.5 } }, undefined, {
-      onprogress: (p) => progress.push(p),
-    })
+    const result = await client.callTool(
+      { name: 'wait', arguments: { execution_id: id, timeout_seconds: 3.5 } },
+      undefined,
+      {
+        onprogress: (p) => progress.push(p),
+      },
+    )
     expect(result.isError).toBeFalsy()
     expect(progress.length).toBeGreaterThanOrEqual(2)
     expect(progress[0]).toMatchObject({ progress: 0, total: 3.5, message: expect.stringContaining('approval') })
@@ -163,7 +223,9 @@ describe('wait', () => {
     const id = await waiting()
     const controller = new AbortController()
     const started = Date.now()
-    const pending = client.callTool({ name: 'wait', arguments: { execution_id: id, timeout_seconds: 30 } }, undefined, { signal: controller.signal })
+    const pending = client.callTool({ name: 'wait', arguments: { execution_id: id, timeout_seconds: 30 } }, undefined, {
+      signal: controller.signal,
+    })
     setTimeout(() => controller.abort(), 300)
     await expect(pending).rejects.toThrow()
     expect(Date.now() - started).toBeLessThan(2_000)

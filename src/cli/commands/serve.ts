@@ -1,6 +1,7 @@
 import { Option, InvalidArgumentError, type Command } from 'commander'
 import type { CliContext } from '../context.ts'
-import { collect, duration } from '../options.ts'
+import { collect, duration, positiveInt, seconds } from '../options.ts'
+import { startRetention } from '../retention.ts'
 import { untilSignal } from '../until-signal.ts'
 
 interface ServeFlags {
@@ -10,6 +11,12 @@ interface ServeFlags {
   allowHost?: string[]
   allowOrigin?: string[]
   sessionIdle?: number
+  maxBody?: number
+  maxPayload?: number
+  maxWaits?: number
+  maxWait?: number
+  grace?: number
+  retention?: number
 }
 
 /** The default port of `zart serve` (kept here so `zart --help` needs no HTTP modules). */
@@ -23,20 +30,41 @@ const DEFAULT_PORT = 7420
 export function registerServeCommand(program: Command, context: CliContext): void {
   program
     .command('serve')
-    .description('serve MCP over HTTP (/mcp, and legacy SSE at /sse) and run a worker, until SIGINT/SIGTERM')
+    .description('serve MCP over HTTP (/mcp, legacy SSE at /sse) and the REST API (/api/v1), and run a worker, until SIGINT/SIGTERM')
     .option('--host <host>', 'interface to listen on; anything but loopback requires --token', '127.0.0.1')
     .option('--port <n>', `port to listen on, 0 for any free one (default ${DEFAULT_PORT})`, port, DEFAULT_PORT)
-    .addOption(new Option('--token <token>', 'require Authorization: Bearer <token> on every request but /healthz').env('ZART_TOKEN'))
+    .addOption(
+      new Option('--token <token>', 'require Authorization: Bearer <token> on every request but /healthz').env(
+        'ZART_TOKEN',
+      ),
+    )
     .option('--allow-host <name>', 'a host name accepted in the Host header (may repeat)', collect)
     .option('--allow-origin <origin>', 'a browser origin allowed besides loopback ones (may repeat)', collect)
     .option('--session-idle <duration>', 'close an MCP session idle this long (default 30m)', duration)
+    .option('--max-body <size>', 'largest REST request body, e.g. 512kb, 4mb (default 2mb)', byteSize)
+    .option('--max-payload <size>', 'largest schedule or event data, as JSON (default 1mb)', byteSize)
+    .option('--max-waits <n>', 'REST long-poll waits open at once; more get 429 (default 100)', positiveInt)
+    .option('--max-wait <seconds>', 'ceiling of the REST wait timeout (default 60)', seconds)
+    .option('--grace <duration>', 'on SIGTERM/SIGINT, time for requests and running workflows to finish (default 10s)', duration)
+    .option('--retention <duration>', 'prune finished executions older than this, hourly (default: keep them)', duration)
     .action(async (flags: ServeFlags, command: Command) => {
       const { logger } = context
       // Loaded here, not at the top: express and the MCP SDK would slow every other zart command's start.
       const { startHttpServer } = await import('../../http/server.ts')
-      const zart = await context.open(command)
+      const { createRestApi, readyHandler } = await import('../../http/rest/index.ts')
+      const zart = await context.open(command, flags.maxPayload === undefined ? {} : { maxPayloadBytes: flags.maxPayload })
+      const graceMs = flags.grace ?? 10_000
+      const stopRetention = flags.retention === undefined ? () => {} : startRetention(zart, flags.retention, logger)
       try {
-        const worker = zart.startWorker()
+        const worker = zart.startWorker({ graceMs })
+        const rest = createRestApi(zart, {
+          logger,
+          limits: {
+            ...(flags.maxBody !== undefined && { maxBodyBytes: flags.maxBody }),
+            ...(flags.maxWaits !== undefined && { maxWaits: flags.maxWaits }),
+            ...(flags.maxWait !== undefined && { maxWaitSeconds: Math.max(1, Math.round(flags.maxWait / 1000)) }),
+          },
+        })
         const http = await startHttpServer({
           zart,
           host: flags.host,
@@ -47,21 +75,46 @@ export function registerServeCommand(program: Command, context: CliContext): voi
           ...(flags.allowOrigin && { allowedOrigins: flags.allowOrigin }),
           mcp: flags.sessionIdle === undefined ? {} : { sessionIdleMs: flags.sessionIdle },
           // The REST API (/api/v1) mounts here, on the same port and behind the same checks.
-          routes: [],
+          routes: [
+            ['/api/v1', rest.router],
+            ['/readyz', readyHandler(zart, logger)],
+          ],
         })
-        context.io.stdout(`zart serve: MCP at ${http.url}/mcp (legacy SSE at ${http.url}/sse)\n`)
-        logger.info('http server listening', { url: http.url, worker: worker.id, pid: process.pid, db: context.databaseUrl(command) })
+        context.io.stdout(`zart serve: MCP at ${http.url}/mcp (legacy SSE at ${http.url}/sse), REST at ${http.url}/api/v1\n`)
+        logger.info('http server listening', {
+          url: http.url,
+          worker: worker.id,
+          pid: process.pid,
+          db: context.databaseUrl(command),
+        })
         const signal = await untilSignal()
-        logger.info('http server stopping', { signal })
+        // Stop accepting, let requests in flight finish (open waits answer at once), then
+        // end MCP sessions; zart.close() below gives running workflows the grace period,
+        // hands back their leases and closes the database.
+        logger.info('http server stopping', { signal, grace_ms: graceMs })
+        http.server.close()
+        await rest.drain(graceMs)
         await http.close()
       } finally {
+        stopRetention()
         await zart.close()
+        logger.info('http server stopped', { pid: process.pid })
       }
     })
 }
 
+/** Commander parser for a size: bytes, or a number with kb / mb (1024-based). */
+function byteSize(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb)?$/i.exec(value.trim())
+  const unit = (match?.[2] ?? 'b').toLowerCase()
+  const n = Math.round(Number(match?.[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1))
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a size such as 65536, 512kb or 4mb')
+  return n
+}
+
 function port(value: string): number {
   const n = Number(value)
-  if (!/^\d+$/.test(value.trim()) || n > 65_535) throw new InvalidArgumentError('expected a port number from 0 to 65535')
+  if (!/^\d+$/.test(value.trim()) || n > 65_535)
+    throw new InvalidArgumentError('expected a port number from 0 to 65535')
   return n
 }

@@ -10,7 +10,11 @@ import { defaultToolContext, type ToolContext } from './tool-context.ts'
 const input = z.object({ execution_id: executionIdSchema.describe('The execution to cancel') })
 
 /** `cancel_execution`: stops an execution for good. */
-export function registerCancelExecutionTool(server: McpServer, zart: Zart, context: ToolContext = defaultToolContext): void {
+export function registerCancelExecutionTool(
+  server: McpServer,
+  zart: Zart,
+  context: ToolContext = defaultToolContext,
+): void {
   server.registerTool(
     'cancel_execution',
     {
@@ -21,7 +25,13 @@ export function registerCancelExecutionTool(server: McpServer, zart: Zart, conte
         'the execution has already ended.',
       inputSchema: advertised(input),
       outputSchema: executionResultSchema,
-      annotations: { title: 'Cancel an execution', readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+      annotations: {
+        title: 'Cancel an execution',
+        readOnlyHint: false,
+        destructiveHint: true,
+        idempotentHint: false,
+        openWorldHint: false,
+      },
     },
     (args) =>
       runTool(context.logger, async () => {

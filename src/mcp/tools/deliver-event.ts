@@ -17,7 +17,11 @@ const input = z.object({
 })
 
 /** `deliver_event`: resumes a waiting execution, or keeps the event for its next wait. */
-export function registerDeliverEventTool(server: McpServer, zart: Zart, context: ToolContext = defaultToolContext): void {
+export function registerDeliverEventTool(
+  server: McpServer,
+  zart: Zart,
+  context: ToolContext = defaultToolContext,
+): void {
   server.registerTool(
     'deliver_event',
     {
@@ -30,19 +34,33 @@ export function registerDeliverEventTool(server: McpServer, zart: Zart, context:
       inputSchema: advertised(input),
       outputSchema: deliverResultSchema,
       // Not idempotentHint: a repeat without event_id buffers a second event, so clients must not retry it blindly.
-      annotations: { title: 'Deliver an event', readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+      annotations: {
+        title: 'Deliver an event',
+        readOnlyHint: false,
+        destructiveHint: false,
+        idempotentHint: false,
+        openWorldHint: false,
+      },
     },
     (args) =>
       runTool(context.logger, async () => {
         const { execution_id, event, data, event_id } = parseArguments(input, args, 'deliver_event')
-        const result = await zart.deliverEvent(execution_id, event, data ?? null, event_id === undefined ? {} : { eventId: event_id })
+        const result = await zart.deliverEvent(
+          execution_id,
+          event,
+          data ?? null,
+          event_id === undefined ? {} : { eventId: event_id },
+        )
         const what =
           result.result === 'delivered'
             ? 'The execution resumed'
             : result.result === 'buffered'
               ? 'The execution was not waiting for it yet; the event is kept for its next wait on that name'
               : 'This event_id was delivered before; nothing changed'
-        return toolSuccess(result, `${what}. Check progress later with status (execution_id ${JSON.stringify(execution_id)}).`)
+        return toolSuccess(
+          result,
+          `${what}. Check progress later with status (execution_id ${JSON.stringify(execution_id)}).`,
+        )
       }),
   )
 }

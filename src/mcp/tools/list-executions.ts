@@ -8,7 +8,9 @@ import { advertised, parseArguments } from '../tool-schema.ts'
 import { defaultToolContext, type ToolContext } from './tool-context.ts'
 
 const input = z.object({
-  status: executionStatusSchema.optional().describe('Only executions in this state; "waiting" finds those that need an event'),
+  status: executionStatusSchema
+    .optional()
+    .describe('Only executions in this state; "waiting" finds those that need an event'),
   workflow: workflowNameSchema.optional().describe('Only executions of this workflow'),
   limit: z
     .number()
@@ -21,7 +23,11 @@ const input = z.object({
 })
 
 /** `list_executions`: pages through executions, newest first. */
-export function registerListExecutionsTool(server: McpServer, zart: Zart, context: ToolContext = defaultToolContext): void {
+export function registerListExecutionsTool(
+  server: McpServer,
+  zart: Zart,
+  context: ToolContext = defaultToolContext,
+): void {
   server.registerTool(
     'list_executions',
     {
@@ -43,7 +49,8 @@ export function registerListExecutionsTool(server: McpServer, zart: Zart, contex
           ...(limit !== undefined && { limit }),
           ...(cursor !== undefined && { cursor }),
         })
-        const more = page.next_cursor === null ? 'This is the last page.' : 'More executions exist: pass next_cursor as cursor.'
+        const more =
+          page.next_cursor === null ? 'This is the last page.' : 'More executions exist: pass next_cursor as cursor.'
         return toolSuccess(page, `${page.executions.length} execution(s). ${more}`)
       }),
   )

@@ -5,7 +5,11 @@ import { runTool, toolSuccess } from '../tool-result.ts'
 import { defaultToolContext, type ToolContext } from './tool-context.ts'
 
 /** `list_workflows`: what can be scheduled, and the data each workflow accepts. */
-export function registerListWorkflowsTool(server: McpServer, zart: Zart, context: ToolContext = defaultToolContext): void {
+export function registerListWorkflowsTool(
+  server: McpServer,
+  zart: Zart,
+  context: ToolContext = defaultToolContext,
+): void {
   server.registerTool(
     'list_workflows',
     {

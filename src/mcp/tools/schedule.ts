@@ -10,7 +10,9 @@ import { defaultToolContext, type ToolContext } from './tool-context.ts'
 const input = z.object({
   workflow: workflowNameSchema.describe('Name of the workflow to run (see list_workflows)'),
   data: z.unknown().optional().describe("The workflow's input; must match its input_schema from list_workflows"),
-  id: executionIdSchema.optional().describe('Your own execution id; scheduling the same id and data again returns the existing execution'),
+  id: executionIdSchema
+    .optional()
+    .describe('Your own execution id; scheduling the same id and data again returns the existing execution'),
   idempotency_key: idempotencyKeySchema
     .optional()
     .describe('A key that maps to at most one execution: retrying with it never starts a second one'),
@@ -29,7 +31,13 @@ export function registerScheduleTool(server: McpServer, zart: Zart, context: Too
         'Pass id or idempotency_key to make retries safe: the same id and data return the existing execution (created: false).',
       inputSchema: advertised(input),
       outputSchema: scheduleResultSchema,
-      annotations: { title: 'Schedule a workflow', readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+      annotations: {
+        title: 'Schedule a workflow',
+        readOnlyHint: false,
+        destructiveHint: false,
+        idempotentHint: false,
+        openWorldHint: false,
+      },
     },
     (args) =>
       runTool(context.logger, async () => {

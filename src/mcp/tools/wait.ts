@@ -79,7 +79,10 @@ async function waitAndAsk(
   const asked = new Set<string>()
   let chunk = 0 // look at once, so a wait already in place is asked about without delay
   for (;;) {
-    const result = await zart.wait(id, { timeout: Math.min(chunk, Math.max(0, giveUpAt - Date.now())), signal: extra.signal })
+    const result = await zart.wait(id, {
+      timeout: Math.min(chunk, Math.max(0, giveUpAt - Date.now())),
+      signal: extra.signal,
+    })
     chunk = ELICIT_CHECK_MS
     const left = giveUpAt - Date.now()
     if (!result.timed_out || left <= 0 || extra.signal.aborted) return { result, note: '' }
@@ -88,12 +91,16 @@ async function waitAndAsk(
     if (!event || !form || asked.has(`${event}@${result.updated_at}`)) continue
     asked.add(`${event}@${result.updated_at}`)
     const answer = await askForEvent(server, extra, result, form, left)
-    if (answer === null) return { result: await zart.wait(id, { timeout: 0 }), note: `The person did not answer the "${event}" form.` }
+    if (answer === null)
+      return { result: await zart.wait(id, { timeout: 0 }), note: `The person did not answer the "${event}" form.` }
     try {
       await zart.deliverEvent(id, event, answer)
     } catch (error) {
       if (!isZartError(error)) throw error
-      return { result: await zart.wait(id, { timeout: 0 }), note: `The person's answer for "${event}" was refused: ${error.message}.` }
+      return {
+        result: await zart.wait(id, { timeout: 0 }),
+        note: `The person's answer for "${event}" was refused: ${error.message}.`,
+      }
     }
   }
 }
@@ -109,7 +116,12 @@ function startProgress(zart: Zart, id: string, extra: Extra, intervalMs: number,
     const waiting = view?.waiting_for?.event ? ` for event "${view.waiting_for.event}"` : ''
     await extra.sendNotification({
       method: 'notifications/progress',
-      params: { progressToken: token, progress, total: timeoutMs / 1_000, message: view ? `${view.status}${waiting}` : 'waiting' },
+      params: {
+        progressToken: token,
+        progress,
+        total: timeoutMs / 1_000,
+        message: view ? `${view.status}${waiting}` : 'waiting',
+      },
     })
   }
   const fire = () => void send().catch(() => undefined)
