@@ -21,7 +21,8 @@ const shipped = z.object({
 export const checkout = defineWorkflow(
   {
     name: 'checkout',
-    description: 'Charges an order, emails the receipt, then waits up to 24h for a "shipped" event with the tracking number.',
+    description:
+      'Charges an order, emails the receipt, then waits up to 24h for a "shipped" event with the tracking number.',
     timeout: '48h',
     input: order,
     events: { shipped },
@@ -29,14 +30,29 @@ export const checkout = defineWorkflow(
   async (ctx, input) => {
     // The idempotency key is stable across retries and restarts, so a charge that ran
     // just before a crash is not taken twice by a real payment provider.
-    const charge = await ctx.step('charge', (step) => payments.charge(input.amount, input.currency, step.idempotencyKey))
-    const receipt = await ctx.step('receipt', () => mailer.send(input.email, `Receipt for ${input.order_id}: ${charge.charge_id}`))
+    const charge = await ctx.step('charge', (step) =>
+      payments.charge(input.amount, input.currency, step.idempotencyKey),
+    )
+    const receipt = await ctx.step('receipt', () =>
+      mailer.send(input.email, `Receipt for ${input.order_id}: ${charge.charge_id}`),
+    )
     try {
       const parcel = await ctx.waitForEvent<z.output<typeof shipped>>('shipped', { timeout: '24h' })
-      return { order_id: input.order_id, status: 'shipped', charge_id: charge.charge_id, receipt_id: receipt.message_id, ...parcel }
+      return {
+        order_id: input.order_id,
+        status: 'shipped',
+        charge_id: charge.charge_id,
+        receipt_id: receipt.message_id,
+        ...parcel,
+      }
     } catch (error) {
       if (!(error instanceof EventTimeoutError)) throw error
-      return { order_id: input.order_id, status: 'not_shipped_in_time', charge_id: charge.charge_id, receipt_id: receipt.message_id }
+      return {
+        order_id: input.order_id,
+        status: 'not_shipped_in_time',
+        charge_id: charge.charge_id,
+        receipt_id: receipt.message_id,
+      }
     }
   },
 )

@@ -26,7 +26,8 @@ interface Onboarded {
 
 export default class Onboarding implements TaskHandler<Signup, Onboarded> {
   name = 'onboarding'
-  description = 'Sends a welcome email, sets up billing (retried with exponential backoff), then waits up to 48h for "email-verified".'
+  description =
+    'Sends a welcome email, sets up billing (retried with exponential backoff), then waits up to 48h for "email-verified".'
   inputSchema = signup
   events = { 'email-verified': z.object({ verified_at: z.string().optional() }) }
 
@@ -40,8 +41,10 @@ export default class Onboarding implements TaskHandler<Signup, Onboarded> {
 
   async run(ctx: WorkflowContext, user: Signup): Promise<Onboarded> {
     const welcome = await ctx.step('send-email', () => simulatedMailer(user.email))
-    const billing = await ctx.stepWithRetry('setup-billing', RetryConfig.exponential(4, '500ms', { maxDelay: '10s' }), (step) =>
-      simulatedBilling(user, step.attempt, step.idempotencyKey),
+    const billing = await ctx.stepWithRetry(
+      'setup-billing',
+      RetryConfig.exponential(4, '500ms', { maxDelay: '10s' }),
+      (step) => simulatedBilling(user, step.attempt, step.idempotencyKey),
     )
     let verified = true
     try {

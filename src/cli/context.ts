@@ -25,7 +25,7 @@ export interface CliContext {
   /** Loads the workflows the global options name. */
   workflows(command: Command): Promise<WorkflowDefinition[]>
   /** Opens the client on the global options' database and workflows; the caller closes it. */
-  open(command: Command, options?: { migrate?: boolean }): Promise<Zart>
+  open(command: Command, options?: { migrate?: boolean; maxPayloadBytes?: number }): Promise<Zart>
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const
@@ -35,7 +35,10 @@ function loggerFromEnv(io: CliIO): Logger {
   if (level === 'silent' || level === 'off') return silentLogger
   const known = LEVELS.find((l) => l === level)
   if (!known) {
-    throw new ZartError('INVALID_INPUT', `ZART_LOG_LEVEL "${level}" is not a level: use debug, info, warn, error or silent`)
+    throw new ZartError(
+      'INVALID_INPUT',
+      `ZART_LOG_LEVEL "${level}" is not a level: use debug, info, warn, error or silent`,
+    )
   }
   return jsonLogger(known, (line) => io.stderr(line))
 }
@@ -52,7 +55,13 @@ export function createCliContext(io: CliIO): CliContext {
     workflows: (command) => loadWorkflows(workflowPaths(globals(command).workflows ?? [], io.env, io.cwd)),
     async open(command, options = {}) {
       const workflows = await context.workflows(command)
-      return createZart({ db: context.databaseUrl(command), workflows, logger, migrate: options.migrate ?? true })
+      return createZart({
+        db: context.databaseUrl(command),
+        workflows,
+        logger,
+        migrate: options.migrate ?? true,
+        ...(options.maxPayloadBytes !== undefined && { maxPayloadBytes: options.maxPayloadBytes }),
+      })
     },
   }
   return context

@@ -60,7 +60,10 @@ function isFile(path: string): boolean {
   try {
     stats = statSync(path)
   } catch {
-    throw new ZartError('INVALID_INPUT', `workflows path ${path} does not exist: pass --workflows with a file or folder of .ts/.js modules`)
+    throw new ZartError(
+      'INVALID_INPUT',
+      `workflows path ${path} does not exist: pass --workflows with a file or folder of .ts/.js modules`,
+    )
   }
   return stats.isFile()
 }

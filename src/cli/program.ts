@@ -7,7 +7,9 @@ import { EXIT, EXIT_CODES } from './exit-codes.ts'
 import { collect } from './options.ts'
 import type { CliIO } from './output.ts'
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version
 
 /** The `zart` program: global options, then every command from `commands/index.ts`. */
 export function buildProgram(context: CliContext): Command {
@@ -15,9 +17,10 @@ export function buildProgram(context: CliContext): Command {
     .description('durable execution for TypeScript: schedule workflows, deliver events, run workers')
     .version(VERSION)
     .addOption(
-      new Option('--db <url>', 'database: sqlite:PATH, postgres://…, mysql://… (default sqlite:$ZART_HOME/zart.db)').env(
-        'ZART_DATABASE_URL',
-      ),
+      new Option(
+        '--db <url>',
+        'database: sqlite:PATH, postgres://…, mysql://… (default sqlite:$ZART_HOME/zart.db)',
+      ).env('ZART_DATABASE_URL'),
     )
     .option(
       '--workflows <path>',

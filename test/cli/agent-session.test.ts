@@ -39,7 +39,12 @@ describe('the agent session from the README, in separate processes', () => {
       expect(run.code).toBe(0)
       status = json<Status>(run)
     }
-    expect(status).toMatchObject({ id: 'pipeline-001', status: 'waiting', step: 'approval', waiting_for: { event: 'approval' } })
+    expect(status).toMatchObject({
+      id: 'pipeline-001',
+      status: 'waiting',
+      step: 'approval',
+      waiting_for: { event: 'approval' },
+    })
     expect(status?.waiting_for?.deadline).toMatch(/^\d{4}-\d\d-\d\dT/)
 
     const event = await runZart(['event', 'pipeline-001', 'approval', '--data', '{"approved":true}'], options)

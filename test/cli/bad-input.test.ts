@@ -10,7 +10,9 @@ import { runZart } from '../fixtures/zart-process.ts'
 function dump(path: string): Record<string, unknown[]> {
   const db = new Database(path, { readonly: true })
   try {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
+      name: string
+    }[]
     return Object.fromEntries(tables.map(({ name }) => [name, db.prepare(`SELECT * FROM "${name}"`).all()]))
   } finally {
     db.close()
@@ -21,16 +23,40 @@ function dump(path: string): Record<string, unknown[]> {
 const CASES: [what: string, args: string[], message: RegExp][] = [
   ['unknown workflow', ['schedule', 'nope'], /unknown workflow "nope": known workflows are/],
   ['unknown execution (status)', ['status', 'nope'], /no execution with id "nope"/],
-  ['unknown execution (event)', ['event', 'nope', 'approval', '--data', '{"approved":true}'], /no execution with id "nope"/],
+  [
+    'unknown execution (event)',
+    ['event', 'nope', 'approval', '--data', '{"approved":true}'],
+    /no execution with id "nope"/,
+  ],
   ['unknown execution (cancel)', ['cancel', 'nope'], /no execution with id "nope"/],
   ['unknown execution (wait)', ['wait', 'nope'], /no execution with id "nope"/],
   ['invalid JSON in --data', ['schedule', 'data-pipeline', '--data', '{rows: 5}'], /--data is not valid JSON/],
   ['invalid JSON in event --data', ['event', 'waiting-1', 'approval', '--data', 'yes'], /--data is not valid JSON/],
-  ['a --data file that is missing', ['schedule', 'data-pipeline', '--data', '@no-such-file.json'], /cannot read --data file/],
-  ['data failing the input schema', ['schedule', 'data-pipeline', '--data', '{"rows":-3}'], /invalid data for workflow "data-pipeline": rows:/],
-  ['event data failing its schema', ['event', 'waiting-1', 'approval', '--data', '{"approved":"yes"}'], /invalid data for event "approval": approved:/],
-  ['an id used with other input', ['schedule', 'data-pipeline', '--id', 'done-1', '--data', '{"rows":8}'], /execution id "done-1" already exists/],
-  ['an event to a terminal execution', ['event', 'done-1', 'approval', '--data', '{"approved":true}'], /"done-1" is already completed/],
+  [
+    'a --data file that is missing',
+    ['schedule', 'data-pipeline', '--data', '@no-such-file.json'],
+    /cannot read --data file/,
+  ],
+  [
+    'data failing the input schema',
+    ['schedule', 'data-pipeline', '--data', '{"rows":-3}'],
+    /invalid data for workflow "data-pipeline": rows:/,
+  ],
+  [
+    'event data failing its schema',
+    ['event', 'waiting-1', 'approval', '--data', '{"approved":"yes"}'],
+    /invalid data for event "approval": approved:/,
+  ],
+  [
+    'an id used with other input',
+    ['schedule', 'data-pipeline', '--id', 'done-1', '--data', '{"rows":8}'],
+    /execution id "done-1" already exists/,
+  ],
+  [
+    'an event to a terminal execution',
+    ['event', 'done-1', 'approval', '--data', '{"approved":true}'],
+    /"done-1" is already completed/,
+  ],
   ['cancelling a terminal execution', ['cancel', 'done-1'], /"done-1" is already completed/],
   ['an invalid execution id', ['status', 'white space'], /invalid execution id/],
   ['an unknown flag', ['schedule', 'data-pipeline', '--dta', '{}'], /unknown option '--dta'/],

@@ -30,7 +30,8 @@ describe('zart CLI commands', () => {
   it('workflows lists names, options and JSON Schemas', async () => {
     const run = await runZart(['workflows'])
     expect(run.code).toBe(0)
-    const workflows = json<{ name: string; timeout_ms: number | null; input_schema: { properties?: object }; events: object }[]>(run)
+    const workflows =
+      json<{ name: string; timeout_ms: number | null; input_schema: { properties?: object }; events: object }[]>(run)
     expect(workflows.map((w) => w.name).sort()).toEqual(['checkout', 'data-pipeline', 'onboarding'])
     const pipeline = workflows.find((w) => w.name === 'data-pipeline')
     expect(pipeline?.timeout_ms).toBe(48 * 3_600_000)
@@ -47,7 +48,9 @@ describe('zart CLI commands', () => {
     expect(json(again)).toEqual({ execution_id: 'order-7', status: 'pending', created: false })
     const conflict = await schedule('--id', 'order-7', '--data', '{"order_id":"o-8"}')
     expect(conflict.code).toBe(2)
-    expect(conflict.stderr).toMatch(/^error: execution id "order-7" already exists with a different workflow or input.*\n$/)
+    expect(conflict.stderr).toMatch(
+      /^error: execution id "order-7" already exists with a different workflow or input.*\n$/,
+    )
 
     const [byKey, byKeyAgain] = await Promise.all([
       schedule('--idempotency-key', 'cart-55', '--json'),
@@ -82,7 +85,10 @@ describe('zart CLI commands', () => {
     expect(pages).toBe(3)
 
     const cancelled = json<Page>(await runZart(['list', ...flags, '--status', 'cancelled', '--json']))
-    expect(cancelled).toEqual({ executions: [expect.objectContaining({ id: 'run-2', status: 'cancelled' })], next_cursor: null })
+    expect(cancelled).toEqual({
+      executions: [expect.objectContaining({ id: 'run-2', status: 'cancelled' })],
+      next_cursor: null,
+    })
     const other = json<Page>(await runZart(['list', ...flags, '--workflow', 'checkout', '--json']))
     expect(other).toEqual({ executions: [], next_cursor: null })
 

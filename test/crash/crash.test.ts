@@ -70,7 +70,9 @@ describe('crash: a zart worker killed with SIGKILL at random moments', () => {
         leaseLost += worker.stderr().split('lease lost').length - 1
         const runs = runsByStep(log)
         const done = await completedSteps(store, ids)
-        const inFlight = new Set([...runs].filter(([key, pids]) => pids.includes(worker.pid) && !done.has(key)).map(([key]) => key))
+        const inFlight = new Set(
+          [...runs].filter(([key, pids]) => pids.includes(worker.pid) && !done.has(key)).map(([key]) => key),
+        )
         inFlightAtKill.push(inFlight)
         completedAtKill.push({ done, runs })
         if (done.size === EXECUTIONS * STEPS) break

@@ -18,7 +18,8 @@ describe('lease takeover between two worker processes on one SQLite file', () =>
     const log = join(dir, 'steps.log')
     const ids = Array.from({ length: EXECUTIONS }, (_, i) => `lease-${i}`)
     const zart = await createZart({ db, workflows: [crashSteps] })
-    for (const [i, id] of ids.entries()) await zart.schedule('crash-steps', { n: i, log, steps: STEPS, step_ms: 80 }, { id })
+    for (const [i, id] of ids.entries())
+      await zart.schedule('crash-steps', { n: i, log, steps: STEPS, step_ms: 80 }, { id })
     await zart.close()
     const store = await openStore(db)
     const runs = () => parseStepLog(readFileSync(log, 'utf8'))
@@ -29,14 +30,19 @@ describe('lease takeover between two worker processes on one SQLite file', () =>
     try {
       await Promise.all([a.started(), b.started()])
       // Kill A mid-run: once it has started a few steps, it holds executions under lease.
-      for (let waited = 0; waited < 20_000 && runs().filter((r) => r.pid === a.pid).length < 6; waited += 20) await sleep(20)
+      for (let waited = 0; waited < 20_000 && runs().filter((r) => r.pid === a.pid).length < 6; waited += 20)
+        await sleep(20)
       const killedAt = Date.now()
       await a.stop('SIGKILL')
 
       const held = new Map<string, { attempt: number; leaseExpiresAt: number | null }>()
       for (const id of ids) {
         const execution = await store.getExecution(id)
-        if (execution?.status === 'running' && execution.leaseOwner !== null && runs().some((r) => r.execution === id && r.pid === a.pid)) {
+        if (
+          execution?.status === 'running' &&
+          execution.leaseOwner !== null &&
+          runs().some((r) => r.execution === id && r.pid === a.pid)
+        ) {
           held.set(id, { attempt: execution.attempt, leaseExpiresAt: execution.leaseExpiresAt })
         }
       }

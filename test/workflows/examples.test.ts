@@ -23,7 +23,11 @@ describe('example workflows', () => {
     await zart.deliverEvent('no', 'approval', { approved: false, note: 'numbers look off' })
     await zart.drain()
     expect((await zart.status('yes')).output).toMatchObject({ rows_written: 495, published: true, status: 'published' })
-    expect((await zart.status('no')).output).toMatchObject({ rows_written: 990, published: false, note: 'numbers look off' })
+    expect((await zart.status('no')).output).toMatchObject({
+      rows_written: 990,
+      published: false,
+      note: 'numbers look off',
+    })
     await zart.close()
   })
 
@@ -51,7 +55,12 @@ describe('example workflows', () => {
     await zart.drain()
     await zart.deliverEvent('o-9', 'shipped', { tracking: 'TRK-1' })
     await zart.drain()
-    expect((await zart.status('o-9')).output).toMatchObject({ order_id: 'o-9', status: 'shipped', tracking: 'TRK-1', carrier: 'post' })
+    expect((await zart.status('o-9')).output).toMatchObject({
+      order_id: 'o-9',
+      status: 'shipped',
+      tracking: 'TRK-1',
+      carrier: 'post',
+    })
     await zart.close()
   })
 })

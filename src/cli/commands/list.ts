@@ -34,13 +34,7 @@ export function registerListCommand(program: Command, context: CliContext): void
       if (page.executions.length === 0) {
         context.io.stdout('no executions\n')
       } else {
-        const rows = page.executions.map((e) => [
-          e.id,
-          e.workflow,
-          e.status,
-          e.step ?? '',
-          e.updated_at,
-        ])
+        const rows = page.executions.map((e) => [e.id, e.workflow, e.status, e.step ?? '', e.updated_at])
         context.io.stdout(formatTable(['ID', 'WORKFLOW', 'STATUS', 'STEP', 'UPDATED'], rows))
       }
       if (page.next_cursor !== null) context.io.stdout(`more: zart list --cursor ${page.next_cursor}\n`)

@@ -30,7 +30,9 @@ export function registerScheduleCommand(program: Command, context: CliContext): 
       )
       if (flags.json) return context.io.stdout(formatJson(result))
       if (!result.created) {
-        context.io.stderr(`note: execution ${result.execution_id} already existed with this input (${result.status}); nothing new was scheduled\n`)
+        context.io.stderr(
+          `note: execution ${result.execution_id} already existed with this input (${result.status}); nothing new was scheduled\n`,
+        )
       }
       context.io.stdout(`scheduled | execution_id: ${result.execution_id}\n`)
     })

@@ -11,9 +11,15 @@ import { formatJson } from '../output.ts'
 export function registerWaitCommand(program: Command, context: CliContext): void {
   program
     .command('wait')
-    .description('wait until an execution finishes (needs a running worker) and print its status; exit 0 completed, 1 failed/cancelled/timed out, 3 wait timed out')
+    .description(
+      'wait until an execution finishes (needs a running worker) and print its status; exit 0 completed, 1 failed/cancelled/timed out, 3 wait timed out',
+    )
     .argument('<id>', 'execution id')
-    .option('--timeout <seconds>', 'give up after this many seconds (exit 3); default: wait as long as it takes', seconds)
+    .option(
+      '--timeout <seconds>',
+      'give up after this many seconds (exit 3); default: wait as long as it takes',
+      seconds,
+    )
     .action(async (id: string, flags: { timeout?: number }, command: Command) => {
       const stop = new AbortController()
       const onSignal = () => stop.abort()
@@ -28,7 +34,9 @@ export function registerWaitCommand(program: Command, context: CliContext): void
         if (stop.signal.aborted) {
           context.exitCode = EXIT.INTERRUPTED
         } else if (timed_out) {
-          context.io.stderr(`wait ended before execution ${id} finished (it is ${view.status}); run zart wait again later\n`)
+          context.io.stderr(
+            `wait ended before execution ${id} finished (it is ${view.status}); run zart wait again later\n`,
+          )
           context.exitCode = EXIT.WAIT_TIMED_OUT
         } else {
           context.exitCode = view.status === 'completed' ? EXIT.OK : EXIT.FAILED

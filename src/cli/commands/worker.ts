@@ -21,8 +21,16 @@ export function registerWorkerCommand(program: Command, context: CliContext): vo
     .description('run workflows from the database until stopped (SIGINT/SIGTERM); many workers may share one database')
     .option('--concurrency <n>', 'executions run at once (default 64)', positiveInt)
     .option('--lease <duration>', 'how long a claim holds without a heartbeat, e.g. 30s (default 30s)', duration)
-    .option('--grace <duration>', 'on stop, how long running workflows get to reach a durable point (default 10s)', duration)
-    .option('--poll <duration>', 'how often an idle worker looks for work made by other processes (default 50ms)', duration)
+    .option(
+      '--grace <duration>',
+      'on stop, how long running workflows get to reach a durable point (default 10s)',
+      duration,
+    )
+    .option(
+      '--poll <duration>',
+      'how often an idle worker looks for work made by other processes (default 50ms)',
+      duration,
+    )
     .action(async (flags: WorkerFlags, command: Command) => {
       const { logger } = context
       const zart = await context.open(command)
