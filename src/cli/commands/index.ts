@@ -5,6 +5,7 @@ import { registerEventCommand } from './event.ts'
 import { registerListCommand } from './list.ts'
 import { registerMcpCommand } from './mcp.ts'
 import { registerMigrateCommand } from './migrate.ts'
+import { registerPruneCommand } from './prune.ts'
 import { registerScheduleCommand } from './schedule.ts'
 import { registerServeCommand } from './serve.ts'
 import { registerStatusCommand } from './status.ts'
@@ -26,6 +27,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerWorkflowsCommand,
   registerWorkerCommand,
   registerMigrateCommand,
+  registerPruneCommand,
   registerMcpCommand,
   registerServeCommand,
 ]

@@ -1,0 +1,132 @@
+import { defineRoute, type RouteSpec } from './route.ts'
+import type { RestContext } from './context.ts'
+import {
+  executionResponse,
+  idParams,
+  listQuery,
+  listResponse,
+  scheduleBody,
+  scheduleResponse,
+  statusQuery,
+  waitQuery,
+  waitResponse,
+} from './schemas.ts'
+
+/** The execution routes: schedule, list, status, cancel, and a bounded long-poll wait. */
+export function executionRoutes(context: RestContext): RouteSpec[] {
+  const { zart, limits } = context
+  const defaultWait = Math.min(limits.defaultWaitSeconds, limits.maxWaitSeconds)
+
+  const schedule = defineRoute({
+    method: 'post',
+    path: '/executions',
+    operationId: 'schedule',
+    summary: 'Schedule a workflow',
+    description:
+      'Starts a workflow execution and returns at once. With an `id` or `idempotency_key` that exists already, returns that ' +
+      'execution (200) when the workflow and data match, and 409 ID_CONFLICT when they differ.',
+    schemas: { body: scheduleBody },
+    bodyRequired: true,
+    responses: {
+      201: { description: 'A new execution was created', schema: scheduleResponse },
+      200: {
+        description: 'The execution with this id or idempotency key already existed with the same input',
+        schema: scheduleResponse,
+      },
+    },
+    errors: ['INVALID_INPUT', 'UNKNOWN_WORKFLOW', 'ID_CONFLICT', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'],
+    async handle({ body }, _req, res) {
+      const runAt =
+        body.run_at === undefined ? undefined : typeof body.run_at === 'number' ? body.run_at : Date.parse(body.run_at)
+      const result = await zart.schedule(body.workflow ?? body.task ?? '', body.data ?? {}, {
+        ...(body.id !== undefined && { id: body.id }),
+        ...(body.idempotency_key !== undefined && { idempotencyKey: body.idempotency_key }),
+        ...(runAt !== undefined && { runAt }),
+      })
+      res.locals.execution = result.execution_id
+      return {
+        status: result.created ? 201 : 200,
+        body: result,
+        headers: { Location: `/api/v1/executions/${encodeURIComponent(result.execution_id)}` },
+      }
+    },
+  })
+
+  const list = defineRoute({
+    method: 'get',
+    path: '/executions',
+    operationId: 'listExecutions',
+    summary: 'List executions, newest first',
+    description: 'Filtered by status and workflow, paged: pass `next_cursor` back as `cursor` until it is null.',
+    schemas: { query: listQuery },
+    responses: { 200: { description: 'One page of executions', schema: listResponse } },
+    errors: ['INVALID_INPUT'],
+    async handle({ query }) {
+      return { status: 200, body: await zart.list(withoutUndefined(query)) }
+    },
+  })
+
+  const status = defineRoute({
+    method: 'get',
+    path: '/executions/{id}',
+    operationId: 'getExecution',
+    summary: 'The status of an execution',
+    description: 'The same fields as `zart status` and the MCP `status` tool.',
+    schemas: { params: idParams, query: statusQuery },
+    responses: { 200: { description: 'The status', schema: executionResponse } },
+    errors: ['INVALID_INPUT', 'EXECUTION_NOT_FOUND'],
+    async handle({ params, query }, _req, res) {
+      res.locals.execution = params.id
+      return { status: 200, body: await zart.status(params.id, { includeSteps: query.steps === 'true' }) }
+    },
+  })
+
+  const cancel = defineRoute({
+    method: 'post',
+    path: '/executions/{id}/cancel',
+    operationId: 'cancelExecution',
+    summary: 'Cancel an execution that has not finished',
+    schemas: { params: idParams },
+    responses: { 200: { description: 'The cancelled execution', schema: executionResponse } },
+    errors: ['INVALID_INPUT', 'EXECUTION_NOT_FOUND', 'EXECUTION_TERMINAL'],
+    async handle({ params }, _req, res) {
+      res.locals.execution = params.id
+      return { status: 200, body: await zart.cancel(params.id) }
+    },
+  })
+
+  const wait = defineRoute({
+    method: 'get',
+    path: '/executions/{id}/wait',
+    operationId: 'waitForExecution',
+    summary: 'Wait (long poll) for an execution to finish',
+    description:
+      `Returns as soon as the execution is terminal, or after \`timeout\` seconds (default ${defaultWait}, max ` +
+      `${limits.maxWaitSeconds}) with \`timed_out: true\`. At most ${limits.maxWaits} waits are open at once (then 429).`,
+    schemas: { params: idParams, query: waitQuery(limits.maxWaitSeconds, defaultWait) },
+    responses: { 200: { description: 'The status when the wait ended', schema: waitResponse } },
+    errors: ['INVALID_INPUT', 'EXECUTION_NOT_FOUND', 'TOO_MANY_WAITS', 'SHUTTING_DOWN'],
+    async handle({ params, query }, _req, res) {
+      res.locals.execution = params.id
+      const release = context.waits.take()
+      // Ends early when the caller hangs up or the server shuts down.
+      const gone = new AbortController()
+      res.once('close', () => gone.abort())
+      try {
+        const signal = AbortSignal.any([gone.signal, context.shutdown])
+        const result = await zart.wait(params.id, { timeout: (query.timeout ?? defaultWait) * 1000, signal })
+        return { status: 200, body: result }
+      } finally {
+        release()
+      }
+    },
+  })
+
+  return [schedule, list, status, cancel, wait] as RouteSpec[]
+}
+
+function withoutUndefined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>
+  }
+}

@@ -1,0 +1,91 @@
+import type { Request, RequestHandler, Response, Router } from 'express'
+import { z } from 'zod'
+import { fieldIssues } from '../../client/schemas.ts'
+import { ZartError } from '../../errors.ts'
+import { HTTP_STATUS, type ProblemCode } from './problem.ts'
+
+/** The parts of a request a route validates, each with its own schema. */
+export interface RouteSchemas {
+  params?: z.ZodType
+  query?: z.ZodType
+  headers?: z.ZodObject
+  body?: z.ZodType
+}
+
+type Parsed<S extends RouteSchemas> = {
+  [K in keyof RouteSchemas]-?: S[K] extends z.ZodType ? z.output<S[K]> : undefined
+}
+
+/** What a handler answers: a status, a JSON body and optional headers. */
+export interface Reply {
+  status: number
+  body: unknown
+  headers?: Record<string, string>
+}
+
+/**
+ * One REST operation, described once: the router validates requests with its schemas and
+ * the OpenAPI document is generated from the same object, so docs and behaviour agree.
+ */
+export interface RouteSpec<S extends RouteSchemas = RouteSchemas> {
+  method: 'get' | 'post'
+  /** OpenAPI-style path under `/api/v1`, e.g. `/executions/{id}`. */
+  path: string
+  operationId: string
+  summary: string
+  description?: string
+  schemas: S
+  /** Whether a body must be sent (otherwise a missing body is validated as `undefined`). */
+  bodyRequired?: boolean
+  /** Success responses by status. */
+  responses: Record<number, { description: string; schema: z.ZodType }>
+  /** The error codes this operation may answer with (documented as problem responses). */
+  errors: readonly ProblemCode[]
+  handle(input: Parsed<S>, req: Request, res: Response): Promise<Reply>
+}
+
+/** Declares a route with its handler's input typed from its schemas. */
+export function defineRoute<S extends RouteSchemas>(spec: RouteSpec<S>): RouteSpec<S> {
+  return spec
+}
+
+/** Statuses of the problems a route may answer with, for the OpenAPI document. */
+export function errorStatuses(spec: RouteSpec): number[] {
+  return [...new Set(spec.errors.map((code) => HTTP_STATUS[code]))].sort()
+}
+
+/** Mounts a route on the router: parse each part with its schema, run, reply as JSON. */
+export function mountRoute<S extends RouteSchemas>(router: Router, spec: RouteSpec<S>): void {
+  const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1')
+  const handler: RequestHandler = async (req, res) => {
+    const input = {
+      params: parsePart(spec.schemas.params, req.params, 'path'),
+      query: parsePart(spec.schemas.query, { ...req.query }, 'query'),
+      headers: parsePart(spec.schemas.headers, pickHeaders(req, spec.schemas.headers), 'header'),
+      body: parsePart(spec.schemas.body, req.body, 'body'),
+    } as Parsed<S>
+    const reply = await spec.handle(input, req, res)
+    res
+      .status(reply.status)
+      .set(reply.headers ?? {})
+      .json(reply.body)
+  }
+  router[spec.method](expressPath, handler)
+}
+
+function parsePart(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
+  if (!schema) return undefined
+  const result = schema.safeParse(value)
+  if (result.success) return result.data
+  const issues = fieldIssues(result.error, where)
+  const text = issues.map((i) => `${i.path}: ${i.message}`).join('; ')
+  throw new ZartError('INVALID_INPUT', `invalid request: ${text}`, { issues })
+}
+
+/** Only the headers a route declares, by their lower-case names. */
+function pickHeaders(req: Request, schema: z.ZodObject | undefined): Record<string, unknown> {
+  if (!schema) return {}
+  const out: Record<string, unknown> = {}
+  for (const name of Object.keys(schema.shape)) if (req.headers[name] !== undefined) out[name] = req.headers[name]
+  return out
+}

@@ -1,0 +1,180 @@
+import { z } from 'zod'
+import {
+  eventIdSchema,
+  eventNameSchema,
+  EXECUTION_STATUSES,
+  executionIdSchema,
+  executionStatusSchema,
+  idempotencyKeySchema,
+  MAX_LIST_LIMIT,
+  workflowNameSchema,
+} from '../../client/schemas.ts'
+import { executionShape } from '../../mcp/output-schemas.ts'
+
+/*
+ * The shapes of the REST API. Requests are validated with these schemas and the OpenAPI
+ * document is generated from them (openapi.ts), so the two cannot drift. Field rules
+ * (names, ids, keys, statuses) come from the client's shared schemas.
+ */
+
+/** Objects refuse unknown keys: a misspelt field is an error, not silently ignored. */
+const strict = <T extends z.core.$ZodLooseShape>(shape: T, what: string) =>
+  z.strictObject(shape, {
+    error: (issue) => (issue.code === 'invalid_type' ? `${what} must be a JSON object` : undefined),
+  })
+
+export const idParams = z.object({ id: executionIdSchema.describe('The execution id') })
+
+export const eventParams = z.object({
+  id: executionIdSchema.describe('The execution to send the event to'),
+  name: eventNameSchema.describe('The event name, as in waiting_for.event of the status'),
+})
+
+const runAt = z
+  .union([z.iso.datetime({ offset: true }), z.number().int().min(0).max(8.64e15)], {
+    error: 'run_at must be an ISO 8601 time with a zone (2026-05-01T09:00:00Z) or milliseconds since the epoch',
+  })
+  .describe('Start no earlier than this time')
+
+export const scheduleBody = strict(
+  {
+    workflow: workflowNameSchema.optional().describe('Name of the workflow to run (see GET /workflows)'),
+    task: workflowNameSchema.optional().describe('Another name for `workflow`; give one of the two'),
+    data: z.unknown().optional().describe("The workflow's input; must match its input_schema"),
+    id: executionIdSchema
+      .optional()
+      .describe('Your own execution id: the same id and data again return the existing execution'),
+    idempotency_key: idempotencyKeySchema
+      .optional()
+      .describe('Maps to at most one execution: retrying with it never starts a second one'),
+    run_at: runAt.optional(),
+  },
+  'the body',
+).refine((body) => (body.workflow === undefined) !== (body.task === undefined), {
+  message: 'give the workflow name as "workflow" (or "task"), exactly one of the two',
+  path: ['workflow'],
+})
+
+export const statusQuery = strict(
+  {
+    steps: z
+      .enum(['true', 'false'], { error: 'steps must be true or false' })
+      .optional()
+      .describe('Add the step history'),
+  },
+  'the query',
+)
+
+export const listQuery = strict(
+  {
+    status: executionStatusSchema
+      .optional()
+      .describe(`Only executions in this state: ${EXECUTION_STATUSES.join(', ')}`),
+    workflow: workflowNameSchema.optional().describe('Only executions of this workflow'),
+    limit: z.coerce
+      .number({ error: 'limit must be a whole number' })
+      .int('limit must be a whole number')
+      .min(1, `limit must be from 1 to ${MAX_LIST_LIMIT}`)
+      .max(MAX_LIST_LIMIT, `limit must be from 1 to ${MAX_LIST_LIMIT}`)
+      .optional()
+      .describe(`Page size (default 20, max ${MAX_LIST_LIMIT})`),
+    cursor: z
+      .string()
+      .max(256, 'cursor is too long: pass next_cursor as it came')
+      .optional()
+      .describe('next_cursor of the previous page'),
+  },
+  'the query',
+)
+
+/** The wait query depends on the server's configured ceiling, so it is built per router. */
+export function waitQuery(maxSeconds: number, defaultSeconds: number) {
+  return strict(
+    {
+      timeout: z.coerce
+        .number({ error: 'timeout must be a number of seconds' })
+        .min(0, 'timeout must not be negative')
+        .max(
+          maxSeconds,
+          `timeout must be at most ${maxSeconds} seconds on this server; wait again if it is still going`,
+        )
+        .optional()
+        .describe(`Seconds to wait at most (default ${defaultSeconds}, max ${maxSeconds})`),
+    },
+    'the query',
+  )
+}
+
+export const eventQuery = strict(
+  {
+    event_id: eventIdSchema
+      .optional()
+      .describe('Your id for this event (or the Idempotency-Key header): a repeat is reported as duplicate'),
+  },
+  'the query',
+)
+
+export const eventHeaders = z.object({
+  'idempotency-key': eventIdSchema
+    .optional()
+    .describe('Your id for this event: a repeat is reported as duplicate and stored once'),
+})
+
+export const eventBody = z
+  .unknown()
+  .describe('The event data (any JSON); must match waiting_for.schema when there is one')
+
+const status = z.enum(EXECUTION_STATUSES)
+
+export const executionResponse = z.looseObject(executionShape).describe('The status of an execution')
+
+export const waitResponse = z.looseObject({
+  ...executionShape,
+  timed_out: z.boolean().describe('True when the timeout passed and the execution is still going'),
+})
+
+export const scheduleResponse = z.object({
+  execution_id: z.string(),
+  status,
+  created: z
+    .boolean()
+    .describe('False when an existing execution (same id or idempotency key, same input) was returned'),
+})
+
+export const deliverResponse = z.object({
+  result: z
+    .enum(['delivered', 'buffered', 'duplicate'])
+    .describe('delivered: a wait resumed; buffered: kept for a later wait; duplicate: already delivered'),
+  status,
+})
+
+export const listResponse = z.object({
+  executions: z.array(executionResponse).describe('Newest first'),
+  next_cursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last page'),
+})
+
+export const workflowsResponse = z.object({
+  workflows: z.array(
+    z.looseObject({
+      name: z.string(),
+      description: z.string().nullable(),
+      timeout_ms: z.number().nullable(),
+      max_retries: z.number(),
+      input_schema: z.unknown().describe('JSON Schema of the data the workflow accepts'),
+      events: z.record(z.string(), z.unknown()).describe('JSON Schema of each event the workflow waits for'),
+    }),
+  ),
+})
+
+/** RFC 9457 problem document, as every error of this API is sent. */
+export const problemResponse = z.looseObject({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().describe('What was wrong and what to do next'),
+  code: z.string().describe('Stable error code, e.g. INVALID_INPUT, EXECUTION_NOT_FOUND'),
+  errors: z
+    .array(z.object({ path: z.string(), message: z.string() }))
+    .optional()
+    .describe('Each bad field, for INVALID_INPUT'),
+})
