@@ -160,15 +160,17 @@ export function createMcpHttpEndpoints(zart: Zart, options: McpHttpOptions = {})
 }
 
 /**
- * The SDK's DNS-rebinding guard: refuses a request whose `Host` is not one of
- * `allowedHosts`, or (when none are given) not a loopback name while `host` is loopback.
- * Returns null when the server listens beyond loopback with no host list: its bearer
- * token protects it then.
+ * The SDK's DNS-rebinding guard: refuses a request whose `Host` is not a loopback name
+ * (while `host` is loopback) or one of `allowedHosts`. Returns null when the server
+ * listens beyond loopback with no host list: its bearer token protects it then.
  */
-export function hostGuard(host: string, allowedHosts?: readonly string[]): RequestHandler | null {
-  if (allowedHosts && allowedHosts.length > 0) return hostHeaderValidation([...allowedHosts])
-  return isLoopback(host) ? localhostHostValidation() : null
+export function hostGuard(host: string, allowedHosts: readonly string[] = []): RequestHandler | null {
+  const loopback = isLoopback(host) ? LOOPBACK_NAMES : []
+  if (allowedHosts.length === 0) return loopback.length > 0 ? localhostHostValidation() : null
+  return hostHeaderValidation([...loopback, ...allowedHosts])
 }
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]']
 
 /** True for names and addresses that only reach this machine. */
 export function isLoopback(host: string): boolean {

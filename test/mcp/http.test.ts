@@ -119,10 +119,12 @@ describe('zart serve security', () => {
     expect(run.stderr).toMatch(/token/)
   })
 
-  it('with a token, checks Authorization: Bearer on everything but /healthz', async () => {
-    const guarded = await startServe(dbIn(tempDir()), workflows, ['--token', 's3cret'])
+  it('with a token, checks Authorization: Bearer on everything but /healthz; --allow-host adds Host names', async () => {
+    const guarded = await startServe(dbIn(tempDir()), workflows, ['--token', 's3cret', '--allow-host', 'zart.internal'])
     try {
       expect((await fetch(`${guarded.url}/healthz`)).status).toBe(200)
+      expect((await raw(guarded.url, '/healthz', { Host: 'zart.internal' })).status).toBe(200)
+      expect((await raw(guarded.url, '/healthz', { Host: 'evil.example' })).status).toBe(403)
       expect((await fetch(`${guarded.url}/mcp`, { method: 'POST' })).status).toBe(401)
       expect(
         (await fetch(`${guarded.url}/mcp`, { method: 'POST', headers: { Authorization: 'Bearer wrong' } })).status,
