@@ -36,6 +36,7 @@ export function executionRoutes(context: RestContext): RouteSpec[] {
     },
     errors: ['INVALID_INPUT', 'UNKNOWN_WORKFLOW', 'ID_CONFLICT', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'],
     async handle({ body }, _req, res) {
+      res.locals.execution = body.id // so a conflict is logged with the id too
       const runAt =
         body.run_at === undefined ? undefined : typeof body.run_at === 'number' ? body.run_at : Date.parse(body.run_at)
       const result = await zart.schedule(body.workflow ?? body.task ?? '', body.data ?? {}, {

@@ -70,6 +70,8 @@ export class HttpProblem extends Error {
   }
 }
 
+const RESERVED = new Set(['type', 'title', 'status', 'detail', 'instance', 'code', 'errors'])
+
 /** Builds the problem document for a code; `type` is a stable URN per code. */
 export function problem(code: ProblemCode, detail: string, extensions: Record<string, unknown> = {}): Problem {
   const status = HTTP_STATUS[code]
@@ -91,7 +93,10 @@ export function problem(code: ProblemCode, detail: string, extensions: Record<st
 export function toProblem(error: unknown, logger: Logger): { problem: Problem; headers: Record<string, string> } {
   if (isZartError(error)) {
     const { issues, ...details } = error.details ?? {}
-    const extensions: Record<string, unknown> = { ...details }
+    const extensions: Record<string, unknown> = {}
+    // Details become extension members, except where a name is one of RFC 9457's own:
+    // an execution's `status` must not replace the HTTP status.
+    for (const [key, value] of Object.entries(details)) extensions[RESERVED.has(key) ? `execution_${key}` : key] = value
     if (Array.isArray(issues)) extensions.errors = issues
     return { problem: problem(error.code, error.message, extensions), headers: {} }
   }

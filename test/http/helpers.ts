@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
+import { ROOT, ZART_BIN } from '../fixtures/zart-process.ts'
+import { MCP_FIXTURES, zartArgs, zartEnv } from '../mcp/helpers.ts'
+
+/** The workflows the HTTP tests run, next to the MCP fixtures (approval-flow, quick). */
+export const HTTP_FIXTURES = fileURLToPath(new URL('./fixtures/workflows.ts', import.meta.url))
+
+/** The workflow paths every HTTP test server loads. */
+export const WORKFLOWS = [MCP_FIXTURES, HTTP_FIXTURES]
+
+/** A `zart serve` started the way a user starts it. */
+export interface Served {
+  child: ChildProcess
+  url: string
+  stderr(): string
+  /** Resolves with the exit code once the process has ended. */
+  exited: Promise<number | null>
+  /** Sends SIGTERM (once) and resolves with the exit code. */
+  stop(): Promise<number | null>
+}
+
+/** Spawns `node bin/zart.js --db DB --workflows ... serve --port 0 ...args`; resolves once it listens. */
+export function serve(db: string, args: readonly string[] = [], env: Record<string, string> = {}): Promise<Served> {
+  const child = spawn(process.execPath, [ZART_BIN, ...zartArgs(db, WORKFLOWS), 'serve', '--port', '0', ...args], {
+    cwd: ROOT,
+    env: zartEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  let log = ''
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (log += chunk))
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  return new Promise((resolve, reject) => {
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk
+      const match = /MCP at (http:\/\/\S+)\/mcp/.exec(out)
+      if (!match?.[1]) return
+      resolve({
+        child,
+        url: match[1],
+        stderr: () => log,
+        exited,
+        stop: () => {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+          return exited
+        },
+      })
+    })
+    void exited.then((code) => reject(new Error(`zart serve exited (${code}) before listening: ${log}`)))
+  })
+}
+
+/** A response read whole: status, headers and the body as JSON (or text when it is not JSON). */
+export interface ApiResponse {
+  status: number
+  headers: Headers
+  body: any
+  text: string
+}
+
+export interface ApiOptions {
+  /** A JSON value to send, or a raw string (sent as is, with the given content type). */
+  json?: unknown
+  raw?: string | Buffer
+  headers?: Record<string, string>
+}
+
+/** One REST call against `base` (a server URL) with fetch. */
+export async function api(base: string, method: string, path: string, options: ApiOptions = {}): Promise<ApiResponse> {
+  const headers: Record<string, string> = { ...options.headers }
+  let body: string | Buffer | undefined
+  if (options.raw !== undefined) body = options.raw
+  else if (options.json !== undefined) {
+    body = JSON.stringify(options.json)
+    headers['content-type'] ??= 'application/json'
+  }
+  const response = await fetch(`${base}/api/v1${path}`, { method, headers, ...(body !== undefined && { body }) })
+  const text = await response.text()
+  let parsed: unknown = text
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    // not JSON: the test will say so
+  }
+  return { status: response.status, headers: response.headers, body: parsed, text }
+}
+
+/** Every row of every zart table: the strongest "nothing changed" there is. */
+export function dump(path: string): Record<string, unknown[]> {
+  const db = new Database(path, { readonly: true, fileMustExist: true })
+  try {
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
+      name: string
+    }[]
+    return Object.fromEntries(tables.map(({ name }) => [name, db.prepare(`SELECT * FROM "${name}"`).all()]))
+  } finally {
+    db.close()
+  }
+}
+
+/** Polls `check` until it returns a value that is not undefined, or fails after `ms`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, ms = 10_000, what = 'condition'): Promise<T> {
+  const until = Date.now() + ms
+  for (;;) {
+    const value = await check()
+    if (value !== undefined) return value
+    if (Date.now() > until) throw new Error(`${what} not met within ${ms} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
