@@ -153,9 +153,11 @@ export class Worker {
   }
 
   private async claimOnce(): Promise<number> {
+    // Clear the poke even when full: a poke kept set would make idle() return at once and
+    // the claim loop spin on microtasks, starving the runs that would free a slot.
+    this.poked = false
     const free = this.concurrency - this.active.size
     if (free <= 0) return 0
-    this.poked = false
     const claims = await this.deps.store.claim({
       workerId: this.id,
       limit: free,
