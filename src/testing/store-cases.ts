@@ -85,6 +85,18 @@ export function storeCases(h: ContractHarness): void {
     expect((await store.getSteps('a')).map((s) => s.outputJson)).toEqual(['"new"'])
   })
 
+  it('makes a running execution due again only when its lease expires, even past its deadline', async () => {
+    const store = await h.store()
+    await store.createExecution(execution('a', { deadlineAt: T0 + 100 }))
+    const [claim] = await store.claim({ workerId: 'w1', limit: 1, now: T0, leaseMs: 1000, workflows: WF })
+    expect(claim?.execution).toMatchObject({ dueAt: T0 + 1000, deadlineAt: T0 + 100 })
+    expect(await store.claim({ workerId: 'w2', limit: 1, now: T0 + 500, leaseMs: 1000, workflows: WF })).toEqual([])
+    await store.heartbeat([{ executionId: 'a', token: claim?.execution.leaseToken ?? -1 }], T0 + 600, 1000)
+    expect(await store.nextDueAt(WF)).toBe(T0 + 1600)
+    const [taken] = await store.claim({ workerId: 'w2', limit: 1, now: T0 + 1600, leaseMs: 1000, workflows: WF })
+    expect(taken?.execution).toMatchObject({ attempt: 2, leaseOwner: 'w2' })
+  })
+
   it('renews held leases on heartbeat and reports the lost ones', async () => {
     const store = await h.store()
     const a = await claimOne(store, 'a', T0, 'w1', 1000)

@@ -221,7 +221,7 @@ export class MysqlStore implements Store {
       }
       const expires = options.now + options.leaseMs
       const [, rows, steps] = await run(connection, [
-        { sql: q.CLAIM, values: [options.workerId, expires, expires, expires, options.now, ids] },
+        { sql: q.CLAIM, values: [options.workerId, expires, expires, options.now, ids] },
         { sql: q.SELECT_EXECUTIONS_IN, values: [ids] },
         { sql: q.SELECT_STEPS_IN, values: [ids] },
         COMMIT,
@@ -249,7 +249,7 @@ export class MysqlStore implements Store {
     return this.withConnection(async (connection) => {
       const results = await run(connection, [
         ...BEGIN,
-        ...leases.map((l) => ({ sql: q.HEARTBEAT, values: [expires, expires, expires, l.executionId, l.token] })),
+        ...leases.map((l) => ({ sql: q.HEARTBEAT, values: [expires, expires, l.executionId, l.token] })),
         COMMIT,
       ])
       return leases

@@ -87,11 +87,14 @@ export const LOCK_DUE = `
   LIMIT ?
   FOR UPDATE SKIP LOCKED`
 
-/** Params: worker, lease expiry (x3), now, ids. */
+/**
+ * A running row is due again only when its lease expires: the holder enforces the
+ * deadline, and a takeover after expiry finds it passed. Params: worker, lease expiry
+ * (x2), now, ids.
+ */
 export const CLAIM = `
   UPDATE zart_executions
-  SET status = 'running', lease_owner = ?, lease_token = lease_token + 1, lease_expires_at = ?,
-      due_at = LEAST(?, COALESCE(deadline_at, ?)),
+  SET status = 'running', lease_owner = ?, lease_token = lease_token + 1, lease_expires_at = ?, due_at = ?,
       attempt = attempt + 1, wait_event = NULL, wait_until = NULL, updated_at = ?
   WHERE id IN (?)`
 
@@ -102,10 +105,10 @@ export const SELECT_STEPS_IN = `SELECT * FROM zart_steps WHERE execution_id IN (
 export const NEXT_DUE = `
   SELECT MIN(due_at) AS due FROM zart_executions WHERE due_at IS NOT NULL AND workflow IN (?)`
 
-/** Params: lease expiry (x3), id, token. */
+/** Params: lease expiry (x2), id, token. */
 export const HEARTBEAT = `
   UPDATE zart_executions
-  SET lease_expires_at = ?, due_at = LEAST(?, COALESCE(deadline_at, ?))
+  SET lease_expires_at = ?, due_at = ?
   WHERE id = ? AND lease_token = ? AND status = 'running'`
 
 // Fenced writes. The first statement of each write is the fence; every later one repeats

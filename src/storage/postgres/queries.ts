@@ -115,7 +115,9 @@ export const CANCEL = query(
 
 /**
  * Claims a batch in one statement: rows another worker is claiming or committing are
- * skipped, not waited for. $1 now, $2 workflows, $3 limit, $4 worker, $5 lease expiry.
+ * skipped, not waited for. A running row is due again only when its lease expires: the
+ * holder enforces the deadline, and a takeover after expiry finds it passed.
+ * $1 now, $2 workflows, $3 limit, $4 worker, $5 lease expiry.
  */
 export const CLAIM = query(
   'claim',
@@ -127,8 +129,7 @@ export const CLAIM = query(
      FOR UPDATE SKIP LOCKED
    )
    UPDATE zart_executions e
-   SET status = 'running', lease_owner = $4, lease_token = e.lease_token + 1, lease_expires_at = $5,
-       due_at = LEAST($5, COALESCE(e.deadline_at, $5)),
+   SET status = 'running', lease_owner = $4, lease_token = e.lease_token + 1, lease_expires_at = $5, due_at = $5,
        attempt = e.attempt + 1, wait_event = NULL, wait_until = NULL, updated_at = $1
    FROM due
    WHERE e.id = due.id
@@ -145,7 +146,7 @@ export const NEXT_DUE = query(
 export const HEARTBEAT = query(
   'heartbeat',
   `UPDATE zart_executions e
-   SET lease_expires_at = $3, due_at = LEAST($3, COALESCE(e.deadline_at, $3))
+   SET lease_expires_at = $3, due_at = $3
    FROM unnest($1::text[], $2::bigint[]) AS l(id, token)
    WHERE e.id = l.id AND e.lease_token = l.token AND e.status = 'running'
    RETURNING e.id`,
