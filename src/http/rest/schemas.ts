@@ -30,6 +30,13 @@ export const eventParams = z.object({
   name: eventNameSchema.describe('The event name, as in waiting_for.event of the status'),
 })
 
+/**
+ * A number sent as a query string. A blank value is an error rather than 0 (which is
+ * what `Number("")` gives): `?timeout=` must not silently mean "do not wait".
+ */
+const queryNumber = (schema: z.ZodNumber) =>
+  z.preprocess((v) => (typeof v === 'string' ? (v.trim() === '' ? NaN : Number(v)) : v), schema)
+
 const runAt = z
   .union([z.iso.datetime({ offset: true }), z.number().int().min(0).max(8.64e15)], {
     error: 'run_at must be an ISO 8601 time with a zone (2026-05-01T09:00:00Z) or milliseconds since the epoch',
@@ -71,11 +78,13 @@ export const listQuery = strict(
       .optional()
       .describe(`Only executions in this state: ${EXECUTION_STATUSES.join(', ')}`),
     workflow: workflowNameSchema.optional().describe('Only executions of this workflow'),
-    limit: z.coerce
-      .number({ error: 'limit must be a whole number' })
-      .int('limit must be a whole number')
-      .min(1, `limit must be from 1 to ${MAX_LIST_LIMIT}`)
-      .max(MAX_LIST_LIMIT, `limit must be from 1 to ${MAX_LIST_LIMIT}`)
+    limit: queryNumber(
+      z
+        .number({ error: 'limit must be a whole number' })
+        .int('limit must be a whole number')
+        .min(1, `limit must be from 1 to ${MAX_LIST_LIMIT}`)
+        .max(MAX_LIST_LIMIT, `limit must be from 1 to ${MAX_LIST_LIMIT}`),
+    )
       .optional()
       .describe(`Page size (default 20, max ${MAX_LIST_LIMIT})`),
     cursor: z
@@ -91,13 +100,15 @@ export const listQuery = strict(
 export function waitQuery(maxSeconds: number, defaultSeconds: number) {
   return strict(
     {
-      timeout: z.coerce
-        .number({ error: 'timeout must be a number of seconds' })
-        .min(0, 'timeout must not be negative')
-        .max(
-          maxSeconds,
-          `timeout must be at most ${maxSeconds} seconds on this server; wait again if it is still going`,
-        )
+      timeout: queryNumber(
+        z
+          .number({ error: 'timeout must be a number of seconds' })
+          .min(0, 'timeout must not be negative')
+          .max(
+            maxSeconds,
+            `timeout must be at most ${maxSeconds} seconds on this server; wait again if it is still going`,
+          ),
+      )
         .optional()
         .describe(`Seconds to wait at most (default ${defaultSeconds}, max ${maxSeconds})`),
     },
