@@ -157,10 +157,13 @@ export class PostgresStore implements Store {
     const rows = await this.rows<ExecutionRow>(q.CLAIM, [
       options.now, options.workflows, options.limit, options.workerId, options.now + options.leaseMs,
     ])
-    if (rows.length === 0) return []
+    // Steps are written only under a lease, so a first claim has none to read: skipping
+    // the query saves a round trip on every new execution.
+    const resumed = rows.filter((r) => r.attempt > 1).map((r) => r.id)
+    if (resumed.length === 0) return rows.map((row) => ({ execution: toExecution(row), steps: [] }))
     // Read after the claim committed: a step the previous holder committed before losing
     // its lease is then always visible (one snapshot for both could miss it).
-    const steps = await this.rows<StepRow>(q.SELECT_STEPS_OF, [rows.map((r) => r.id)])
+    const steps = await this.rows<StepRow>(q.SELECT_STEPS_OF, [resumed])
     const byExecution = new Map<string, StepRecord[]>()
     for (const step of steps) {
       const list = byExecution.get(step.execution_id) ?? []

@@ -1,0 +1,363 @@
+/**
+ * The backend benchmark on a PostgreSQL or MySQL database (issue: PostgreSQL and MySQL
+ * backends). Every figure is printed beside the database's raw single-row commit rate,
+ * measured in the same run, so it reads as a fraction of what the server can do.
+ *
+ *   npm run bench -- --db postgres://postgres@127.0.0.1:55432/zart_test
+ *   npx tsx bench/backends.ts --db mysql://root@127.0.0.1:53306/zart_test [--executions 3000] [--samples 200]
+ *
+ * Each scenario runs in a fresh schema (PostgreSQL) or database (MySQL) that is dropped
+ * afterwards; the URL's database itself is left as it was.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createZart, type Zart } from '../src/index.ts'
+import { fmt, median, percentile, sleep, table, tempFolder, wallNow } from './stats.ts'
+import { resumeProbe, threeSteps } from './workflows.ts'
+
+const args = process.argv.slice(2)
+const valueOf = (name: string): string | undefined => {
+  const at = args.indexOf(`--${name}`)
+  return at >= 0 ? args[at + 1] : undefined
+}
+const DB = valueOf('db') ?? process.env.ZART_DATABASE_URL ?? ''
+const EXECUTIONS = Number(valueOf('executions') ?? 3000)
+const SAMPLES = Number(valueOf('samples') ?? 200)
+const PROCESSES = (valueOf('processes') ?? '1,2,4').split(',').map(Number)
+const ZART_BIN = fileURLToPath(new URL('../bin/zart.js', import.meta.url))
+const BENCH_WORKFLOWS = fileURLToPath(new URL('./workflows.ts', import.meta.url))
+
+/** What differs between the two servers: how to get a scratch namespace and run raw SQL. */
+interface Dialect {
+  name: 'postgres' | 'mysql'
+  /** A fresh schema or database and the URL that selects it; `drop` removes it. */
+  scratch(): Promise<{ url: string; drop: () => Promise<void> }>
+  /** Single-row inserts, one per transaction, from `connections` connections for `ms`. */
+  rawCommits(connections: number, ms: number): Promise<number>
+  /** Server counters, to count transactions (and disk syncs) per workflow. */
+  counters(url: string): Promise<Record<string, number>>
+  /** Makes every pending row of the scratch namespace due now: the start gate. */
+  openGate(url: string, now: number): Promise<void>
+  completed(url: string): Promise<number>
+  end(): Promise<void>
+}
+
+const name = () => `zart_bench_${randomBytes(4).toString('hex')}`
+const PAYLOAD = 'x'.repeat(200)
+
+async function postgres(url: string): Promise<Dialect> {
+  const pg = (await import('pg')).default
+  const admin = new pg.Pool({ connectionString: url, max: 8 })
+  const scoped = new Map<string, InstanceType<typeof pg.Pool>>()
+  const pool = (scratchUrl: string) => {
+    let p = scoped.get(scratchUrl)
+    if (!p) scoped.set(scratchUrl, (p = new pg.Pool({ connectionString: scratchUrl, max: 2 })))
+    return p
+  }
+  return {
+    name: 'postgres',
+    async scratch() {
+      const schema = name()
+      await admin.query(`CREATE SCHEMA ${schema}`)
+      const scratchUrl = new URL(url)
+      scratchUrl.searchParams.set('options', `-c search_path=${schema}`)
+      return {
+        url: scratchUrl.toString(),
+        drop: async () => {
+          await scoped.get(scratchUrl.toString())?.end()
+          scoped.delete(scratchUrl.toString())
+          await admin.query(`DROP SCHEMA ${schema} CASCADE`)
+        },
+      }
+    },
+    async rawCommits(connections, ms) {
+      const table = name()
+      await admin.query(`CREATE TABLE ${table} (id BIGSERIAL PRIMARY KEY, payload TEXT NOT NULL)`)
+      const rate = await hammer(connections, ms, () => admin.query(`INSERT INTO ${table} (payload) VALUES ($1)`, [PAYLOAD]))
+      await admin.query(`DROP TABLE ${table}`)
+      return rate
+    },
+    async counters() {
+      const db = await admin.query<{ commits: string }>(
+        'SELECT xact_commit AS commits FROM pg_stat_database WHERE datname = current_database()',
+      )
+      const wal = await admin.query<{ syncs: string }>('SELECT wal_sync AS syncs FROM pg_stat_wal').catch(() => null)
+      return { transactions: Number(db.rows[0]?.commits ?? NaN), 'disk syncs': Number(wal?.rows[0]?.syncs ?? NaN) }
+    },
+    async openGate(scratchUrl, now) {
+      await pool(scratchUrl).query(`UPDATE zart_executions SET due_at = $1 WHERE status = 'pending'`, [now])
+    },
+    async completed(scratchUrl) {
+      const r = await pool(scratchUrl).query<{ n: number }>(`SELECT count(*)::int AS n FROM zart_executions WHERE status = 'completed'`)
+      return r.rows[0]?.n ?? 0
+    },
+    async end() {
+      await Promise.all([...scoped.values()].map((p) => p.end()))
+      await admin.end()
+    },
+  }
+}
+
+async function mysql(url: string): Promise<Dialect> {
+  const driver = (await import('mysql2/promise')).default
+  const admin = driver.createPool({ uri: url, connectionLimit: 8 })
+  const scoped = new Map<string, ReturnType<typeof driver.createPool>>()
+  const pool = (scratchUrl: string) => {
+    let p = scoped.get(scratchUrl)
+    if (!p) scoped.set(scratchUrl, (p = driver.createPool({ uri: scratchUrl, connectionLimit: 2 })))
+    return p
+  }
+  const status = async (variable: string) => {
+    const [rows] = await admin.query<import('mysql2').RowDataPacket[]>('SHOW GLOBAL STATUS LIKE ?', [variable])
+    return Number(rows[0]?.Value ?? NaN)
+  }
+  return {
+    name: 'mysql',
+    async scratch() {
+      const database = name()
+      await admin.query(`CREATE DATABASE ${database}`)
+      const scratchUrl = new URL(url)
+      scratchUrl.pathname = `/${database}`
+      return {
+        url: scratchUrl.toString(),
+        drop: async () => {
+          await scoped.get(scratchUrl.toString())?.end()
+          scoped.delete(scratchUrl.toString())
+          await admin.query(`DROP DATABASE ${database}`)
+        },
+      }
+    },
+    async rawCommits(connections, ms) {
+      const table = name()
+      await admin.query(`CREATE TABLE ${table} (id BIGINT AUTO_INCREMENT PRIMARY KEY, payload TEXT NOT NULL) ENGINE=InnoDB`)
+      const rate = await hammer(connections, ms, () => admin.query(`INSERT INTO ${table} (payload) VALUES (?)`, [PAYLOAD]))
+      await admin.query(`DROP TABLE ${table}`)
+      return rate
+    },
+    async counters() {
+      // Questions counts statements sent by clients; Handler_commit counts commits (a
+      // multi-statement transaction is one); Innodb_os_log_fsyncs counts redo-log syncs.
+      return {
+        statements: await status('Questions'),
+        transactions: await status('Handler_commit'),
+        'disk syncs': await status('Innodb_os_log_fsyncs'),
+      }
+    },
+    async openGate(scratchUrl, now) {
+      await pool(scratchUrl).query(`UPDATE zart_executions SET due_at = ? WHERE status = 'pending'`, [now])
+    },
+    async completed(scratchUrl) {
+      const [rows] = await pool(scratchUrl).query<import('mysql2').RowDataPacket[]>(
+        `SELECT count(*) AS n FROM zart_executions WHERE status = 'completed'`,
+      )
+      return Number(rows[0]?.n ?? 0)
+    },
+    async end() {
+      await Promise.all([...scoped.values()].map((p) => p.end()))
+      await admin.end()
+    },
+  }
+}
+
+/** Runs `insert` back to back on `connections` concurrent lanes for `ms`; returns commits/s. */
+async function hammer(connections: number, ms: number, insert: () => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < 20; i++) await insert() // warm the pool
+  let n = 0
+  const started = performance.now()
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() - started < ms) {
+        await insert()
+        n++
+      }
+    }),
+  )
+  return n / ((performance.now() - started) / 1000)
+}
+
+/** Starts `zart worker` children and resolves once each has logged that it started. */
+async function startWorkers(url: string, count: number, env: Record<string, string> = {}): Promise<ChildProcess[]> {
+  const children = Array.from({ length: count }, () =>
+    spawn(process.execPath, [ZART_BIN, 'worker', '--db', url, '--workflows', BENCH_WORKFLOWS, '--concurrency', '64'], {
+      env: { ...process.env, ZART_LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    }),
+  )
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve, reject) => {
+          let log = ''
+          child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+            log += chunk
+            if (log.includes('"worker started"')) resolve()
+          })
+          child.on('exit', (code) => reject(new Error(`worker exited (${code}) before it started: ${log}`)))
+        }),
+    ),
+  )
+  return children
+}
+
+async function stopWorkers(children: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children.map((child) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM'))))),
+  )
+}
+
+interface Throughput {
+  execPerSec: number
+  stepsPerSec: number
+  perWorkflow: Record<string, number>
+}
+
+/** EXECUTIONS 3-step workflows scheduled up front, released at once, run by `processes` workers. */
+async function throughput(dialect: Dialect, processes: number): Promise<Throughput> {
+  const { url, drop } = await dialect.scratch()
+  const zart = await createZart({ db: `${url}${url.includes('?') ? '&' : '?'}pool_size=16`, workflows: [threeSteps] })
+  const later = Date.now() + 3_600_000
+  for (let i = 0; i < EXECUTIONS; i += 64) {
+    const batch = Array.from({ length: Math.min(64, EXECUTIONS - i) }, (_, j) => i + j)
+    await Promise.all(batch.map((n) => zart.schedule('bench-three-steps', { n }, { runAt: later })))
+  }
+  const workers = await startWorkers(url, processes)
+  await sleep(1100) // server statistics are flushed about once a second
+  const before = await dialect.counters(url)
+  const started = performance.now()
+  await dialect.openGate(url, Date.now())
+  while ((await dialect.completed(url)) < EXECUTIONS) await sleep(10)
+  const seconds = (performance.now() - started) / 1000
+  await sleep(1100)
+  const after = await dialect.counters(url)
+  await stopWorkers(workers)
+  await zart.close()
+  await drop()
+  const perWorkflow = Object.fromEntries(Object.keys(after).map((k) => [k, ((after[k] ?? NaN) - (before[k] ?? NaN)) / EXECUTIONS]))
+  return { execPerSec: EXECUTIONS / seconds, stepsPerSec: (EXECUTIONS * 3) / seconds, perWorkflow }
+}
+
+/** One execution at a time: schedule → completed, with the worker in this process or in a child. */
+async function latency(dialect: Dialect, where: 'same process' | 'worker process'): Promise<number[]> {
+  const { url, drop } = await dialect.scratch()
+  const zart = await createZart({ db: url, workflows: [threeSteps] })
+  const workers = where === 'worker process' ? await startWorkers(url, 1) : []
+  if (where === 'same process') zart.startWorker()
+  const samples: number[] = []
+  for (let i = 0; i < SAMPLES + 10; i++) {
+    const started = wallNow()
+    const { execution_id } = await zart.schedule('bench-three-steps', { n: i })
+    const finishedAt = await completedAt(zart, execution_id, where === 'same process')
+    if (i >= 10) samples.push(finishedAt - started) // the first runs warm the JIT and the pools
+  }
+  await stopWorkers(workers)
+  await zart.close()
+  await drop()
+  return samples
+}
+
+/**
+ * When the execution completed. In this process the client hears it at once; from a child
+ * it is the row's `updated_at`, written with the worker's clock (same machine, ms).
+ */
+async function completedAt(zart: Zart, id: string, inProcess: boolean): Promise<number> {
+  if (inProcess) {
+    const done = await zart.wait(id, { timeout: '10s' })
+    if (done.status !== 'completed') throw new Error(`latency run ended ${done.status}`)
+    return wallNow()
+  }
+  for (;;) {
+    const record = await zart.store.getExecution(id)
+    if (record?.status === 'completed') return record.updatedAt
+    await sleep(1)
+  }
+}
+
+/** Event delivered here → the waiting workflow resumed in a `zart worker` child. */
+async function eventToResume(dialect: Dialect): Promise<number[]> {
+  const { url, drop } = await dialect.scratch()
+  const log = join(tempFolder('resume'), 'resumed.log')
+  writeFileSync(log, '')
+  const zart = await createZart({ db: url, workflows: [resumeProbe] })
+  const workers = await startWorkers(url, 1, { ZART_BENCH_RESUME_LOG: log })
+  const count = Math.min(SAMPLES, 100)
+  const sent = new Map<string, number>()
+  for (let i = 0; i < count + 5; i++) {
+    const { execution_id } = await zart.schedule('bench-resume')
+    while ((await zart.status(execution_id)).status !== 'waiting') await sleep(1)
+    if (i >= 5) sent.set(execution_id, wallNow())
+    await zart.deliverEvent(execution_id, 'go', null)
+    while ((await zart.status(execution_id)).status !== 'completed') await sleep(1)
+  }
+  await stopWorkers(workers)
+  await zart.close()
+  await drop()
+  return readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => line.split(' '))
+    .filter(([id]) => sent.has(id ?? ''))
+    .map(([id, at]) => Number(at) - (sent.get(id ?? '') ?? NaN))
+}
+
+async function main(): Promise<void> {
+  const scheme = DB.slice(0, DB.indexOf(':')).toLowerCase()
+  const dialect = ['postgres', 'postgresql'].includes(scheme) ? await postgres(DB) : ['mysql', 'mariadb'].includes(scheme) ? await mysql(DB.replace(/^mariadb:/i, 'mysql:')) : null
+  if (!dialect) {
+    console.error('usage: bench/backends.ts --db postgres://…|mysql://… (scripts/test-databases.sh start gives local ones)')
+    process.exitCode = 2
+    return
+  }
+  console.log(`zart backend benchmark — ${dialect.name}, Node ${process.version}, ${EXECUTIONS} executions, ${SAMPLES} latency samples`)
+  const raw1 = await dialect.rawCommits(1, 2000)
+  const raw8 = await dialect.rawCommits(8, 2000)
+  table('Raw single-row commits (one row per transaction, 200-byte payload)', [
+    ['one connection', `${fmt(raw1)} commits/s`],
+    ['eight connections', `${fmt(raw8)} commits/s`],
+    ['eight ÷ one', fmt(raw8 / raw1, 2)],
+  ])
+
+  const results = new Map<number, Throughput>()
+  for (const processes of PROCESSES) {
+    const t = await throughput(dialect, processes)
+    results.set(processes, t)
+    table(`3-step workflow, ${EXECUTIONS} executions, ${processes} \`zart worker\` process(es), concurrency 64 each`, [
+      ['executions/s', fmt(t.execPerSec)],
+      ['steps/s', fmt(t.stepsPerSec)],
+      ['executions/s ÷ raw 1-connection commits/s', fmt(t.execPerSec / raw1, 2)],
+      ['executions/s ÷ raw 8-connection commits/s', fmt(t.execPerSec / raw8, 2)],
+      ...Object.entries(t.perWorkflow).map(([k, v]) => [`${k} per workflow (whole server)`, fmt(v, 2)] as const),
+    ])
+  }
+  const one = results.get(1)
+  const most = Math.max(...PROCESSES)
+  const top = results.get(most)
+  if (one && top && most > 1) {
+    table('Scaling', [
+      [`${most} processes ÷ 1 process`, fmt(top.execPerSec / one.execPerSec, 2)],
+      ['raw 8 connections ÷ 1 connection', fmt(raw8 / raw1, 2)],
+    ])
+  }
+
+  for (const where of ['same process', 'worker process'] as const) {
+    const l = await latency(dialect, where)
+    table(`Schedule → completed, one execution at a time, worker in the ${where === 'same process' ? 'same process' : 'a `zart worker` process'}`, [
+      ['p50', `${fmt(median(l), 2)} ms`],
+      ['p99', `${fmt(percentile(l, 99), 2)} ms`],
+    ])
+  }
+  const e = await eventToResume(dialect)
+  table(
+    `Event → resumed across processes (client here, \`zart worker\` child; ${dialect.name === 'postgres' ? 'LISTEN/NOTIFY' : 'poll 50 ms'})`,
+    [
+      ['p50', `${fmt(median(e), 2)} ms`],
+      ['p99', `${fmt(percentile(e, 99), 2)} ms`],
+      ['max', `${fmt(Math.max(...e), 2)} ms`],
+    ],
+  )
+  await dialect.end()
+}
+
+await main()
