@@ -229,6 +229,35 @@ export function storeCases(h: ContractHarness): void {
     await expect(store.listExecutions({ limit: 3, cursor: 'not-a-cursor' })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
   })
 
+  it('prunes old terminal executions with their steps and events, in batches, never live ones', async () => {
+    const store = await h.store()
+    for (const id of ['done-1', 'done-2', 'done-3', 'new']) await store.createExecution(execution(id))
+    await store.createExecution(execution('live', { runAt: T0 + 3_600_000 }))
+    const claims = await store.claim({ workerId: 'w1', limit: 10, now: T0, leaseMs: 1000, workflows: WF })
+    expect(claims).toHaveLength(4)
+    for (const { execution: row } of claims) {
+      const lease = { executionId: row.id, token: row.leaseToken }
+      const now = row.id === 'new' ? T0 + 500 : T0 + 10
+      await store.commit([
+        { kind: 'step', lease, step: completedStep('s', '1', now), now },
+        { kind: 'finish', lease, status: 'completed', outputJson: '1', errorJson: null, now },
+      ])
+    }
+    await store.deliverEvent({ executionId: 'live', name: 'go', eventId: null, payloadJson: '{}', now: T0 })
+    expect(await store.pruneExecutions({ before: T0 + 100, statuses: ['failed'], limit: 10 })).toBe(0)
+    // A live status in the filter is ignored, never pruned; batches stop at the limit.
+    const filter = { before: T0 + 100, statuses: ['completed', 'pending'] as const, limit: 2 }
+    expect(await store.pruneExecutions(filter)).toBe(2)
+    expect(await store.pruneExecutions(filter)).toBe(1)
+    expect(await store.pruneExecutions(filter)).toBe(0)
+    const left = (await store.listExecutions({ limit: 10 })).executions.map((e) => `${e.id}:${e.status}`)
+    expect(left).toEqual(['live:pending', 'new:completed'])
+    expect(await store.getSteps('done-1')).toEqual([])
+    // The id is free again, and nothing of the old execution remains.
+    expect((await store.createExecution(execution('done-1'))).outcome).toBe('created')
+    expect(await store.getSteps('done-1')).toEqual([])
+  })
+
   it('keeps JSON text verbatim, including unicode', async () => {
     const store = await h.store()
     const inputJson = '{"text":"héllo \u{1F680} \\u0000 \\"quoted\\"","big":12345678901234567890}'
