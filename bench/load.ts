@@ -11,10 +11,10 @@
  * Opt-in (not part of npm test or npm run bench): it keeps two cores busy for its length.
  */
 import { spawn } from 'node:child_process'
-import { rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { fmt, percentile, table, tempFolder } from './stats.ts'
 
 const args = process.argv.slice(2)
 const option = (name: string, fallback: string): string => {
@@ -25,7 +25,7 @@ const option = (name: string, fallback: string): string => {
 const CLIENTS = Math.min(500, Math.max(1, Number(option('clients', '200')) || 200))
 const SECONDS = Math.min(120, Math.max(1, Number(option('seconds', '30')) || 30))
 const EVENTS = 3
-const folder = tempFolder('load')
+const folder = mkdtempSync(join(tmpdir(), 'zart-bench-load-'))
 const DB = option('db', `sqlite:${join(folder, 'zart.db')}`)
 const RUN = Math.random().toString(36).slice(2, 8) // ids unique across runs on one Postgres database
 const BIN = fileURLToPath(new URL('../bin/zart.js', import.meta.url))
@@ -150,6 +150,18 @@ async function main(): Promise<void> {
   ])
   for (const line of [...unexpected, ...wrong].slice(0, 20)) console.log(`  ! ${line}`)
   process.exitCode = unexpected.length === 0 && wrong.length === 0 && code === 0 ? 0 : 1
+}
+
+const percentile = (xs: readonly number[], p: number): number =>
+  [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil((p / 100) * xs.length) - 1)] ?? NaN
+const fmt = (n: number, digits = 0): string =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : 'n/a'
+function table(heading: string, rows: ReadonlyArray<readonly [string, string]>): void {
+  const width = Math.max(...rows.map(([label]) => label.length))
+  console.log(`\n${heading}`)
+  for (const [label, value] of rows) console.log(`  ${label.padEnd(width)}  ${value}`)
 }
 
 await main()
