@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import type { CliContext } from '../context.ts'
 import { EXIT } from '../exit-codes.ts'
 import { duration, positiveInt } from '../options.ts'
+import { startRetention } from '../retention.ts'
 import { untilSignal } from '../until-signal.ts'
 
 interface WorkerFlags {
@@ -9,6 +10,7 @@ interface WorkerFlags {
   lease?: number
   grace?: number
   poll?: number
+  retention?: number
 }
 
 /**
@@ -31,6 +33,7 @@ export function registerWorkerCommand(program: Command, context: CliContext): vo
       'how often an idle worker looks for work made by other processes (default 50ms)',
       duration,
     )
+    .option('--retention <duration>', 'prune finished executions older than this, hourly (default: keep them)', duration)
     .action(async (flags: WorkerFlags, command: Command) => {
       const { logger } = context
       const zart = await context.open(command)
@@ -46,10 +49,12 @@ export function registerWorkerCommand(program: Command, context: CliContext): vo
         db: context.databaseUrl(command),
         workflows: zart.workflows().map((w) => w.name),
       })
+      const stopRetention = flags.retention === undefined ? () => {} : startRetention(zart, flags.retention, logger)
       // The worker's own timers may all be unref'd while it is idle; this one holds the process open.
       const keepAlive = setInterval(() => {}, 1 << 30)
       const signal = await untilSignal()
       clearInterval(keepAlive)
+      stopRetention()
       logger.info('stopping: no new claims; running workflows get the grace period', { worker: worker.id, signal })
       // A second signal means "now": leases left behind expire and another worker resumes the work.
       const force = () => {
