@@ -30,7 +30,9 @@ const DEFAULT_PORT = 7420
 export function registerServeCommand(program: Command, context: CliContext): void {
   program
     .command('serve')
-    .description('serve MCP over HTTP (/mcp, legacy SSE at /sse) and the REST API (/api/v1), and run a worker, until SIGINT/SIGTERM')
+    .description(
+      'serve MCP over HTTP (/mcp, legacy SSE at /sse) and the REST API (/api/v1), and run a worker, until SIGINT/SIGTERM',
+    )
     .option('--host <host>', 'interface to listen on; anything but loopback requires --token', '127.0.0.1')
     .option('--port <n>', `port to listen on, 0 for any free one (default ${DEFAULT_PORT})`, port, DEFAULT_PORT)
     .addOption(
@@ -45,14 +47,25 @@ export function registerServeCommand(program: Command, context: CliContext): voi
     .option('--max-payload <size>', 'largest schedule or event data, as JSON (default 1mb)', byteSize)
     .option('--max-waits <n>', 'REST long-poll waits open at once; more get 429 (default 100)', positiveInt)
     .option('--max-wait <seconds>', 'ceiling of the REST wait timeout (default 60)', seconds)
-    .option('--grace <duration>', 'on SIGTERM/SIGINT, time for requests and running workflows to finish (default 10s)', duration)
-    .option('--retention <duration>', 'prune finished executions older than this, hourly (default: keep them)', duration)
+    .option(
+      '--grace <duration>',
+      'on SIGTERM/SIGINT, time for requests and running workflows to finish (default 10s)',
+      duration,
+    )
+    .option(
+      '--retention <duration>',
+      'prune finished executions older than this, hourly (default: keep them)',
+      duration,
+    )
     .action(async (flags: ServeFlags, command: Command) => {
       const { logger } = context
       // Loaded here, not at the top: express and the MCP SDK would slow every other zart command's start.
       const { startHttpServer } = await import('../../http/server.ts')
       const { createRestApi, readyHandler } = await import('../../http/rest/index.ts')
-      const zart = await context.open(command, flags.maxPayload === undefined ? {} : { maxPayloadBytes: flags.maxPayload })
+      const zart = await context.open(
+        command,
+        flags.maxPayload === undefined ? {} : { maxPayloadBytes: flags.maxPayload },
+      )
       const graceMs = flags.grace ?? 10_000
       const stopRetention = flags.retention === undefined ? () => {} : startRetention(zart, flags.retention, logger)
       try {
@@ -80,7 +93,9 @@ export function registerServeCommand(program: Command, context: CliContext): voi
             ['/readyz', readyHandler(zart, logger)],
           ],
         })
-        context.io.stdout(`zart serve: MCP at ${http.url}/mcp (legacy SSE at ${http.url}/sse), REST at ${http.url}/api/v1\n`)
+        context.io.stdout(
+          `zart serve: MCP at ${http.url}/mcp (legacy SSE at ${http.url}/sse), REST at ${http.url}/api/v1\n`,
+        )
         logger.info('http server listening', {
           url: http.url,
           worker: worker.id,

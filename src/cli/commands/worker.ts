@@ -33,7 +33,11 @@ export function registerWorkerCommand(program: Command, context: CliContext): vo
       'how often an idle worker looks for work made by other processes (default 50ms)',
       duration,
     )
-    .option('--retention <duration>', 'prune finished executions older than this, hourly (default: keep them)', duration)
+    .option(
+      '--retention <duration>',
+      'prune finished executions older than this, hourly (default: keep them)',
+      duration,
+    )
     .action(async (flags: WorkerFlags, command: Command) => {
       const { logger } = context
       const zart = await context.open(command)
