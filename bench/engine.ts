@@ -1,0 +1,252 @@
+/**
+ * The engine benchmark on one SQLite file (issue: durable engine on embedded SQLite).
+ * Every figure is printed beside the raw commit rate measured in the same run.
+ *
+ *   npx tsx bench/engine.ts [--executions 2000] [--samples 200]
+ */
+import { fork, spawn } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
+import { createZart, SqliteStore, type Zart } from '../src/index.ts'
+import { fmt, median, percentile, rssOf, sleep, table, tempFolder, wallNow } from './stats.ts'
+import { parked, resumed, resumeProbe, threeSteps } from './workflows.ts'
+
+type Sync = 'FULL' | 'NORMAL'
+const args = process.argv.slice(2)
+const flag = (name: string, fallback: number): number => {
+  const at = args.indexOf(`--${name}`)
+  return at >= 0 ? Number(args[at + 1]) : fallback
+}
+const EXECUTIONS = flag('executions', 2000)
+const SAMPLES = flag('samples', 200)
+const WAITING = flag('waiting', 10_000)
+const sectionAt = args.indexOf('--section')
+const SECTIONS = new Set(
+  sectionAt >= 0 ? (args[sectionAt + 1] ?? '').split(',') : ['throughput', 'latency', 'cross', 'memory'],
+)
+const ZART_BIN = fileURLToPath(new URL('../bin/zart.js', import.meta.url))
+const BENCH_WORKFLOWS = fileURLToPath(new URL('./workflows.ts', import.meta.url))
+
+/** One row per transaction, 200-byte payload: the physical limit of this disk. */
+function rawCommitRate(synchronous: Sync, ms = 1500): number {
+  const db = new Database(join(tempFolder('raw'), 'raw.db'))
+  db.pragma('journal_mode = WAL')
+  db.pragma(`synchronous = ${synchronous}`)
+  db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)')
+  const insert = db.prepare('INSERT INTO t (payload) VALUES (?)')
+  const payload = 'x'.repeat(200)
+  const started = performance.now()
+  let n = 0
+  while (performance.now() - started < ms) {
+    insert.run(payload) // autocommit: one transaction, one commit per row
+    n++
+  }
+  const rate = n / ((performance.now() - started) / 1000)
+  db.close()
+  return rate
+}
+
+async function open(synchronous: Sync, concurrency = 64): Promise<{ zart: Zart; store: SqliteStore; path: string }> {
+  const path = join(tempFolder('engine'), 'zart.db')
+  const store = new SqliteStore(path, { synchronous })
+  const zart = await createZart({ db: store, workflows: [threeSteps, resumeProbe, parked] })
+  zart.startWorker({ concurrency })
+  return { zart, store, path }
+}
+
+async function throughput(
+  synchronous: Sync,
+): Promise<{ execPerSec: number; stepsPerSec: number; schedulePerSec: number }> {
+  const path = join(tempFolder('throughput'), 'zart.db')
+  const store = new SqliteStore(path, { synchronous })
+  const zart = await createZart({ db: store, workflows: [threeSteps] })
+  const scheduleStart = performance.now()
+  for (let i = 0; i < EXECUTIONS; i++) await zart.schedule('bench-three-steps', { n: i })
+  const schedulePerSec = EXECUTIONS / ((performance.now() - scheduleStart) / 1000)
+  const probe = new Database(path, { readonly: true })
+  const completed = probe.prepare("SELECT count(*) AS n FROM zart_executions WHERE status = 'completed'")
+  const started = performance.now()
+  zart.startWorker({ concurrency: 64 })
+  while ((completed.get() as { n: number }).n < EXECUTIONS) await sleep(5)
+  const seconds = (performance.now() - started) / 1000
+  probe.close()
+  await zart.close()
+  await store.close()
+  return { execPerSec: EXECUTIONS / seconds, stepsPerSec: (EXECUTIONS * 3) / seconds, schedulePerSec }
+}
+
+async function latency(synchronous: Sync): Promise<number[]> {
+  const { zart, store } = await open(synchronous)
+  const samples: number[] = []
+  for (let i = 0; i < SAMPLES + 10; i++) {
+    const started = performance.now()
+    const { execution_id } = await zart.schedule('bench-three-steps', { n: i })
+    const done = await zart.wait(execution_id, { timeout: '10s' })
+    if (done.status !== 'completed') throw new Error(`latency run ended ${done.status}`)
+    if (i >= 10) samples.push(performance.now() - started) // the first runs warm the JIT
+  }
+  await zart.close()
+  await store.close()
+  return samples
+}
+
+async function untilWaiting(zart: Zart, id: string): Promise<void> {
+  while ((await zart.status(id)).status !== 'waiting') await sleep(1)
+}
+
+async function eventResumeInProcess(synchronous: Sync): Promise<number[]> {
+  const { zart, store } = await open(synchronous)
+  const samples: number[] = []
+  for (let i = 0; i < SAMPLES + 10; i++) {
+    const { execution_id } = await zart.schedule('bench-resume')
+    await untilWaiting(zart, execution_id)
+    const resumedAt = new Promise<number>((resolve) => resumed.set(execution_id, resolve))
+    const started = wallNow()
+    await zart.deliverEvent(execution_id, 'go', null)
+    const at = await resumedAt
+    resumed.delete(execution_id)
+    if (i >= 10) samples.push(at - started)
+  }
+  await zart.close()
+  await store.close()
+  return samples
+}
+
+function startWorkerProcess(db: string, env: Record<string, string> = {}) {
+  return spawn(process.execPath, [ZART_BIN, 'worker', '--db', db, '--workflows', BENCH_WORKFLOWS], {
+    env: { ...process.env, ZART_LOG_LEVEL: 'error', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+}
+
+async function eventResumeAcrossProcesses(): Promise<number[]> {
+  const folder = tempFolder('cross')
+  const db = `sqlite:${join(folder, 'zart.db')}`
+  const log = join(folder, 'resumed.log')
+  writeFileSync(log, '')
+  const zart = await createZart({ db, workflows: [resumeProbe] })
+  const child = startWorkerProcess(db, { ZART_BENCH_RESUME_LOG: log })
+  const count = Math.min(SAMPLES, 60)
+  const sent = new Map<string, number>()
+  for (let i = 0; i < count; i++) {
+    const { execution_id } = await zart.schedule('bench-resume')
+    await untilWaiting(zart, execution_id)
+    sent.set(execution_id, wallNow())
+    await zart.deliverEvent(execution_id, 'go', null)
+    while ((await zart.status(execution_id)).status !== 'completed') await sleep(1)
+  }
+  child.kill('SIGTERM')
+  await zart.close()
+  return readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => line.split(' '))
+    .map(([id, at]) => Number(at) - (sent.get(id ?? '') ?? NaN))
+}
+
+export interface ChildMemory {
+  rss: number
+  heapUsedAfterGc: number
+  rssAfterGc: number
+  active: number
+}
+
+function askMemory(child: ReturnType<typeof fork>): Promise<ChildMemory> {
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve(m as ChildMemory))
+    child.send('memory')
+  })
+}
+
+/** Schedules parked executions until `total` are waiting. */
+async function parkUntil(zart: Zart, probe: Database.Database, total: number): Promise<void> {
+  const count = probe.prepare("SELECT count(*) AS n FROM zart_executions WHERE status = 'waiting'")
+  let scheduled = (count.get() as { n: number }).n
+  while (scheduled < total) {
+    const batch = Math.min(500, total - scheduled)
+    await Promise.all(Array.from({ length: batch }, () => zart.schedule('bench-parked')))
+    scheduled += batch
+  }
+  while ((count.get() as { n: number }).n < total) await sleep(100)
+  await sleep(2000)
+}
+
+async function workerMemory(): Promise<ChildMemory[]> {
+  const file = join(tempFolder('rss'), 'zart.db')
+  const zart = await createZart({ db: `sqlite:${file}`, workflows: [parked] })
+  const child = fork(fileURLToPath(new URL('./worker-child.ts', import.meta.url)), [`sqlite:${file}`], {
+    execArgv: ['--expose-gc', '--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  })
+  await sleep(3000)
+  const probe = new Database(file, { readonly: true })
+  const samples = [await askMemory(child)]
+  for (const total of [WAITING, 2 * WAITING]) {
+    await parkUntil(zart, probe, total)
+    samples.push(await askMemory(child))
+  }
+  probe.close()
+  child.kill('SIGTERM')
+  await zart.close()
+  return samples
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `zart engine benchmark — SQLite (WAL), Node ${process.version}, ${EXECUTIONS} executions, ${SAMPLES} latency samples`,
+  )
+  const raw = { FULL: rawCommitRate('FULL'), NORMAL: rawCommitRate('NORMAL') }
+  raw.FULL = Math.max(raw.FULL, rawCommitRate('FULL'))
+  table('Raw better-sqlite3 single-row commits (one row per transaction, 200-byte payload)', [
+    ['synchronous=FULL', `${fmt(raw.FULL)} commits/s`],
+    ['synchronous=NORMAL', `${fmt(raw.NORMAL)} commits/s`],
+  ])
+
+  for (const sync of SECTIONS.has('throughput') ? (['FULL', 'NORMAL'] as const) : []) {
+    const t = await throughput(sync)
+    table(`3-step workflow, ${EXECUTIONS} executions, one worker (concurrency 64), synchronous=${sync}`, [
+      ['executions/s', fmt(t.execPerSec)],
+      ['steps/s', fmt(t.stepsPerSec)],
+      [`steps/s ÷ raw ${sync} commits/s`, fmt(t.stepsPerSec / raw[sync], 2)],
+      ['schedule calls/s (one at a time)', fmt(t.schedulePerSec)],
+    ])
+  }
+
+  for (const sync of SECTIONS.has('latency') ? (['FULL', 'NORMAL'] as const) : []) {
+    const l = await latency(sync)
+    const e = await eventResumeInProcess(sync)
+    table(`Latency, one execution at a time, synchronous=${sync}`, [
+      ['schedule → completed p50', `${fmt(median(l), 2)} ms`],
+      ['schedule → completed p99', `${fmt(percentile(l, 99), 2)} ms`],
+      ['event → resumed, same process p50', `${fmt(median(e), 2)} ms`],
+      ['event → resumed, same process p99', `${fmt(percentile(e, 99), 2)} ms`],
+    ])
+  }
+
+  if (SECTIONS.has('cross')) {
+    const cross = await eventResumeAcrossProcesses()
+    table('Event → resumed across processes (CLI-style client, `zart worker` child, default poll 50 ms)', [
+      ['p50', `${fmt(median(cross), 2)} ms`],
+      ['p99', `${fmt(percentile(cross, 99), 2)} ms`],
+      ['max', `${fmt(Math.max(...cross), 2)} ms`],
+    ])
+  }
+  if (!SECTIONS.has('memory')) return
+
+  const [idle, first, second] = (await workerMemory()) as [ChildMemory, ChildMemory, ChildMemory]
+  const mb = (n: number) => `${fmt(n / 2 ** 20, 1)} MB`
+  const delta = (a: number, b: number) => `${mb(b)} (${b >= a ? '+' : ''}${mb(b - a)})`
+  table(`Worker process memory (the worker itself ran every execution to its durable wait)`, [
+    ['RSS idle', mb(idle.rss)],
+    [`RSS, ${fmt(WAITING)} waiting`, delta(idle.rss, first.rss)],
+    [`RSS, ${fmt(2 * WAITING)} waiting`, delta(first.rss, second.rss)],
+    ['JS heap after GC, idle', mb(idle.heapUsedAfterGc)],
+    [`JS heap after GC, ${fmt(WAITING)} waiting`, delta(idle.heapUsedAfterGc, first.heapUsedAfterGc)],
+    [`JS heap after GC, ${fmt(2 * WAITING)} waiting`, delta(first.heapUsedAfterGc, second.heapUsedAfterGc)],
+    ['executions held in memory while waiting', String(second.active)],
+  ])
+}
+
+await main()

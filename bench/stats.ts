@@ -1,0 +1,44 @@
+/** Small helpers shared by the benchmarks: percentiles, formatting, temp folders. */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return NaN
+  const sorted = [...samples].sort((a, b) => a - b)
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
+  return sorted[index] ?? NaN
+}
+
+export function median(samples: readonly number[]): number {
+  return percentile(samples, 50)
+}
+
+export const fmt = (n: number, digits = 0): string =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : 'n/a'
+
+export function tempFolder(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `zart-bench-${prefix}-`))
+}
+
+/** Prints a two-column table of label → value lines under a heading. */
+export function table(heading: string, rows: ReadonlyArray<readonly [string, string]>): void {
+  const width = Math.max(...rows.map(([label]) => label.length))
+  console.log(`\n${heading}`)
+  for (const [label, value] of rows) console.log(`  ${label.padEnd(width)}  ${value}`)
+}
+
+/** Resident set size of a process in bytes, from /proc (Linux). */
+export async function rssOf(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises')
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  const match = /VmRSS:\s+(\d+) kB/.exec(status)
+  return match ? Number(match[1]) * 1024 : NaN
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Wall time since the epoch with sub-millisecond resolution, comparable across processes. */
+export const wallNow = (): number => performance.timeOrigin + performance.now()
