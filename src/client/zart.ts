@@ -191,6 +191,9 @@ export class Zart {
     const name = parseOrThrow(eventNameSchema, event, 'event name')
     const eventId = options.eventId === undefined ? null : parseOrThrow(eventIdSchema, options.eventId, 'event id')
     const existing = await this.find(id)
+    // A finished execution is the more useful answer than a payload that fails its schema.
+    // (A repeated event id is still reported as duplicate by the store.)
+    if (isTerminal(existing.status) && eventId === null) throw terminal(existing, `deliver "${name}" to it`)
     const schema = this.definitions.get(existing.workflow)?.events?.[name]
     const payload = schema ? parseOrThrow(schema, data, `data for event "${name}"`) : data
     const result = await this.store.deliverEvent({
