@@ -111,3 +111,16 @@ export function toWriteOutcome(write: FencedWrite, applied: AppliedPlan | undefi
   }
   return { ok: true, kind: 'wait', result: applied.result === 'timed_out' ? 'timed_out' : 'waiting' }
 }
+
+/**
+ * The order in which a batch's writes take their row locks: by execution id (stable, so
+ * one execution's writes keep their order). Every multi-row locker (group commit,
+ * heartbeat) uses it, so two of them can never wait on each other in a cycle.
+ */
+export function lockOrder(ids: readonly string[]): number[] {
+  return ids.map((_, i) => i).sort((a, b) => {
+    const x = ids[a] ?? ''
+    const y = ids[b] ?? ''
+    return x < y ? -1 : x > y ? 1 : a - b
+  })
+}

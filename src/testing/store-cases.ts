@@ -167,6 +167,36 @@ export function storeCases(h: ContractHarness): void {
     expect(await store.getSteps('sleep')).toMatchObject([{ key: 'sleep', kind: 'sleep', status: 'waiting', wakeAt: now + 60_000 }])
   })
 
+  it('applies several writes for one execution in one batch in order', async () => {
+    const store = await h.store()
+    const a = await claimOne(store, 'a')
+    await store.createExecution(execution('b'))
+    const [claimB] = await store.claim({ workerId: 'w1', limit: 1, now: T0, leaseMs: 30_000, workflows: WF })
+    const b = { executionId: 'b', token: claimB?.execution.leaseToken ?? -1 }
+    await store.deliverEvent({ executionId: 'a', name: 'go', eventId: null, payloadJson: '"x"', now: T0 })
+    const now = T0 + 1
+    expect(
+      await store.commit([
+        { kind: 'step', lease: b, now, step: completedStep('s', '2', now) },
+        { kind: 'wait', lease: a, stepKey: 'go', event: 'go', wakeAt: null, now },
+        { kind: 'step', lease: a, now, step: completedStep('s', '1', now) },
+        { kind: 'wait', lease: a, stepKey: 'go#2', event: 'go', wakeAt: null, now },
+        { kind: 'step', lease: a, now, step: completedStep('t', '1', now) },
+        { kind: 'finish', lease: b, status: 'failed', outputJson: null, errorJson: '{"message":"no"}', now },
+      ]),
+    ).toEqual([
+      { ok: true, kind: 'step' },
+      { ok: true, kind: 'wait', result: 'consumed', payloadJson: '"x"', finishedAt: now },
+      { ok: true, kind: 'step' },
+      { ok: true, kind: 'wait', result: 'waiting' },
+      { ok: false, reason: 'lease_lost' },
+      { ok: true, kind: 'finish' },
+    ])
+    expect((await store.getSteps('a')).map((s) => [s.key, s.status])).toEqual([['go', 'completed'], ['s', 'completed'], ['go#2', 'waiting']])
+    expect(await store.getExecution('a')).toMatchObject({ status: 'waiting', waitEvent: 'go', currentStep: 'go#2' })
+    expect(await store.getExecution('b')).toMatchObject({ status: 'failed', currentStep: 's' })
+  })
+
   it('keeps events for later waits, stores a repeated event id once, and wakes a waiting execution', async () => {
     const store = await h.store()
     const unknown = await store.deliverEvent({ executionId: 'nope', name: 'go', eventId: null, payloadJson: '1', now: T0 })

@@ -22,7 +22,8 @@ import type {
   WriteOutcome,
 } from '../store.ts'
 import { isTerminal } from '../store.ts'
-import { planWrite, toWriteOutcome } from '../write-plan.ts'
+import { lockOrder, planWrite, toWriteOutcome, type AppliedPlan, type WritePlan } from '../write-plan.ts'
+import { bulkStatements, canBulk, lockStatements, type InboxRow, type LockedRow } from './bulk-commit.ts'
 import { appliedPlan, commitBatch, type Statement } from './commit-batch.ts'
 import * as q from './queries.ts'
 import { toExecution, toStep, type ExecutionRow, type StepRow } from './rows.ts'
@@ -246,6 +247,8 @@ export class MysqlStore implements Store {
   async heartbeat(leases: Lease[], now: number, leaseMs: number): Promise<string[]> {
     if (leases.length === 0) return []
     const expires = now + leaseMs
+    // Rows are locked in the store's lock order, as group commit locks them: no deadlock.
+    leases = lockOrder(leases.map((l) => l.executionId)).map((i) => leases[i] as Lease)
     return this.withConnection(async (connection) => {
       const results = await run(connection, [
         ...BEGIN,
@@ -260,22 +263,14 @@ export class MysqlStore implements Store {
 
   async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {
     if (writes.length === 0) return []
-    const plans = writes.map(planWrite)
-    const batch = commitBatch(plans)
-    return this.withConnection(async (connection) => {
-      const results = await run(connection, [...BEGIN, ...batch.statements, COMMIT])
-      const at = (i: number | null | undefined) => (i === null || i === undefined ? undefined : results[i + BEGIN.length])
-      return writes.map((write, i) => {
-        const plan = plans[i]
-        if (!plan) return { ok: false, reason: 'lease_lost' } as const
-        const applied = appliedPlan(
-          plan,
-          at(batch.fences[i]) as mysql.ResultSetHeader | undefined,
-          at(batch.picks[i]) as { seq: number | null; payload: string | null }[] | undefined,
-        )
-        return toWriteOutcome(write, applied)
-      })
-    })
+    const order = lockOrder(writes.map((w) => w.lease.executionId))
+    const plans = order.map((i) => planWrite(writes[i] as FencedWrite))
+    const applied = await this.withConnection((connection) =>
+      canBulk(plans) ? commitBulk(connection, plans) : commitSequential(connection, plans),
+    )
+    const outcomes: WriteOutcome[] = []
+    order.forEach((original, k) => (outcomes[original] = toWriteOutcome(writes[original] as FencedWrite, applied[k])))
+    return outcomes
   }
 
   /** Runs `fn` on one pooled connection; a transaction left open by a failure is rolled back. */
@@ -302,6 +297,38 @@ async function run(connection: Connection, statements: Statement[]): Promise<Res
   const values = statements.flatMap((s) => s.values)
   const [results] = await connection.query(sql, values)
   return statements.length === 1 ? [results] : (results as Result[])
+}
+
+/**
+ * Group commit in two round trips whatever the batch size: lock the rows (and inboxes),
+ * then apply every write that holds its lease with a few set-wide statements.
+ */
+async function commitBulk(connection: Connection, plans: WritePlan[]): Promise<AppliedPlan[]> {
+  const lock = lockStatements(plans)
+  const locked = await run(connection, [...BEGIN, ...lock])
+  const rows = locked[BEGIN.length] as LockedRow[]
+  const inbox = lock.length > 1 ? (locked[BEGIN.length + 1] as InboxRow[]) : []
+  const { statements, applied } = bulkStatements(plans, rows, inbox)
+  await run(connection, [...statements, COMMIT])
+  return applied
+}
+
+/**
+ * Group commit when one execution has several writes in the batch (rare: a timeout or a
+ * shutdown racing a step): one round trip of statements that each repeat the fence, in
+ * order, so each write sees the effect of the one before.
+ */
+async function commitSequential(connection: Connection, plans: WritePlan[]): Promise<AppliedPlan[]> {
+  const batch = commitBatch(plans)
+  const results = await run(connection, [...BEGIN, ...batch.statements, COMMIT])
+  const at = (i: number | null | undefined) => (i === null || i === undefined ? undefined : results[i + BEGIN.length])
+  return plans.map((plan, i) =>
+    appliedPlan(
+      plan,
+      at(batch.fences[i]) as mysql.ResultSetHeader | undefined,
+      at(batch.picks[i]) as { seq: number | null; payload: string | null }[] | undefined,
+    ),
+  )
 }
 
 function newRecord(input: NewExecution): ExecutionRecord {

@@ -182,3 +182,45 @@ export const FINISH = `
   UPDATE zart_executions
   SET status = ?, output_json = ?, error_json = ?, due_at = NULL, lease_owner = NULL, lease_expires_at = NULL
   WHERE ${FENCE}`
+
+// The bulk group commit (see bulk-commit.ts): lock the batch's rows, decide in code, then
+// apply with a few set-wide statements.
+
+/**
+ * Locks the executions of a batch in id order (utf8mb4_bin: the byte order the store's
+ * lockOrder uses for zart's ASCII ids), so two lockers of overlapping sets cannot deadlock.
+ */
+export const LOCK_BATCH = `SELECT id, lease_token, status FROM zart_executions WHERE id IN (?) ORDER BY id FOR UPDATE`
+
+/** The unconsumed events of executions that reach a wait in this batch, oldest first. */
+export const LOCK_INBOX = `
+  SELECT seq, execution_id, name, payload_json FROM zart_events
+  WHERE execution_id IN (?) AND consumed_by IS NULL
+  ORDER BY seq FOR UPDATE`
+
+export const CONSUME_EVENT = `UPDATE zart_events SET consumed_by = ? WHERE seq = ?`
+
+/** Sets current step and update time of `n` locked rows. Params: (id, step) x n, (id, now) x n, ids. */
+export const touchRows = (n: number): string => `
+  UPDATE zart_executions
+  SET current_step = CASE id ${'WHEN ? THEN COALESCE(?, current_step) '.repeat(n)}ELSE current_step END,
+      updated_at = CASE id ${'WHEN ? THEN ? '.repeat(n)}ELSE updated_at END
+  WHERE id IN (?)`
+
+/** Upserts `n` step rows. Params: execution, key, name, kind, status, attempts, output, error, started, finished, wake; x n. */
+export const upsertSteps = (n: number): string => `
+  INSERT INTO zart_steps
+    (execution_id, step_key, name, kind, status, attempts, output_json, error_json, started_at, finished_at, wake_at)
+  VALUES ${Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+  ON DUPLICATE KEY UPDATE
+    status = VALUES(status), attempts = VALUES(attempts), output_json = VALUES(output_json),
+    error_json = VALUES(error_json), finished_at = VALUES(finished_at), wake_at = VALUES(wake_at)`
+
+/** Finishes `n` locked rows. Params: (id, status) x n, (id, output) x n, (id, error) x n, ids. */
+export const finishRows = (n: number): string => `
+  UPDATE zart_executions
+  SET status = CASE id ${'WHEN ? THEN ? '.repeat(n)}ELSE status END,
+      output_json = CASE id ${'WHEN ? THEN ? '.repeat(n)}ELSE output_json END,
+      error_json = CASE id ${'WHEN ? THEN ? '.repeat(n)}ELSE error_json END,
+      due_at = NULL, lease_owner = NULL, lease_expires_at = NULL
+  WHERE id IN (?)`

@@ -22,7 +22,7 @@ import type {
   WriteOutcome,
 } from '../store.ts'
 import { isTerminal } from '../store.ts'
-import { planWrite, toWriteOutcome, type AppliedPlan } from '../write-plan.ts'
+import { lockOrder, planWrite, toWriteOutcome, type AppliedPlan } from '../write-plan.ts'
 import { listen } from './listen.ts'
 import * as q from './queries.ts'
 import { toExecution, toStep, type ExecutionRow, type StepRow } from './rows.ts'
@@ -179,8 +179,9 @@ export class PostgresStore implements Store {
 
   async heartbeat(leases: Lease[], now: number, leaseMs: number): Promise<string[]> {
     if (leases.length === 0) return []
+    const sorted = lockOrder(leases.map((l) => l.executionId)).map((i) => leases[i] as Lease)
     const renewed = await this.rows<{ id: string }>(q.HEARTBEAT, [
-      leases.map((l) => l.executionId), leases.map((l) => l.token), now + leaseMs,
+      sorted.map((l) => l.executionId), sorted.map((l) => l.token), now + leaseMs,
     ])
     const held = new Set(renewed.map((r) => r.id))
     return leases.filter((l) => !held.has(l.executionId)).map((l) => l.executionId)
@@ -188,8 +189,11 @@ export class PostgresStore implements Store {
 
   async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {
     if (writes.length === 0) return []
-    const rows = await this.rows<{ outcomes: AppliedPlan[] }>(q.COMMIT_WRITES, [JSON.stringify(writes.map(planWrite))])
-    const outcomes = rows[0]?.outcomes ?? []
+    const plans = writes.map(planWrite)
+    const order = lockOrder(plans.map((p) => p.id))
+    const rows = await this.rows<{ outcomes: AppliedPlan[] }>(q.COMMIT_WRITES, [JSON.stringify(order.map((i) => plans[i]))])
+    const outcomes: (AppliedPlan | undefined)[] = []
+    order.forEach((original, k) => (outcomes[original] = rows[0]?.outcomes[k]))
     return writes.map((write, i) => toWriteOutcome(write, outcomes[i]))
   }
 

@@ -142,13 +142,24 @@ export const NEXT_DUE = query(
    WHERE due_at IS NOT NULL AND workflow = ANY($1::text[])`,
 )
 
-/** Renews the leases still held; the ids returned are the ones renewed. */
+/**
+ * Renews the leases still held; the ids returned are the ones renewed. Rows are locked in
+ * the order given (the store's lock order, as group commit uses) so the two never deadlock.
+ */
 export const HEARTBEAT = query(
   'heartbeat',
-  `UPDATE zart_executions e
+  `WITH held AS (
+     SELECT e.id FROM zart_executions e
+     JOIN unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS l(id, token, n)
+       ON e.id = l.id AND e.lease_token = l.token
+     WHERE e.status = 'running'
+     ORDER BY l.n
+     FOR UPDATE OF e
+   )
+   UPDATE zart_executions e
    SET lease_expires_at = $3, due_at = $3
-   FROM unnest($1::text[], $2::bigint[]) AS l(id, token)
-   WHERE e.id = l.id AND e.lease_token = l.token AND e.status = 'running'
+   FROM held
+   WHERE e.id = held.id
    RETURNING e.id`,
 )
 
