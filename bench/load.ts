@@ -39,6 +39,14 @@ const ops: Record<string, Op> = {}
 const unexpected: string[] = []
 let intended = 0
 
+/** The fields of an answer the benchmark reads. */
+interface Answer {
+  status?: string
+  timed_out?: boolean
+  output?: { values?: number[] }
+  error?: unknown
+}
+
 async function request(
   base: string,
   op: string,
@@ -46,14 +54,14 @@ async function request(
   path: string,
   ok: number[],
   json?: unknown,
-): Promise<any> {
+): Promise<Answer> {
   for (;;) {
     const started = performance.now()
     const res = await fetch(`${base}/api/v1${path}`, {
       method,
       ...(json !== undefined && { body: JSON.stringify(json), headers: { 'content-type': 'application/json' } }),
     })
-    const body = await res.json()
+    const body = (await res.json()) as Answer
     const entry = (ops[op] ??= { count: 0, ms: [] })
     entry.count++
     entry.ms.push(performance.now() - started)
