@@ -403,7 +403,9 @@ function toJsonInput(value: unknown, what: string, maxBytes = Infinity): string 
   try {
     json = toJson(value, what)
   } catch (error) {
-    throw new ZartError('INVALID_INPUT', `${(error as Error).message}; send plain JSON`)
+    // A RangeError here is the stack running out on data nested thousands of levels deep.
+    const reason = error instanceof RangeError ? `${what} is nested too deeply` : (error as Error).message
+    throw new ZartError('INVALID_INPUT', `${reason}; send plain JSON`)
   }
   const bytes = Buffer.byteLength(json)
   if (bytes > maxBytes) {

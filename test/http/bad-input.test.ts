@@ -130,6 +130,17 @@ const REST: RestCase[] = [
   ],
   ['a negative run_at', 'POST', '/executions', { json: { workflow: 'echo', run_at: -5 } }, 400, 'INVALID_INPUT'],
   [
+    'data nested 100,000 levels deep',
+    'POST',
+    '/executions',
+    {
+      raw: `{"workflow":"echo","data":${'['.repeat(100_000)}${']'.repeat(100_000)}}`,
+      headers: { 'content-type': 'application/json' },
+    },
+    400,
+    'INVALID_INPUT',
+  ],
+  [
     'oversized schedule data',
     'POST',
     '/executions',
