@@ -1,4 +1,5 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { call, connectHttp, dbIn, suiteDir } from '../mcp/helpers.ts'
 import { api, eventually, serve, type Served } from './helpers.ts'
@@ -6,18 +7,11 @@ import { api, eventually, serve, type Served } from './helpers.ts'
 let served: Served
 let url: string
 let mcp: Client
+let db: string
 
 beforeAll(async () => {
-  served = await serve(dbIn(suiteDir()), [
-    '--max-body',
-    '64kb',
-    '--max-payload',
-    '16kb',
-    '--max-waits',
-    '2',
-    '--max-wait',
-    '3',
-  ])
+  db = dbIn(suiteDir())
+  served = await serve(db, ['--max-body', '64kb', '--max-payload', '16kb', '--max-waits', '2', '--max-wait', '3'])
   url = served.url
   await api(url, 'POST', '/executions', { json: { workflow: 'approval-flow', data: { rows: 1 }, id: 'lim-wait' } })
   await eventually(async () =>
@@ -86,5 +80,20 @@ describe('configured limits', () => {
     await Promise.all(open)
     await new Promise((resolve) => setTimeout(resolve, 200))
     expect((await api(url, 'GET', '/executions/lim-wait/wait?timeout=0')).status).toBe(200)
+  })
+
+  it('reports not ready (503) when the database schema is newer than this zart', async () => {
+    expect((await fetch(`${url}/readyz`)).status).toBe(200)
+    const sqlite = new Database(db.slice('sqlite:'.length))
+    sqlite
+      .prepare('INSERT INTO zart_migrations (name, applied_at) VALUES (?, ?)')
+      .run('9999_from_the_future', Date.now())
+    sqlite.close()
+    await new Promise((resolve) => setTimeout(resolve, 1_100)) // past the one-second reuse of the last check
+    const res = await fetch(`${url}/readyz`)
+    expect(res.status).toBe(503)
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/)
+    expect(await res.json()).toMatchObject({ code: 'NOT_READY', cause: 'SCHEMA_TOO_NEW' })
+    expect((await fetch(`${url}/healthz`)).status).toBe(200)
   })
 })
