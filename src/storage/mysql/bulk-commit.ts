@@ -1,6 +1,6 @@
 import type { StepRecord } from '../store.ts'
 import type { AppliedPlan, WritePlan } from '../write-plan.ts'
-import type { Statement } from './commit-batch.ts'
+import { BEGIN, COMMIT, run, type Connection, type Statement } from './round-trip.ts'
 import * as q from './queries.ts'
 
 /** An execution row as locked by the first round trip. */
@@ -108,4 +108,18 @@ export function bulkStatements(
     })
   }
   return { statements: [...head, ...statements], applied }
+}
+
+/**
+ * Group commit in two round trips whatever the batch size: lock the rows (and inboxes),
+ * then apply every write that holds its lease with a few set-wide statements.
+ */
+export async function commitBulk(connection: Connection, plans: WritePlan[]): Promise<AppliedPlan[]> {
+  const lock = lockStatements(plans)
+  const locked = await run(connection, [...BEGIN, ...lock])
+  const rows = locked[BEGIN.length] as LockedRow[]
+  const inbox = lock.length > 1 ? (locked[BEGIN.length + 1] as InboxRow[]) : []
+  const { statements, applied } = bulkStatements(plans, rows, inbox)
+  await run(connection, [...statements, COMMIT])
+  return applied
 }

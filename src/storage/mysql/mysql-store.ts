@@ -22,9 +22,10 @@ import type {
   WriteOutcome,
 } from '../store.ts'
 import { isTerminal } from '../store.ts'
-import { lockOrder, planWrite, toWriteOutcome, type AppliedPlan, type WritePlan } from '../write-plan.ts'
-import { bulkStatements, canBulk, lockStatements, type InboxRow, type LockedRow } from './bulk-commit.ts'
-import { appliedPlan, commitBatch, type Statement } from './commit-batch.ts'
+import { lockOrder, planWrite, toWriteOutcome } from '../write-plan.ts'
+import { commitBulk, canBulk } from './bulk-commit.ts'
+import { BEGIN, COMMIT, run, type Connection } from './round-trip.ts'
+import { commitSequential } from './sequential-commit.ts'
 import * as q from './queries.ts'
 import { toExecution, toStep, type ExecutionRow, type StepRow } from './rows.ts'
 
@@ -33,15 +34,6 @@ export interface MysqlStoreOptions {
   poolSize?: number
 }
 
-type Connection = mysql.PoolConnection
-type Result = unknown
-
-/** Each transaction reads committed rows and takes no gap locks, so claims never block inserts. */
-const BEGIN: Statement[] = [
-  { sql: 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED', values: [] },
-  { sql: 'START TRANSACTION', values: [] },
-]
-const COMMIT: Statement = { sql: 'COMMIT', values: [] }
 const DUPLICATE_KEY = 1062
 
 /**
@@ -289,46 +281,6 @@ export class MysqlStore implements Store {
       else connection.release()
     }
   }
-}
-
-/** Sends statements in one round trip; one result per statement, in order. */
-async function run(connection: Connection, statements: Statement[]): Promise<Result[]> {
-  const sql = statements.map((s) => s.sql).join(';\n')
-  const values = statements.flatMap((s) => s.values)
-  const [results] = await connection.query(sql, values)
-  return statements.length === 1 ? [results] : (results as Result[])
-}
-
-/**
- * Group commit in two round trips whatever the batch size: lock the rows (and inboxes),
- * then apply every write that holds its lease with a few set-wide statements.
- */
-async function commitBulk(connection: Connection, plans: WritePlan[]): Promise<AppliedPlan[]> {
-  const lock = lockStatements(plans)
-  const locked = await run(connection, [...BEGIN, ...lock])
-  const rows = locked[BEGIN.length] as LockedRow[]
-  const inbox = lock.length > 1 ? (locked[BEGIN.length + 1] as InboxRow[]) : []
-  const { statements, applied } = bulkStatements(plans, rows, inbox)
-  await run(connection, [...statements, COMMIT])
-  return applied
-}
-
-/**
- * Group commit when one execution has several writes in the batch (rare: a timeout or a
- * shutdown racing a step): one round trip of statements that each repeat the fence, in
- * order, so each write sees the effect of the one before.
- */
-async function commitSequential(connection: Connection, plans: WritePlan[]): Promise<AppliedPlan[]> {
-  const batch = commitBatch(plans)
-  const results = await run(connection, [...BEGIN, ...batch.statements, COMMIT])
-  const at = (i: number | null | undefined) => (i === null || i === undefined ? undefined : results[i + BEGIN.length])
-  return plans.map((plan, i) =>
-    appliedPlan(
-      plan,
-      at(batch.fences[i]) as mysql.ResultSetHeader | undefined,
-      at(batch.picks[i]) as { seq: number | null; payload: string | null }[] | undefined,
-    ),
-  )
 }
 
 function newRecord(input: NewExecution): ExecutionRecord {

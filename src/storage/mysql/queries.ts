@@ -5,9 +5,9 @@
  * every value still goes through a placeholder.
  */
 
-export const MIGRATION_LOCK = `SELECT GET_LOCK(CONCAT('zart_migrate:', DATABASE()), 60) AS locked, DATABASE() AS db`
+export const MIGRATION_LOCK = `SELECT GET_LOCK(CONCAT('zart_migrate:', COALESCE(DATABASE(), '')), 60) AS locked, DATABASE() AS db`
 
-export const MIGRATION_UNLOCK = `SELECT RELEASE_LOCK(CONCAT('zart_migrate:', DATABASE()))`
+export const MIGRATION_UNLOCK = `SELECT RELEASE_LOCK(CONCAT('zart_migrate:', COALESCE(DATABASE(), '')))`
 
 export const CREATE_MIGRATIONS_TABLE = `
   CREATE TABLE IF NOT EXISTS zart_migrations (name VARCHAR(191) NOT NULL PRIMARY KEY, applied_at BIGINT NOT NULL)
@@ -16,9 +16,6 @@ export const CREATE_MIGRATIONS_TABLE = `
 export const SELECT_MIGRATIONS = `SELECT name FROM zart_migrations`
 
 export const INSERT_MIGRATION = `INSERT INTO zart_migrations (name, applied_at) VALUES (?, ?)`
-
-/** Plain reads of committed rows, no gap locks: see the session setup in the store. */
-export const READ_COMMITTED = `SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED`
 
 export const SELECT_EXECUTION = `SELECT * FROM zart_executions WHERE id = ?`
 

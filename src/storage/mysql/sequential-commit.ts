@@ -1,11 +1,7 @@
+import type mysql from 'mysql2/promise'
 import type { AppliedPlan, WritePlan } from '../write-plan.ts'
 import * as q from './queries.ts'
-
-/** One statement of a multi-statement round trip. */
-export interface Statement {
-  sql: string
-  values: unknown[]
-}
+import { BEGIN, COMMIT, run, type Connection, type Statement } from './round-trip.ts'
 
 /** The statements of a group commit, and where each write's answers will be in the results. */
 export interface CommitBatch {
@@ -74,4 +70,22 @@ export function appliedPlan(
   }
   const wakeAt = plan.step?.wakeAt ?? null
   return { ok: true, result: wakeAt !== null && wakeAt <= plan.now ? 'timed_out' : 'waiting' }
+}
+
+/**
+ * Group commit when one execution has several writes in the batch (rare: a timeout or a
+ * shutdown racing a step): one round trip of statements that each repeat the fence, in
+ * order, so each write sees the effect of the one before.
+ */
+export async function commitSequential(connection: Connection, plans: WritePlan[]): Promise<AppliedPlan[]> {
+  const batch = commitBatch(plans)
+  const results = await run(connection, [...BEGIN, ...batch.statements, COMMIT])
+  const at = (i: number | null | undefined) => (i === null || i === undefined ? undefined : results[i + BEGIN.length])
+  return plans.map((plan, i) =>
+    appliedPlan(
+      plan,
+      at(batch.fences[i]) as mysql.ResultSetHeader | undefined,
+      at(batch.picks[i]) as { seq: number | null; payload: string | null }[] | undefined,
+    ),
+  )
 }
