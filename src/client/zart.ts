@@ -30,6 +30,9 @@ import {
 } from './schemas.ts'
 import { toExecutionView, type ExecutionView } from './status-view.ts'
 
+/** The slowest a `wait` re-reads an execution that another process may change. */
+const MAX_WAIT_POLL_MS = 1000
+
 export interface ZartOptions {
   /** A database URL (`sqlite:PATH`, `postgres://…`, `mysql://…`) or a Store; default `$ZART_HOME/zart.db`. */
   db?: string | Store
@@ -40,7 +43,7 @@ export interface ZartOptions {
   clock?: Clock
   random?: () => number
   logger?: Logger
-  /** How often `wait` re-reads an execution changed by another process, in ms (default 100). */
+  /** How soon `wait` first re-reads an execution another process may change, in ms (default 100; backs off to 1 s). */
   waitPollMs?: number
   /** Largest JSON of a schedule's data or of an event's data, in bytes (default 1 MiB). */
   maxPayloadBytes?: number
@@ -213,12 +216,16 @@ export class Zart {
     const id = parseOrThrow(executionIdSchema, executionId, 'execution id')
     const timeoutMs = options.timeout === undefined ? null : parseDuration(options.timeout, 'wait timeout')
     const giveUpAt = timeoutMs === null ? Infinity : Date.now() + timeoutMs
+    // Changes made in this process wake the wait at once; changes made by other processes
+    // are found by re-reading, quickly at first, then backing off so many long waits stay cheap.
+    let pollMs = this.waitPollMs
     for (;;) {
       const record = await this.find(id)
       if (isTerminal(record.status)) return { ...this.view(record), timed_out: false }
       const left = giveUpAt - Date.now()
       if (left <= 0 || options.signal?.aborted) return { ...this.view(record), timed_out: true }
-      await this.changed(id, Math.min(left, this.waitPollMs), options.signal)
+      await this.changed(id, Math.min(left, pollMs), options.signal)
+      pollMs = Math.min(pollMs * 1.5, Math.max(this.waitPollMs, MAX_WAIT_POLL_MS))
     }
   }
 
