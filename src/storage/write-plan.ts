@@ -4,7 +4,12 @@ import type { FencedWrite, StepRecord, WriteOutcome } from './store.ts'
 export type PlannedTransition =
   | { kind: 'release'; runAt: number; errorJson: string | null; countRetry: 0 | 1 }
   | { kind: 'suspend'; event: string | null; wakeAt: number | null }
-  | { kind: 'finish'; status: 'completed' | 'failed' | 'timed_out'; outputJson: string | null; errorJson: string | null }
+  | {
+      kind: 'finish'
+      status: 'completed' | 'failed' | 'timed_out'
+      outputJson: string | null
+      errorJson: string | null
+    }
 
 /**
  * A fenced write flattened into the few things a SQL backend does for it, in this order:
@@ -35,7 +40,10 @@ export function planWrite(write: FencedWrite): WritePlan {
         currentStep: write.step.key,
         step: write.step,
         wait: null,
-        then: write.retryAt === undefined ? null : { kind: 'release', runAt: write.retryAt, errorJson: null, countRetry: 0 },
+        then:
+          write.retryAt === undefined
+            ? null
+            : { kind: 'release', runAt: write.retryAt, errorJson: null, countRetry: 0 },
       }
     case 'sleep':
       return {
@@ -107,7 +115,13 @@ export function toWriteOutcome(write: FencedWrite, applied: AppliedPlan | undefi
   if (!applied?.ok) return { ok: false, reason: 'lease_lost' }
   if (write.kind !== 'wait') return { ok: true, kind: write.kind }
   if (applied.result === 'consumed' && applied.payloadJson !== undefined) {
-    return { ok: true, kind: 'wait', result: 'consumed', payloadJson: applied.payloadJson, finishedAt: applied.finishedAt ?? write.now }
+    return {
+      ok: true,
+      kind: 'wait',
+      result: 'consumed',
+      payloadJson: applied.payloadJson,
+      finishedAt: applied.finishedAt ?? write.now,
+    }
   }
   return { ok: true, kind: 'wait', result: applied.result === 'timed_out' ? 'timed_out' : 'waiting' }
 }
@@ -118,9 +132,11 @@ export function toWriteOutcome(write: FencedWrite, applied: AppliedPlan | undefi
  * heartbeat) uses it, so two of them can never wait on each other in a cycle.
  */
 export function lockOrder(ids: readonly string[]): number[] {
-  return ids.map((_, i) => i).sort((a, b) => {
-    const x = ids[a] ?? ''
-    const y = ids[b] ?? ''
-    return x < y ? -1 : x > y ? 1 : a - b
-  })
+  return ids
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const x = ids[a] ?? ''
+      const y = ids[b] ?? ''
+      return x < y ? -1 : x > y ? 1 : a - b
+    })
 }

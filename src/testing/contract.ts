@@ -15,7 +15,11 @@ import { wakeUpCases, workflowCases } from './workflow-cases.ts'
  * import { runStoreContract } from 'zart/testing'
  * runStoreContract('my-store', async () => new MyStore(await freshDatabase()))
  */
-export function runStoreContract(name: string, makeStore: () => Promise<Store>, options: StoreContractOptions = {}): void {
+export function runStoreContract(
+  name: string,
+  makeStore: () => Promise<Store>,
+  options: StoreContractOptions = {},
+): void {
   describe(`store contract: ${name}`, () => {
     const harness = new ContractHarness(makeStore, options)
     afterEach(async (context) => {

@@ -6,11 +6,31 @@ const T0 = Date.parse('2026-01-01T00:00:00Z')
 const WF = ['flow']
 
 function execution(id: string, patch: Partial<NewExecution> = {}): NewExecution {
-  return { id, workflow: 'flow', inputJson: '{"n":1}', idempotencyKey: null, deadlineAt: null, runAt: T0, now: T0, ...patch }
+  return {
+    id,
+    workflow: 'flow',
+    inputJson: '{"n":1}',
+    idempotencyKey: null,
+    deadlineAt: null,
+    runAt: T0,
+    now: T0,
+    ...patch,
+  }
 }
 
 function completedStep(key: string, outputJson: string, now: number): StepRecord {
-  return { key, name: key, kind: 'step', status: 'completed', attempts: 1, outputJson, errorJson: null, startedAt: now, finishedAt: now, wakeAt: null }
+  return {
+    key,
+    name: key,
+    kind: 'step',
+    status: 'completed',
+    attempts: 1,
+    outputJson,
+    errorJson: null,
+    startedAt: now,
+    finishedAt: now,
+    wakeAt: null,
+  }
 }
 
 async function claimOne(store: Store, id: string, now = T0, workerId = 'w1', leaseMs = 30_000) {
@@ -40,7 +60,14 @@ export function storeCases(h: ContractHarness): void {
     const store = await h.store()
     const created = await store.createExecution(execution('a', { idempotencyKey: 'k1' }))
     expect(created.outcome).toBe('created')
-    expect(created.execution).toMatchObject({ id: 'a', status: 'pending', attempt: 0, dueAt: T0, createdAt: T0, idempotencyKey: 'k1' })
+    expect(created.execution).toMatchObject({
+      id: 'a',
+      status: 'pending',
+      attempt: 0,
+      dueAt: T0,
+      createdAt: T0,
+      idempotencyKey: 'k1',
+    })
     const byId = await store.createExecution(execution('a', { inputJson: '{"n":2}' }))
     expect(byId).toMatchObject({ outcome: 'existing', matchedBy: 'id', execution: { inputJson: '{"n":1}' } })
     const byKey = await store.createExecution(execution('b', { idempotencyKey: 'k1' }))
@@ -81,7 +108,10 @@ export function storeCases(h: ContractHarness): void {
       { kind: 'step', lease: old, now, step: completedStep('s', '"old"', now) },
       { kind: 'step', lease: fresh, now, step: completedStep('s', '"new"', now) },
     ])
-    expect(outcomes).toEqual([{ ok: false, reason: 'lease_lost' }, { ok: true, kind: 'step' }])
+    expect(outcomes).toEqual([
+      { ok: false, reason: 'lease_lost' },
+      { ok: true, kind: 'step' },
+    ])
     expect((await store.getSteps('a')).map((s) => s.outputJson)).toEqual(['"new"'])
   })
 
@@ -114,8 +144,20 @@ export function storeCases(h: ContractHarness): void {
     const store = await h.store()
     const ids = ['step', 'retry', 'sleep', 'consume', 'suspend', 'timeout', 'finish', 'release', 'cancelled']
     for (const id of ids) await store.createExecution(execution(id))
-    await store.deliverEvent({ executionId: 'consume', name: 'go', eventId: null, payloadJson: '{"first":true}', now: T0 })
-    await store.deliverEvent({ executionId: 'consume', name: 'go', eventId: null, payloadJson: '{"second":true}', now: T0 })
+    await store.deliverEvent({
+      executionId: 'consume',
+      name: 'go',
+      eventId: null,
+      payloadJson: '{"first":true}',
+      now: T0,
+    })
+    await store.deliverEvent({
+      executionId: 'consume',
+      name: 'go',
+      eventId: null,
+      payloadJson: '{"second":true}',
+      now: T0,
+    })
     const claims = await store.claim({ workerId: 'w1', limit: 20, now: T0, leaseMs: 30_000, workflows: WF })
     const lease = (id: string) => {
       const claim = claims.find((c) => c.execution.id === id)
@@ -126,15 +168,38 @@ export function storeCases(h: ContractHarness): void {
     const writes: FencedWrite[] = [
       { kind: 'step', lease: lease('step'), now, step: completedStep('a', '{"x":1}', now) },
       {
-        kind: 'step', lease: lease('retry'), now, retryAt: now + 5000,
-        step: { ...completedStep('a', 'null', now), status: 'retrying', outputJson: null, errorJson: '{"message":"boom"}', finishedAt: null },
+        kind: 'step',
+        lease: lease('retry'),
+        now,
+        retryAt: now + 5000,
+        step: {
+          ...completedStep('a', 'null', now),
+          status: 'retrying',
+          outputJson: null,
+          errorJson: '{"message":"boom"}',
+          finishedAt: null,
+        },
       },
       { kind: 'sleep', lease: lease('sleep'), stepKey: 'sleep', wakeAt: now + 60_000, now },
       { kind: 'wait', lease: lease('consume'), stepKey: 'go', event: 'go', wakeAt: null, now },
       { kind: 'wait', lease: lease('suspend'), stepKey: 'go', event: 'go', wakeAt: now + 1000, now },
       { kind: 'wait', lease: lease('timeout'), stepKey: 'go', event: 'go', wakeAt: now, now },
-      { kind: 'finish', lease: lease('finish'), status: 'completed', outputJson: '{"done":true}', errorJson: null, now },
-      { kind: 'release', lease: lease('release'), runAt: now + 2000, errorJson: '{"message":"oops"}', countRetry: true, now },
+      {
+        kind: 'finish',
+        lease: lease('finish'),
+        status: 'completed',
+        outputJson: '{"done":true}',
+        errorJson: null,
+        now,
+      },
+      {
+        kind: 'release',
+        lease: lease('release'),
+        runAt: now + 2000,
+        errorJson: '{"message":"oops"}',
+        countRetry: true,
+        now,
+      },
       { kind: 'step', lease: lease('cancelled'), now, step: completedStep('a', '1', now) },
     ]
     expect(await store.commit(writes)).toEqual([
@@ -151,20 +216,43 @@ export function storeCases(h: ContractHarness): void {
     const get = async (id: string) => store.getExecution(id)
     expect(await get('step')).toMatchObject({ status: 'running', currentStep: 'a', updatedAt: now })
     expect(await get('retry')).toMatchObject({ status: 'pending', dueAt: now + 5000, leaseOwner: null })
-    expect(await get('sleep')).toMatchObject({ status: 'waiting', waitEvent: null, waitUntil: now + 60_000, dueAt: now + 60_000 })
+    expect(await get('sleep')).toMatchObject({
+      status: 'waiting',
+      waitEvent: null,
+      waitUntil: now + 60_000,
+      dueAt: now + 60_000,
+    })
     expect(await get('consume')).toMatchObject({ status: 'running', currentStep: 'go' })
-    expect(await get('suspend')).toMatchObject({ status: 'waiting', waitEvent: 'go', waitUntil: now + 1000, dueAt: now + 1000 })
+    expect(await get('suspend')).toMatchObject({
+      status: 'waiting',
+      waitEvent: 'go',
+      waitUntil: now + 1000,
+      dueAt: now + 1000,
+    })
     expect(await get('timeout')).toMatchObject({ status: 'running' })
     expect(await get('finish')).toMatchObject({ status: 'completed', outputJson: '{"done":true}', dueAt: null })
-    expect(await get('release')).toMatchObject({ status: 'pending', dueAt: now + 2000, workflowRetries: 1, errorJson: '{"message":"oops"}' })
+    expect(await get('release')).toMatchObject({
+      status: 'pending',
+      dueAt: now + 2000,
+      workflowRetries: 1,
+      errorJson: '{"message":"oops"}',
+    })
     expect(await get('cancelled')).toMatchObject({ status: 'cancelled' })
     expect(await store.getSteps('cancelled')).toEqual([])
     expect(await store.getSteps('step')).toEqual([completedStep('a', '{"x":1}', now)])
-    expect(await store.getSteps('retry')).toMatchObject([{ key: 'a', status: 'retrying', errorJson: '{"message":"boom"}' }])
-    expect(await store.getSteps('consume')).toMatchObject([{ key: 'go', kind: 'wait', status: 'completed', outputJson: '{"first":true}' }])
-    expect(await store.getSteps('suspend')).toMatchObject([{ key: 'go', kind: 'wait', status: 'waiting', wakeAt: now + 1000 }])
+    expect(await store.getSteps('retry')).toMatchObject([
+      { key: 'a', status: 'retrying', errorJson: '{"message":"boom"}' },
+    ])
+    expect(await store.getSteps('consume')).toMatchObject([
+      { key: 'go', kind: 'wait', status: 'completed', outputJson: '{"first":true}' },
+    ])
+    expect(await store.getSteps('suspend')).toMatchObject([
+      { key: 'go', kind: 'wait', status: 'waiting', wakeAt: now + 1000 },
+    ])
     expect(await store.getSteps('timeout')).toMatchObject([{ key: 'go', status: 'failed', finishedAt: now }])
-    expect(await store.getSteps('sleep')).toMatchObject([{ key: 'sleep', kind: 'sleep', status: 'waiting', wakeAt: now + 60_000 }])
+    expect(await store.getSteps('sleep')).toMatchObject([
+      { key: 'sleep', kind: 'sleep', status: 'waiting', wakeAt: now + 60_000 },
+    ])
   })
 
   it('applies several writes for one execution in one batch in order', async () => {
@@ -192,14 +280,24 @@ export function storeCases(h: ContractHarness): void {
       { ok: false, reason: 'lease_lost' },
       { ok: true, kind: 'finish' },
     ])
-    expect((await store.getSteps('a')).map((s) => [s.key, s.status])).toEqual([['go', 'completed'], ['s', 'completed'], ['go#2', 'waiting']])
+    expect((await store.getSteps('a')).map((s) => [s.key, s.status])).toEqual([
+      ['go', 'completed'],
+      ['s', 'completed'],
+      ['go#2', 'waiting'],
+    ])
     expect(await store.getExecution('a')).toMatchObject({ status: 'waiting', waitEvent: 'go', currentStep: 'go#2' })
     expect(await store.getExecution('b')).toMatchObject({ status: 'failed', currentStep: 's' })
   })
 
   it('keeps events for later waits, stores a repeated event id once, and wakes a waiting execution', async () => {
     const store = await h.store()
-    const unknown = await store.deliverEvent({ executionId: 'nope', name: 'go', eventId: null, payloadJson: '1', now: T0 })
+    const unknown = await store.deliverEvent({
+      executionId: 'nope',
+      name: 'go',
+      eventId: null,
+      payloadJson: '1',
+      now: T0,
+    })
     expect(unknown).toEqual({ outcome: 'not_found' })
     const lease = await claimOne(store, 'a')
     const event = { executionId: 'a', name: 'go', eventId: 'ev-1', payloadJson: '1', now: T0 }
@@ -218,8 +316,20 @@ export function storeCases(h: ContractHarness): void {
     const woken = await store.deliverEvent({ ...event, eventId: 'ev-2', payloadJson: '3', now: T0 + 5 })
     expect(woken).toMatchObject({ outcome: 'delivered', execution: { status: 'pending', dueAt: T0 + 5 } })
     const [again] = await store.claim({ workerId: 'w2', limit: 1, now: T0 + 5, leaseMs: 1000, workflows: WF })
-    expect(again?.steps.map((s) => [s.key, s.status])).toEqual([['go', 'completed'], ['go#2', 'waiting']])
-    await store.commit([{ kind: 'finish', lease: { executionId: 'a', token: again?.execution.leaseToken ?? -1 }, status: 'completed', outputJson: '1', errorJson: null, now: T0 + 6 }])
+    expect(again?.steps.map((s) => [s.key, s.status])).toEqual([
+      ['go', 'completed'],
+      ['go#2', 'waiting'],
+    ])
+    await store.commit([
+      {
+        kind: 'finish',
+        lease: { executionId: 'a', token: again?.execution.leaseToken ?? -1 },
+        status: 'completed',
+        outputJson: '1',
+        errorJson: null,
+        now: T0 + 6,
+      },
+    ])
     expect((await store.deliverEvent({ ...event, eventId: null })).outcome).toBe('terminal')
     expect((await store.deliverEvent(event)).outcome).toBe('duplicate')
   })
@@ -229,14 +339,21 @@ export function storeCases(h: ContractHarness): void {
     await store.createExecution(execution('a'))
     expect(await store.cancelExecution('nope', T0, '{}')).toEqual({ outcome: 'not_found' })
     const cancelled = await store.cancelExecution('a', T0 + 1, '{"name":"CancelledError"}')
-    expect(cancelled).toMatchObject({ outcome: 'cancelled', execution: { status: 'cancelled', dueAt: null, errorJson: '{"name":"CancelledError"}' } })
-    expect(await store.cancelExecution('a', T0 + 2, '{}')).toMatchObject({ outcome: 'terminal', execution: { updatedAt: T0 + 1 } })
+    expect(cancelled).toMatchObject({
+      outcome: 'cancelled',
+      execution: { status: 'cancelled', dueAt: null, errorJson: '{"name":"CancelledError"}' },
+    })
+    expect(await store.cancelExecution('a', T0 + 2, '{}')).toMatchObject({
+      outcome: 'terminal',
+      execution: { updatedAt: T0 + 1 },
+    })
     expect(await store.claim({ workerId: 'w1', limit: 5, now: T0 + 10, leaseMs: 1000, workflows: WF })).toEqual([])
   })
 
   it('lists newest first, filtered, in pages joined by a cursor', async () => {
     const store = await h.store()
-    for (let i = 0; i < 7; i++) await store.createExecution(execution(`e${i}`, { workflow: i % 2 === 0 ? 'even' : 'odd' }))
+    for (let i = 0; i < 7; i++)
+      await store.createExecution(execution(`e${i}`, { workflow: i % 2 === 0 ? 'even' : 'odd' }))
     await store.cancelExecution('e2', T0, '{}')
     const seen: string[] = []
     let cursor: string | undefined
@@ -254,9 +371,16 @@ export function storeCases(h: ContractHarness): void {
     expect(cancelled.executions.map((e) => e.id)).toEqual(['e2'])
     const both = await store.listExecutions({ status: 'pending', workflow: 'even', limit: 1 })
     expect(both.executions.map((e) => e.id)).toEqual(['e6'])
-    const next = await store.listExecutions({ status: 'pending', workflow: 'even', limit: 5, cursor: both.nextCursor ?? '' })
+    const next = await store.listExecutions({
+      status: 'pending',
+      workflow: 'even',
+      limit: 5,
+      cursor: both.nextCursor ?? '',
+    })
     expect(next.executions.map((e) => e.id)).toEqual(['e4', 'e0'])
-    await expect(store.listExecutions({ limit: 3, cursor: 'not-a-cursor' })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    await expect(store.listExecutions({ limit: 3, cursor: 'not-a-cursor' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    })
   })
 
   it('prunes old terminal executions with their steps and events, in batches, never live ones', async () => {

@@ -58,13 +58,19 @@ export function workflowCases(h: ContractHarness): void {
     const zart = await open(store, [flow], clock)
     const { execution_id } = await zart.schedule('flaky')
     await zart.drain()
-    expect(await zart.status(execution_id)).toMatchObject({ status: 'pending', run_at: new Date(clock.now() + 1000).toISOString() })
+    expect(await zart.status(execution_id)).toMatchObject({
+      status: 'pending',
+      run_at: new Date(clock.now() + 1000).toISOString(),
+    })
     clock.advance(999)
     expect(await zart.drain()).toBe(0)
     clock.advance(1)
     await zart.drain()
     expect(tries).toBe(2)
-    expect(await zart.status(execution_id)).toMatchObject({ status: 'pending', run_at: new Date(clock.now() + 2000).toISOString() })
+    expect(await zart.status(execution_id)).toMatchObject({
+      status: 'pending',
+      run_at: new Date(clock.now() + 2000).toISOString(),
+    })
     clock.advance('2s')
     await zart.drain()
     const status = await zart.status(execution_id, { includeSteps: true })
@@ -152,12 +158,21 @@ export function workflowCases(h: ContractHarness): void {
     const clock = new ManualClock()
     const flow = defineWorkflow({ name: 'once' }, async (_ctx, input: unknown) => input)
     const zart = await open(store, [flow], clock)
-    expect(await zart.schedule('once', { a: 1, b: 2 }, { id: 'order-1' })).toEqual({ execution_id: 'order-1', status: 'pending', created: true })
-    expect(await zart.schedule('once', { b: 2, a: 1 }, { id: 'order-1' })).toMatchObject({ execution_id: 'order-1', created: false })
+    expect(await zart.schedule('once', { a: 1, b: 2 }, { id: 'order-1' })).toEqual({
+      execution_id: 'order-1',
+      status: 'pending',
+      created: true,
+    })
+    expect(await zart.schedule('once', { b: 2, a: 1 }, { id: 'order-1' })).toMatchObject({
+      execution_id: 'order-1',
+      created: false,
+    })
     await expect(zart.schedule('once', { a: 2 }, { id: 'order-1' })).rejects.toMatchObject({ code: 'ID_CONFLICT' })
     const first = await zart.schedule('once', { k: 1 }, { idempotencyKey: 'key-1' })
     expect(await zart.schedule('once', { k: 1 }, { idempotencyKey: 'key-1' })).toEqual({ ...first, created: false })
-    await expect(zart.schedule('once', { k: 2 }, { idempotencyKey: 'key-1' })).rejects.toMatchObject({ code: 'ID_CONFLICT' })
+    await expect(zart.schedule('once', { k: 2 }, { idempotencyKey: 'key-1' })).rejects.toMatchObject({
+      code: 'ID_CONFLICT',
+    })
     expect((await zart.list()).executions).toHaveLength(2)
     await zart.close()
   })
@@ -189,7 +204,11 @@ export function workflowCases(h: ContractHarness): void {
     const { execution_id } = await zart.schedule('live', { n: 21 })
     for (let i = 0; i < 200 && (await zart.status(execution_id)).status !== 'waiting'; i++) await pause(10)
     await zart.deliverEvent(execution_id, 'extra', 0.5)
-    expect(await zart.wait(execution_id, { timeout: '10s' })).toMatchObject({ status: 'completed', output: 42.5, timed_out: false })
+    expect(await zart.wait(execution_id, { timeout: '10s' })).toMatchObject({
+      status: 'completed',
+      output: 42.5,
+      timed_out: false,
+    })
     await zart.close()
   })
 }
@@ -203,7 +222,15 @@ export function wakeUpCases(h: ContractHarness): void {
     const unsubscribe = await store.subscribe(() => calls++)
     const before = calls
     const now = Date.now()
-    await store.createExecution({ id: 'a', workflow: 'flow', inputJson: '{}', idempotencyKey: null, deadlineAt: null, runAt: now, now })
+    await store.createExecution({
+      id: 'a',
+      workflow: 'flow',
+      inputJson: '{}',
+      idempotencyKey: null,
+      deadlineAt: null,
+      runAt: now,
+      now,
+    })
     for (let i = 0; i < 200 && calls === before; i++) await pause(5)
     expect(calls).toBeGreaterThan(before)
     await unsubscribe()

@@ -21,7 +21,10 @@ export interface Backend {
 }
 
 export const required = new Set(
-  (process.env.ZART_TEST_REQUIRE_BACKENDS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+  (process.env.ZART_TEST_REQUIRE_BACKENDS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
 )
 
 const token = () => `zart_t_${randomBytes(5).toString('hex')}`

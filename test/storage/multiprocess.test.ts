@@ -66,10 +66,20 @@ function multiProcess(backend: Backend): void {
     const workers: BackgroundWorker[] = []
     try {
       const zart = await createZart({ db: store, workflows: [crashSteps] })
-      for (const [i, id] of ids.entries()) await zart.schedule('crash-steps', { n: i, log, steps: STEPS, step_ms: 20 }, { id })
+      for (const [i, id] of ids.entries())
+        await zart.schedule('crash-steps', { n: i, log, steps: STEPS, step_ms: 20 }, { id })
       await zart.close()
 
-      const args = ['--db', url, '--workflows', FIXTURE_WORKFLOWS, '--lease', LEASE, '--concurrency', String(CONCURRENCY)]
+      const args = [
+        '--db',
+        url,
+        '--workflows',
+        FIXTURE_WORKFLOWS,
+        '--lease',
+        LEASE,
+        '--concurrency',
+        String(CONCURRENCY),
+      ]
       for (let i = 0; i < WORKERS; i++) workers.push(startWorker(args))
       await Promise.all(workers.map((w) => w.started()))
       const started = Date.now()
@@ -84,7 +94,9 @@ function multiProcess(backend: Backend): void {
       const killedAfter = Date.now() - started
       const doneAtKill = await completedSteps(store, ids)
       const runsAtKill = stepRuns(log)
-      const inFlight = [...runsAtKill].filter(([key, pids]) => pids.includes(victim.pid) && !doneAtKill.has(key)).map(([key]) => key)
+      const inFlight = [...runsAtKill]
+        .filter(([key, pids]) => pids.includes(victim.pid) && !doneAtKill.has(key))
+        .map(([key]) => key)
 
       await until(store, (completed) => completed === EXECUTIONS, 90_000)
       const elapsed = Date.now() - started
@@ -134,7 +146,10 @@ for (const backend of [postgres, mysql]) {
   const reason = skipReason(backend)
   describe(`multi-process: ${backend.name}`, () => {
     if (reason === null) multiProcess(backend)
-    else if (required.has(backend.name)) it('is required by ZART_TEST_REQUIRE_BACKENDS but cannot run', () => { throw new Error(reason) })
+    else if (required.has(backend.name))
+      it('is required by ZART_TEST_REQUIRE_BACKENDS but cannot run', () => {
+        throw new Error(reason)
+      })
     else it.skip(`needs its database: ${reason}`, () => {})
   })
 }

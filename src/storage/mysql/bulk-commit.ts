@@ -77,9 +77,13 @@ export function bulkStatements(
     if (step) steps.push([plan.id, step])
     const fence = [plan.id, plan.token]
     if (then?.kind === 'finish') finished.push(plan)
-    if (then?.kind === 'release') statements.push({ sql: q.RELEASE_PENDING, values: [then.runAt, then.errorJson, then.countRetry, ...fence] })
+    if (then?.kind === 'release')
+      statements.push({ sql: q.RELEASE_PENDING, values: [then.runAt, then.errorJson, then.countRetry, ...fence] })
     if (then?.kind === 'suspend') {
-      statements.push({ sql: q.SUSPEND_WAITING, values: [then.event, then.wakeAt, then.wakeAt, then.wakeAt, then.wakeAt, ...fence] })
+      statements.push({
+        sql: q.SUSPEND_WAITING,
+        values: [then.event, then.wakeAt, then.wakeAt, then.wakeAt, then.wakeAt, ...fence],
+      })
     }
     return outcome
   })
@@ -88,14 +92,28 @@ export function bulkStatements(
   if (touched.length > 0) {
     head.push({
       sql: q.touchRows(touched.length),
-      values: [...touched.flatMap((p) => [p.id, p.currentStep]), ...touched.flatMap((p) => [p.id, p.now]), touched.map((p) => p.id)],
+      values: [
+        ...touched.flatMap((p) => [p.id, p.currentStep]),
+        ...touched.flatMap((p) => [p.id, p.now]),
+        touched.map((p) => p.id),
+      ],
     })
   }
   if (steps.length > 0) {
     head.push({
       sql: q.upsertSteps(steps.length),
       values: steps.flatMap(([id, s]) => [
-        id, s.key, s.name, s.kind, s.status, s.attempts, s.outputJson, s.errorJson, s.startedAt, s.finishedAt, s.wakeAt,
+        id,
+        s.key,
+        s.name,
+        s.kind,
+        s.status,
+        s.attempts,
+        s.outputJson,
+        s.errorJson,
+        s.startedAt,
+        s.finishedAt,
+        s.wakeAt,
       ]),
     })
   }
@@ -104,7 +122,12 @@ export function bulkStatements(
       finished.flatMap((p) => (p.then?.kind === 'finish' ? [p.id, pick(p.then)] : []))
     head.push({
       sql: q.finishRows(finished.length),
-      values: [...column((t) => t.status), ...column((t) => t.outputJson), ...column((t) => t.errorJson), finished.map((p) => p.id)],
+      values: [
+        ...column((t) => t.status),
+        ...column((t) => t.outputJson),
+        ...column((t) => t.errorJson),
+        finished.map((p) => p.id),
+      ],
     })
   }
   return { statements: [...head, ...statements], applied }

@@ -64,12 +64,17 @@ export class MysqlStore implements Store {
     const connection = await this.pool.getConnection()
     try {
       const [lock] = await connection.query<mysql.RowDataPacket[]>(q.MIGRATION_LOCK)
-      if (!lock[0]?.db) throw new ZartError('INVALID_INPUT', 'the mysql:// URL names no database: use mysql://USER@HOST/DATABASE')
-      if (lock[0].locked !== 1) throw new ZartError('INTERNAL', 'another zart holds the migration lock; try again when it has finished')
+      if (!lock[0]?.db)
+        throw new ZartError('INVALID_INPUT', 'the mysql:// URL names no database: use mysql://USER@HOST/DATABASE')
+      if (lock[0].locked !== 1)
+        throw new ZartError('INTERNAL', 'another zart holds the migration lock; try again when it has finished')
       try {
         await connection.query(q.CREATE_MIGRATIONS_TABLE)
         const [rows] = await connection.query<mysql.RowDataPacket[]>(q.SELECT_MIGRATIONS)
-        const pending = pendingMigrations(known, rows.map((r) => String(r.name)))
+        const pending = pendingMigrations(
+          known,
+          rows.map((r) => String(r.name)),
+        )
         for (const migration of pending) {
           // DDL commits by itself in MySQL, so the lock (not a transaction) keeps migrators
           // apart, and the row goes in only once the migration has applied.
@@ -92,7 +97,14 @@ export class MysqlStore implements Store {
   async createExecution(input: NewExecution): Promise<CreateResult> {
     try {
       await this.pool.query(q.INSERT_EXECUTION, [
-        input.id, input.workflow, input.inputJson, input.idempotencyKey, input.deadlineAt, input.runAt, input.now, input.now,
+        input.id,
+        input.workflow,
+        input.inputJson,
+        input.idempotencyKey,
+        input.deadlineAt,
+        input.runAt,
+        input.now,
+        input.now,
       ])
       return { outcome: 'created', execution: newRecord(input) }
     } catch (error) {
@@ -123,7 +135,13 @@ export class MysqlStore implements Store {
     const workflow = filter.workflow ?? null
     const before = filter.cursor === undefined ? null : decodeCursor(filter.cursor)
     const [rows] = await this.pool.query<mysql.RowDataPacket[]>(q.LIST_EXECUTIONS, [
-      status, status, workflow, workflow, before, before, filter.limit + 1,
+      status,
+      status,
+      workflow,
+      workflow,
+      before,
+      before,
+      filter.limit + 1,
     ])
     const page = (rows as ExecutionRow[]).slice(0, filter.limit)
     const last = page.at(-1)
@@ -225,7 +243,10 @@ export class MysqlStore implements Store {
         list.push(toStep(step))
         byExecution.set(step.execution_id, list)
       }
-      return (rows as ExecutionRow[]).map((row) => ({ execution: toExecution(row), steps: byExecution.get(row.id) ?? [] }))
+      return (rows as ExecutionRow[]).map((row) => ({
+        execution: toExecution(row),
+        steps: byExecution.get(row.id) ?? [],
+      }))
     })
   }
 

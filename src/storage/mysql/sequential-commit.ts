@@ -34,23 +34,51 @@ export function commitBatch(plans: WritePlan[]): CommitBatch {
       add(q.PICK_EVENT, [plan.id, plan.wait.event, ...fence])
       add(q.CONSUME_PICKED_EVENT, [step.key])
       add(q.UPSERT_WAIT_STEP, [
-        plan.id, step.key, step.name, timedOut, timedOut, plan.wait.timeoutErrorJson, step.startedAt,
-        timedOut, plan.now, step.wakeAt, ...fence,
+        plan.id,
+        step.key,
+        step.name,
+        timedOut,
+        timedOut,
+        plan.wait.timeoutErrorJson,
+        step.startedAt,
+        timedOut,
+        plan.now,
+        step.wakeAt,
+        ...fence,
       ])
-      add(q.SUSPEND_WAITING_UNLESS_PICKED, [plan.wait.event, step.wakeAt, step.wakeAt, step.wakeAt, step.wakeAt, ...fence, timedOut])
+      add(q.SUSPEND_WAITING_UNLESS_PICKED, [
+        plan.wait.event,
+        step.wakeAt,
+        step.wakeAt,
+        step.wakeAt,
+        step.wakeAt,
+        ...fence,
+        timedOut,
+      ])
       picks.push(add(q.SELECT_PICKED_EVENT))
       continue
     }
     picks.push(null)
     if (step) {
       add(q.UPSERT_STEP, [
-        plan.id, step.key, step.name, step.kind, step.status, step.attempts, step.outputJson, step.errorJson,
-        step.startedAt, step.finishedAt, step.wakeAt, ...fence,
+        plan.id,
+        step.key,
+        step.name,
+        step.kind,
+        step.status,
+        step.attempts,
+        step.outputJson,
+        step.errorJson,
+        step.startedAt,
+        step.finishedAt,
+        step.wakeAt,
+        ...fence,
       ])
     }
     const then = plan.then
     if (then?.kind === 'release') add(q.RELEASE_PENDING, [then.runAt, then.errorJson, then.countRetry, ...fence])
-    if (then?.kind === 'suspend') add(q.SUSPEND_WAITING, [then.event, then.wakeAt, then.wakeAt, then.wakeAt, then.wakeAt, ...fence])
+    if (then?.kind === 'suspend')
+      add(q.SUSPEND_WAITING, [then.event, then.wakeAt, then.wakeAt, then.wakeAt, then.wakeAt, ...fence])
     if (then?.kind === 'finish') add(q.FINISH, [then.status, then.outputJson, then.errorJson, ...fence])
   }
   return { statements, fences, picks }

@@ -54,12 +54,18 @@ export class PostgresStore implements Store {
 
   constructor(url: string, options: PostgresStoreOptions = {}) {
     if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
-      throw new ZartError('INVALID_INPUT', `schema "${options.schema}" is not a plain identifier: use letters, digits and _`)
+      throw new ZartError(
+        'INVALID_INPUT',
+        `schema "${options.schema}" is not a plain identifier: use letters, digits and _`,
+      )
     }
     this.config = {
       connectionString: url,
       // Times are BIGINT milliseconds: read them as numbers, not strings.
-      types: { getTypeParser: ((oid: number, format?: 'text') => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
+      types: {
+        getTypeParser: ((oid: number, format?: 'text') =>
+          oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      },
       ...(options.schema !== undefined && { options: `-c search_path=${options.schema}` }),
     }
     this.pool = new pg.Pool({ ...this.config, max: options.poolSize ?? 10 })
@@ -90,7 +96,13 @@ export class PostgresStore implements Store {
 
   async createExecution(input: NewExecution): Promise<CreateResult> {
     const inserted = await this.rows<ExecutionRow>(q.INSERT_EXECUTION, [
-      input.id, input.workflow, input.inputJson, input.idempotencyKey, input.deadlineAt, input.runAt, input.now,
+      input.id,
+      input.workflow,
+      input.inputJson,
+      input.idempotencyKey,
+      input.deadlineAt,
+      input.runAt,
+      input.now,
     ])
     if (inserted[0]) return { outcome: 'created', execution: toExecution(inserted[0]) }
     // Rows are never deleted, so what blocked the insert is still there to read.
@@ -113,7 +125,10 @@ export class PostgresStore implements Store {
   async listExecutions(filter: ListFilter): Promise<ListPage> {
     const before = filter.cursor === undefined ? null : decodeCursor(filter.cursor)
     const rows = await this.rows<ExecutionRow>(q.LIST_EXECUTIONS, [
-      filter.status ?? null, filter.workflow ?? null, before, filter.limit + 1,
+      filter.status ?? null,
+      filter.workflow ?? null,
+      before,
+      filter.limit + 1,
     ])
     const page = rows.slice(0, filter.limit)
     const last = page.at(-1)
@@ -129,7 +144,9 @@ export class PostgresStore implements Store {
       if (!row) return { outcome: 'not_found' }
       const execution = toExecution(row)
       if (isTerminal(execution.status)) {
-        const seen = event.eventId !== null && (await client.query({ ...q.EVENT_EXISTS, values: [event.executionId, event.eventId] })).rowCount
+        const seen =
+          event.eventId !== null &&
+          (await client.query({ ...q.EVENT_EXISTS, values: [event.executionId, event.eventId] })).rowCount
         return seen ? { outcome: 'duplicate', execution } : { outcome: 'terminal', execution }
       }
       const result = await client.query<{ inserted: number; woken: ExecutionRow | null }>({
@@ -155,7 +172,11 @@ export class PostgresStore implements Store {
 
   async claim(options: ClaimOptions): Promise<Claim[]> {
     const rows = await this.rows<ExecutionRow>(q.CLAIM, [
-      options.now, options.workflows, options.limit, options.workerId, options.now + options.leaseMs,
+      options.now,
+      options.workflows,
+      options.limit,
+      options.workerId,
+      options.now + options.leaseMs,
     ])
     // Steps are written only under a lease, so a first claim has none to read: skipping
     // the query saves a round trip on every new execution.
@@ -181,7 +202,9 @@ export class PostgresStore implements Store {
     if (leases.length === 0) return []
     const sorted = lockOrder(leases.map((l) => l.executionId)).map((i) => leases[i] as Lease)
     const renewed = await this.rows<{ id: string }>(q.HEARTBEAT, [
-      sorted.map((l) => l.executionId), sorted.map((l) => l.token), now + leaseMs,
+      sorted.map((l) => l.executionId),
+      sorted.map((l) => l.token),
+      now + leaseMs,
     ])
     const held = new Set(renewed.map((r) => r.id))
     return leases.filter((l) => !held.has(l.executionId)).map((l) => l.executionId)
@@ -191,7 +214,9 @@ export class PostgresStore implements Store {
     if (writes.length === 0) return []
     const plans = writes.map(planWrite)
     const order = lockOrder(plans.map((p) => p.id))
-    const rows = await this.rows<{ outcomes: AppliedPlan[] }>(q.COMMIT_WRITES, [JSON.stringify(order.map((i) => plans[i]))])
+    const rows = await this.rows<{ outcomes: AppliedPlan[] }>(q.COMMIT_WRITES, [
+      JSON.stringify(order.map((i) => plans[i])),
+    ])
     const outcomes: (AppliedPlan | undefined)[] = []
     order.forEach((original, k) => (outcomes[original] = rows[0]?.outcomes[k]))
     return writes.map((write, i) => toWriteOutcome(write, outcomes[i]))
@@ -225,7 +250,10 @@ export class PostgresStore implements Store {
       return result
     } catch (error) {
       // A connection whose rollback fails is in an unknown state: drop it from the pool.
-      const broken = await client.query('ROLLBACK').then(() => undefined, (e: unknown) => e as Error)
+      const broken = await client.query('ROLLBACK').then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      )
       client.release(broken)
       throw error
     }

@@ -80,10 +80,7 @@ export const LIST_EXECUTIONS = query(
  */
 export const LOCK_EXECUTION = query('lock_execution', `SELECT * FROM zart_executions WHERE id = $1 FOR UPDATE`)
 
-export const EVENT_EXISTS = query(
-  'event_exists',
-  `SELECT 1 FROM zart_events WHERE execution_id = $1 AND event_id = $2`,
-)
+export const EVENT_EXISTS = query('event_exists', `SELECT 1 FROM zart_events WHERE execution_id = $1 AND event_id = $2`)
 
 /**
  * Stores the event (once per event id) and, when the execution waits for that name,

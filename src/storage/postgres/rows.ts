@@ -77,4 +77,3 @@ export function toStep(row: StepRow): StepRecord {
     wakeAt: row.wake_at,
   }
 }
-
