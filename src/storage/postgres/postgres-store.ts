@@ -35,6 +35,8 @@ export interface PostgresStoreOptions {
 }
 
 const INT8_OID = 20
+/** Up to this many writes, the write-by-write commit runs fewer statements than the set-wide one. */
+const SMALL_BATCH = 2
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
 
 /**
@@ -214,9 +216,8 @@ export class PostgresStore implements Store {
     if (writes.length === 0) return []
     const plans = writes.map(planWrite)
     const order = lockOrder(plans.map((p) => p.id))
-    const rows = await this.rows<{ outcomes: AppliedPlan[] }>(q.COMMIT_WRITES, [
-      JSON.stringify(order.map((i) => plans[i])),
-    ])
+    const query = plans.length <= SMALL_BATCH ? q.COMMIT_WRITES_IN_ORDER : q.COMMIT_WRITES
+    const rows = await this.rows<{ outcomes: AppliedPlan[] }>(query, [JSON.stringify(order.map((i) => plans[i]))])
     const outcomes: (AppliedPlan | undefined)[] = []
     order.forEach((original, k) => (outcomes[original] = rows[0]?.outcomes[k]))
     return writes.map((write, i) => toWriteOutcome(write, outcomes[i]))
