@@ -123,12 +123,12 @@ export async function mysqlDialect(url: string): Promise<Dialect> {
       return rate
     },
     async counters() {
-      // Questions counts statements sent by clients; Handler_commit counts commits (a
-      // multi-statement transaction is one); Innodb_os_log_fsyncs counts redo-log syncs.
+      // Questions counts client round trips (a multi-statement packet is one); Handler_commit counts commits (a
+      // multi-statement transaction is one); Innodb_data_fsyncs counts InnoDB's fsync calls (redo log included).
       return {
-        statements: await status('Questions'),
+        'client round trips': await status('Questions'),
         transactions: await status('Handler_commit'),
-        'disk syncs': await status('Innodb_os_log_fsyncs'),
+        'disk syncs': await status('Innodb_data_fsyncs'),
       }
     },
     async openGate(scratchUrl, now) {

@@ -35,6 +35,8 @@ export interface MysqlStoreOptions {
 }
 
 const DUPLICATE_KEY = 1062
+/** Up to this many writes, one round trip of fenced statements beats the two of the bulk path. */
+const SMALL_BATCH = 2
 
 /**
  * MySQL 8 / MariaDB 10.6+ store: pooled mysql2 connections, `FOR UPDATE SKIP LOCKED`
@@ -279,7 +281,9 @@ export class MysqlStore implements Store {
     const order = lockOrder(writes.map((w) => w.lease.executionId))
     const plans = order.map((i) => planWrite(writes[i] as FencedWrite))
     const applied = await this.withConnection((connection) =>
-      canBulk(plans) ? commitBulk(connection, plans) : commitSequential(connection, plans),
+      plans.length > SMALL_BATCH && canBulk(plans)
+        ? commitBulk(connection, plans)
+        : commitSequential(connection, plans),
     )
     const outcomes: WriteOutcome[] = []
     order.forEach((original, k) => (outcomes[original] = toWriteOutcome(writes[original] as FencedWrite, applied[k])))
