@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { createZart, SqliteStore, type Zart } from '../src/index.ts'
-import { fmt, median, percentile, rssOf, sleep, table, tempFolder, wallNow } from './stats.ts'
+import { fmt, median, percentile, sleep, table, tempFolder, wallNow } from './stats.ts'
 import { parked, resumed, resumeProbe, threeSteps } from './workflows.ts'
 
 type Sync = 'FULL' | 'NORMAL'

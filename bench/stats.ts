@@ -30,14 +30,6 @@ export function table(heading: string, rows: ReadonlyArray<readonly [string, str
   for (const [label, value] of rows) console.log(`  ${label.padEnd(width)}  ${value}`)
 }
 
-/** Resident set size of a process in bytes, from /proc (Linux). */
-export async function rssOf(pid: number): Promise<number> {
-  const { readFile } = await import('node:fs/promises')
-  const status = await readFile(`/proc/${pid}/status`, 'utf8')
-  const match = /VmRSS:\s+(\d+) kB/.exec(status)
-  return match ? Number(match[1]) * 1024 : NaN
-}
-
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Wall time since the epoch with sub-millisecond resolution, comparable across processes. */

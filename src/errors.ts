@@ -117,5 +117,5 @@ export function serializeError(error: unknown): SerializedError {
     }
     return out
   }
-  return { name: 'Error', message: typeof error === 'string' ? error : JSON.stringify(error) ?? String(error) }
+  return { name: 'Error', message: typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error)) }
 }

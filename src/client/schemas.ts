@@ -23,7 +23,15 @@ export const idempotencyKeySchema = z
   .refine((s) => !/\p{Cc}/u.test(s), 'idempotency key must not contain control characters')
 export const eventIdSchema = idempotencyKeySchema
 
-export const EXECUTION_STATUSES = ['pending', 'running', 'waiting', 'completed', 'failed', 'cancelled', 'timed_out'] as const
+export const EXECUTION_STATUSES = [
+  'pending',
+  'running',
+  'waiting',
+  'completed',
+  'failed',
+  'cancelled',
+  'timed_out',
+] as const
 export const executionStatusSchema = z.enum(EXECUTION_STATUSES, {
   error: `status must be one of ${EXECUTION_STATUSES.join(', ')}`,
 })

@@ -154,15 +154,23 @@ export class Zart {
     const definition = this.definition(workflow)
     const id = options.id === undefined ? newExecutionId() : parseOrThrow(executionIdSchema, options.id, 'execution id')
     const idempotencyKey =
-      options.idempotencyKey === undefined ? null : parseOrThrow(idempotencyKeySchema, options.idempotencyKey, 'idempotency key')
+      options.idempotencyKey === undefined
+        ? null
+        : parseOrThrow(idempotencyKeySchema, options.idempotencyKey, 'idempotency key')
     const input = definition.input ? parseOrThrow(definition.input, data, `data for workflow "${workflow}"`) : data
     const inputJson = toJsonInput(input, 'data', this.maxPayloadBytes)
     const now = this.clock.now()
     const runAt = options.runAt === undefined ? now : new Date(options.runAt).getTime()
-    if (!Number.isFinite(runAt)) throw new ZartError('INVALID_INPUT', 'run_at is not a valid time: use an ISO 8601 time or ms since the epoch')
+    if (!Number.isFinite(runAt))
+      throw new ZartError('INVALID_INPUT', 'run_at is not a valid time: use an ISO 8601 time or ms since the epoch')
     const timeoutMs = definition.timeout === undefined ? null : parseDuration(definition.timeout, 'workflow timeout')
     const result = await this.store.createExecution({
-      id, workflow, inputJson, idempotencyKey, now, runAt,
+      id,
+      workflow,
+      inputJson,
+      idempotencyKey,
+      now,
+      runAt,
       deadlineAt: timeoutMs === null ? null : Math.max(now, runAt) + timeoutMs,
     })
     if (result.outcome === 'existing') {
@@ -189,7 +197,12 @@ export class Zart {
   }
 
   /** Delivers an event: resumes a wait on it, or keeps it for the next wait of that name. */
-  async deliverEvent(executionId: string, event: string, data: unknown = null, options: { eventId?: string } = {}): Promise<DeliverResult> {
+  async deliverEvent(
+    executionId: string,
+    event: string,
+    data: unknown = null,
+    options: { eventId?: string } = {},
+  ): Promise<DeliverResult> {
     const id = parseOrThrow(executionIdSchema, executionId, 'execution id')
     const name = parseOrThrow(eventNameSchema, event, 'event name')
     const eventId = options.eventId === undefined ? null : parseOrThrow(eventIdSchema, options.eventId, 'event id')
@@ -200,7 +213,11 @@ export class Zart {
     const schema = this.definitions.get(existing.workflow)?.events?.[name]
     const payload = schema ? parseOrThrow(schema, data, `data for event "${name}"`) : data
     const result = await this.store.deliverEvent({
-      executionId: id, name, eventId, payloadJson: toJsonInput(payload, 'event data', this.maxPayloadBytes), now: this.clock.now(),
+      executionId: id,
+      name,
+      eventId,
+      payloadJson: toJsonInput(payload, 'event data', this.maxPayloadBytes),
+      now: this.clock.now(),
     })
     if (result.outcome === 'not_found') throw notFound(id)
     if (result.outcome === 'terminal') throw terminal(result.execution, `deliver "${name}" to it`)
@@ -231,9 +248,15 @@ export class Zart {
 
   /** Executions, newest first, filtered and paged by cursor. */
   async list(options: ListOptions = {}): Promise<ListResult> {
-    const status = options.status === undefined ? undefined : parseOrThrow(executionStatusSchema, options.status, 'status')
-    const workflow = options.workflow === undefined ? undefined : parseOrThrow(workflowNameSchema, options.workflow, 'workflow')
-    const limit = parseOrThrow(z.number().int().min(1).max(MAX_LIST_LIMIT), options.limit ?? 20, `limit (1 to ${MAX_LIST_LIMIT})`)
+    const status =
+      options.status === undefined ? undefined : parseOrThrow(executionStatusSchema, options.status, 'status')
+    const workflow =
+      options.workflow === undefined ? undefined : parseOrThrow(workflowNameSchema, options.workflow, 'workflow')
+    const limit = parseOrThrow(
+      z.number().int().min(1).max(MAX_LIST_LIMIT),
+      options.limit ?? 20,
+      `limit (1 to ${MAX_LIST_LIMIT})`,
+    )
     const page = await this.store.listExecutions({ status, workflow, limit, cursor: options.cursor })
     return { executions: page.executions.map((r) => this.view(r)), next_cursor: page.nextCursor }
   }
@@ -300,11 +323,19 @@ export class Zart {
    */
   async prune(options: PruneOptions): Promise<PruneResult> {
     const olderThan = parseDuration(options.olderThan, 'older-than')
-    const asked = options.status === undefined ? TERMINAL_STATUSES : typeof options.status === 'string' ? [options.status] : options.status
+    const asked =
+      options.status === undefined
+        ? TERMINAL_STATUSES
+        : typeof options.status === 'string'
+          ? [options.status]
+          : options.status
     const statuses = asked.map((s) => parseOrThrow(executionStatusSchema, s, 'status'))
     const live = statuses.filter((s) => !isTerminal(s))
     if (live.length > 0) {
-      throw new ZartError('INVALID_INPUT', `cannot prune ${live.join(', ')} executions: only finished ones (${TERMINAL_STATUSES.join(', ')}) are pruned`)
+      throw new ZartError(
+        'INVALID_INPUT',
+        `cannot prune ${live.join(', ')} executions: only finished ones (${TERMINAL_STATUSES.join(', ')}) are pruned`,
+      )
     }
     const before = this.clock.now() - olderThan
     let deleted = 0
@@ -313,7 +344,8 @@ export class Zart {
       deleted += batch
       if (batch < PRUNE_BATCH) break
     }
-    if (deleted > 0) this.logger.info('pruned executions', { deleted, before: new Date(before).toISOString(), statuses })
+    if (deleted > 0)
+      this.logger.info('pruned executions', { deleted, before: new Date(before).toISOString(), statuses })
     return { deleted, before: new Date(before).toISOString(), statuses }
   }
 

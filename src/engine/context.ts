@@ -107,8 +107,17 @@ export class ExecutionContext implements WorkflowContext {
     const attempt = (stored?.attempts ?? 0) + 1
     const startedAt = stored?.startedAt ?? this.deps.clock.now()
     const record = (patch: Partial<StepRecord>): StepRecord => ({
-      key, name, kind: 'step', status: 'completed', attempts: attempt, outputJson: null, errorJson: null,
-      startedAt, finishedAt: this.deps.clock.now(), wakeAt: null, ...patch,
+      key,
+      name,
+      kind: 'step',
+      status: 'completed',
+      attempts: attempt,
+      outputJson: null,
+      errorJson: null,
+      startedAt,
+      finishedAt: this.deps.clock.now(),
+      wakeAt: null,
+      ...patch,
     })
     let value: T
     let outputJson: string
@@ -124,7 +133,10 @@ export class ExecutionContext implements WorkflowContext {
       if (retryable && attempt < policy.maxAttempts) {
         const retryAt = this.deps.clock.now() + retryDelay(policy, attempt, this.deps.random)
         await this.write({
-          kind: 'step', lease: this.lease, now: this.deps.clock.now(), retryAt,
+          kind: 'step',
+          lease: this.lease,
+          now: this.deps.clock.now(),
+          retryAt,
           step: record({ status: 'retrying', errorJson: JSON.stringify(cause), finishedAt: null }),
         })
         return this.suspend('retry')
@@ -173,8 +185,16 @@ export class ExecutionContext implements WorkflowContext {
       return this.suspend('waiting')
     }
     const step: StepRecord = {
-      key, name: 'sleep', kind: 'sleep', status: 'completed', attempts: 1, outputJson: null, errorJson: null,
-      startedAt: stored?.startedAt ?? now, finishedAt: now, wakeAt,
+      key,
+      name: 'sleep',
+      kind: 'sleep',
+      status: 'completed',
+      attempts: 1,
+      outputJson: null,
+      errorJson: null,
+      startedAt: stored?.startedAt ?? now,
+      finishedAt: now,
+      wakeAt,
     }
     await this.write({ kind: 'step', lease: this.lease, now, step })
     this.logicalTime = now

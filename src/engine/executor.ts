@@ -90,7 +90,14 @@ export class ExecutionRun {
     } catch (error) {
       return this.fail(error, false)
     }
-    return this.finish({ kind: 'finish', lease: this.lease, status: 'completed', outputJson, errorJson: null, now: this.deps.clock.now() })
+    return this.finish({
+      kind: 'finish',
+      lease: this.lease,
+      status: 'completed',
+      outputJson,
+      errorJson: null,
+      now: this.deps.clock.now(),
+    })
   }
 
   private async fail(error: unknown, retryable = true): Promise<HaltReason | 'finished'> {
@@ -106,7 +113,14 @@ export class ExecutionRun {
       this.deps.logger.warn('workflow run failed; retrying', { execution: this.id, error: cause.message, runAt })
       return this.finish({ kind: 'release', lease: this.lease, runAt, errorJson, countRetry: true, now })
     }
-    return this.finish({ kind: 'finish', lease: this.lease, status: 'failed', outputJson: null, errorJson, now: this.deps.clock.now() })
+    return this.finish({
+      kind: 'finish',
+      lease: this.lease,
+      status: 'failed',
+      outputJson: null,
+      errorJson,
+      now: this.deps.clock.now(),
+    })
   }
 
   private async timeOut(): Promise<HaltReason> {
@@ -118,8 +132,17 @@ export class ExecutionRun {
       message: `the workflow did not finish before its deadline ${new Date(deadline).toISOString()}`,
     })
     await this.deps
-      .commit({ kind: 'finish', lease: this.lease, status: 'timed_out', outputJson: null, errorJson, now: this.deps.clock.now() })
-      .catch((error: unknown) => this.deps.logger.error('could not record timeout', { execution: this.id, error: String(error) }))
+      .commit({
+        kind: 'finish',
+        lease: this.lease,
+        status: 'timed_out',
+        outputJson: null,
+        errorJson,
+        now: this.deps.clock.now(),
+      })
+      .catch((error: unknown) =>
+        this.deps.logger.error('could not record timeout', { execution: this.id, error: String(error) }),
+      )
     return 'timed_out'
   }
 

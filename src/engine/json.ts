@@ -27,7 +27,9 @@ function check(value: unknown, path: string, seen: Set<object>): void {
         const proto: unknown = Object.getPrototypeOf(value)
         if (proto !== Object.prototype && proto !== null) {
           const kind = (value as object).constructor?.name ?? 'object'
-          throw new NotJsonError(`${path} is a ${kind}; return plain objects, arrays, strings, numbers, booleans or null (e.g. a Date as toISOString())`)
+          throw new NotJsonError(
+            `${path} is a ${kind}; return plain objects, arrays, strings, numbers, booleans or null (e.g. a Date as toISOString())`,
+          )
         }
         for (const [k, v] of Object.entries(value)) check(v, `${path}.${k}`, seen)
       }
@@ -52,9 +54,13 @@ export function fromJson<T>(text: string | null): T {
 
 /** JSON with object keys sorted, so equal values compare equal as text. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  ) ?? 'null'
+  return (
+    JSON.stringify(value, (_key, v: unknown) =>
+      v && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(
+            Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+          )
+        : v,
+    ) ?? 'null'
+  )
 }

@@ -13,7 +13,10 @@ const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 
  * One JSON object per line on stderr (never stdout: the stdio MCP server owns it).
  * `level` hides anything less severe; `ZART_LOG_LEVEL` sets it for the CLI.
  */
-export function jsonLogger(level: Level = 'info', write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+export function jsonLogger(
+  level: Level = 'info',
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): Logger {
   const emit = (at: Level) => (message: string, fields?: Record<string, unknown>) => {
     if (ORDER[at] < ORDER[level]) return
     write(`${JSON.stringify({ time: new Date().toISOString(), level: at, message, ...fields })}\n`)

@@ -70,10 +70,12 @@ export class Worker {
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), Math.max(50, Math.floor(this.leaseMs / 3)))
     this.heartbeatTimer.unref()
     this.unsubscribe =
-      this.deps.store.subscribe?.(() => this.poke()).catch((error: unknown) => {
-        this.deps.logger.warn('no wake-ups from other processes; polling only', { error: String(error) })
-        return null
-      }) ?? null
+      this.deps.store
+        .subscribe?.(() => this.poke())
+        .catch((error: unknown) => {
+          this.deps.logger.warn('no wake-ups from other processes; polling only', { error: String(error) })
+          return null
+        }) ?? null
     this.loop = this.claimLoop()
   }
 

@@ -124,5 +124,6 @@ export function toWorkflowDefinition(value: unknown): WorkflowDefinition | undef
 // zod schemas are invariant in their output type, so `never` admitted no workflow with a
 // typed input; `any` is the one type argument every definition is assignable to.
 /* eslint-disable @typescript-eslint/no-explicit-any */
-export type WorkflowLike = WorkflowDefinition<any, unknown> | TaskHandler<any, unknown> | (new () => TaskHandler<any, unknown>)
+export type WorkflowLike =
+  WorkflowDefinition<any, unknown> | TaskHandler<any, unknown> | (new () => TaskHandler<any, unknown>)
 /* eslint-enable @typescript-eslint/no-explicit-any */

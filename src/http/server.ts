@@ -112,11 +112,9 @@ function originCheck(allowed: readonly string[]): RequestHandler {
   return (req, res, next) => {
     const origin = req.header('origin')
     if (origin === undefined || allowed.includes(origin) || loopbackOrigin(origin)) return next()
-    res
-      .status(403)
-      .json({
-        error: { code: 'FORBIDDEN_ORIGIN', message: `origin ${origin} is not allowed: add it with --allow-origin` },
-      })
+    res.status(403).json({
+      error: { code: 'FORBIDDEN_ORIGIN', message: `origin ${origin} is not allowed: add it with --allow-origin` },
+    })
   }
 }
 

@@ -8,7 +8,10 @@ export function encodeCursor(seq: number): string {
 export function decodeCursor(cursor: string): number {
   const match = /^s:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString())
   if (!match) {
-    throw new ZartError('INVALID_INPUT', `cursor ${JSON.stringify(cursor)} is not valid: pass the next_cursor of a previous page, or omit it to start from the newest`)
+    throw new ZartError(
+      'INVALID_INPUT',
+      `cursor ${JSON.stringify(cursor)} is not valid: pass the next_cursor of a previous page, or omit it to start from the newest`,
+    )
   }
   return Number(match[1])
 }

@@ -59,7 +59,8 @@ function missingDriver(driver: string): (error: unknown) => never {
 export async function openStore(url: string): Promise<Store> {
   if (url.startsWith('sqlite:') || !/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
     const path = url.startsWith('sqlite:') ? url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') : url
-    if (path.length === 0) throw new ZartError('INVALID_INPUT', 'sqlite: URL has no path: use sqlite:PATH, e.g. sqlite:./zart.db')
+    if (path.length === 0)
+      throw new ZartError('INVALID_INPUT', 'sqlite: URL has no path: use sqlite:PATH, e.g. sqlite:./zart.db')
     const { SqliteStore } = await import('./sqlite/sqlite-store.ts')
     return new SqliteStore(path === ':memory:' ? path : resolve(path))
   }

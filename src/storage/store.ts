@@ -13,21 +13,9 @@
  */
 
 /** The states of an execution. The last four are terminal and never change again. */
-export type ExecutionStatus =
-  | 'pending'
-  | 'running'
-  | 'waiting'
-  | 'completed'
-  | 'failed'
-  | 'cancelled'
-  | 'timed_out'
+export type ExecutionStatus = 'pending' | 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled' | 'timed_out'
 
-export const TERMINAL_STATUSES: readonly ExecutionStatus[] = [
-  'completed',
-  'failed',
-  'cancelled',
-  'timed_out',
-]
+export const TERMINAL_STATUSES: readonly ExecutionStatus[] = ['completed', 'failed', 'cancelled', 'timed_out']
 
 export function isTerminal(status: ExecutionStatus): boolean {
   return TERMINAL_STATUSES.includes(status)

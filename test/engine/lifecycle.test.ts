@@ -11,14 +11,23 @@ describe('scheduling', () => {
 
   it('is idempotent by id and by idempotency key, and refuses conflicting input', async () => {
     const zart = await createZart({ db: tempDb(), workflows: [echo] })
-    expect(await zart.schedule('echo', { n: 1 }, { id: 'a-1' })).toEqual({ execution_id: 'a-1', status: 'pending', created: true })
-    expect(await zart.schedule('echo', { n: 1, tag: 'x' }, { id: 'a-1' })).toMatchObject({ execution_id: 'a-1', created: false })
+    expect(await zart.schedule('echo', { n: 1 }, { id: 'a-1' })).toEqual({
+      execution_id: 'a-1',
+      status: 'pending',
+      created: true,
+    })
+    expect(await zart.schedule('echo', { n: 1, tag: 'x' }, { id: 'a-1' })).toMatchObject({
+      execution_id: 'a-1',
+      created: false,
+    })
     await expect(zart.schedule('echo', { n: 2 }, { id: 'a-1' })).rejects.toMatchObject({ code: 'ID_CONFLICT' })
 
     const first = await zart.schedule('echo', { n: 5 }, { idempotencyKey: 'order-5' })
     const again = await zart.schedule('echo', { n: 5 }, { idempotencyKey: 'order-5' })
     expect(again).toEqual({ execution_id: first.execution_id, status: 'pending', created: false })
-    await expect(zart.schedule('echo', { n: 6 }, { idempotencyKey: 'order-5' })).rejects.toMatchObject({ code: 'ID_CONFLICT' })
+    await expect(zart.schedule('echo', { n: 6 }, { idempotencyKey: 'order-5' })).rejects.toMatchObject({
+      code: 'ID_CONFLICT',
+    })
     expect((await zart.list()).executions).toHaveLength(2)
     await zart.close()
   })
@@ -29,9 +38,14 @@ describe('scheduling', () => {
       code: 'INVALID_INPUT',
       details: { issues: [{ path: 'n' }] },
     })
-    await expect(zart.schedule('nope', {})).rejects.toMatchObject({ code: 'UNKNOWN_WORKFLOW', details: { known: ['echo'] } })
+    await expect(zart.schedule('nope', {})).rejects.toMatchObject({
+      code: 'UNKNOWN_WORKFLOW',
+      details: { known: ['echo'] },
+    })
     await expect(zart.schedule('echo', { n: 1 }, { id: 'bad id; --' })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
-    await expect(zart.schedule('echo', { n: 1 }, { id: 'x'.repeat(4000) })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    await expect(zart.schedule('echo', { n: 1 }, { id: 'x'.repeat(4000) })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    })
     expect((await zart.list()).executions).toHaveLength(0)
     await zart.close()
   })
@@ -57,7 +71,8 @@ describe('steps', () => {
   it('gives repeated step names stable suffixes and a stable idempotency key', async () => {
     const keys: string[] = []
     const flow = defineWorkflow({ name: 'loop' }, async (ctx) => {
-      for (let i = 0; i < 3; i++) await ctx.step('fetch', ({ key, idempotencyKey }) => keys.push(`${key}|${idempotencyKey}`))
+      for (let i = 0; i < 3; i++)
+        await ctx.step('fetch', ({ key, idempotencyKey }) => keys.push(`${key}|${idempotencyKey}`))
       return ctx.now().toISOString()
     })
     const clock = new FakeClock()

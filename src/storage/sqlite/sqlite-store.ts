@@ -66,9 +66,7 @@ export class SqliteStore implements Store {
 
   async migrate(): Promise<MigrationResult> {
     const known = loadMigrations('sqlite')
-    this.db.exec(
-      'CREATE TABLE IF NOT EXISTS zart_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)',
-    )
+    this.db.exec('CREATE TABLE IF NOT EXISTS zart_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)')
     const run = this.db.transaction(() => {
       const applied = (this.db.prepare('SELECT name FROM zart_migrations').all() as { name: string }[]).map(
         (r) => r.name,
@@ -140,9 +138,7 @@ export class SqliteStore implements Store {
       }
       this.sql(q.INSERT_EVENT).run(event)
       const woken = this.sql(q.WAKE_WAITER).get(event) as ExecutionRow | undefined
-      return woken
-        ? { outcome: 'delivered', execution: toExecution(woken) }
-        : { outcome: 'buffered', execution }
+      return woken ? { outcome: 'delivered', execution: toExecution(woken) } : { outcome: 'buffered', execution }
     })
     return run.immediate()
   }
@@ -226,7 +222,12 @@ export class SqliteStore implements Store {
 
   private apply(write: FencedWrite): WriteOutcome {
     const fence = { id: write.lease.executionId, token: write.lease.token, now: write.now }
-    const step = write.kind === 'step' ? write.step.key : write.kind === 'finish' || write.kind === 'release' ? null : write.stepKey
+    const step =
+      write.kind === 'step'
+        ? write.step.key
+        : write.kind === 'finish' || write.kind === 'release'
+          ? null
+          : write.stepKey
     if (this.sql(q.TOUCH_FENCED).run({ ...fence, step }).changes === 0) {
       return { ok: false, reason: 'lease_lost' }
     }
@@ -244,7 +245,12 @@ export class SqliteStore implements Store {
       case 'wait':
         return this.applyWait(write, fence)
       case 'finish':
-        this.sql(q.FINISH).run({ ...fence, status: write.status, outputJson: write.outputJson, errorJson: write.errorJson })
+        this.sql(q.FINISH).run({
+          ...fence,
+          status: write.status,
+          outputJson: write.outputJson,
+          errorJson: write.errorJson,
+        })
         return { ok: true, kind: 'finish' }
       case 'release':
         this.sql(q.RELEASE_PENDING).run({
@@ -263,16 +269,23 @@ export class SqliteStore implements Store {
   ): WriteOutcome {
     const executionId = write.lease.executionId
     const event = this.sql(q.OLDEST_EVENT).get(executionId, write.event) as
-      | { seq: number; payload_json: string }
-      | undefined
+      { seq: number; payload_json: string } | undefined
     const step = waitingStep(write.stepKey, 'wait', write.now, write.wakeAt)
     if (event) {
       this.sql(q.CONSUME_EVENT).run(write.stepKey, event.seq)
-      this.upsertStep(executionId, { ...step, status: 'completed', outputJson: event.payload_json, finishedAt: write.now })
+      this.upsertStep(executionId, {
+        ...step,
+        status: 'completed',
+        outputJson: event.payload_json,
+        finishedAt: write.now,
+      })
       return { ok: true, kind: 'wait', result: 'consumed', payloadJson: event.payload_json, finishedAt: write.now }
     }
     if (write.wakeAt !== null && write.wakeAt <= write.now) {
-      const errorJson = JSON.stringify({ name: 'EventTimeoutError', message: `no "${write.event}" event before the timeout` })
+      const errorJson = JSON.stringify({
+        name: 'EventTimeoutError',
+        message: `no "${write.event}" event before the timeout`,
+      })
       this.upsertStep(executionId, { ...step, status: 'failed', errorJson, finishedAt: write.now })
       return { ok: true, kind: 'wait', result: 'timed_out' }
     }
