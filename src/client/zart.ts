@@ -164,6 +164,8 @@ export class Zart {
     if (!Number.isFinite(runAt))
       throw new ZartError('INVALID_INPUT', 'run_at is not a valid time: use an ISO 8601 time or ms since the epoch')
     const timeoutMs = definition.timeout === undefined ? null : parseDuration(definition.timeout, 'workflow timeout')
+    // With a local worker free, the row is created already claimed: one transaction, not two.
+    const claim = runAt <= now ? this.worker?.offerSlot() : undefined
     const result = await this.store.createExecution({
       id,
       workflow,
@@ -172,6 +174,7 @@ export class Zart {
       now,
       runAt,
       deadlineAt: timeoutMs === null ? null : Math.max(now, runAt) + timeoutMs,
+      ...(claim && { claim }),
     })
     if (result.outcome === 'existing') {
       const existing = result.execution
@@ -185,8 +188,13 @@ export class Zart {
       }
       return { execution_id: existing.id, status: existing.status, created: false }
     }
-    this.worker?.poke()
-    return { execution_id: id, status: result.execution.status, created: true }
+    const created = result.execution
+    if (this.worker && created.status === 'running' && created.leaseOwner === this.worker.id) {
+      this.worker.adopt({ execution: created, steps: [] })
+    } else {
+      this.worker?.poke()
+    }
+    return { execution_id: id, status: created.status, created: true }
   }
 
   /** The status of one execution; `includeSteps` adds its step history. */

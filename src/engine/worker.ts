@@ -85,6 +85,31 @@ export class Worker {
     this.wake?.()
   }
 
+  /**
+   * When this worker is running and has a free slot, the lease terms under which a
+   * process scheduling an execution may create it already claimed for this worker.
+   */
+  offerSlot(): { workerId: string; leaseMs: number } | undefined {
+    if (!this.running || this.active.size >= this.concurrency) return undefined
+    return { workerId: this.id, leaseMs: this.leaseMs }
+  }
+
+  /** Runs an execution created already claimed for this worker (see `offerSlot`). */
+  adopt(claim: Claim): void {
+    if (this.running) {
+      this.launch(claim)
+      return
+    }
+    // Stopped meanwhile: hand the lease back so another worker starts it at once.
+    const now = this.deps.clock.now()
+    const lease = { executionId: claim.execution.id, token: claim.execution.leaseToken }
+    this.committer
+      .write({ kind: 'release', lease, runAt: now, errorJson: null, countRetry: false, now })
+      .catch((error: unknown) =>
+        this.deps.logger.error('could not release an adopted execution', { error: String(error) }),
+      )
+  }
+
   /** Stops a run this worker holds (the execution was cancelled here). */
   halt(executionId: string, reason: HaltReason): void {
     this.active.get(executionId)?.halt(reason)

@@ -77,6 +77,13 @@ export interface NewExecution {
   deadlineAt: number | null
   runAt: number
   now: number
+  /**
+   * Optional: create the row already claimed by this worker (status `running`, lease
+   * token 1, attempt 1), saving a claim transaction when the scheduling process will run
+   * the execution itself. Only asked for when `runAt <= now`. A store may ignore it and
+   * create a `pending` row; the caller checks the returned status.
+   */
+  claim?: { workerId: string; leaseMs: number }
 }
 
 /** Result of `createExecution`: an existing row is returned as is, never overwritten. */

@@ -179,3 +179,19 @@ describe('timers, timeouts and cancellation', () => {
     await zart.close()
   })
 })
+
+describe('scheduling beside a running worker', () => {
+  it('creates the execution already claimed by the local worker and runs it on attempt 1', async () => {
+    const flow = defineWorkflow({ name: 'quick' }, async (ctx) => ctx.step('one', () => 1))
+    const zart = await createZart({ db: tempDb(), workflows: [flow] })
+    zart.startWorker()
+    const scheduled = await zart.schedule('quick')
+    expect(scheduled).toMatchObject({ status: 'running', created: true })
+    expect(await zart.wait(scheduled.execution_id, { timeout: '10s' })).toMatchObject({
+      status: 'completed',
+      output: 1,
+      attempt: 1,
+    })
+    await zart.close()
+  })
+})

@@ -21,7 +21,7 @@ describe('REST API over real HTTP', () => {
       json: { workflow: 'echo', data: { a: 1 }, id: 'rest-echo-1' },
     })
     expect(first.status).toBe(201)
-    expect(first.body).toEqual({ execution_id: 'rest-echo-1', status: 'pending', created: true })
+    expect(first.body).toEqual({ execution_id: 'rest-echo-1', status: 'running', created: true })
     expect(first.headers.get('location')).toBe('/api/v1/executions/rest-echo-1')
 
     const again = await api(url, 'POST', '/executions', { json: { task: 'echo', data: { a: 1 }, id: 'rest-echo-1' } })

@@ -29,7 +29,7 @@ describe('zart mcp over stdio: the approval session', () => {
       data: { rows: 1000 },
     })
     expect(scheduled.isError).toBeFalsy()
-    expect(scheduled.structuredContent).toEqual({ execution_id: 'pipeline-001', status: 'pending', created: true })
+    expect(scheduled.structuredContent).toEqual({ execution_id: 'pipeline-001', status: 'running', created: true })
     const text = scheduled.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n')
     expect(JSON.parse(text.split('\n')[0]!)).toEqual(scheduled.structuredContent) // JSON mirror for older clients
     expect(text).toMatch(/status/)

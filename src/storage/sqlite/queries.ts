@@ -6,8 +6,10 @@ export const SELECT_BY_IDEMPOTENCY_KEY = `SELECT * FROM zart_executions WHERE id
 
 export const INSERT_EXECUTION = `
   INSERT INTO zart_executions
-    (id, workflow, status, input_json, idempotency_key, deadline_at, due_at, created_at, updated_at)
-  VALUES (@id, @workflow, 'pending', @inputJson, @idempotencyKey, @deadlineAt, @runAt, @now, @now)
+    (id, workflow, status, input_json, idempotency_key, deadline_at, due_at, created_at, updated_at,
+     lease_owner, lease_token, lease_expires_at, attempt)
+  VALUES (@id, @workflow, @status, @inputJson, @idempotencyKey, @deadlineAt, @dueAt, @now, @now,
+          @leaseOwner, @leaseToken, @leaseExpiresAt, @attempt)
   RETURNING *`
 
 export const SELECT_STEPS = `SELECT * FROM zart_steps WHERE execution_id = ? ORDER BY rowid`

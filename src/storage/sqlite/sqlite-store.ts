@@ -95,7 +95,7 @@ export class SqliteStore implements Store {
         const byKey = this.sql(q.SELECT_BY_IDEMPOTENCY_KEY).get(input.idempotencyKey) as ExecutionRow | undefined
         if (byKey) return { outcome: 'existing', execution: toExecution(byKey), matchedBy: 'idempotency_key' }
       }
-      const row = this.sql(q.INSERT_EXECUTION).get(input) as ExecutionRow
+      const row = this.sql(q.INSERT_EXECUTION).get(insertParams(input)) as ExecutionRow
       return { outcome: 'created', execution: toExecution(row) }
     })
     return run.immediate()
@@ -311,5 +311,20 @@ function waitingStep(key: string, kind: 'wait' | 'sleep', now: number, wakeAt: n
     startedAt: now,
     finishedAt: null,
     wakeAt,
+  }
+}
+
+/** The columns of a new row: pending at its run time, or already claimed by the caller. */
+function insertParams(input: NewExecution) {
+  const { claim, ...rest } = input
+  const leaseExpiresAt = claim ? input.now + claim.leaseMs : null
+  return {
+    ...rest,
+    status: claim ? 'running' : 'pending',
+    dueAt: leaseExpiresAt ?? input.runAt,
+    leaseOwner: claim?.workerId ?? null,
+    leaseToken: claim ? 1 : 0,
+    leaseExpiresAt,
+    attempt: claim ? 1 : 0,
   }
 }
