@@ -133,6 +133,8 @@ async function eventResumeAcrossProcesses(): Promise<number[]> {
   for (let i = 0; i < count; i++) {
     const { execution_id } = await zart.schedule('bench-resume')
     await untilWaiting(zart, execution_id)
+    // Events arrive at random moments, not in step with the worker's poll cycle.
+    await sleep(Math.random() * 100)
     sent.set(execution_id, wallNow())
     await zart.deliverEvent(execution_id, 'go', null)
     while ((await zart.status(execution_id)).status !== 'completed') await sleep(1)
