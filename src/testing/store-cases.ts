@@ -76,6 +76,28 @@ export function storeCases(h: ContractHarness): void {
     expect(await store.getExecution('A')).toBeUndefined()
   })
 
+  it('creates an execution already claimed when asked (or pending, for a store that declines)', async () => {
+    const store = await h.store()
+    const claim = { workerId: 'w1', leaseMs: 1000 }
+    const { execution: created } = await store.createExecution({ ...execution('a'), claim })
+    if (created.status === 'pending') return
+    expect(created).toMatchObject({
+      status: 'running',
+      leaseOwner: 'w1',
+      leaseToken: 1,
+      attempt: 1,
+      dueAt: T0 + 1000,
+    })
+    expect(await store.getExecution('a')).toEqual(created)
+    expect(await store.claim({ workerId: 'w2', limit: 5, now: T0 + 999, leaseMs: 1000, workflows: WF })).toEqual([])
+    const lease = { executionId: 'a', token: 1 }
+    expect(await store.commit([{ kind: 'step', lease, now: T0, step: completedStep('s', '1', T0) }])).toEqual([
+      { ok: true, kind: 'step' },
+    ])
+    const [taken] = await store.claim({ workerId: 'w2', limit: 5, now: T0 + 1000, leaseMs: 1000, workflows: WF })
+    expect(taken).toMatchObject({ execution: { attempt: 2, leaseToken: 2 }, steps: [{ key: 's', outputJson: '1' }] })
+  })
+
   it('claims only due executions of known workflows, each by one worker', async () => {
     const store = await h.store()
     for (let i = 0; i < 10; i++) await store.createExecution(execution(`e${i}`))

@@ -22,6 +22,7 @@ import type {
   WriteOutcome,
 } from '../store.ts'
 import { isTerminal } from '../store.ts'
+import { initialState, type InitialState } from '../initial-state.ts'
 import { lockOrder, planWrite, toWriteOutcome } from '../write-plan.ts'
 import { commitBulk, canBulk } from './bulk-commit.ts'
 import { BEGIN, COMMIT, run, type Connection } from './round-trip.ts'
@@ -97,6 +98,7 @@ export class MysqlStore implements Store {
   }
 
   async createExecution(input: NewExecution): Promise<CreateResult> {
+    const state = initialState(input)
     try {
       await this.pool.query(q.INSERT_EXECUTION, [
         input.id,
@@ -104,15 +106,20 @@ export class MysqlStore implements Store {
         input.inputJson,
         input.idempotencyKey,
         input.deadlineAt,
-        input.runAt,
         input.now,
         input.now,
+        state.status,
+        state.dueAt,
+        state.leaseOwner,
+        state.leaseToken,
+        state.leaseExpiresAt,
+        state.attempt,
       ])
-      return { outcome: 'created', execution: newRecord(input) }
+      return { outcome: 'created', execution: newRecord(input, state) }
     } catch (error) {
       if ((error as { errno?: number }).errno !== DUPLICATE_KEY) throw error
     }
-    // Rows are never deleted, so what blocked the insert is still there to read.
+    // Only pruning deletes rows (old, finished ones): what blocked the insert is still there.
     const byId = await this.getExecution(input.id)
     if (byId) return { outcome: 'existing', execution: byId, matchedBy: 'id' }
     const [rows] = await this.pool.query<mysql.RowDataPacket[]>(q.SELECT_BY_IDEMPOTENCY_KEY, [input.idempotencyKey])
@@ -308,11 +315,10 @@ export class MysqlStore implements Store {
   }
 }
 
-function newRecord(input: NewExecution): ExecutionRecord {
+function newRecord(input: NewExecution, state: InitialState): ExecutionRecord {
   return {
     id: input.id,
     workflow: input.workflow,
-    status: 'pending',
     inputJson: input.inputJson,
     outputJson: null,
     errorJson: null,
@@ -321,13 +327,9 @@ function newRecord(input: NewExecution): ExecutionRecord {
     waitEvent: null,
     waitUntil: null,
     deadlineAt: input.deadlineAt,
-    attempt: 0,
     workflowRetries: 0,
-    leaseOwner: null,
-    leaseToken: 0,
-    leaseExpiresAt: null,
-    dueAt: input.runAt,
     createdAt: input.now,
     updatedAt: input.now,
+    ...state,
   }
 }

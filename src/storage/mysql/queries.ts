@@ -23,8 +23,9 @@ export const SELECT_BY_IDEMPOTENCY_KEY = `SELECT * FROM zart_executions WHERE id
 
 export const INSERT_EXECUTION = `
   INSERT INTO zart_executions
-    (id, workflow, status, input_json, idempotency_key, deadline_at, due_at, created_at, updated_at)
-  VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?)`
+    (id, workflow, input_json, idempotency_key, deadline_at, created_at, updated_at,
+     status, due_at, lease_owner, lease_token, lease_expires_at, attempt)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 export const SELECT_STEPS = `SELECT * FROM zart_steps WHERE execution_id = ? ORDER BY seq`
 

@@ -22,6 +22,7 @@ import type {
   WriteOutcome,
 } from '../store.ts'
 import { isTerminal } from '../store.ts'
+import { initialState } from '../initial-state.ts'
 import { lockOrder, planWrite, toWriteOutcome, type AppliedPlan } from '../write-plan.ts'
 import { listen } from './listen.ts'
 import * as q from './queries.ts'
@@ -97,17 +98,23 @@ export class PostgresStore implements Store {
   }
 
   async createExecution(input: NewExecution): Promise<CreateResult> {
+    const state = initialState(input)
     const inserted = await this.rows<ExecutionRow>(q.INSERT_EXECUTION, [
       input.id,
       input.workflow,
       input.inputJson,
       input.idempotencyKey,
       input.deadlineAt,
-      input.runAt,
       input.now,
+      state.status,
+      state.dueAt,
+      state.leaseOwner,
+      state.leaseToken,
+      state.leaseExpiresAt,
+      state.attempt,
     ])
     if (inserted[0]) return { outcome: 'created', execution: toExecution(inserted[0]) }
-    // Rows are never deleted, so what blocked the insert is still there to read.
+    // Only pruning deletes rows (old, finished ones): what blocked the insert is still there.
     const byId = (await this.rows<ExecutionRow>(q.SELECT_EXECUTION, [input.id]))[0]
     if (byId) return { outcome: 'existing', execution: toExecution(byId), matchedBy: 'id' }
     const byKey = (await this.rows<ExecutionRow>(q.SELECT_BY_IDEMPOTENCY_KEY, [input.idempotencyKey]))[0]

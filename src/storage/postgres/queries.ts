@@ -27,12 +27,16 @@ export const SELECT_BY_IDEMPOTENCY_KEY = query(
   `SELECT * FROM zart_executions WHERE idempotency_key = $1`,
 )
 
-/** Inserts unless the id or idempotency key exists; the caller then reads what does. */
+/**
+ * Inserts unless the id or idempotency key exists; the caller then reads what does. A row
+ * created already claimed (`running`) fires no wake-up: its own worker runs it.
+ */
 export const INSERT_EXECUTION = query(
   'insert_execution',
   `INSERT INTO zart_executions
-     (id, workflow, status, input_json, idempotency_key, deadline_at, due_at, created_at, updated_at)
-   VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $7)
+     (id, workflow, input_json, idempotency_key, deadline_at, created_at, updated_at,
+      status, due_at, lease_owner, lease_token, lease_expires_at, attempt)
+   VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12)
    ON CONFLICT DO NOTHING
    RETURNING *`,
 )
