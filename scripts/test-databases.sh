@@ -8,9 +8,9 @@
 #
 #   eval "$(scripts/test-databases.sh start)" && npm test
 #
-# Pick a subset with ZART_TEST_DATABASES=postgres or =mysql. Ports default to 55432 and
-# 53306 (ZART_TEST_PG_PORT, ZART_TEST_MYSQL_PORT); data lives in a folder under /tmp
-# (ZART_TEST_DB_DIR) so the server users can reach it wherever the repo is cloned.
+# Pick a subset with ZART_TEST_DATABASES=postgres or =mysql. Ports are chosen per checkout
+# (override with ZART_TEST_PG_PORT, ZART_TEST_MYSQL_PORT); data lives in a folder under
+# /tmp (ZART_TEST_DB_DIR) so the server users can reach it wherever the repo is cloned.
 # Run as root, the servers run as the `postgres` and `mysql` OS users; run as anyone
 # else, as that user. Progress goes to stderr, exports to stdout.
 set -euo pipefail
@@ -18,8 +18,10 @@ set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 KEY="$(printf %s "$REPO" | cksum | cut -d' ' -f1)"
 DIR="${ZART_TEST_DB_DIR:-${TMPDIR:-/tmp}/zart-test-databases-$(id -u)-$KEY}"
-PG_PORT="${ZART_TEST_PG_PORT:-55432}"
-MY_PORT="${ZART_TEST_MYSQL_PORT:-53306}"
+# Ports derive from the checkout's path, so two clones on one machine (a developer's and
+# CI's) do not fight over them.
+PG_PORT="${ZART_TEST_PG_PORT:-$((20000 + KEY % 20000 * 2))}"
+MY_PORT="${ZART_TEST_MYSQL_PORT:-$((PG_PORT + 1))}"
 WHICH="${ZART_TEST_DATABASES:-postgres,mysql}"
 PG_BIN="${ZART_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)}"
 DB_NAME=zart_test
