@@ -57,8 +57,12 @@ const nastyString = fc.oneof(
   fc.string({ minLength: 129, maxLength: 4_000 }),
   fc.string({ unit: fc.constantFrom('a', '-', '.', ':', '/', '_', '0'), minLength: 1, maxLength: 20 }),
 )
-/** An id that is not the seeded execution (a generated valid id is simply unknown); "" would name the collection. */
-const id = nastyString.filter((s) => s !== 'waiting-1' && s !== '')
+/**
+ * An id that is not the seeded execution (a generated valid id is simply unknown). "" would
+ * name the collection, and "." / ".." are dot segments every URL parser removes before
+ * sending, so none of them can reach the server as an id.
+ */
+const id = nastyString.filter((s) => !['waiting-1', '', '.', '..'].includes(s))
 const valid = (s: string) => executionIdSchema.safeParse(s).success
 
 function expectProblem(res: ApiResponse, allowed: number[], what: unknown): void {
