@@ -22,11 +22,24 @@ DIR="${ZART_TEST_DB_DIR:-${TMPDIR:-/tmp}/zart-test-databases-$(id -u)-$KEY}"
 # CI's) do not fight over them.
 PG_PORT="${ZART_TEST_PG_PORT:-$((20000 + KEY % 20000 * 2))}"
 MY_PORT="${ZART_TEST_MYSQL_PORT:-$((PG_PORT + 1))}"
+# Ports moved off a busy default at start are remembered, so env and stop agree with it.
+if [[ -f "$DIR/ports" ]]; then read -r PG_PORT MY_PORT <"$DIR/ports"; fi
 WHICH="${ZART_TEST_DATABASES:-postgres,mysql}"
 PG_BIN="${ZART_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)}"
 DB_NAME=zart_test
 
 log() { echo "test-databases: $*" >&2; }
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Something else (another checkout's server, any service) may hold the derived port.
+free_port() {
+  local port="$1"
+  while port_in_use "$port"; do port=$((port + 2)); done
+  echo "$port"
+}
+remember_ports() {
+  mkdir -p "$DIR"
+  echo "$PG_PORT $MY_PORT" >"$DIR/ports"
+}
 wants() { [[ ",$WHICH," == *",$1,"* ]]; }
 
 # Runs a command as the server's OS user when we are root (initdb refuses root).
@@ -57,6 +70,8 @@ start_postgres() {
       { cat "$pg/initdb.log" >&2; return 1; }
   fi
   if ! as_user postgres "$PG_BIN/pg_ctl" -D "$pg/data" status >/dev/null 2>&1; then
+    PG_PORT="$(free_port "$PG_PORT")"
+    remember_ports
     log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
     as_user postgres "$PG_BIN/pg_ctl" -D "$pg/data" -l "$pg/server.log" -w -t 60 \
       -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$pg -c max_connections=300" start >&2 ||
@@ -92,7 +107,11 @@ start_mysql() {
     mariadb-install-db --no-defaults --datadir="$my/data" "${user[@]}" --auth-root-authentication-method=normal \
       >"$my/install.log" 2>&1 || { cat "$my/install.log" >&2; return 1; }
   fi
-  if ! "${admin[@]}" ping >/dev/null 2>&1; then
+  # Our own server is known by its pid file: another server answering on the port is not ours.
+  if ! { [[ -f "$my/my.pid" ]] && kill -0 "$(cat "$my/my.pid")" 2>/dev/null; }; then
+    MY_PORT="$(free_port "$MY_PORT")"
+    remember_ports
+    admin=(mariadb-admin --no-defaults -h127.0.0.1 -P"$MY_PORT" -uroot)
     log "starting MariaDB on 127.0.0.1:$MY_PORT"
     PATH="$PATH:/usr/sbin" nohup mariadbd --no-defaults --datadir="$my/data" "${user[@]}" --bind-address=127.0.0.1 \
       --port="$MY_PORT" --socket="$my/my.sock" --pid-file="$my/my.pid" --max-connections=300 \
