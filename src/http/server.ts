@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express'
 import type { Zart } from '../client/zart.ts'
 import { ZartError } from '../errors.ts'
+import { problem, sendProblem } from './rest/problem.ts'
 import { silentLogger, type Logger } from '../engine/logger.ts'
 import { createMcpHttpEndpoints, hostGuard, isLoopback, type McpHttpOptions } from '../mcp/http.ts'
 
@@ -112,9 +113,7 @@ function originCheck(allowed: readonly string[]): RequestHandler {
   return (req, res, next) => {
     const origin = req.header('origin')
     if (origin === undefined || allowed.includes(origin) || loopbackOrigin(origin)) return next()
-    res.status(403).json({
-      error: { code: 'FORBIDDEN_ORIGIN', message: `origin ${origin} is not allowed: add it with --allow-origin` },
-    })
+    sendProblem(res, problem('FORBIDDEN_ORIGIN', `origin ${origin} is not allowed: add it with --allow-origin`))
   }
 }
 
@@ -136,15 +135,14 @@ function bearerAuth(token: string): RequestHandler {
       .update(match?.[1] ?? '')
       .digest()
     if (match && timingSafeEqual(given, expected)) return next()
-    res
-      .status(401)
-      .set('WWW-Authenticate', 'Bearer realm="zart"')
-      .json({
-        error: {
-          code: 'UNAUTHORIZED',
-          message: 'missing or wrong bearer token: send Authorization: Bearer <the token zart serve was started with>',
-        },
-      })
+    sendProblem(
+      res,
+      problem(
+        'UNAUTHORIZED',
+        'missing or wrong bearer token: send Authorization: Bearer <the token zart serve was started with>',
+      ),
+      { 'WWW-Authenticate': 'Bearer realm="zart"' },
+    )
   }
 }
 

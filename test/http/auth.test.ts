@@ -37,6 +37,8 @@ describe('bearer token on a loopback server', () => {
     const none = await api(url, 'GET', '/workflows')
     expect(none.status).toBe(401)
     expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/)
+    expect(none.headers.get('content-type')).toMatch(/^application\/problem\+json/)
+    expect(none.body).toMatchObject({ status: 401, code: 'UNAUTHORIZED' })
     for (const header of [
       `Bearer ${TOKEN}x`,
       `Bearer ${TOKEN.slice(0, -1)}`,

@@ -8,7 +8,14 @@ import type { Logger } from '../../engine/logger.ts'
  * server that is shutting down), never about executions.
  */
 export type HttpOnlyCode =
-  'ROUTE_NOT_FOUND' | 'METHOD_NOT_ALLOWED' | 'UNSUPPORTED_MEDIA_TYPE' | 'TOO_MANY_WAITS' | 'SHUTTING_DOWN' | 'NOT_READY'
+  | 'ROUTE_NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'TOO_MANY_WAITS'
+  | 'SHUTTING_DOWN'
+  | 'NOT_READY'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN_ORIGIN'
 
 export type ProblemCode = ErrorCode | HttpOnlyCode
 
@@ -32,10 +39,14 @@ export const HTTP_STATUS: Record<ProblemCode, number> = {
   TOO_MANY_WAITS: 429,
   SHUTTING_DOWN: 503,
   NOT_READY: 503,
+  UNAUTHORIZED: 401,
+  FORBIDDEN_ORIGIN: 403,
 }
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
