@@ -168,13 +168,17 @@ export class Worker {
 
   private async claimLoop(): Promise<void> {
     while (this.running) {
-      let claimed = 0
+      let full = false
       try {
-        claimed = await this.claimOnce()
+        const free = this.concurrency - this.active.size
+        const claimed = await this.claimOnce()
+        // Only a full batch suggests more is due now; otherwise another claim at once would
+        // be a round trip competing with the commits of the runs just started.
+        full = claimed > 0 && claimed === free
       } catch (error) {
         this.deps.logger.error('claim failed; retrying', { error: String(error) })
       }
-      if (claimed > 0 && this.active.size < this.concurrency) continue
+      if (full && this.active.size < this.concurrency) continue
       await this.idle()
     }
   }
