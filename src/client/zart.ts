@@ -375,7 +375,7 @@ export class Zart {
         logger: this.logger,
         onSettled: (id) => this.changes.emit(id),
       },
-      options,
+      { maxResultBytes: this.maxPayloadBytes, ...options },
     )
   }
 

@@ -64,6 +64,8 @@ export interface RunDeps {
   signal: AbortSignal
   halt: (reason: HaltReason) => void
   isHalted: () => boolean
+  /** Largest step result accepted, in bytes of JSON. */
+  maxResultBytes: number
 }
 
 /** The context of one run of one execution: replays stored steps, records new ones. */
@@ -124,7 +126,7 @@ export class ExecutionContext implements WorkflowContext {
     try {
       value = await fn({ key, idempotencyKey: `${this.executionId}:${key}`, attempt, signal: this.signal })
       this.assertActive()
-      outputJson = toJson(value, `result of step "${key}"`)
+      outputJson = toJson(value, `result of step "${key}"`, this.deps.maxResultBytes)
     } catch (error) {
       this.assertActive()
       const policy = options.retry ?? RetryConfig.none()

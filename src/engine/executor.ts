@@ -13,6 +13,8 @@ export interface ExecutorDeps {
   random: () => number
   commit: (write: FencedWrite) => Promise<WriteOutcome>
   logger: Logger
+  /** Largest step result or workflow output accepted, in bytes of JSON. */
+  maxResultBytes: number
 }
 
 /**
@@ -68,6 +70,7 @@ export class ExecutionRun {
       signal: this.controller.signal,
       halt: (reason) => this.halt(reason),
       isHalted: () => this.haltReason !== null,
+      maxResultBytes: this.deps.maxResultBytes,
     })
     const input: unknown = JSON.parse(execution.inputJson)
     const body = Promise.resolve()
@@ -86,7 +89,7 @@ export class ExecutionRun {
   private async complete(output: unknown): Promise<HaltReason | 'finished'> {
     let outputJson: string
     try {
-      outputJson = toJson(output, 'workflow output')
+      outputJson = toJson(output, 'workflow output', this.deps.maxResultBytes)
     } catch (error) {
       return this.fail(error, false)
     }

@@ -41,10 +41,20 @@ function check(value: unknown, path: string, seen: Set<object>): void {
   }
 }
 
-/** Serializes `value` as JSON after checking nothing would be lost; `undefined` becomes `null` text. */
-export function toJson(value: unknown, what: string): string {
+/**
+ * Serializes `value` as JSON after checking nothing would be lost; `undefined` becomes
+ * `null` text. Over `maxBytes` it is refused too: big results belong in a file or a
+ * bucket, with a reference in the step result.
+ */
+export function toJson(value: unknown, what: string, maxBytes = Infinity): string {
   check(value, what, new Set())
-  return JSON.stringify(value) ?? 'null'
+  const json = JSON.stringify(value) ?? 'null'
+  if (maxBytes !== Infinity && Buffer.byteLength(json) > maxBytes) {
+    throw new NotJsonError(
+      `${what} is ${Buffer.byteLength(json)} bytes of JSON, over the limit of ${maxBytes}; store big content elsewhere and return a reference`,
+    )
+  }
+  return json
 }
 
 /** Reads stored JSON; `null` column stays `undefined`. */

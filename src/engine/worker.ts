@@ -16,6 +16,8 @@ export interface WorkerOptions {
   pollMs?: number
   /** On stop, how long running workflows get to reach a durable point, in ms (default 10 s). */
   graceMs?: number
+  /** Largest step result or workflow output, in bytes of JSON (default: the client's payload limit, 1 MiB). */
+  maxResultBytes?: number
 }
 
 export interface WorkerDeps {
@@ -40,6 +42,7 @@ export class Worker {
   private readonly leaseMs: number
   private readonly pollMs: number
   private readonly graceMs: number
+  private readonly maxResultBytes: number
   private running = false
   private loop: Promise<void> | null = null
   private wake: (() => void) | null = null
@@ -57,6 +60,7 @@ export class Worker {
     this.leaseMs = options.leaseMs ?? 30_000
     this.pollMs = options.pollMs ?? 50
     this.graceMs = options.graceMs ?? 10_000
+    this.maxResultBytes = options.maxResultBytes ?? 1024 * 1024
   }
 
   /** Number of executions this worker is running now. */
@@ -210,6 +214,7 @@ export class Worker {
       random: this.deps.random,
       commit: (write) => this.committer.write(write),
       logger: this.deps.logger,
+      maxResultBytes: this.maxResultBytes,
     })
     this.active.set(run.id, run)
     run.done

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { createZart, defineWorkflow } from '../../src/index.ts'
+import { createZart, defineWorkflow, RetryConfig } from '../../src/index.ts'
 import { FakeClock, tempDb } from '../helpers.ts'
 
 describe('scheduling', () => {
@@ -192,6 +192,26 @@ describe('scheduling beside a running worker', () => {
       output: 1,
       attempt: 1,
     })
+    await zart.close()
+  })
+})
+
+describe('payload limits', () => {
+  it('fails a step whose result is over the limit, without retrying it, and says what to do', async () => {
+    let calls = 0
+    const flow = defineWorkflow({ name: 'big' }, async (ctx) => {
+      await ctx.stepWithRetry('dump', RetryConfig.fixed(3, 0), () => {
+        calls++
+        return 'x'.repeat(2048)
+      })
+    })
+    const zart = await createZart({ db: tempDb(), workflows: [flow], maxPayloadBytes: 1024 })
+    const { execution_id } = await zart.schedule('big')
+    await zart.drain()
+    const status = await zart.status(execution_id)
+    expect(calls).toBe(1)
+    expect(status.status).toBe('failed')
+    expect(JSON.stringify(status.error)).toMatch(/over the limit of 1024; store big content elsewhere/)
     await zart.close()
   })
 })
