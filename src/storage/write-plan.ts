@@ -80,12 +80,13 @@ export function planWrite(write: FencedWrite): WritePlan {
   }
 }
 
-/** The error a wait records when its timeout passed before an event came (as SQLite's adapter writes it). */
+/** The error a wait records when its timeout passed before an event came (every adapter writes this). */
 export function eventTimeoutErrorJson(event: string): string {
   return JSON.stringify({ name: 'EventTimeoutError', message: `no "${event}" event before the timeout` })
 }
 
-function waitingStep(key: string, kind: 'wait' | 'sleep', now: number, wakeAt: number | null): StepRecord {
+/** The step row of a wait or sleep that has begun and not ended. */
+export function waitingStep(key: string, kind: 'wait' | 'sleep', now: number, wakeAt: number | null): StepRecord {
   return {
     key,
     name: key.replace(/#\d+$/, ''),

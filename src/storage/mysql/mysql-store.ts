@@ -28,7 +28,7 @@ import { commitBulk, canBulk } from './bulk-commit.ts'
 import { BEGIN, COMMIT, run, type Connection } from './round-trip.ts'
 import { commitSequential } from './sequential-commit.ts'
 import * as q from './queries.ts'
-import { toExecution, toStep, type ExecutionRow, type StepRow } from './rows.ts'
+import { toExecution, toStep, type ExecutionRow, type StepRow } from '../rows.ts'
 
 export interface MysqlStoreOptions {
   /** Connections kept in the pool (default 10). A worker needs about three: claim, commit, heartbeat. */

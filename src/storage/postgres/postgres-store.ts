@@ -26,7 +26,7 @@ import { initialState } from '../initial-state.ts'
 import { lockOrder, planWrite, toWriteOutcome, type AppliedPlan } from '../write-plan.ts'
 import { listen } from './listen.ts'
 import * as q from './queries.ts'
-import { toExecution, toStep, type ExecutionRow, type StepRow } from './rows.ts'
+import { toExecution, toStep, type ExecutionRow, type StepRow } from '../rows.ts'
 
 export interface PostgresStoreOptions {
   /** Connections kept in the pool (default 10). A worker needs about three: claim, commit, heartbeat. */

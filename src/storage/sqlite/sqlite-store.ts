@@ -22,8 +22,9 @@ import type {
   Store,
   WriteOutcome,
 } from '../store.ts'
+import { eventTimeoutErrorJson, waitingStep } from '../write-plan.ts'
 import * as q from './queries.ts'
-import { toExecution, toStep, type ExecutionRow, type StepRow } from './rows.ts'
+import { toExecution, toStep, type ExecutionRow, type StepRow } from '../rows.ts'
 
 export interface SqliteStoreOptions {
   /**
@@ -282,10 +283,7 @@ export class SqliteStore implements Store {
       return { ok: true, kind: 'wait', result: 'consumed', payloadJson: event.payload_json, finishedAt: write.now }
     }
     if (write.wakeAt !== null && write.wakeAt <= write.now) {
-      const errorJson = JSON.stringify({
-        name: 'EventTimeoutError',
-        message: `no "${write.event}" event before the timeout`,
-      })
+      const errorJson = eventTimeoutErrorJson(write.event)
       this.upsertStep(executionId, { ...step, status: 'failed', errorJson, finishedAt: write.now })
       return { ok: true, kind: 'wait', result: 'timed_out' }
     }
@@ -296,21 +294,6 @@ export class SqliteStore implements Store {
 
   private upsertStep(executionId: string, step: StepRecord): void {
     this.sql(q.UPSERT_STEP).run({ executionId, ...step })
-  }
-}
-
-function waitingStep(key: string, kind: 'wait' | 'sleep', now: number, wakeAt: number | null): StepRecord {
-  return {
-    key,
-    name: key.replace(/#\d+$/, ''),
-    kind,
-    status: 'waiting',
-    attempts: 1,
-    outputJson: null,
-    errorJson: null,
-    startedAt: now,
-    finishedAt: null,
-    wakeAt,
   }
 }
 

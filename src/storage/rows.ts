@@ -1,6 +1,12 @@
-import type { ExecutionRecord, ExecutionStatus, StepRecord } from '../store.ts'
+import type { ExecutionRecord, ExecutionStatus, StepRecord } from './store.ts'
 
-/** A `zart_executions` row as `pg` returns it (BIGINT parsed to number by the store's type parser). */
+/**
+ * The rows of zart's tables as the SQL adapters read them. The three schemas use the same
+ * column names, and every driver is set up to return BIGINT times as numbers (pg through
+ * the store's type parser, mysql2 natively, SQLite as integers), so one mapping serves all.
+ */
+
+/** A `zart_executions` row. */
 export interface ExecutionRow {
   seq: number
   id: string
@@ -24,7 +30,7 @@ export interface ExecutionRow {
   updated_at: number
 }
 
-/** A `zart_steps` row as `pg` returns it. */
+/** A `zart_steps` row. */
 export interface StepRow {
   execution_id: string
   step_key: string
