@@ -58,13 +58,23 @@ async function open(synchronous: Sync, concurrency = 64): Promise<{ zart: Zart; 
 
 async function throughput(
   synchronous: Sync,
-): Promise<{ execPerSec: number; stepsPerSec: number; schedulePerSec: number }> {
+): Promise<{ execPerSec: number; stepsPerSec: number; schedulePerSec: number; concurrentSchedulePerSec: number }> {
   const path = join(tempFolder('throughput'), 'zart.db')
   const store = new SqliteStore(path, { synchronous })
   const zart = await createZart({ db: store, workflows: [threeSteps] })
   const scheduleStart = performance.now()
   for (let i = 0; i < EXECUTIONS; i++) await zart.schedule('bench-three-steps', { n: i })
   const schedulePerSec = EXECUTIONS / ((performance.now() - scheduleStart) / 1000)
+  // Callers scheduling at the same time (an API under load) share commits.
+  const concurrentStart = performance.now()
+  for (let i = 0; i < EXECUTIONS; i += 200) {
+    await Promise.all(
+      Array.from({ length: 200 }, (_, k) =>
+        zart.schedule('bench-three-steps', { n: i + k }, { runAt: Date.now() + 3_600_000 }),
+      ),
+    )
+  }
+  const concurrentSchedulePerSec = EXECUTIONS / ((performance.now() - concurrentStart) / 1000)
   const probe = new Database(path, { readonly: true })
   const completed = probe.prepare("SELECT count(*) AS n FROM zart_executions WHERE status = 'completed'")
   const started = performance.now()
@@ -74,7 +84,12 @@ async function throughput(
   probe.close()
   await zart.close()
   await store.close()
-  return { execPerSec: EXECUTIONS / seconds, stepsPerSec: (EXECUTIONS * 3) / seconds, schedulePerSec }
+  return {
+    execPerSec: EXECUTIONS / seconds,
+    stepsPerSec: (EXECUTIONS * 3) / seconds,
+    schedulePerSec,
+    concurrentSchedulePerSec,
+  }
 }
 
 async function latency(synchronous: Sync): Promise<number[]> {
@@ -213,6 +228,7 @@ async function main(): Promise<void> {
       ['steps/s', fmt(t.stepsPerSec)],
       [`steps/s ÷ raw ${sync} commits/s`, fmt(t.stepsPerSec / raw[sync], 2)],
       ['schedule calls/s (one at a time)', fmt(t.schedulePerSec)],
+      ['schedule calls/s (200 callers at once)', fmt(t.concurrentSchedulePerSec)],
     ])
   }
 

@@ -6,6 +6,7 @@ import { parseDuration, type Duration } from '../duration.ts'
 import { ZartError } from '../errors.ts'
 import { canonicalJson, toJson } from '../engine/json.ts'
 import { silentLogger, type Logger } from '../engine/logger.ts'
+import { Batcher } from '../engine/batcher.ts'
 import { Worker, type WorkerOptions } from '../engine/worker.ts'
 import { toWorkflowDefinition, type WorkflowDefinition, type WorkflowLike } from '../engine/workflow.ts'
 import { defaultDatabaseUrl, openStore } from '../storage/open-store.ts'
@@ -17,6 +18,8 @@ import {
   type MigrationResult,
   type StepRecord,
   type Store,
+  type CreateResult,
+  type NewExecution,
 } from '../storage/store.ts'
 import {
   eventIdSchema,
@@ -130,10 +133,13 @@ export class Zart {
   private readonly maxPayloadBytes: number
   private readonly changes = new EventEmitter().setMaxListeners(0)
   private worker: Worker | null = null
+  private readonly creates: Batcher<NewExecution, CreateResult> | null
   private ownsStore: boolean
 
   constructor(store: Store, workflows: readonly WorkflowLike[], options: ZartOptions, ownsStore: boolean) {
     this.store = store
+    const createMany = store.createExecutions?.bind(store)
+    this.creates = createMany ? new Batcher(createMany) : null
     this.ownsStore = ownsStore
     this.clock = options.clock ?? systemClock
     this.random = options.random ?? Math.random
@@ -165,17 +171,29 @@ export class Zart {
       throw new ZartError('INVALID_INPUT', 'run_at is not a valid time: use an ISO 8601 time or ms since the epoch')
     const timeoutMs = definition.timeout === undefined ? null : parseDuration(definition.timeout, 'workflow timeout')
     // With a local worker free, the row is created already claimed: one transaction, not two.
-    const claim = runAt <= now ? this.worker?.offerSlot() : undefined
-    const result = await this.store.createExecution({
-      id,
-      workflow,
-      inputJson,
-      idempotencyKey,
-      now,
-      runAt,
-      deadlineAt: timeoutMs === null ? null : Math.max(now, runAt) + timeoutMs,
-      ...(claim && { claim }),
-    })
+    const worker = this.worker
+    const claim = runAt <= now ? worker?.offerSlot() : undefined
+    let result: CreateResult
+    try {
+      result = await this.create({
+        id,
+        workflow,
+        inputJson,
+        idempotencyKey,
+        now,
+        runAt,
+        deadlineAt: timeoutMs === null ? null : Math.max(now, runAt) + timeoutMs,
+        ...(claim && { claim }),
+      })
+    } catch (error) {
+      if (claim) worker?.returnSlot()
+      throw error
+    }
+    const adopted =
+      result.outcome === 'created' &&
+      result.execution.status === 'running' &&
+      result.execution.leaseOwner === worker?.id
+    if (claim && !adopted) worker?.returnSlot()
     if (result.outcome === 'existing') {
       const existing = result.execution
       if (existing.workflow !== workflow || canonicalJson(JSON.parse(existing.inputJson)) !== canonicalJson(input)) {
@@ -189,11 +207,8 @@ export class Zart {
       return { execution_id: existing.id, status: existing.status, created: false }
     }
     const created = result.execution
-    if (this.worker && created.status === 'running' && created.leaseOwner === this.worker.id) {
-      this.worker.adopt({ execution: created, steps: [] })
-    } else {
-      this.worker?.poke()
-    }
+    if (adopted && worker) worker.adopt({ execution: created, steps: [] })
+    else this.worker?.poke()
     return { execution_id: id, status: created.status, created: true }
   }
 
@@ -363,6 +378,11 @@ export class Zart {
     this.worker = null
     if (this.ownsStore) await this.store.close()
     this.ownsStore = false
+  }
+
+  /** Creates through the store's batch method when it has one, so concurrent schedules share a commit. */
+  private create(input: NewExecution): Promise<CreateResult> {
+    return this.creates ? this.creates.submit(input) : this.store.createExecution(input)
   }
 
   private createWorker(options: WorkerOptions): Worker {

@@ -37,6 +37,8 @@ export interface WorkerDeps {
 export class Worker {
   readonly id = `w-${nanoid(10)}`
   private readonly active = new Map<string, ExecutionRun>()
+  /** Slots promised to executions being created already claimed (see `offerSlot`). */
+  private reserved = 0
   private readonly committer: GroupCommitter
   private readonly concurrency: number
   private readonly leaseMs: number
@@ -68,6 +70,10 @@ export class Worker {
     return this.active.size
   }
 
+  private get busySlots(): number {
+    return this.active.size + this.reserved
+  }
+
   start(): void {
     if (this.running) return
     this.running = true
@@ -94,12 +100,19 @@ export class Worker {
    * process scheduling an execution may create it already claimed for this worker.
    */
   offerSlot(): { workerId: string; leaseMs: number } | undefined {
-    if (!this.running || this.active.size >= this.concurrency) return undefined
+    if (!this.running || this.busySlots >= this.concurrency) return undefined
+    this.reserved++
     return { workerId: this.id, leaseMs: this.leaseMs }
+  }
+
+  /** Gives back a slot from `offerSlot` that was not used (the row already existed). */
+  returnSlot(): void {
+    this.reserved = Math.max(0, this.reserved - 1)
   }
 
   /** Runs an execution created already claimed for this worker (see `offerSlot`). */
   adopt(claim: Claim): void {
+    this.returnSlot()
     if (this.running) {
       this.launch(claim)
       return
@@ -174,7 +187,7 @@ export class Worker {
     while (this.running) {
       let full = false
       try {
-        const free = this.concurrency - this.active.size
+        const free = this.concurrency - this.busySlots
         const claimed = await this.claimOnce()
         // Only a full batch suggests more is due now; otherwise another claim at once would
         // be a round trip competing with the commits of the runs just started.
@@ -182,7 +195,7 @@ export class Worker {
       } catch (error) {
         this.deps.logger.error('claim failed; retrying', { error: String(error) })
       }
-      if (full && this.active.size < this.concurrency) continue
+      if (full && this.busySlots < this.concurrency) continue
       await this.idle()
     }
   }
@@ -191,7 +204,7 @@ export class Worker {
     // Clear the poke even when full: a poke kept set would make idle() return at once and
     // the claim loop spin on microtasks, starving the runs that would free a slot.
     this.poked = false
-    const free = this.concurrency - this.active.size
+    const free = this.concurrency - this.busySlots
     if (free <= 0) return 0
     const claims = await this.deps.store.claim({
       workerId: this.id,

@@ -233,6 +233,12 @@ export interface Store {
   close(): Promise<void>
 
   createExecution(input: NewExecution): Promise<CreateResult>
+  /**
+   * Optional: several `createExecution`s in one transaction, one result per input in
+   * order, as if applied one after another. The client batches concurrent schedule calls
+   * through it when present, so they share one commit.
+   */
+  createExecutions?(inputs: NewExecution[]): Promise<CreateResult[]>
   getExecution(id: string): Promise<ExecutionRecord | undefined>
   getSteps(id: string): Promise<StepRecord[]>
   listExecutions(filter: ListFilter): Promise<ListPage>

@@ -215,3 +215,33 @@ describe('payload limits', () => {
     await zart.close()
   })
 })
+
+describe('concurrent scheduling', () => {
+  it('shares commits yet keeps id semantics inside one batch, and never runs more than the concurrency', async () => {
+    let running = 0
+    let peak = 0
+    const flow = defineWorkflow({ name: 'tick' }, async (ctx, input: { n: number }) =>
+      ctx.step('work', async () => {
+        peak = Math.max(peak, ++running)
+        await new Promise((r) => setTimeout(r, 2))
+        running--
+        return input.n
+      }),
+    )
+    const zart = await createZart({ db: tempDb(), workflows: [flow] })
+    zart.startWorker({ concurrency: 4 })
+    const same = await Promise.allSettled([
+      zart.schedule('tick', { n: 1 }, { id: 'dup' }),
+      zart.schedule('tick', { n: 1 }, { id: 'dup' }),
+      zart.schedule('tick', { n: 2 }, { id: 'dup' }),
+    ])
+    expect(same.map((r) => (r.status === 'fulfilled' ? r.value.created : (r.reason as { code: string }).code))).toEqual(
+      [true, false, 'ID_CONFLICT'],
+    )
+    const many = await Promise.all(Array.from({ length: 100 }, (_, n) => zart.schedule('tick', { n })))
+    const done = await Promise.all(many.map((m) => zart.wait(m.execution_id, { timeout: '30s' })))
+    expect(done.map((d) => d.output)).toEqual(Array.from({ length: 100 }, (_, n) => n))
+    expect(peak).toBeLessThanOrEqual(4)
+    await zart.close()
+  })
+})

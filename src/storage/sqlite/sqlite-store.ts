@@ -89,17 +89,22 @@ export class SqliteStore implements Store {
   }
 
   async createExecution(input: NewExecution): Promise<CreateResult> {
-    const run = this.db.transaction((): CreateResult => {
-      const byId = this.sql(q.SELECT_EXECUTION).get(input.id) as ExecutionRow | undefined
-      if (byId) return { outcome: 'existing', execution: toExecution(byId), matchedBy: 'id' }
-      if (input.idempotencyKey !== null) {
-        const byKey = this.sql(q.SELECT_BY_IDEMPOTENCY_KEY).get(input.idempotencyKey) as ExecutionRow | undefined
-        if (byKey) return { outcome: 'existing', execution: toExecution(byKey), matchedBy: 'idempotency_key' }
-      }
-      const row = this.sql(q.INSERT_EXECUTION).get(insertParams(input)) as ExecutionRow
-      return { outcome: 'created', execution: toExecution(row) }
-    })
-    return run.immediate()
+    return this.db.transaction(() => this.insertOrFind(input)).immediate()
+  }
+
+  async createExecutions(inputs: NewExecution[]): Promise<CreateResult[]> {
+    return this.db.transaction(() => inputs.map((input) => this.insertOrFind(input))).immediate()
+  }
+
+  private insertOrFind(input: NewExecution): CreateResult {
+    const byId = this.sql(q.SELECT_EXECUTION).get(input.id) as ExecutionRow | undefined
+    if (byId) return { outcome: 'existing', execution: toExecution(byId), matchedBy: 'id' }
+    if (input.idempotencyKey !== null) {
+      const byKey = this.sql(q.SELECT_BY_IDEMPOTENCY_KEY).get(input.idempotencyKey) as ExecutionRow | undefined
+      if (byKey) return { outcome: 'existing', execution: toExecution(byKey), matchedBy: 'idempotency_key' }
+    }
+    const row = this.sql(q.INSERT_EXECUTION).get(insertParams(input)) as ExecutionRow
+    return { outcome: 'created', execution: toExecution(row) }
   }
 
   async getExecution(id: string): Promise<ExecutionRecord | undefined> {
