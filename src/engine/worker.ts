@@ -247,9 +247,13 @@ export class Worker {
 
   /** Sleeps until poked, the poll interval passes, or the next due time, whichever is first. */
   private async idle(): Promise<void> {
+    // Always give the event loop a turn: a store that answers synchronously (SQLite) would
+    // otherwise let this loop run on microtasks alone and starve timers, I/O and the
+    // batches that free the slots it is waiting for.
+    await new Promise<void>((resolve) => setImmediate(resolve))
     if (this.poked || !this.running) return
     let delay = this.pollMs
-    if (this.active.size < this.concurrency) {
+    if (this.busySlots < this.concurrency) {
       const next = await this.deps.store.nextDueAt([...this.deps.workflows.keys()]).catch(() => null)
       if (next !== null) delay = Math.max(0, Math.min(delay, next - this.deps.clock.now()))
     }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { createZart, defineWorkflow, RetryConfig } from '../../src/index.ts'
-import { FakeClock, tempDb } from '../helpers.ts'
+import { join } from 'node:path'
+import { SqliteStore, type Store } from '../../src/index.ts'
+import { FakeClock, tempDb, tempDir } from '../helpers.ts'
 
 describe('scheduling', () => {
   const echo = defineWorkflow(
@@ -243,5 +245,24 @@ describe('concurrent scheduling', () => {
     expect(done.map((d) => d.output)).toEqual(Array.from({ length: 100 }, (_, n) => n))
     expect(peak).toBeLessThanOrEqual(4)
     await zart.close()
+  })
+})
+
+describe('worker loop', () => {
+  it('never starves timers and I/O when the store says work is due but none can be claimed', async () => {
+    const flow = defineWorkflow({ name: 'noop' }, async () => null)
+    const store = new SqliteStore(join(tempDir(), 'zart.db'))
+    await store.migrate()
+    // A store answering synchronously that keeps saying "due now" yet hands out nothing:
+    // the claim loop must still yield to the event loop between tries.
+    const stubborn: Store = Object.assign(Object.create(store) as Store, {
+      claim: async () => [],
+      nextDueAt: async () => 0,
+    })
+    const zart = await createZart({ db: stubborn, workflows: [flow] })
+    zart.startWorker()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    await zart.close()
+    await store.close()
   })
 })
