@@ -19,6 +19,8 @@ import {
   type StepRecord,
   type Store,
   type CreateResult,
+  type DeliverResult as StoreDeliverResult,
+  type NewEvent,
   type NewExecution,
 } from '../storage/store.ts'
 import {
@@ -134,12 +136,15 @@ export class Zart {
   private readonly changes = new EventEmitter().setMaxListeners(0)
   private worker: Worker | null = null
   private readonly creates: Batcher<NewExecution, CreateResult> | null
+  private readonly deliveries: Batcher<NewEvent, StoreDeliverResult> | null
   private ownsStore: boolean
 
   constructor(store: Store, workflows: readonly WorkflowLike[], options: ZartOptions, ownsStore: boolean) {
     this.store = store
     const createMany = store.createExecutions?.bind(store)
     this.creates = createMany ? new Batcher(createMany) : null
+    const deliverMany = store.deliverEvents?.bind(store)
+    this.deliveries = deliverMany ? new Batcher(deliverMany) : null
     this.ownsStore = ownsStore
     this.clock = options.clock ?? systemClock
     this.random = options.random ?? Math.random
@@ -235,7 +240,7 @@ export class Zart {
     if (isTerminal(existing.status) && eventId === null) throw terminal(existing, `deliver "${name}" to it`)
     const schema = this.definitions.get(existing.workflow)?.events?.[name]
     const payload = schema ? parseOrThrow(schema, data, `data for event "${name}"`) : data
-    const result = await this.store.deliverEvent({
+    const result = await this.deliver({
       executionId: id,
       name,
       eventId,
@@ -378,6 +383,11 @@ export class Zart {
     this.worker = null
     if (this.ownsStore) await this.store.close()
     this.ownsStore = false
+  }
+
+  /** Delivers through the store's batch method when it has one, so concurrent events share a commit. */
+  private deliver(event: NewEvent): Promise<StoreDeliverResult> {
+    return this.deliveries ? this.deliveries.submit(event) : this.store.deliverEvent(event)
   }
 
   /** Creates through the store's batch method when it has one, so concurrent schedules share a commit. */

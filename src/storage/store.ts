@@ -243,6 +243,11 @@ export interface Store {
   getSteps(id: string): Promise<StepRecord[]>
   listExecutions(filter: ListFilter): Promise<ListPage>
   deliverEvent(event: NewEvent): Promise<DeliverResult>
+  /**
+   * Optional: several `deliverEvent`s in one transaction, one result per event in order,
+   * as if applied one after another. The client batches concurrent deliveries through it.
+   */
+  deliverEvents?(events: NewEvent[]): Promise<DeliverResult[]>
   cancelExecution(id: string, now: number, errorJson: string): Promise<CancelResult>
   /**
    * Deletes up to `limit` terminal executions matching the filter, with their steps and

@@ -100,3 +100,22 @@ describe('events', () => {
     await zart.close()
   })
 })
+
+describe('concurrent deliveries', () => {
+  it('share a commit yet keep order, duplicates and terminal checks per event', async () => {
+    const zart = await createZart({ db: tempDb(), workflows: [collector], clock: new FakeClock() })
+    const { execution_id } = await zart.schedule('collector')
+    const results = await Promise.allSettled([
+      zart.deliverEvent(execution_id, 'item', 'first', { eventId: 'a' }),
+      zart.deliverEvent(execution_id, 'item', 'again', { eventId: 'a' }),
+      zart.deliverEvent(execution_id, 'item', 'second', { eventId: 'b' }),
+      zart.deliverEvent('missing', 'item', 'x'),
+    ])
+    expect(
+      results.map((r) => (r.status === 'fulfilled' ? r.value.result : (r.reason as { code: string }).code)),
+    ).toEqual(['buffered', 'duplicate', 'buffered', 'EXECUTION_NOT_FOUND'])
+    await zart.drain()
+    expect(await zart.status(execution_id)).toMatchObject({ status: 'completed', output: ['first', 'second'] })
+    await zart.close()
+  })
+})

@@ -22,6 +22,7 @@ import type {
   Store,
   WriteOutcome,
 } from '../store.ts'
+import { isTerminal } from '../store.ts'
 import { eventTimeoutErrorJson, waitingStep } from '../write-plan.ts'
 import * as q from './queries.ts'
 import { toExecution, toStep, type ExecutionRow, type StepRow } from '../rows.ts'
@@ -132,21 +133,24 @@ export class SqliteStore implements Store {
   }
 
   async deliverEvent(event: NewEvent): Promise<DeliverResult> {
-    const run = this.db.transaction((): DeliverResult => {
-      const row = this.sql(q.SELECT_EXECUTION).get(event.executionId) as ExecutionRow | undefined
-      if (!row) return { outcome: 'not_found' }
-      const execution = toExecution(row)
-      if (event.eventId !== null && this.sql(q.EVENT_EXISTS).get(event.executionId, event.eventId)) {
-        return { outcome: 'duplicate', execution }
-      }
-      if (['completed', 'failed', 'cancelled', 'timed_out'].includes(execution.status)) {
-        return { outcome: 'terminal', execution }
-      }
-      this.sql(q.INSERT_EVENT).run(event)
-      const woken = this.sql(q.WAKE_WAITER).get(event) as ExecutionRow | undefined
-      return woken ? { outcome: 'delivered', execution: toExecution(woken) } : { outcome: 'buffered', execution }
-    })
-    return run.immediate()
+    return this.db.transaction(() => this.insertEvent(event)).immediate()
+  }
+
+  async deliverEvents(events: NewEvent[]): Promise<DeliverResult[]> {
+    return this.db.transaction(() => events.map((event) => this.insertEvent(event))).immediate()
+  }
+
+  private insertEvent(event: NewEvent): DeliverResult {
+    const row = this.sql(q.SELECT_EXECUTION).get(event.executionId) as ExecutionRow | undefined
+    if (!row) return { outcome: 'not_found' }
+    const execution = toExecution(row)
+    if (event.eventId !== null && this.sql(q.EVENT_EXISTS).get(event.executionId, event.eventId)) {
+      return { outcome: 'duplicate', execution }
+    }
+    if (isTerminal(execution.status)) return { outcome: 'terminal', execution }
+    this.sql(q.INSERT_EVENT).run(event)
+    const woken = this.sql(q.WAKE_WAITER).get(event) as ExecutionRow | undefined
+    return woken ? { outcome: 'delivered', execution: toExecution(woken) } : { outcome: 'buffered', execution }
   }
 
   async cancelExecution(id: string, now: number, errorJson: string): Promise<CancelResult> {
