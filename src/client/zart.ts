@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { systemClock, type Clock } from '../clock.ts'
 import { parseDuration, type Duration } from '../duration.ts'
 import { ZartError } from '../errors.ts'
-import { canonicalJson, toJson } from '../engine/json.ts'
+import { canonicalJson } from '../engine/json.ts'
 import { silentLogger, type Logger } from '../engine/logger.ts'
 import { Batcher } from '../engine/batcher.ts'
 import { Worker, type WorkerOptions } from '../engine/worker.ts'
@@ -14,7 +14,6 @@ import {
   isTerminal,
   TERMINAL_STATUSES,
   type ExecutionRecord,
-  type ExecutionStatus,
   type MigrationResult,
   type StepRecord,
   type Store,
@@ -35,86 +34,37 @@ import {
 } from './schemas.ts'
 import { toExecutionView, type ExecutionView } from './status-view.ts'
 
+import { jsonSchema, notFound, terminal, toJsonInput } from './support.ts'
+import {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  type DeliverResult,
+  type ListOptions,
+  type ListResult,
+  type PruneOptions,
+  type PruneResult,
+  type ScheduleOptions,
+  type ScheduleResult,
+  type WaitResult,
+  type WorkflowInfo,
+  type ZartOptions,
+} from './types.ts'
+
+export { DEFAULT_MAX_PAYLOAD_BYTES } from './types.ts'
+export type {
+  DeliverResult,
+  ListOptions,
+  ListResult,
+  PruneOptions,
+  PruneResult,
+  ScheduleOptions,
+  ScheduleResult,
+  WaitResult,
+  WorkflowInfo,
+  ZartOptions,
+} from './types.ts'
+
 /** The slowest a `wait` re-reads an execution that another process may change. */
 const MAX_WAIT_POLL_MS = 1000
-
-export interface ZartOptions {
-  /** A database URL (`sqlite:PATH`, `postgres://…`, `mysql://…`) or a Store; default `$ZART_HOME/zart.db`. */
-  db?: string | Store
-  /** The workflows this process knows: definitions, TaskHandler instances or classes. */
-  workflows?: readonly WorkflowLike[]
-  /** Apply pending migrations on open (default true). */
-  migrate?: boolean
-  clock?: Clock
-  random?: () => number
-  logger?: Logger
-  /** How soon `wait` first re-reads an execution another process may change, in ms (default 100; backs off to 1 s). */
-  waitPollMs?: number
-  /** Largest JSON of a schedule's data or of an event's data, in bytes (default 1 MiB). */
-  maxPayloadBytes?: number
-}
-
-/** Default of `ZartOptions.maxPayloadBytes`: big enough for documents, small enough to keep rows cheap. */
-export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024
-
-export interface PruneOptions {
-  /** Remove executions that finished (were last updated) longer ago than this. */
-  olderThan: Duration
-  /** Only these terminal states (default: all four). Non-terminal executions are never pruned. */
-  status?: string | readonly string[]
-}
-
-export interface PruneResult {
-  deleted: number
-  /** Executions last updated before this ISO time were eligible. */
-  before: string
-  statuses: ExecutionStatus[]
-}
-
-export interface ScheduleOptions {
-  id?: string
-  idempotencyKey?: string
-  /** Start no earlier than this (a Date, or ms since the epoch). */
-  runAt?: Date | number
-}
-
-export interface ScheduleResult {
-  execution_id: string
-  status: ExecutionView['status']
-  /** False when an existing execution (same id or idempotency key, same input) was returned. */
-  created: boolean
-}
-
-export interface DeliverResult {
-  result: 'delivered' | 'buffered' | 'duplicate'
-  status: ExecutionView['status']
-}
-
-export interface ListOptions {
-  status?: string
-  workflow?: string
-  limit?: number
-  cursor?: string
-}
-
-export interface ListResult {
-  executions: ExecutionView[]
-  next_cursor: string | null
-}
-
-export interface WaitResult extends ExecutionView {
-  /** True when the wait ended because its timeout passed, not because the execution finished. */
-  timed_out: boolean
-}
-
-export interface WorkflowInfo {
-  name: string
-  description: string | null
-  timeout_ms: number | null
-  max_retries: number
-  input_schema: unknown
-  events: Record<string, unknown>
-}
 
 /**
  * The one client API behind every door (library, CLI, MCP, REST).
@@ -474,47 +424,3 @@ const newExecutionId = customAlphabet('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcde
 
 /** Executions deleted per store call while pruning. */
 const PRUNE_BATCH = 500
-
-function toJsonInput(value: unknown, what: string, maxBytes = Infinity): string {
-  let json: string
-  try {
-    json = toJson(value, what)
-  } catch (error) {
-    // A RangeError here is the stack running out on data nested thousands of levels deep.
-    const reason = error instanceof RangeError ? `${what} is nested too deeply` : (error as Error).message
-    throw new ZartError('INVALID_INPUT', `${reason}; send plain JSON`)
-  }
-  const bytes = Buffer.byteLength(json)
-  if (bytes > maxBytes) {
-    throw new ZartError(
-      'PAYLOAD_TOO_LARGE',
-      `${what} is ${bytes} bytes of JSON, over the limit of ${maxBytes}: store big content elsewhere (a file, a bucket) and pass a reference`,
-      { bytes, limit: maxBytes },
-    )
-  }
-  return json
-}
-
-function jsonSchema(schema: z.ZodType): unknown {
-  try {
-    return z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' })
-  } catch {
-    return {}
-  }
-}
-
-function notFound(id: string): ZartError {
-  return new ZartError(
-    'EXECUTION_NOT_FOUND',
-    `no execution with id "${id}": check the id, or list executions (zart list / list_executions) to find it`,
-    { execution_id: id },
-  )
-}
-
-function terminal(record: ExecutionRecord, action: string): ZartError {
-  return new ZartError(
-    'EXECUTION_TERMINAL',
-    `execution "${record.id}" is already ${record.status}, so zart cannot ${action}; schedule a new execution instead`,
-    { execution_id: record.id, status: record.status },
-  )
-}

@@ -1,0 +1,50 @@
+import { z } from 'zod'
+import { ZartError } from '../errors.ts'
+import { toJson } from '../engine/json.ts'
+import type { ExecutionRecord } from '../storage/store.ts'
+
+/** Serializes caller data (workflow input, event payload), refusing what JSON cannot hold or what is too big. */
+export function toJsonInput(value: unknown, what: string, maxBytes = Infinity): string {
+  let json: string
+  try {
+    json = toJson(value, what)
+  } catch (error) {
+    // A RangeError here is the stack running out on data nested thousands of levels deep.
+    const reason = error instanceof RangeError ? `${what} is nested too deeply` : (error as Error).message
+    throw new ZartError('INVALID_INPUT', `${reason}; send plain JSON`)
+  }
+  const bytes = Buffer.byteLength(json)
+  if (bytes > maxBytes) {
+    throw new ZartError(
+      'PAYLOAD_TOO_LARGE',
+      `${what} is ${bytes} bytes of JSON, over the limit of ${maxBytes}: store big content elsewhere (a file, a bucket) and pass a reference`,
+      { bytes, limit: maxBytes },
+    )
+  }
+  return json
+}
+
+/** JSON Schema of a zod schema, for people and agents choosing what to send. */
+export function jsonSchema(schema: z.ZodType): unknown {
+  try {
+    return z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' })
+  } catch {
+    return {}
+  }
+}
+
+export function notFound(id: string): ZartError {
+  return new ZartError(
+    'EXECUTION_NOT_FOUND',
+    `no execution with id "${id}": check the id, or list executions (zart list / list_executions) to find it`,
+    { execution_id: id },
+  )
+}
+
+export function terminal(record: ExecutionRecord, action: string): ZartError {
+  return new ZartError(
+    'EXECUTION_TERMINAL',
+    `execution "${record.id}" is already ${record.status}, so zart cannot ${action}; schedule a new execution instead`,
+    { execution_id: record.id, status: record.status },
+  )
+}

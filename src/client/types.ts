@@ -1,0 +1,86 @@
+import type { Clock } from '../clock.ts'
+import type { Duration } from '../duration.ts'
+import type { Logger } from '../engine/logger.ts'
+import type { WorkflowLike } from '../engine/workflow.ts'
+import type { ExecutionStatus, Store } from '../storage/store.ts'
+import type { ExecutionView } from './status-view.ts'
+
+// The options, arguments and results of the client API (src/client/zart.ts).
+
+export interface ZartOptions {
+  /** A database URL (`sqlite:PATH`, `postgres://…`, `mysql://…`) or a Store; default `$ZART_HOME/zart.db`. */
+  db?: string | Store
+  /** The workflows this process knows: definitions, TaskHandler instances or classes. */
+  workflows?: readonly WorkflowLike[]
+  /** Apply pending migrations on open (default true). */
+  migrate?: boolean
+  clock?: Clock
+  random?: () => number
+  logger?: Logger
+  /** How soon `wait` first re-reads an execution another process may change, in ms (default 100; backs off to 1 s). */
+  waitPollMs?: number
+  /** Largest JSON of a schedule's data or of an event's data, in bytes (default 1 MiB). */
+  maxPayloadBytes?: number
+}
+
+/** Default of `ZartOptions.maxPayloadBytes`: big enough for documents, small enough to keep rows cheap. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024
+
+export interface PruneOptions {
+  /** Remove executions that finished (were last updated) longer ago than this. */
+  olderThan: Duration
+  /** Only these terminal states (default: all four). Non-terminal executions are never pruned. */
+  status?: string | readonly string[]
+}
+
+export interface PruneResult {
+  deleted: number
+  /** Executions last updated before this ISO time were eligible. */
+  before: string
+  statuses: ExecutionStatus[]
+}
+
+export interface ScheduleOptions {
+  id?: string
+  idempotencyKey?: string
+  /** Start no earlier than this (a Date, or ms since the epoch). */
+  runAt?: Date | number
+}
+
+export interface ScheduleResult {
+  execution_id: string
+  status: ExecutionView['status']
+  /** False when an existing execution (same id or idempotency key, same input) was returned. */
+  created: boolean
+}
+
+export interface DeliverResult {
+  result: 'delivered' | 'buffered' | 'duplicate'
+  status: ExecutionView['status']
+}
+
+export interface ListOptions {
+  status?: string
+  workflow?: string
+  limit?: number
+  cursor?: string
+}
+
+export interface ListResult {
+  executions: ExecutionView[]
+  next_cursor: string | null
+}
+
+export interface WaitResult extends ExecutionView {
+  /** True when the wait ended because its timeout passed, not because the execution finished. */
+  timed_out: boolean
+}
+
+export interface WorkflowInfo {
+  name: string
+  description: string | null
+  timeout_ms: number | null
+  max_retries: number
+  input_schema: unknown
+  events: Record<string, unknown>
+}
