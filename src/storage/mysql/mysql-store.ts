@@ -98,6 +98,15 @@ export class MysqlStore implements Store {
   }
 
   async createExecution(input: NewExecution): Promise<CreateResult> {
+    // A row that blocked the insert can be pruned before it is re-read; then insert again.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const result = await this.insertOrFind(input)
+      if (result) return result
+    }
+    throw new ZartError('INTERNAL', `execution "${input.id}" could not be created nor found; retry the call`)
+  }
+
+  private async insertOrFind(input: NewExecution): Promise<CreateResult | undefined> {
     const state = initialState(input)
     try {
       await this.pool.query(q.INSERT_EXECUTION, [
@@ -119,13 +128,14 @@ export class MysqlStore implements Store {
     } catch (error) {
       if ((error as { errno?: number }).errno !== DUPLICATE_KEY) throw error
     }
-    // Only pruning deletes rows (old, finished ones): what blocked the insert is still there.
+    // Only pruning deletes rows (old, finished ones): what blocked the insert is normally still there.
     const byId = await this.getExecution(input.id)
     if (byId) return { outcome: 'existing', execution: byId, matchedBy: 'id' }
     const [rows] = await this.pool.query<mysql.RowDataPacket[]>(q.SELECT_BY_IDEMPOTENCY_KEY, [input.idempotencyKey])
     const byKey = rows[0] as ExecutionRow | undefined
     if (byKey) return { outcome: 'existing', execution: toExecution(byKey), matchedBy: 'idempotency_key' }
-    throw new ZartError('INTERNAL', `execution "${input.id}" could not be created nor found; retry the call`)
+    // Only pruning deletes rows: the blocking row was pruned between the insert and the reads.
+    return undefined
   }
 
   async getExecution(id: string): Promise<ExecutionRecord | undefined> {

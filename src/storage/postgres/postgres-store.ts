@@ -98,6 +98,15 @@ export class PostgresStore implements Store {
   }
 
   async createExecution(input: NewExecution): Promise<CreateResult> {
+    // A row that blocked the insert can be pruned before it is re-read; then insert again.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const result = await this.insertOrFind(input)
+      if (result) return result
+    }
+    throw new ZartError('INTERNAL', `execution "${input.id}" could not be created nor found; retry the call`)
+  }
+
+  private async insertOrFind(input: NewExecution): Promise<CreateResult | undefined> {
     const state = initialState(input)
     const inserted = await this.rows<ExecutionRow>(q.INSERT_EXECUTION, [
       input.id,
@@ -114,12 +123,13 @@ export class PostgresStore implements Store {
       state.attempt,
     ])
     if (inserted[0]) return { outcome: 'created', execution: toExecution(inserted[0]) }
-    // Only pruning deletes rows (old, finished ones): what blocked the insert is still there.
+    // Only pruning deletes rows (old, finished ones): what blocked the insert is normally still there.
     const byId = (await this.rows<ExecutionRow>(q.SELECT_EXECUTION, [input.id]))[0]
     if (byId) return { outcome: 'existing', execution: toExecution(byId), matchedBy: 'id' }
     const byKey = (await this.rows<ExecutionRow>(q.SELECT_BY_IDEMPOTENCY_KEY, [input.idempotencyKey]))[0]
     if (byKey) return { outcome: 'existing', execution: toExecution(byKey), matchedBy: 'idempotency_key' }
-    throw new ZartError('INTERNAL', `execution "${input.id}" could not be created nor found; retry the call`)
+    // Only pruning deletes rows: the blocking row was pruned between the insert and the reads.
+    return undefined
   }
 
   async getExecution(id: string): Promise<ExecutionRecord | undefined> {
