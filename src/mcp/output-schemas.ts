@@ -1,10 +1,17 @@
 import { z } from 'zod'
-import { EXECUTION_STATUSES } from '../client/schemas.ts'
+import {
+  deliverShape,
+  executionShape,
+  listShape,
+  scheduleShape,
+  waitShape,
+  workflowsShape,
+} from '../client/result-schemas.ts'
 
 /*
  * Output schemas of the tools, shown to agents in `tools/list` and checked by the SDK on
- * every result. They describe the client's objects (src/client/status-view.ts); objects
- * are loose so that a field the client adds later never turns a good answer into an error.
+ * every result: the client's result shapes (src/client/result-schemas.ts), each also
+ * admitting the `{ error }` of a failed call.
  */
 
 const toolError = z
@@ -25,89 +32,15 @@ function toolResult(shape: Record<string, z.ZodType>): z.ZodObject {
     .meta({ anyOf: [{ required }, { required: ['error'] }] })
 }
 
-const status = z
-  .enum(EXECUTION_STATUSES)
-  .describe('pending | running | waiting | completed | failed | cancelled | timed_out')
-
-const waitingFor = z
-  .looseObject({
-    event: z.string().nullable().describe('The event to deliver with deliver_event, or null for a durable sleep'),
-    deadline: z.string().nullable().describe('ISO time the wait ends, or null for no timeout'),
-    schema: z.unknown().optional().describe('JSON Schema of the event data, when the workflow declared one'),
-  })
-  .describe('What a waiting execution needs before it can go on')
-
-const step = z.looseObject({
-  name: z.string(),
-  kind: z.enum(['step', 'wait', 'sleep']),
-  status: z.string(),
-  attempts: z.number(),
-  started_at: z.string(),
-  finished_at: z.string().nullable(),
-  error: z.unknown().optional(),
-})
-
-/** The status object: the same fields as `zart status` and `GET /api/v1/executions/:id`. */
-export const executionShape = {
-  id: z.string().describe('The execution id'),
-  workflow: z.string(),
-  status,
-  step: z.string().nullable().describe('The current or last step'),
-  waiting_for: waitingFor.nullable(),
-  attempt: z.number().int(),
-  created_at: z.string(),
-  updated_at: z.string(),
-  run_at: z.string().optional().describe('When a pending execution will next run'),
-  deadline: z.string().optional().describe('The workflow deadline, when it has a timeout'),
-  idempotency_key: z.string().optional(),
-  output: z.unknown().optional().describe('The result, when completed'),
-  error: z
-    .unknown()
-    .optional()
-    .describe('Why it ended, when failed, cancelled or timed out (or, when this call failed, {code, message})'),
-  steps: z.array(step).optional().describe('Step history, with include_steps'),
-}
-
-const executionSchema = z.looseObject(executionShape)
-
+/** The status object, or `{ error }` when the call failed. */
 export const executionResultSchema = toolResult(executionShape)
 
-export const waitResultSchema = toolResult({
-  ...executionShape,
-  timed_out: z.boolean().describe('True when the wait ended at its timeout and the execution is still going'),
-})
+export const waitResultSchema = toolResult(waitShape)
 
-export const scheduleResultSchema = toolResult({
-  execution_id: z.string(),
-  status,
-  created: z
-    .boolean()
-    .describe('False when an existing execution (same id or idempotency key, same input) was returned'),
-})
+export const scheduleResultSchema = toolResult(scheduleShape)
 
-export const deliverResultSchema = toolResult({
-  result: z
-    .enum(['delivered', 'buffered', 'duplicate'])
-    .describe(
-      'delivered: a wait resumed; buffered: kept for a later wait; duplicate: this event_id was already delivered',
-    ),
-  status,
-})
+export const deliverResultSchema = toolResult(deliverShape)
 
-export const listResultSchema = toolResult({
-  executions: z.array(executionSchema).describe('Newest first'),
-  next_cursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last page'),
-})
+export const listResultSchema = toolResult(listShape)
 
-export const workflowsResultSchema = toolResult({
-  workflows: z.array(
-    z.looseObject({
-      name: z.string(),
-      description: z.string().nullable(),
-      timeout_ms: z.number().nullable(),
-      max_retries: z.number(),
-      input_schema: z.unknown().describe('JSON Schema of the data schedule accepts'),
-      events: z.record(z.string(), z.unknown()).describe('JSON Schema of each event the workflow waits for'),
-    }),
-  ),
-})
+export const workflowsResultSchema = toolResult(workflowsShape)

@@ -9,7 +9,14 @@ import {
   MAX_LIST_LIMIT,
   workflowNameSchema,
 } from '../../client/schemas.ts'
-import { executionShape } from '../../mcp/output-schemas.ts'
+import {
+  deliverShape,
+  executionSchema,
+  listShape,
+  scheduleShape,
+  waitShape,
+  workflowsShape,
+} from '../../client/result-schemas.ts'
 
 /*
  * The shapes of the REST API. Requests are validated with these schemas and the OpenAPI
@@ -135,47 +142,17 @@ export const eventBody = z
   .unknown()
   .describe('The event data (any JSON); must match waiting_for.schema when there is one')
 
-const status = z.enum(EXECUTION_STATUSES)
+export const executionResponse = executionSchema.describe('The status of an execution')
 
-export const executionResponse = z.looseObject(executionShape).describe('The status of an execution')
+export const waitResponse = z.looseObject(waitShape)
 
-export const waitResponse = z.looseObject({
-  ...executionShape,
-  timed_out: z.boolean().describe('True when the timeout passed and the execution is still going'),
-})
+export const scheduleResponse = z.object(scheduleShape)
 
-export const scheduleResponse = z.object({
-  execution_id: z.string(),
-  status,
-  created: z
-    .boolean()
-    .describe('False when an existing execution (same id or idempotency key, same input) was returned'),
-})
+export const deliverResponse = z.object(deliverShape)
 
-export const deliverResponse = z.object({
-  result: z
-    .enum(['delivered', 'buffered', 'duplicate'])
-    .describe('delivered: a wait resumed; buffered: kept for a later wait; duplicate: already delivered'),
-  status,
-})
+export const listResponse = z.object(listShape)
 
-export const listResponse = z.object({
-  executions: z.array(executionResponse).describe('Newest first'),
-  next_cursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last page'),
-})
-
-export const workflowsResponse = z.object({
-  workflows: z.array(
-    z.looseObject({
-      name: z.string(),
-      description: z.string().nullable(),
-      timeout_ms: z.number().nullable(),
-      max_retries: z.number(),
-      input_schema: z.unknown().describe('JSON Schema of the data the workflow accepts'),
-      events: z.record(z.string(), z.unknown()).describe('JSON Schema of each event the workflow waits for'),
-    }),
-  ),
-})
+export const workflowsResponse = z.object(workflowsShape)
 
 /** RFC 9457 problem document, as every error of this API is sent. */
 export const problemResponse = z.looseObject({

@@ -1,0 +1,91 @@
+import { z } from 'zod'
+import { EXECUTION_STATUSES } from './schemas.ts'
+
+/*
+ * Zod shapes of what the client returns (src/client/types.ts, status-view.ts). Every
+ * door describes its answers with these: the MCP tools as output schemas, the REST API in
+ * its OpenAPI document. Objects are loose so a field the client adds later never turns a
+ * good answer into an error.
+ */
+
+const status = z
+  .enum(EXECUTION_STATUSES)
+  .describe('pending | running | waiting | completed | failed | cancelled | timed_out')
+
+const waitingFor = z
+  .looseObject({
+    event: z.string().nullable().describe('The event to deliver, or null for a durable sleep'),
+    deadline: z.string().nullable().describe('ISO time the wait ends, or null for no timeout'),
+    schema: z.unknown().optional().describe('JSON Schema of the event data, when the workflow declared one'),
+  })
+  .describe('What a waiting execution needs before it can go on')
+
+const step = z.looseObject({
+  name: z.string(),
+  kind: z.enum(['step', 'wait', 'sleep']),
+  status: z.string(),
+  attempts: z.number(),
+  started_at: z.string(),
+  finished_at: z.string().nullable(),
+  error: z.unknown().optional(),
+})
+
+/** The status object: the same fields as `zart status`, the MCP `status` tool and `GET /api/v1/executions/:id`. */
+export const executionShape = {
+  id: z.string().describe('The execution id'),
+  workflow: z.string(),
+  status,
+  step: z.string().nullable().describe('The current or last step'),
+  waiting_for: waitingFor.nullable(),
+  attempt: z.number().int(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  run_at: z.string().optional().describe('When a pending execution will next run'),
+  deadline: z.string().optional().describe('The workflow deadline, when it has a timeout'),
+  idempotency_key: z.string().optional(),
+  output: z.unknown().optional().describe('The result, when completed'),
+  error: z.unknown().optional().describe('Why it ended, when failed, cancelled or timed out'),
+  steps: z.array(step).optional().describe('Step history, when asked for'),
+}
+
+export const executionSchema = z.looseObject(executionShape)
+
+export const waitShape = {
+  ...executionShape,
+  timed_out: z.boolean().describe('True when the wait ended at its timeout and the execution is still going'),
+}
+
+export const scheduleShape = {
+  execution_id: z.string(),
+  status,
+  created: z
+    .boolean()
+    .describe('False when an existing execution (same id or idempotency key, same input) was returned'),
+}
+
+export const deliverShape = {
+  result: z
+    .enum(['delivered', 'buffered', 'duplicate'])
+    .describe(
+      'delivered: a wait resumed; buffered: kept for a later wait; duplicate: this event id was already delivered',
+    ),
+  status,
+}
+
+export const listShape = {
+  executions: z.array(executionSchema).describe('Newest first'),
+  next_cursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last page'),
+}
+
+export const workflowsShape = {
+  workflows: z.array(
+    z.looseObject({
+      name: z.string(),
+      description: z.string().nullable(),
+      timeout_ms: z.number().nullable(),
+      max_retries: z.number(),
+      input_schema: z.unknown().describe('JSON Schema of the data the workflow accepts'),
+      events: z.record(z.string(), z.unknown()).describe('JSON Schema of each event the workflow waits for'),
+    }),
+  ),
+}
