@@ -2,8 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach } from 'vitest'
-import type { Clock } from '../src/clock.ts'
-import { parseDuration, type Duration } from '../src/duration.ts'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -22,13 +20,5 @@ export function tempDb(): string {
   return `sqlite:${join(tempDir(), 'zart.db')}`
 }
 
-/** A clock that moves only when told. */
-export class FakeClock implements Clock {
-  constructor(private time = Date.parse('2026-01-01T00:00:00Z')) {}
-  now(): number {
-    return this.time
-  }
-  advance(by: Duration): void {
-    this.time += parseDuration(by)
-  }
-}
+/** A clock that moves only when told: the one `zart/testing` exports to users. */
+export { ManualClock as FakeClock } from '../src/testing/manual-clock.ts'

@@ -78,6 +78,7 @@ const MAX_WAIT_POLL_MS = 1000
 export class Zart {
   readonly store: Store
   private readonly definitions = new Map<string, WorkflowDefinition>()
+  private readonly infos: ReadonlyMap<string, WorkflowInfo>
   private readonly clock: Clock
   private readonly random: () => number
   private readonly logger: Logger
@@ -108,6 +109,8 @@ export class Zart {
       if (this.definitions.has(definition.name)) throw new TypeError(`two workflows are named "${definition.name}"`)
       this.definitions.set(definition.name, definition)
     }
+    // Converted to JSON Schema once: status views and listings show them on every call.
+    this.infos = new Map([...this.definitions.values()].map((d) => [d.name, describeWorkflow(d)]))
   }
 
   /** Schedules a workflow; with an existing id or idempotency key returns that execution instead. */
@@ -253,14 +256,7 @@ export class Zart {
 
   /** The workflows this process knows, with options and input JSON Schema. */
   workflows(): WorkflowInfo[] {
-    return [...this.definitions.values()].map((d) => ({
-      name: d.name,
-      description: d.description ?? null,
-      timeout_ms: d.timeout === undefined ? null : parseDuration(d.timeout),
-      max_retries: d.maxRetries,
-      input_schema: d.input ? jsonSchema(d.input) : {},
-      events: Object.fromEntries(Object.entries(d.events ?? {}).map(([k, v]) => [k, jsonSchema(v)])),
-    }))
+    return [...this.infos.values()]
   }
 
   /** Starts this process's worker (once); it shares work with every other worker on the database. */
@@ -379,10 +375,10 @@ export class Zart {
   }
 
   private view(record: ExecutionRecord, steps?: StepRecord[]): ExecutionView {
-    const events = this.definitions.get(record.workflow)?.events
+    const events = this.infos.get(record.workflow)?.events
     return toExecutionView(record, {
       ...(steps && { steps }),
-      eventSchema: (event) => (events?.[event] ? jsonSchema(events[event]) : undefined),
+      eventSchema: (event) => events?.[event],
     })
   }
 
@@ -424,3 +420,15 @@ const newExecutionId = customAlphabet('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcde
 
 /** Executions deleted per store call while pruning. */
 const PRUNE_BATCH = 500
+
+/** What `workflows()` shows of a definition: options and JSON Schemas of its input and events. */
+function describeWorkflow(d: WorkflowDefinition): WorkflowInfo {
+  return {
+    name: d.name,
+    description: d.description ?? null,
+    timeout_ms: d.timeout === undefined ? null : parseDuration(d.timeout),
+    max_retries: d.maxRetries,
+    input_schema: d.input ? jsonSchema(d.input) : {},
+    events: Object.fromEntries(Object.entries(d.events ?? {}).map(([k, v]) => [k, jsonSchema(v)])),
+  }
+}

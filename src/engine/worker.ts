@@ -44,6 +44,8 @@ export class Worker {
   private readonly leaseMs: number
   private readonly pollMs: number
   private readonly graceMs: number
+  /** What this worker can run, asked of every claim; the registry is fixed once built. */
+  private readonly workflowNames: string[]
   private readonly maxResultBytes: number
   private running = false
   private loop: Promise<void> | null = null
@@ -62,6 +64,7 @@ export class Worker {
     this.leaseMs = options.leaseMs ?? 30_000
     this.pollMs = options.pollMs ?? 50
     this.graceMs = options.graceMs ?? 10_000
+    this.workflowNames = [...deps.workflows.keys()]
     this.maxResultBytes = options.maxResultBytes ?? 1024 * 1024
   }
 
@@ -211,7 +214,7 @@ export class Worker {
       limit: free,
       now: this.deps.clock.now(),
       leaseMs: this.leaseMs,
-      workflows: [...this.deps.workflows.keys()],
+      workflows: this.workflowNames,
     })
     for (const claim of claims) this.launch(claim)
     return claims.length
@@ -254,7 +257,7 @@ export class Worker {
     if (this.poked || !this.running) return
     let delay = this.pollMs
     if (this.busySlots < this.concurrency) {
-      const next = await this.deps.store.nextDueAt([...this.deps.workflows.keys()]).catch(() => null)
+      const next = await this.deps.store.nextDueAt(this.workflowNames).catch(() => null)
       if (next !== null) delay = Math.max(0, Math.min(delay, next - this.deps.clock.now()))
     }
     if (this.poked || delay === 0) return
