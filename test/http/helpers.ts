@@ -1,8 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
-import { ROOT, ZART_BIN } from '../fixtures/zart-process.ts'
-import { MCP_FIXTURES, zartArgs, zartEnv } from '../mcp/helpers.ts'
+import { MCP_FIXTURES, startServe, type Served } from '../mcp/helpers.ts'
 
 /** The workflows the HTTP tests run, next to the MCP fixtures (approval-flow, quick). */
 export const HTTP_FIXTURES = fileURLToPath(new URL('./fixtures/workflows.ts', import.meta.url))
@@ -10,46 +8,11 @@ export const HTTP_FIXTURES = fileURLToPath(new URL('./fixtures/workflows.ts', im
 /** The workflow paths every HTTP test server loads. */
 export const WORKFLOWS = [MCP_FIXTURES, HTTP_FIXTURES]
 
-/** A `zart serve` started the way a user starts it. */
-export interface Served {
-  child: ChildProcess
-  url: string
-  stderr(): string
-  /** Resolves with the exit code once the process has ended. */
-  exited: Promise<number | null>
-  /** Sends SIGTERM (once) and resolves with the exit code. */
-  stop(): Promise<number | null>
-}
+export type { Served }
 
 /** Spawns `node bin/zart.js --db DB --workflows ... serve --port 0 ...args`; resolves once it listens. */
 export function serve(db: string, args: readonly string[] = [], env: Record<string, string> = {}): Promise<Served> {
-  const child = spawn(process.execPath, [ZART_BIN, ...zartArgs(db, WORKFLOWS), 'serve', '--port', '0', ...args], {
-    cwd: ROOT,
-    env: zartEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  let log = ''
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (log += chunk))
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  return new Promise((resolve, reject) => {
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk
-      const match = /MCP at (http:\/\/\S+)\/mcp/.exec(out)
-      if (!match?.[1]) return
-      resolve({
-        child,
-        url: match[1],
-        stderr: () => log,
-        exited,
-        stop: () => {
-          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
-          return exited
-        },
-      })
-    })
-    void exited.then((code) => reject(new Error(`zart serve exited (${code}) before listening: ${log}`)))
-  })
+  return startServe(db, WORKFLOWS, args, env)
 }
 
 /** A response read whole: status, headers and the body as JSON (or text when it is not JSON). */

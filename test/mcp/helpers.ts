@@ -59,15 +59,22 @@ export interface Served {
   child: ChildProcess
   url: string
   stderr(): string
+  /** Resolves with the exit code once the process has ended. */
+  exited: Promise<number | null>
   /** SIGTERM, and resolves with the exit code once it is gone. */
   stop(): Promise<number | null>
 }
 
 /** Spawns `zart serve --port 0 ...extra` and resolves once it prints its URL. */
-export function startServe(db: string, workflows: readonly string[], extra: readonly string[] = []): Promise<Served> {
+export function startServe(
+  db: string,
+  workflows: readonly string[],
+  extra: readonly string[] = [],
+  env: Record<string, string> = {},
+): Promise<Served> {
   const child = spawn(process.execPath, [ZART_BIN, ...zartArgs(db, workflows), 'serve', '--port', '0', ...extra], {
     cwd: ROOT,
-    env: zartEnv(),
+    env: zartEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
@@ -83,6 +90,7 @@ export function startServe(db: string, workflows: readonly string[], extra: read
           child,
           url: match[1],
           stderr: () => log,
+          exited,
           stop: () => {
             if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
             return exited
