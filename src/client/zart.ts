@@ -86,6 +86,7 @@ export class Zart {
   private readonly maxPayloadBytes: number
   private readonly changes = new EventEmitter().setMaxListeners(0)
   private worker: Worker | null = null
+  private stopRetention: () => void = () => {}
   private readonly creates: Batcher<NewExecution, CreateResult> | null
   private readonly deliveries: Batcher<NewEvent, StoreDeliverResult> | null
   private ownsStore: boolean
@@ -324,7 +325,32 @@ export class Zart {
   }
 
   /** Stops the worker (releasing its leases) and closes the database. */
+  /**
+   * Automatic retention for a long-running process: prunes finished executions older than
+   * `olderThan` shortly after the call and then every `every` (default one hour), until
+   * `close()`. Several processes doing it on one database is harmless: each batch deletes
+   * what is still there.
+   */
+  startRetention(olderThan: Duration, every: Duration = '1h'): void {
+    const olderThanMs = parseDuration(olderThan, 'retention')
+    const run = () => {
+      this.prune({ olderThan: olderThanMs }).catch((error: unknown) => {
+        this.logger.warn('retention prune failed; trying again later', {
+          error: error instanceof Error ? error.message : String(error),
+        })
+      })
+    }
+    this.stopRetention()
+    const first = setTimeout(run, 1_000).unref()
+    const timer = setInterval(run, parseDuration(every, 'retention interval')).unref()
+    this.stopRetention = () => {
+      clearTimeout(first)
+      clearInterval(timer)
+    }
+  }
+
   async close(): Promise<void> {
+    this.stopRetention()
     await this.worker?.stop()
     this.worker = null
     if (this.ownsStore) await this.store.close()

@@ -266,3 +266,18 @@ describe('worker loop', () => {
     await store.close()
   })
 })
+
+describe('retention', () => {
+  it('prunes finished executions by itself once started, and never live ones', async () => {
+    const done = defineWorkflow({ name: 'done' }, async () => 'ok')
+    const parked = defineWorkflow({ name: 'parked' }, async (ctx) => ctx.waitForEvent('never'))
+    const zart = await createZart({ db: tempDb(), workflows: [done, parked] })
+    await zart.schedule('done', {}, { id: 'old' })
+    await zart.schedule('parked', {}, { id: 'live' })
+    await zart.drain()
+    zart.startRetention(0)
+    await new Promise((resolve) => setTimeout(resolve, 1_300))
+    expect((await zart.list()).executions.map((e) => e.id)).toEqual(['live'])
+    await zart.close()
+  })
+})

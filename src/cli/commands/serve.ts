@@ -1,7 +1,6 @@
 import { Option, InvalidArgumentError, type Command } from 'commander'
 import type { CliContext } from '../context.ts'
 import { collect, duration, positiveInt, seconds } from '../options.ts'
-import { startRetention } from '../retention.ts'
 import { untilSignal } from '../until-signal.ts'
 
 interface ServeFlags {
@@ -67,7 +66,7 @@ export function registerServeCommand(program: Command, context: CliContext): voi
         flags.maxPayload === undefined ? {} : { maxPayloadBytes: flags.maxPayload },
       )
       const graceMs = flags.grace ?? 10_000
-      const stopRetention = flags.retention === undefined ? () => {} : startRetention(zart, flags.retention, logger)
+      if (flags.retention !== undefined) zart.startRetention(flags.retention)
       try {
         const worker = zart.startWorker({ graceMs })
         const rest = createRestApi(zart, {
@@ -111,7 +110,6 @@ export function registerServeCommand(program: Command, context: CliContext): voi
         await rest.drain(graceMs)
         await http.close()
       } finally {
-        stopRetention()
         await zart.close()
         logger.info('http server stopped', { pid: process.pid })
       }

@@ -2,7 +2,6 @@ import type { Command } from 'commander'
 import type { CliContext } from '../context.ts'
 import { EXIT } from '../exit-codes.ts'
 import { duration, positiveInt } from '../options.ts'
-import { startRetention } from '../retention.ts'
 import { untilSignal } from '../until-signal.ts'
 
 interface WorkerFlags {
@@ -53,12 +52,11 @@ export function registerWorkerCommand(program: Command, context: CliContext): vo
         db: context.databaseUrl(command),
         workflows: zart.workflows().map((w) => w.name),
       })
-      const stopRetention = flags.retention === undefined ? () => {} : startRetention(zart, flags.retention, logger)
+      if (flags.retention !== undefined) zart.startRetention(flags.retention)
       // The worker's own timers may all be unref'd while it is idle; this one holds the process open.
       const keepAlive = setInterval(() => {}, 1 << 30)
       const signal = await untilSignal()
       clearInterval(keepAlive)
-      stopRetention()
       logger.info('stopping: no new claims; running workflows get the grace period', { worker: worker.id, signal })
       // A second signal means "now": leases left behind expire and another worker resumes the work.
       const force = () => {
