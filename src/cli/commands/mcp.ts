@@ -19,13 +19,15 @@ export function registerMcpCommand(program: Command, context: CliContext): void 
       try {
         const worker = zart.startWorker()
         const connection = await serveStdio(zart, { logger })
+        // Listen for signals before saying we are up: whoever reads that line may signal at once.
+        const stopSignal = untilSignal()
         logger.info('mcp server ready on stdio', {
           worker: worker.id,
           pid: process.pid,
           db: context.databaseUrl(command),
           workflows: zart.workflows().map((w) => w.name),
         })
-        const why = await Promise.race([connection.closed.then(() => 'stdin closed' as const), untilSignal()])
+        const why = await Promise.race([connection.closed.then(() => 'stdin closed' as const), stopSignal])
         logger.info('mcp server stopping', { reason: why })
         await connection.close()
       } finally {

@@ -92,6 +92,8 @@ export function registerServeCommand(program: Command, context: CliContext): voi
             ['/readyz', readyHandler(zart, logger)],
           ],
         })
+        // Listen for signals before saying we are up: whoever reads that line may signal at once.
+        const stopSignal = untilSignal()
         context.io.stdout(
           `zart serve: MCP at ${http.url}/mcp (legacy SSE at ${http.url}/sse), REST at ${http.url}/api/v1\n`,
         )
@@ -101,7 +103,7 @@ export function registerServeCommand(program: Command, context: CliContext): voi
           pid: process.pid,
           db: context.databaseUrl(command),
         })
-        const signal = await untilSignal()
+        const signal = await stopSignal
         // Stop accepting, let requests in flight finish (open waits answer at once), then
         // end MCP sessions; zart.close() below gives running workflows the grace period,
         // hands back their leases and closes the database.

@@ -40,6 +40,8 @@ export function registerWorkerCommand(program: Command, context: CliContext): vo
     .action(async (flags: WorkerFlags, command: Command) => {
       const { logger } = context
       const zart = await context.open(command)
+      // Listen for signals before saying we are up: whoever reads that line may signal at once.
+      const stopSignal = untilSignal()
       const worker = zart.startWorker({
         ...(flags.concurrency !== undefined && { concurrency: flags.concurrency }),
         ...(flags.lease !== undefined && { leaseMs: flags.lease }),
@@ -55,7 +57,7 @@ export function registerWorkerCommand(program: Command, context: CliContext): vo
       if (flags.retention !== undefined) zart.startRetention(flags.retention)
       // The worker's own timers may all be unref'd while it is idle; this one holds the process open.
       const keepAlive = setInterval(() => {}, 1 << 30)
-      const signal = await untilSignal()
+      const signal = await stopSignal
       clearInterval(keepAlive)
       logger.info('stopping: no new claims; running workflows get the grace period', { worker: worker.id, signal })
       // A second signal means "now": leases left behind expire and another worker resumes the work.
