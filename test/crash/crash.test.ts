@@ -87,7 +87,10 @@ describe('crash: a zart worker killed with SIGKILL at random moments', () => {
         await sleep(100)
       }
       const stopped = await worker.stop('SIGTERM')
-      expect({ code: stopped.code, signal: stopped.signal }, stopped.stderr.slice(-3000)).toEqual({ code: 0, signal: null })
+      expect({ code: stopped.code, signal: stopped.signal }, stopped.stderr.slice(-3000)).toEqual({
+        code: 0,
+        signal: null,
+      })
       leaseLost += worker.stderr().split('lease lost').length - 1
 
       for (const [i, id] of ids.entries()) {
