@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { createZart, SqliteStore, type Zart } from '../src/index.ts'
 import { fmt, median, percentile, sleep, table, tempFolder, wallNow } from './stats.ts'
-import { parked, resumed, resumeProbe, threeSteps } from './workflows.ts'
+import { parked, warmUp, resumed, resumeProbe, threeSteps } from './workflows.ts'
 
 type Sync = 'FULL' | 'NORMAL'
 const args = process.argv.slice(2)
@@ -177,37 +177,56 @@ function askMemory(child: ReturnType<typeof fork>): Promise<ChildMemory> {
   })
 }
 
-/** Schedules parked executions until `total` are waiting. */
-async function parkUntil(zart: Zart, probe: Database.Database, total: number): Promise<void> {
-  const count = probe.prepare("SELECT count(*) AS n FROM zart_executions WHERE status = 'waiting'")
-  let scheduled = (count.get() as { n: number }).n
+/** Schedules `workflow` executions until `total` of them have reached `status`. */
+async function scheduleUntil(
+  zart: Zart,
+  probe: Database.Database,
+  workflow: string,
+  status: 'waiting' | 'completed',
+  total: number,
+): Promise<void> {
+  const count = probe.prepare('SELECT count(*) AS n FROM zart_executions WHERE workflow = ? AND status = ?')
+  const reached = () => (count.get(workflow, status) as { n: number }).n
+  let scheduled = reached()
   while (scheduled < total) {
     const batch = Math.min(500, total - scheduled)
-    await Promise.all(Array.from({ length: batch }, () => zart.schedule('bench-parked')))
+    await Promise.all(Array.from({ length: batch }, () => zart.schedule(workflow)))
     scheduled += batch
   }
-  while ((count.get() as { n: number }).n < total) await sleep(100)
+  while (reached() < total) await sleep(100)
   await sleep(2000)
 }
 
-async function workerMemory(): Promise<ChildMemory[]> {
+/**
+ * Samples a worker child's memory: idle from cold; idle again after it ran WAITING
+ * one-step executions to completion (the heap a working worker keeps anyway); then with
+ * WAITING and 2 × WAITING executions parked on an event.
+ */
+async function workerMemory(): Promise<{
+  cold: ChildMemory
+  warm: ChildMemory
+  first: ChildMemory
+  second: ChildMemory
+}> {
   const file = join(tempFolder('rss'), 'zart.db')
-  const zart = await createZart({ db: `sqlite:${file}`, workflows: [parked] })
+  const zart = await createZart({ db: `sqlite:${file}`, workflows: [parked, warmUp] })
   const child = fork(fileURLToPath(new URL('./worker-child.ts', import.meta.url)), [`sqlite:${file}`], {
     execArgv: ['--expose-gc', '--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   })
   await sleep(3000)
   const probe = new Database(file, { readonly: true })
-  const samples = [await askMemory(child)]
-  for (const total of [WAITING, 2 * WAITING]) {
-    await parkUntil(zart, probe, total)
-    samples.push(await askMemory(child))
-  }
+  const cold = await askMemory(child)
+  await scheduleUntil(zart, probe, 'bench-warm-up', 'completed', WAITING)
+  const warm = await askMemory(child)
+  await scheduleUntil(zart, probe, 'bench-parked', 'waiting', WAITING)
+  const first = await askMemory(child)
+  await scheduleUntil(zart, probe, 'bench-parked', 'waiting', 2 * WAITING)
+  const second = await askMemory(child)
   probe.close()
   child.kill('SIGTERM')
   await zart.close()
-  return samples
+  return { cold, warm, first, second }
 }
 
 async function main(): Promise<void> {
@@ -253,15 +272,17 @@ async function main(): Promise<void> {
   }
   if (!SECTIONS.has('memory')) return
 
-  const [idle, first, second] = (await workerMemory()) as [ChildMemory, ChildMemory, ChildMemory]
+  const { cold, warm, first, second } = await workerMemory()
   const mb = (n: number) => `${fmt(n / 2 ** 20, 1)} MB`
   const delta = (a: number, b: number) => `${mb(b)} (${b >= a ? '+' : ''}${mb(b - a)})`
   table(`Worker process memory (the worker itself ran every execution to its durable wait)`, [
-    ['RSS idle', mb(idle.rss)],
-    [`RSS, ${fmt(WAITING)} waiting`, delta(idle.rss, first.rss)],
+    ['RSS idle, cold', mb(cold.rss)],
+    [`RSS idle after running ${fmt(WAITING)} one-step executions`, delta(cold.rss, warm.rss)],
+    [`RSS, ${fmt(WAITING)} waiting (target: at most +10 MB over warm idle)`, delta(warm.rss, first.rss)],
     [`RSS, ${fmt(2 * WAITING)} waiting`, delta(first.rss, second.rss)],
-    ['JS heap after GC, idle', mb(idle.heapUsedAfterGc)],
-    [`JS heap after GC, ${fmt(WAITING)} waiting`, delta(idle.heapUsedAfterGc, first.heapUsedAfterGc)],
+    [`RSS, ${fmt(WAITING)} waiting, over cold idle`, delta(cold.rss, first.rss)],
+    ['JS heap after GC, idle (cold / warm)', `${mb(cold.heapUsedAfterGc)} / ${mb(warm.heapUsedAfterGc)}`],
+    [`JS heap after GC, ${fmt(WAITING)} waiting`, delta(warm.heapUsedAfterGc, first.heapUsedAfterGc)],
     [`JS heap after GC, ${fmt(2 * WAITING)} waiting`, delta(first.heapUsedAfterGc, second.heapUsedAfterGc)],
     ['executions held in memory while waiting', String(second.active)],
   ])

@@ -4,11 +4,11 @@
  * be told apart from heap V8 keeps reserved after a burst of work. Run with --expose-gc.
  */
 import { createZart } from '../src/index.ts'
-import { parked } from './workflows.ts'
+import { parked, warmUp } from './workflows.ts'
 
 const db = process.argv[2]
 if (!db) throw new Error('usage: worker-child.ts DATABASE_URL')
-const zart = await createZart({ db, workflows: [parked] })
+const zart = await createZart({ db, workflows: [parked, warmUp] })
 const worker = zart.startWorker()
 
 process.on('message', (message: unknown) => {

@@ -28,5 +28,8 @@ export const resumeProbe = defineWorkflow({ name: 'bench-resume' }, async (ctx) 
 /** Parks forever on an event: the waiting executions of the memory benchmark. */
 export const parked = defineWorkflow({ name: 'bench-parked' }, async (ctx) => ctx.waitForEvent('never'))
 
+/** One step and done: warms a worker up before the memory benchmark measures it idle. */
+export const warmUp = defineWorkflow({ name: 'bench-warm-up' }, async (ctx) => ctx.step('noop', () => 1))
+
 /** In-process listeners for `resumeProbe`, keyed by execution id. */
 export const resumed = new Map<string, (at: number) => void>()
