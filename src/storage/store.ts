@@ -220,6 +220,16 @@ export interface MigrationResult {
   current: string | null
 }
 
+/** What `migrationStatus()` finds: how the database's schema stands against this code. */
+export interface MigrationStatus {
+  /** The latest migration the database has applied, or null when it has none. */
+  current: string | null
+  /** Migrations this code ships that the database lacks, in the order they would apply. */
+  pending: string[]
+  /** Migrations the database has that this code does not know: a newer zart migrated it. */
+  unknown: string[]
+}
+
 /**
  * The database behind zart. Implement this to add a backend; run the exported contract
  * suite against it to prove it.
@@ -230,6 +240,12 @@ export interface Store {
 
   /** Applies pending migrations, under a lock; refuses a schema newer than the code. */
   migrate(): Promise<MigrationResult>
+  /**
+   * Reports where the schema stands, changing nothing: no lock, no table created. A
+   * database never migrated has every migration pending; a newer schema is reported in
+   * `unknown`, not refused.
+   */
+  migrationStatus(): Promise<MigrationStatus>
   close(): Promise<void>
 
   createExecution(input: NewExecution): Promise<CreateResult>

@@ -56,6 +56,32 @@ export function storeCases(h: ContractHarness): void {
     await expect(store.migrate()).rejects.toMatchObject({ code: 'SCHEMA_TOO_NEW' })
   })
 
+  it('reports every migration pending on a fresh database, and none once migrated, changing nothing', async () => {
+    const store = await h.store(false)
+    const fresh = await store.migrationStatus()
+    expect(fresh).toMatchObject({ current: null, unknown: [] })
+    expect(fresh.pending.length).toBeGreaterThan(0)
+    expect(await store.migrationStatus()).toEqual(fresh)
+    // Asking twice applied nothing: migrate() still finds every migration to apply.
+    const migrated = await store.migrate()
+    expect(migrated.applied).toEqual(fresh.pending)
+    const current = { current: migrated.current, pending: [], unknown: [] }
+    expect(await store.migrationStatus()).toEqual(current)
+    expect(await store.migrationStatus()).toEqual(current)
+    expect(await store.migrate()).toEqual({ applied: [], current: migrated.current })
+  })
+
+  it.skipIf(!h.options.recordUnknownMigration)('reports a schema newer than the code without refusing', async () => {
+    const store = await h.store()
+    expect(await store.migrationStatus()).toMatchObject({ pending: [], unknown: [] })
+    await h.options.recordUnknownMigration?.(store, '9999_from_the_future')
+    expect(await store.migrationStatus()).toEqual({
+      current: '9999_from_the_future',
+      pending: [],
+      unknown: ['9999_from_the_future'],
+    })
+  })
+
   it('creates an execution once per id and per idempotency key', async () => {
     const store = await h.store()
     const created = await store.createExecution(execution('a', { idempotencyKey: 'k1' }))

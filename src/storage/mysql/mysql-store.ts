@@ -1,7 +1,7 @@
 import mysql from 'mysql2/promise'
 import { ZartError } from '../../errors.ts'
 import { decodeCursor, encodeCursor } from '../cursor.ts'
-import { loadMigrations, pendingMigrations } from '../migrations.ts'
+import { compareMigrations, loadMigrations, pendingMigrations } from '../migrations.ts'
 import type {
   CancelResult,
   Claim,
@@ -14,6 +14,7 @@ import type {
   ListFilter,
   ListPage,
   MigrationResult,
+  MigrationStatus,
   NewEvent,
   NewExecution,
   PruneFilter,
@@ -91,6 +92,15 @@ export class MysqlStore implements Store {
     } finally {
       connection.release()
     }
+  }
+
+  async migrationStatus(): Promise<MigrationStatus> {
+    const [table] = await this.pool.query<mysql.RowDataPacket[]>(q.MIGRATIONS_TABLE_EXISTS)
+    const applied =
+      Number(table[0]?.present) > 0
+        ? (await this.pool.query<mysql.RowDataPacket[]>(q.SELECT_MIGRATIONS))[0].map((r) => String(r.name))
+        : []
+    return compareMigrations(loadMigrations('mysql'), applied)
   }
 
   async close(): Promise<void> {

@@ -13,6 +13,11 @@ export const CREATE_MIGRATIONS_TABLE = `
   CREATE TABLE IF NOT EXISTS zart_migrations (name VARCHAR(191) NOT NULL PRIMARY KEY, applied_at BIGINT NOT NULL)
   ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin`
 
+/** Whether `migrate()` ever ran in this database: `migrationStatus()` must not create the table. */
+export const MIGRATIONS_TABLE_EXISTS = `
+  SELECT COUNT(*) AS present FROM information_schema.tables
+  WHERE table_schema = DATABASE() AND table_name = 'zart_migrations'`
+
 export const SELECT_MIGRATIONS = `SELECT name FROM zart_migrations`
 
 export const INSERT_MIGRATION = `INSERT INTO zart_migrations (name, applied_at) VALUES (?, ?)`

@@ -1,7 +1,7 @@
 import pg from 'pg'
 import { ZartError } from '../../errors.ts'
 import { decodeCursor, encodeCursor } from '../cursor.ts'
-import { loadMigrations, pendingMigrations } from '../migrations.ts'
+import { compareMigrations, loadMigrations, pendingMigrations } from '../migrations.ts'
 import type {
   CancelResult,
   Claim,
@@ -14,6 +14,7 @@ import type {
   ListFilter,
   ListPage,
   MigrationResult,
+  MigrationStatus,
   NewEvent,
   NewExecution,
   PruneFilter,
@@ -90,6 +91,14 @@ export class PostgresStore implements Store {
       }
       return { applied: pending.map((m) => m.name), current: known.at(-1)?.name ?? null }
     })
+  }
+
+  async migrationStatus(): Promise<MigrationStatus> {
+    const [table] = (await this.pool.query<{ present: boolean }>(q.MIGRATIONS_TABLE_EXISTS)).rows
+    const applied = table?.present
+      ? (await this.pool.query<{ name: string }>(q.SELECT_MIGRATIONS)).rows.map((r) => r.name)
+      : []
+    return compareMigrations(loadMigrations('postgres'), applied)
   }
 
   async close(): Promise<void> {

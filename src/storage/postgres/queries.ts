@@ -16,6 +16,9 @@ export const MIGRATION_LOCK = `SELECT pg_advisory_xact_lock(hashtext('zart_migra
 export const CREATE_MIGRATIONS_TABLE = `
   CREATE TABLE IF NOT EXISTS zart_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`
 
+/** Whether `migrate()` ever ran in this schema (search path): `migrationStatus()` must not create the table. */
+export const MIGRATIONS_TABLE_EXISTS = `SELECT to_regclass('zart_migrations') IS NOT NULL AS present`
+
 export const SELECT_MIGRATIONS = `SELECT name FROM zart_migrations`
 
 export const INSERT_MIGRATION = `INSERT INTO zart_migrations (name, applied_at) VALUES ($1, $2)`

@@ -1,5 +1,10 @@
 /** The SQL the SQLite adapter runs, one named statement per operation. */
 
+/** Whether `migrate()` ever ran here: `migrationStatus()` must not create the table to find out. */
+export const MIGRATIONS_TABLE_EXISTS = `SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'zart_migrations'`
+
+export const SELECT_MIGRATIONS = `SELECT name FROM zart_migrations`
+
 export const SELECT_EXECUTION = `SELECT * FROM zart_executions WHERE id = ?`
 
 export const SELECT_BY_IDEMPOTENCY_KEY = `SELECT * FROM zart_executions WHERE idempotency_key = ?`

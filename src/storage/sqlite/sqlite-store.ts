@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
-import { loadMigrations, pendingMigrations } from '../migrations.ts'
+import { compareMigrations, loadMigrations, pendingMigrations } from '../migrations.ts'
 import { decodeCursor, encodeCursor } from '../cursor.ts'
 import type {
   Claim,
@@ -15,6 +15,7 @@ import type {
   ListFilter,
   ListPage,
   MigrationResult,
+  MigrationStatus,
   NewEvent,
   NewExecution,
   PruneFilter,
@@ -70,10 +71,7 @@ export class SqliteStore implements Store {
     const known = loadMigrations('sqlite')
     this.db.exec('CREATE TABLE IF NOT EXISTS zart_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)')
     const run = this.db.transaction(() => {
-      const applied = (this.db.prepare('SELECT name FROM zart_migrations').all() as { name: string }[]).map(
-        (r) => r.name,
-      )
-      const pending = pendingMigrations(known, applied)
+      const pending = pendingMigrations(known, this.appliedMigrations())
       for (const migration of pending) {
         // The row goes in first: a second migrator racing us fails on the primary key.
         this.db.prepare('INSERT INTO zart_migrations (name, applied_at) VALUES (?, ?)').run(migration.name, Date.now())
@@ -83,6 +81,15 @@ export class SqliteStore implements Store {
     })
     const applied = run.immediate()
     return { applied, current: known.at(-1)?.name ?? null }
+  }
+
+  async migrationStatus(): Promise<MigrationStatus> {
+    const tableExists = this.db.prepare(q.MIGRATIONS_TABLE_EXISTS).get() !== undefined
+    return compareMigrations(loadMigrations('sqlite'), tableExists ? this.appliedMigrations() : [])
+  }
+
+  private appliedMigrations(): string[] {
+    return (this.db.prepare(q.SELECT_MIGRATIONS).all() as { name: string }[]).map((r) => r.name)
   }
 
   async close(): Promise<void> {
