@@ -279,11 +279,25 @@ export class Zart {
   }
 
   /**
-   * Readiness: the database answers and its schema is current. It goes through
-   * `migrate()`, which is a no-op on a current schema and refuses one newer than this code.
+   * Readiness: the database answers and its schema is current. It only reads: a probe
+   * must never migrate a database behind an operator's back, so a schema that is behind
+   * is reported (run `zart migrate`), and one newer than this code is refused.
    */
   async ready(): Promise<{ database: string; migration: string | null }> {
-    const { current } = await this.store.migrate()
+    const { current, pending, unknown } = await this.store.migrationStatus()
+    if (unknown.length > 0) {
+      throw new ZartError(
+        'SCHEMA_TOO_NEW',
+        `the database schema is newer than this zart (it has migration ${unknown.join(', ')}); upgrade zart to use this database`,
+      )
+    }
+    if (pending.length > 0) {
+      throw new ZartError(
+        'MIGRATIONS_PENDING',
+        `the database schema is behind this zart (migration ${pending.join(', ')} not applied); run zart migrate`,
+        { pending },
+      )
+    }
     await this.store.getExecution('zart-readiness-probe')
     return { database: this.store.dialect, migration: current }
   }
