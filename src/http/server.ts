@@ -6,7 +6,7 @@ import type { Zart } from '../client/zart.ts'
 import { ZartError } from '../errors.ts'
 import { problem, sendProblem } from './rest/problem.ts'
 import { silentLogger, type Logger } from '../engine/logger.ts'
-import { createMcpHttpEndpoints, hostGuard, isLoopback, type McpHttpOptions } from '../mcp/http.ts'
+import { allowedHostnames, createMcpHttpEndpoints, hostGuard, isLoopback, type McpHttpOptions } from '../mcp/http.ts'
 
 /** The default port of `zart serve`. */
 export const DEFAULT_PORT = 7420
@@ -67,6 +67,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const mcp = createMcpHttpEndpoints(options.zart, { ...options.mcp, logger })
   const app = express()
   app.disable('x-powered-by')
+  const hosts = allowedHostnames(host, options.allowedHosts)
+  if (hosts) app.use(hostCheck(hosts))
+  // The SDK's own guard stays behind ours as defence in depth; ours answers first, so a
+  // refusal reads like every other error of this server (problem+json, not JSON-RPC).
   const guard = hostGuard(host, options.allowedHosts)
   if (guard) app.use(guard)
   app.use(originCheck(options.allowedOrigins ?? []))
@@ -102,6 +106,33 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         server.closeAllConnections() // open SSE streams would otherwise hold close() forever
       })
     },
+  }
+}
+
+/**
+ * Refuses a `Host` this server does not answer to: DNS rebinding points a foreign name
+ * at 127.0.0.1 so that a web page can reach a local zart as "its own" site. The port is
+ * ignored, as in the SDK's guard, which checks the same names.
+ */
+function hostCheck(allowed: readonly string[]): RequestHandler {
+  return (req, res, next) => {
+    const header = req.header('host')
+    const name = header === undefined ? null : hostname(header)
+    if (name !== null && allowed.includes(name)) return next()
+    const detail =
+      header === undefined
+        ? 'the request has no Host header: send the name zart is reached by'
+        : `host ${header} is not allowed: add it with --allow-host`
+    sendProblem(res, problem('FORBIDDEN_HOST', detail))
+  }
+}
+
+/** The host name of a `Host` header, without the port; null when it is not one. */
+function hostname(header: string): string | null {
+  try {
+    return new URL(`http://${header}`).hostname
+  } catch {
+    return null
   }
 }
 

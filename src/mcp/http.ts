@@ -7,10 +7,7 @@ import express, {
   type Router,
 } from 'express'
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
-import {
-  hostHeaderValidation,
-  localhostHostValidation,
-} from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js'
+import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js'
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js'
@@ -165,9 +162,17 @@ export function createMcpHttpEndpoints(zart: Zart, options: McpHttpOptions = {})
  * listens beyond loopback with no host list: its bearer token protects it then.
  */
 export function hostGuard(host: string, allowedHosts: readonly string[] = []): RequestHandler | null {
-  const loopback = isLoopback(host) ? LOOPBACK_NAMES : []
-  if (allowedHosts.length === 0) return loopback.length > 0 ? localhostHostValidation() : null
-  return hostHeaderValidation([...loopback, ...allowedHosts])
+  const names = allowedHostnames(host, allowedHosts)
+  return names === null ? null : hostHeaderValidation([...names])
+}
+
+/**
+ * The names a `Host` header may carry (port aside): loopback names while `host` is
+ * loopback, plus `allowedHosts`. Null when there is nothing to check (see `hostGuard`).
+ */
+export function allowedHostnames(host: string, allowedHosts: readonly string[] = []): readonly string[] | null {
+  const names = [...(isLoopback(host) ? LOOPBACK_NAMES : []), ...allowedHosts]
+  return names.length === 0 ? null : names
 }
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]']

@@ -19,16 +19,21 @@ afterAll(async () => {
   expect(await served?.stop()).toBe(0)
 })
 
-/** A raw request, so that Host and Origin can be anything. */
-function raw(path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+/** A raw request, so that Host and Origin can be anything (fetch will not send a Host of ours). */
+function raw(
+  path: string,
+  headers: Record<string, string>,
+  method = 'GET',
+  body?: string,
+): Promise<{ status: number; type: string | undefined; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(`${url}${path}`, { method: 'GET', headers }, (res) => {
-      let body = ''
-      res.setEncoding('utf8').on('data', (c: string) => (body += c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+    const req = request(`${url}${path}`, { method, headers }, (res) => {
+      let text = ''
+      res.setEncoding('utf8').on('data', (c: string) => (text += c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], body: text }))
     })
     req.on('error', reject)
-    req.end()
+    req.end(body)
   })
 }
 
@@ -75,6 +80,44 @@ describe('bearer token on a loopback server', () => {
     expect((await raw('/api/v1/workflows', { ...auth, Host: `evil.example:${port}` })).status).toBe(403)
     expect((await raw('/api/v1/workflows', { ...auth, Origin: 'https://evil.example' })).status).toBe(403)
     expect((await raw('/api/v1/workflows', { ...auth, Origin: `http://127.0.0.1:${port}` })).status).toBe(200)
+  })
+
+  it('answers a foreign Host with a 403 problem, like a foreign Origin, on MCP and REST alike', async () => {
+    const auth = { authorization: `Bearer ${TOKEN}` }
+    const port = new URL(url).port
+    const origin = await raw('/api/v1/workflows', { ...auth, Origin: 'https://evil.example' })
+    const originKeys = Object.keys(JSON.parse(origin.body) as object).sort()
+    // Requests that would each be served with the right Host: the Host alone is refused.
+    const initialize = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+    })
+    const json = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
+    const requests: [method: string, path: string, body?: string][] = [
+      ['POST', '/mcp', initialize],
+      ['GET', '/mcp'],
+      ['GET', '/sse'],
+      ['POST', '/messages?sessionId=any', initialize],
+      ['GET', '/api/v1/workflows'],
+      ['POST', '/api/v1/executions', JSON.stringify({ workflow: 'quick', id: 'auth-host' })],
+    ]
+    for (const [method, path, body] of requests) {
+      const res = await raw(path, { ...auth, ...json, Host: `evil.example:${port}` }, method, body)
+      expect(res.status, `${method} ${path}`).toBe(403)
+      expect(res.type, `${method} ${path}`).toMatch(/^application\/problem\+json/)
+      const problem = JSON.parse(res.body) as Record<string, unknown>
+      expect(problem, `${method} ${path}`).toMatchObject({
+        type: 'urn:zart:problem:forbidden-host',
+        status: 403,
+        code: 'FORBIDDEN_HOST',
+      })
+      expect(problem.detail).toMatch(/--allow-host/)
+      expect(Object.keys(problem).sort()).toEqual(originKeys)
+    }
+    const never = await api(url, 'GET', '/executions/auth-host', { headers: auth })
+    expect(never.status).toBe(404) // the refused schedule never happened
   })
 })
 

@@ -16,6 +16,7 @@ export type HttpOnlyCode =
   | 'NOT_READY'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN_ORIGIN'
+  | 'FORBIDDEN_HOST'
 
 export type ProblemCode = ErrorCode | HttpOnlyCode
 
@@ -42,6 +43,7 @@ export const HTTP_STATUS: Record<ProblemCode, number> = {
   NOT_READY: 503,
   UNAUTHORIZED: 401,
   FORBIDDEN_ORIGIN: 403,
+  FORBIDDEN_HOST: 403,
 }
 
 const TITLES: Record<number, string> = {
