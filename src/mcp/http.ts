@@ -171,7 +171,8 @@ export function hostGuard(host: string, allowedHosts: readonly string[] = []): R
  * loopback, plus `allowedHosts`. Null when there is nothing to check (see `hostGuard`).
  */
 export function allowedHostnames(host: string, allowedHosts: readonly string[] = []): readonly string[] | null {
-  const names = [...(isLoopback(host) ? LOOPBACK_NAMES : []), ...allowedHosts]
+  // Host names are case-insensitive: `--allow-host Example.COM` must match `example.com`.
+  const names = [...(isLoopback(host) ? LOOPBACK_NAMES : []), ...allowedHosts.map((h) => h.toLowerCase())]
   return names.length === 0 ? null : names
 }
 

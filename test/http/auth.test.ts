@@ -1,3 +1,4 @@
+import { allowedHostnames } from '../../src/mcp/http.ts'
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runZart } from '../fixtures/zart-process.ts'
@@ -127,5 +128,12 @@ describe('binding beyond loopback', () => {
     expect(run.code).toBe(2)
     expect(run.stderr).toMatch(/refusing to listen on 0\.0\.0\.0 without a token/)
     expect(run.stdout).toBe('')
+  })
+})
+
+describe('allowed host names', () => {
+  it('compares --allow-host names without regard to case, as Host headers are', () => {
+    expect(allowedHostnames('127.0.0.1', ['Example.COM'])).toContain('example.com')
+    expect(allowedHostnames('0.0.0.0')).toBeNull() // bound beyond loopback with no list: nothing to check
   })
 })
