@@ -124,6 +124,50 @@ export function storeCases(h: ContractHarness): void {
     expect(taken).toMatchObject({ execution: { attempt: 2, leaseToken: 2 }, steps: [{ key: 's', outputJson: '1' }] })
   })
 
+  it('creates a batch as if one after another, each result in the order asked', async () => {
+    const store = await h.store()
+    if (!store.createExecutions) return // optional: the client then creates one by one
+    await store.createExecution(execution('old'))
+    const results = await store.createExecutions([
+      execution('z', { idempotencyKey: 'k' }),
+      execution('old', { inputJson: '{"n":2}' }),
+      execution('b'),
+      execution('z', { inputJson: '{"n":3}' }),
+      execution('a', { idempotencyKey: 'k' }),
+      execution('c', { claim: { workerId: 'w1', leaseMs: 1000 } }),
+    ])
+    expect(results.map((r) => [r.outcome, r.execution.id, 'matchedBy' in r ? r.matchedBy : null])).toEqual([
+      ['created', 'z', null],
+      ['existing', 'old', 'id'],
+      ['created', 'b', null],
+      ['existing', 'z', 'id'],
+      ['existing', 'z', 'idempotency_key'],
+      ['created', 'c', null],
+    ])
+    expect(results[1]?.execution.inputJson).toBe('{"n":1}')
+    expect(results[3]?.execution.inputJson).toBe('{"n":1}')
+    for (const r of results) expect(await store.getExecution(r.execution.id)).toEqual(r.execution)
+    expect(await store.getExecution('a')).toBeUndefined()
+    expect(['pending', 'running']).toContain(results[5]?.execution.status)
+    expect(await store.createExecutions([])).toEqual([])
+  })
+
+  it('creates each id once when concurrent batches name the same ids in opposite orders', async () => {
+    const store = await h.store()
+    const createMany = store.createExecutions?.bind(store)
+    if (!createMany) return
+    // On PostgreSQL such batches can deadlock; the loser waits out deadlock_timeout (1 s) and retries.
+    for (let round = 0; round < 3; round++) {
+      const ids = Array.from({ length: 12 }, (_, i) => `r${round}-${i}`)
+      const [forward, backward] = await Promise.all([
+        createMany(ids.map((id) => execution(id))),
+        createMany([...ids].reverse().map((id) => execution(id))),
+      ])
+      const created = [...(forward ?? []), ...(backward ?? [])].filter((r) => r.outcome === 'created')
+      expect(created.map((r) => r.execution.id).sort()).toEqual([...ids].sort())
+    }
+  })
+
   it('claims only due executions of known workflows, each by one worker', async () => {
     const store = await h.store()
     for (let i = 0; i < 10; i++) await store.createExecution(execution(`e${i}`))
@@ -380,6 +424,54 @@ export function storeCases(h: ContractHarness): void {
     ])
     expect((await store.deliverEvent({ ...event, eventId: null })).outcome).toBe('terminal')
     expect((await store.deliverEvent(event)).outcome).toBe('duplicate')
+  })
+
+  it('delivers a batch of events as if one after another, each result in the order asked', async () => {
+    const store = await h.store()
+    if (!store.deliverEvents) return // optional: the client then delivers one by one
+    const lease = await claimOne(store, 'w')
+    await store.commit([{ kind: 'wait', lease, stepKey: 'go', event: 'go', wakeAt: null, now: T0 }])
+    await store.createExecution(execution('done'))
+    const [claimed] = await store.claim({ workerId: 'w1', limit: 1, now: T0, leaseMs: 1000, workflows: WF })
+    const done = { executionId: 'done', token: claimed?.execution.leaseToken ?? -1 }
+    await store.commit([
+      { kind: 'finish', lease: done, status: 'completed', outputJson: '1', errorJson: null, now: T0 },
+    ])
+    await store.createExecution(execution('p'))
+    const event = (executionId: string, name: string, eventId: string | null, payloadJson: string) => ({
+      executionId,
+      name,
+      eventId,
+      payloadJson,
+      now: T0 + 1,
+    })
+    const results = await store.deliverEvents([
+      event('p', 'go', 'e1', '1'),
+      event('w', 'go', null, '2'),
+      event('nope', 'go', null, '3'),
+      event('w', 'go', null, '4'),
+      event('p', 'go', 'e1', '5'),
+      event('done', 'go', null, '6'),
+    ])
+    expect(results.map((r) => [r.outcome, 'execution' in r ? r.execution.id : null])).toEqual([
+      ['buffered', 'p'],
+      ['delivered', 'w'],
+      ['not_found', null],
+      ['buffered', 'w'],
+      ['duplicate', 'p'],
+      ['terminal', 'done'],
+    ])
+    expect(results[1]).toMatchObject({ execution: { status: 'pending', dueAt: T0 + 1 } })
+    // The woken execution finds both events, the first one first.
+    const claims = await store.claim({ workerId: 'w2', limit: 5, now: T0 + 1, leaseMs: 1000, workflows: WF })
+    const token = claims.find((c) => c.execution.id === 'w')?.execution.leaseToken ?? -1
+    expect(
+      await store.commit([
+        { kind: 'wait', lease: { executionId: 'w', token }, stepKey: 'go', event: 'go', wakeAt: null, now: T0 + 1 },
+        { kind: 'wait', lease: { executionId: 'w', token }, stepKey: 'go#2', event: 'go', wakeAt: null, now: T0 + 1 },
+      ]),
+    ).toMatchObject([{ payloadJson: '2' }, { payloadJson: '4' }])
+    expect(await store.deliverEvents([])).toEqual([])
   })
 
   it('cancels an unfinished execution once; terminal ones stay as they are', async () => {

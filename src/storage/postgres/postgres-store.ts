@@ -22,11 +22,19 @@ import type {
   Store,
   WriteOutcome,
 } from '../store.ts'
-import { isTerminal } from '../store.ts'
 import { initialState } from '../initial-state.ts'
 import { lockOrder, planWrite, toWriteOutcome, type AppliedPlan } from '../write-plan.ts'
 import { listen } from './listen.ts'
 import * as q from './queries.ts'
+
+/** SQLSTATE of a transaction PostgreSQL chose to fail to break a deadlock. */
+const DEADLOCK_DETECTED = '40P01'
+
+/** One item's answer from zart_create_executions / zart_deliver_events, with the row as JSON. */
+type BatchResult =
+  | { outcome: 'created' | 'delivered' | 'buffered' | 'duplicate' | 'terminal'; row: ExecutionRow }
+  | { outcome: 'existing'; matchedBy: 'id' | 'idempotency_key'; row: ExecutionRow }
+  | { outcome: 'not_found' | 'retry' }
 import { toExecution, toStep, type ExecutionRow, type StepRow } from '../rows.ts'
 
 export interface PostgresStoreOptions {
@@ -115,6 +123,45 @@ export class PostgresStore implements Store {
     throw new ZartError('INTERNAL', `execution "${input.id}" could not be created nor found; retry the call`)
   }
 
+  /**
+   * Many schedules in one statement (see migration 0003), applied in the order asked.
+   * The client batches concurrent schedules here.
+   */
+  async createExecutions(inputs: NewExecution[]): Promise<CreateResult[]> {
+    if (inputs.length === 0) return []
+    const rows = await this.retryingDeadlock(() =>
+      this.rows<{ results: BatchResult[] }>(q.CREATE_EXECUTIONS, [
+        JSON.stringify(inputs.map((input) => ({ ...input, ...initialState(input) }))),
+      ]),
+    )
+    const results: CreateResult[] = []
+    for (const [i, input] of inputs.entries()) {
+      const result = rows[0]?.results[i]
+      if (result?.outcome === 'created') results.push({ outcome: 'created', execution: toExecution(result.row) })
+      else if (result?.outcome === 'existing') {
+        results.push({ outcome: 'existing', execution: toExecution(result.row), matchedBy: result.matchedBy })
+      }
+      // The row that blocked the insert was pruned before it could be read: this one again, alone.
+      else results.push(await this.createExecution(input))
+    }
+    return results
+  }
+
+  /**
+   * Runs a batch statement again when PostgreSQL broke a deadlock by failing it: two
+   * schedule batches naming the same ids in different orders can wait on each other's
+   * unique index entries. The statement rolled back as a whole, so running it again is safe.
+   */
+  private async retryingDeadlock<T>(run: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await run()
+      } catch (error) {
+        if (attempt >= 3 || (error as { code?: string }).code !== DEADLOCK_DETECTED) throw error
+      }
+    }
+  }
+
   private async insertOrFind(input: NewExecution): Promise<CreateResult | undefined> {
     const state = initialState(input)
     const inserted = await this.rows<ExecutionRow>(q.INSERT_EXECUTION, [
@@ -167,23 +214,26 @@ export class PostgresStore implements Store {
   }
 
   async deliverEvent(event: NewEvent): Promise<DeliverResult> {
-    return this.transaction(async (client): Promise<DeliverResult> => {
-      const row = (await client.query<ExecutionRow>({ ...q.LOCK_EXECUTION, values: [event.executionId] })).rows[0]
-      if (!row) return { outcome: 'not_found' }
-      const execution = toExecution(row)
-      if (isTerminal(execution.status)) {
-        const seen =
-          event.eventId !== null &&
-          (await client.query({ ...q.EVENT_EXISTS, values: [event.executionId, event.eventId] })).rowCount
-        return seen ? { outcome: 'duplicate', execution } : { outcome: 'terminal', execution }
-      }
-      const result = await client.query<{ inserted: number; woken: ExecutionRow | null }>({
-        ...q.INSERT_EVENT_AND_WAKE,
-        values: [event.executionId, event.name, event.eventId, event.payloadJson, event.now],
-      })
-      const { inserted, woken } = result.rows[0] ?? { inserted: 0, woken: null }
-      if (inserted === 0) return { outcome: 'duplicate', execution }
-      return woken ? { outcome: 'delivered', execution: toExecution(woken) } : { outcome: 'buffered', execution }
+    const [result] = await this.deliverEvents([event])
+    if (!result) throw new ZartError('INTERNAL', 'event delivery returned no result; retry the call')
+    return result
+  }
+
+  /** Many events in one statement (see migration 0003): the client batches concurrent deliveries here. */
+  async deliverEvents(events: NewEvent[]): Promise<DeliverResult[]> {
+    if (events.length === 0) return []
+    const ids = events.map((e) => e.executionId)
+    const lockIds = [...new Set(lockOrder(ids).map((i) => ids[i]))]
+    const results = await this.retryingDeadlock(() =>
+      this.rows<{ results: BatchResult[] }>(q.DELIVER_EVENTS, [JSON.stringify(events), JSON.stringify(lockIds)]),
+    )
+    return events.map((_, i): DeliverResult => {
+      const result = results[0]?.results[i]
+      if (result?.outcome === 'not_found') return { outcome: 'not_found' }
+      if (!result || !('row' in result))
+        throw new ZartError('INTERNAL', 'event delivery gave no answer; retry the call')
+      if (result.outcome === 'terminal') return { outcome: 'terminal', execution: toExecution(result.row) }
+      return { outcome: result.outcome as 'delivered' | 'buffered' | 'duplicate', execution: toExecution(result.row) }
     })
   }
 

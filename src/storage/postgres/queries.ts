@@ -81,32 +81,11 @@ export const LIST_EXECUTIONS = query(
    LIMIT $4`,
 )
 
-/**
- * Locks the execution before an event goes in, so a worker committing a wait on it either
- * finished first (we see `waiting` and wake it) or starts after (it sees the event).
- */
-export const LOCK_EXECUTION = query('lock_execution', `SELECT * FROM zart_executions WHERE id = $1 FOR UPDATE`)
+/** Schedules a batch, in order; one result per input (migration 0003). */
+export const CREATE_EXECUTIONS = query('create_executions', `SELECT zart_create_executions($1::jsonb) AS results`)
 
-export const EVENT_EXISTS = query('event_exists', `SELECT 1 FROM zart_events WHERE execution_id = $1 AND event_id = $2`)
-
-/**
- * Stores the event (once per event id) and, when the execution waits for that name,
- * makes it due at once. `inserted` 0 means a duplicate event id.
- */
-export const INSERT_EVENT_AND_WAKE = query(
-  'insert_event_and_wake',
-  `WITH ins AS (
-     INSERT INTO zart_events (execution_id, name, event_id, payload_json, created_at)
-     VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (execution_id, event_id) DO NOTHING
-     RETURNING seq
-   ), woke AS (
-     UPDATE zart_executions SET status = 'pending', due_at = $5, updated_at = $5
-     WHERE id = $1 AND status = 'waiting' AND wait_event = $2 AND EXISTS (SELECT 1 FROM ins)
-     RETURNING *
-   )
-   SELECT (SELECT count(*) FROM ins)::int AS inserted, (SELECT row_to_json(woke) FROM woke) AS woken`,
-)
+/** Delivers a batch of events, in order, after locking `$2`'s executions (migration 0003). */
+export const DELIVER_EVENTS = query('deliver_events', `SELECT zart_deliver_events($1::jsonb, $2::jsonb) AS results`)
 
 export const CANCEL = query(
   'cancel',
