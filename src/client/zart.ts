@@ -218,12 +218,14 @@ export class Zart {
     // Changes made in this process wake the wait at once; changes made by other processes
     // are found by re-reading, quickly at first, then backing off so many long waits stay cheap.
     let pollMs = this.waitPollMs
+    let record = await this.find(id)
     for (;;) {
-      const record = await this.find(id)
       if (isTerminal(record.status)) return { ...this.view(record), timed_out: false }
       const left = giveUpAt - Date.now()
       if (left <= 0 || options.signal?.aborted) return { ...this.view(record), timed_out: true }
-      await this.changed(id, Math.min(left, pollMs), options.signal)
+      // A run finished by this process's worker hands over the row it committed: no re-read.
+      const finished = await this.changed(id, Math.min(left, pollMs), options.signal)
+      record = finished && isTerminal(finished.status) ? finished : await this.find(id)
       pollMs = Math.min(pollMs * 1.5, Math.max(this.waitPollMs, MAX_WAIT_POLL_MS))
     }
   }
@@ -389,7 +391,7 @@ export class Zart {
         clock: this.clock,
         random: this.random,
         logger: this.logger,
-        onSettled: (id) => this.changes.emit(id),
+        onSettled: (id, finished) => this.changes.emit(id, finished),
       },
       { maxResultBytes: this.maxPayloadBytes, ...options },
     )
@@ -422,18 +424,23 @@ export class Zart {
     })
   }
 
-  /** Resolves when this process changes the execution, after `ms`, or on abort. */
-  private changed(id: string, ms: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves when this process changes the execution, after `ms`, or on abort; with the
+   * finished row when the change finished it and the store answered with that row.
+   */
+  private changed(id: string, ms: number, signal?: AbortSignal): Promise<ExecutionRecord | null> {
     return new Promise((resolve) => {
-      const done = () => {
+      const settle = (finished: ExecutionRecord | null) => {
         clearTimeout(timer)
-        this.changes.off(id, done)
-        signal?.removeEventListener('abort', done)
-        resolve()
+        this.changes.off(id, onChange)
+        signal?.removeEventListener('abort', giveUp)
+        resolve(finished)
       }
-      const timer = setTimeout(done, ms)
-      this.changes.on(id, done)
-      signal?.addEventListener('abort', done)
+      const onChange = (finished: ExecutionRecord | null = null) => settle(finished)
+      const giveUp = () => settle(null)
+      const timer = setTimeout(giveUp, ms)
+      this.changes.on(id, onChange)
+      signal?.addEventListener('abort', giveUp)
     })
   }
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.ts'
 import { serializeError, StepFailedError } from '../errors.ts'
-import type { Claim, FencedWrite, WriteOutcome } from '../storage/store.ts'
+import type { Claim, ExecutionRecord, FencedWrite, WriteOutcome } from '../storage/store.ts'
 import { ExecutionContext } from './context.ts'
 import { toJson } from './json.ts'
 import type { Logger } from './logger.ts'
@@ -25,6 +25,8 @@ export class ExecutionRun {
   readonly id: string
   readonly token: number
   readonly done: Promise<HaltReason | 'finished'>
+  /** The finished row, when the store answered the finishing commit with it. */
+  finished: ExecutionRecord | null = null
   private readonly controller = new AbortController()
   private haltReason: HaltReason | null = null
   private resolveHalted!: (reason: HaltReason) => void
@@ -151,6 +153,7 @@ export class ExecutionRun {
 
   private async finish(write: FencedWrite): Promise<HaltReason | 'finished'> {
     const outcome = await this.deps.commit(write)
+    if (outcome.ok && outcome.kind === 'finish' && outcome.execution) this.finished = outcome.execution
     return outcome.ok ? 'finished' : 'lease_lost'
   }
 }

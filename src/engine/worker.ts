@@ -1,6 +1,6 @@
 import { nanoid } from 'nanoid'
 import type { Clock } from '../clock.ts'
-import type { Claim, Store } from '../storage/store.ts'
+import type { Claim, ExecutionRecord, Store } from '../storage/store.ts'
 import { GroupCommitter } from './committer.ts'
 import { ExecutionRun } from './executor.ts'
 import type { Logger } from './logger.ts'
@@ -26,8 +26,11 @@ export interface WorkerDeps {
   clock: Clock
   random: () => number
   logger: Logger
-  /** Told when a run ends, so waiters in this process learn at once. */
-  onSettled: (executionId: string) => void
+  /**
+   * Told when a run ends, so waiters in this process learn at once; with the finished row
+   * when the run finished the execution and the store answered with it.
+   */
+  onSettled: (executionId: string, finished: ExecutionRecord | null) => void
 }
 
 /**
@@ -243,7 +246,7 @@ export class Worker {
       })
       .finally(() => {
         if (this.active.get(run.id) === run) this.active.delete(run.id)
-        this.deps.onSettled(run.id)
+        this.deps.onSettled(run.id, run.finished)
         this.poke()
       })
   }

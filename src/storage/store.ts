@@ -190,7 +190,9 @@ export type FencedWrite =
     }
 
 export type WriteOutcome =
-  | { ok: true; kind: 'step' | 'sleep' | 'finish' | 'release' }
+  | { ok: true; kind: 'step' | 'sleep' | 'release' }
+  /** `execution`, when the backend read it in the same transaction: the finished row. */
+  | { ok: true; kind: 'finish'; execution?: ExecutionRecord }
   | { ok: true; kind: 'wait'; result: 'consumed'; payloadJson: string; finishedAt: number }
   | { ok: true; kind: 'wait'; result: 'timed_out' | 'waiting' }
   /** The lease no longer holds: the execution was cancelled, timed out or taken over. */

@@ -1,4 +1,4 @@
-import type { FencedWrite, StepRecord, WriteOutcome } from './store.ts'
+import type { ExecutionRecord, FencedWrite, StepRecord, WriteOutcome } from './store.ts'
 
 /** What a planned write does to the execution after its step row, if anything. */
 export type PlannedTransition =
@@ -109,11 +109,15 @@ export interface AppliedPlan {
   result?: 'consumed' | 'timed_out' | 'waiting' | undefined
   payloadJson?: string | undefined
   finishedAt?: number | undefined
+  /** For a finish, when the backend read it in the same transaction: the finished row. */
+  execution?: ExecutionRecord | undefined
 }
 
 /** Turns what a backend found back into the contract's outcome for that write. */
 export function toWriteOutcome(write: FencedWrite, applied: AppliedPlan | undefined): WriteOutcome {
   if (!applied?.ok) return { ok: false, reason: 'lease_lost' }
+  if (write.kind === 'finish')
+    return { ok: true, kind: 'finish', ...(applied.execution && { execution: applied.execution }) }
   if (write.kind !== 'wait') return { ok: true, kind: write.kind }
   if (applied.result === 'consumed' && applied.payloadJson !== undefined) {
     return {

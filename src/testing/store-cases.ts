@@ -294,7 +294,7 @@ export function storeCases(h: ContractHarness): void {
       },
       { kind: 'step', lease: lease('cancelled'), now, step: completedStep('a', '1', now) },
     ]
-    expect(await store.commit(writes)).toEqual([
+    expect(await store.commit(writes)).toMatchObject([
       { ok: true, kind: 'step' },
       { ok: true, kind: 'step' },
       { ok: true, kind: 'sleep' },
@@ -347,6 +347,40 @@ export function storeCases(h: ContractHarness): void {
     ])
   })
 
+  it('answers a finishing commit with the finished row, when it gives one, exactly as stored', async () => {
+    const store = await h.store()
+    const a = await claimOne(store, 'a')
+    const b = await claimOne(store, 'b')
+    const outcomes = await store.commit([
+      { kind: 'step', lease: a, now: T0 + 1, step: completedStep('s1', '1', T0 + 1) },
+      { kind: 'finish', lease: a, status: 'completed', outputJson: '{"x":1}', errorJson: null, now: T0 + 2 },
+      { kind: 'finish', lease: b, status: 'failed', outputJson: null, errorJson: '{"message":"no"}', now: T0 + 3 },
+      {
+        kind: 'finish',
+        lease: { executionId: 'b', token: b.token + 1 },
+        status: 'completed',
+        outputJson: '1',
+        errorJson: null,
+        now: T0 + 4,
+      },
+    ])
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true, true, false])
+    for (const [i, id] of [
+      [1, 'a'],
+      [2, 'b'],
+    ] as const) {
+      const outcome = outcomes[i]
+      if (outcome?.ok && outcome.kind === 'finish' && outcome.execution) {
+        expect(outcome.execution).toEqual(await store.getExecution(id))
+      }
+    }
+    expect(await store.getExecution('a')).toMatchObject({
+      status: 'completed',
+      outputJson: '{"x":1}',
+      currentStep: 's1',
+    })
+  })
+
   it('applies several writes for one execution in one batch in order', async () => {
     const store = await h.store()
     const a = await claimOne(store, 'a')
@@ -364,7 +398,7 @@ export function storeCases(h: ContractHarness): void {
         { kind: 'step', lease: a, now, step: completedStep('t', '1', now) },
         { kind: 'finish', lease: b, status: 'failed', outputJson: null, errorJson: '{"message":"no"}', now },
       ]),
-    ).toEqual([
+    ).toMatchObject([
       { ok: true, kind: 'step' },
       { ok: true, kind: 'wait', result: 'consumed', payloadJson: '"x"', finishedAt: now },
       { ok: true, kind: 'step' },

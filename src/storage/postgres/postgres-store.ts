@@ -292,10 +292,15 @@ export class PostgresStore implements Store {
     if (writes.length === 0) return []
     const plans = writes.map(planWrite)
     const order = lockOrder(plans.map((p) => p.id))
-    const query = plans.length <= SMALL_BATCH ? q.COMMIT_WRITES_IN_ORDER : q.COMMIT_WRITES
-    const rows = await this.rows<{ outcomes: AppliedPlan[] }>(query, [JSON.stringify(order.map((i) => plans[i]))])
+    const rows = await this.rows<{ outcomes: (AppliedPlan & { row?: ExecutionRow })[] }>(q.COMMIT_WRITES, [
+      JSON.stringify(order.map((i) => plans[i])),
+      plans.length <= SMALL_BATCH,
+    ])
     const outcomes: (AppliedPlan | undefined)[] = []
-    order.forEach((original, k) => (outcomes[original] = rows[0]?.outcomes[k]))
+    order.forEach((original, k) => {
+      const { row, ...applied } = rows[0]?.outcomes[k] ?? { ok: false }
+      outcomes[original] = row ? { ...applied, execution: toExecution(row) } : applied
+    })
     return writes.map((write, i) => toWriteOutcome(write, outcomes[i]))
   }
 

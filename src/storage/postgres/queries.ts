@@ -146,17 +146,12 @@ export const HEARTBEAT = query(
    RETURNING e.id`,
 )
 
-/** A whole group commit in one round trip: see `zart_commit` in migrations/postgres. */
-export const COMMIT_WRITES = query('commit_writes', `SELECT zart_commit($1::jsonb) AS outcomes`)
-
 /**
- * The write-by-write path of the same function: for a batch of one or two writes it runs
- * fewer statements than the set-wide one, which matters for latency when load is light.
+ * A whole group commit in one round trip: `zart_commit` in migrations/postgres, or with
+ * $2 its write-by-write path, which runs fewer statements for a batch of one or two writes
+ * (it matters for latency when load is light). Finish outcomes carry the finished row.
  */
-export const COMMIT_WRITES_IN_ORDER = query(
-  'commit_writes_in_order',
-  `SELECT zart_commit_in_order($1::jsonb) AS outcomes`,
-)
+export const COMMIT_WRITES = query('commit_writes', `SELECT zart_commit_answering($1::jsonb, $2) AS outcomes`)
 
 export const LISTEN = `LISTEN zart_due`
 

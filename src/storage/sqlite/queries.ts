@@ -130,4 +130,5 @@ export const FINISH = `
   UPDATE zart_executions
   SET status = @status, output_json = @outputJson, error_json = @errorJson, due_at = NULL,
       lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
-  WHERE id = @id AND lease_token = @token AND status = 'running'`
+  WHERE id = @id AND lease_token = @token AND status = 'running'
+  RETURNING *`

@@ -261,14 +261,15 @@ export class SqliteStore implements Store {
         return { ok: true, kind: 'sleep' }
       case 'wait':
         return this.applyWait(write, fence)
-      case 'finish':
-        this.sql(q.FINISH).run({
+      case 'finish': {
+        const row = this.sql(q.FINISH).get({
           ...fence,
           status: write.status,
           outputJson: write.outputJson,
           errorJson: write.errorJson,
-        })
-        return { ok: true, kind: 'finish' }
+        }) as ExecutionRow | undefined
+        return { ok: true, kind: 'finish', ...(row && { execution: toExecution(row) }) }
+      }
       case 'release':
         this.sql(q.RELEASE_PENDING).run({
           ...fence,
