@@ -379,6 +379,16 @@ export function storeCases(h: ContractHarness): void {
       outputJson: '{"x":1}',
       currentStep: 's1',
     })
+    // Alone in its commit too (light load: the path that matters for a waiter's latency).
+    const c = await claimOne(store, 'c')
+    const [alone] = await store.commit([
+      { kind: 'finish', lease: c, status: 'completed', outputJson: '2', errorJson: null, now: T0 + 5 },
+    ])
+    expect(alone).toMatchObject({ ok: true, kind: 'finish' })
+    if (alone?.ok && alone.kind === 'finish' && alone.execution) {
+      expect(alone.execution).toEqual(await store.getExecution('c'))
+      expect(alone.execution).toMatchObject({ status: 'completed', outputJson: '2', updatedAt: T0 + 5 })
+    }
   })
 
   it('applies several writes for one execution in one batch in order', async () => {

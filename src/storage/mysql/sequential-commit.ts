@@ -1,5 +1,6 @@
 import type mysql from 'mysql2/promise'
 import type { AppliedPlan, WritePlan } from '../write-plan.ts'
+import { toExecution, type ExecutionRow } from '../rows.ts'
 import * as q from './queries.ts'
 import { BEGIN, COMMIT, run, type Connection, type Statement } from './round-trip.ts'
 
@@ -10,6 +11,8 @@ export interface CommitBatch {
   fences: number[]
   /** Per write: index of the statement that reports the event a wait picked, if a wait. */
   picks: (number | null)[]
+  /** Per write: index of the statement that reads the row back after a finish, if a finish. */
+  finished: (number | null)[]
 }
 
 /**
@@ -22,6 +25,7 @@ export function commitBatch(plans: WritePlan[]): CommitBatch {
   const statements: Statement[] = []
   const fences: number[] = []
   const picks: (number | null)[] = []
+  const finished: (number | null)[] = []
   const add = (sql: string, values: unknown[] = []): number => statements.push({ sql, values }) - 1
 
   for (const plan of plans) {
@@ -56,6 +60,7 @@ export function commitBatch(plans: WritePlan[]): CommitBatch {
         timedOut,
       ])
       picks.push(add(q.SELECT_PICKED_EVENT))
+      finished.push(null)
       continue
     }
     picks.push(null)
@@ -79,9 +84,13 @@ export function commitBatch(plans: WritePlan[]): CommitBatch {
     if (then?.kind === 'release') add(q.RELEASE_PENDING, [then.runAt, then.errorJson, then.countRetry, ...fence])
     if (then?.kind === 'suspend')
       add(q.SUSPEND_WAITING, [then.event, then.wakeAt, then.wakeAt, then.wakeAt, then.wakeAt, ...fence])
-    if (then?.kind === 'finish') add(q.FINISH, [then.status, then.outputJson, then.errorJson, ...fence])
+    if (then?.kind === 'finish') {
+      add(q.FINISH, [then.status, then.outputJson, then.errorJson, ...fence])
+      // Read back inside the transaction: waiters in the worker's process need not ask again.
+      finished.push(add(q.SELECT_EXECUTION, [plan.id]))
+    } else finished.push(null)
   }
-  return { statements, fences, picks }
+  return { statements, fences, picks, finished }
 }
 
 /** Reads one write's outcome back from the results of the round trip. */
@@ -89,8 +98,11 @@ export function appliedPlan(
   plan: WritePlan,
   fenceResult: { affectedRows?: number } | undefined,
   pickRows: { seq: number | null; payload: string | null }[] | undefined,
+  finishedRows?: ExecutionRow[] | undefined,
 ): AppliedPlan {
   if (!fenceResult?.affectedRows) return { ok: false }
+  const row = finishedRows?.[0]
+  if (row) return { ok: true, execution: toExecution(row) }
   if (!plan.wait) return { ok: true }
   const picked = pickRows?.[0]
   if (picked && picked.seq !== null && picked.payload !== null) {
@@ -114,6 +126,7 @@ export async function commitSequential(connection: Connection, plans: WritePlan[
       plan,
       at(batch.fences[i]) as mysql.ResultSetHeader | undefined,
       at(batch.picks[i]) as { seq: number | null; payload: string | null }[] | undefined,
+      at(batch.finished[i]) as ExecutionRow[] | undefined,
     ),
   )
 }
