@@ -63,6 +63,11 @@ export interface RunDeps {
   commit: (write: FencedWrite) => Promise<WriteOutcome>
   signal: AbortSignal
   halt: (reason: HaltReason) => void
+  /**
+   * A commit failed: the database did not answer, so whether it applied is unknown. The
+   * run halts; the workflow never sees the error, which is not its own.
+   */
+  storeFailed: (error: unknown) => void
   isHalted: () => boolean
   /** Largest step result accepted, in bytes of JSON. */
   maxResultBytes: number
@@ -220,7 +225,13 @@ export class ExecutionContext implements WorkflowContext {
   }
 
   private async write(write: FencedWrite): Promise<WriteOutcome> {
-    const outcome = await this.deps.commit(write)
+    let outcome: WriteOutcome
+    try {
+      outcome = await this.deps.commit(write)
+    } catch (error) {
+      this.deps.storeFailed(error)
+      throw new Suspend()
+    }
     if (!outcome.ok) this.suspend('lease_lost')
     this.assertActive()
     return outcome

@@ -25,6 +25,8 @@ export class ExecutionRun {
   readonly id: string
   readonly token: number
   readonly done: Promise<HaltReason | 'finished'>
+  /** Why the store failed a commit of this run, when it did (the run then halts with `store_error`). */
+  storeError: unknown = null
   /** The finished row, when the store answered the finishing commit with it. */
   finished: ExecutionRecord | null = null
   private readonly controller = new AbortController()
@@ -71,6 +73,10 @@ export class ExecutionRun {
       commit: this.deps.commit,
       signal: this.controller.signal,
       halt: (reason) => this.halt(reason),
+      storeFailed: (error) => {
+        this.storeError = error
+        this.halt('store_error')
+      },
       isHalted: () => this.haltReason !== null,
       maxResultBytes: this.deps.maxResultBytes,
     })

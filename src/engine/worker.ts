@@ -1,6 +1,6 @@
 import { nanoid } from 'nanoid'
 import type { Clock } from '../clock.ts'
-import type { Claim, ExecutionRecord, Store } from '../storage/store.ts'
+import type { Claim, ExecutionRecord, Lease, Store } from '../storage/store.ts'
 import { GroupCommitter } from './committer.ts'
 import { ExecutionRun } from './executor.ts'
 import type { Logger } from './logger.ts'
@@ -40,6 +40,12 @@ export interface WorkerDeps {
 export class Worker {
   readonly id = `w-${nanoid(10)}`
   private readonly active = new Map<string, ExecutionRun>()
+  /** Runs stopped by a store error, waiting for the database to answer again. */
+  private readonly resuming = new Set<Promise<void>>()
+  private readonly stopController = new AbortController()
+  private get stopping(): AbortSignal {
+    return this.stopController.signal
+  }
   /** Slots promised to executions being created already claimed (see `offerSlot`). */
   private reserved = 0
   private readonly committer: GroupCommitter
@@ -158,12 +164,14 @@ export class Worker {
    */
   async stop(): Promise<void> {
     this.running = false
+    this.stopController.abort()
     this.wake?.()
     clearInterval(this.heartbeatTimer)
     const unsubscribe = await this.unsubscribe
     this.unsubscribe = null
     await unsubscribe?.()
     await this.loop
+    await Promise.all(this.resuming)
     const runs = [...this.active.values()]
     if (runs.length > 0) {
       let timer: NodeJS.Timeout | undefined
@@ -190,16 +198,23 @@ export class Worker {
   }
 
   private async claimLoop(): Promise<void> {
+    // While the database is unreachable: one log line, then retries backing off to 2 s.
+    let failures = 0
     while (this.running) {
       let full = false
       try {
         const free = this.concurrency - this.busySlots
         const claimed = await this.claimOnce()
+        if (failures > 0) this.deps.logger.info('claiming again: the database answers', { failures })
+        failures = 0
         // Only a full batch suggests more is due now; otherwise another claim at once would
         // be a round trip competing with the commits of the runs just started.
         full = claimed > 0 && claimed === free
       } catch (error) {
-        this.deps.logger.error('claim failed; retrying', { error: String(error) })
+        if (failures === 0) this.deps.logger.error('claim failed; retrying', { error: String(error) })
+        failures++
+        await this.pause(Math.min(2_000, this.pollMs * 2 ** Math.min(failures, 10)))
+        continue
       }
       if (full && this.busySlots < this.concurrency) continue
       await this.idle()
@@ -237,18 +252,83 @@ export class Worker {
     })
     this.active.set(run.id, run)
     run.done
-      .catch((error: unknown) => {
-        this.deps.logger.error('run stopped by a store error; the lease will expire and the run resume', {
-          execution: run.id,
-          error: String(error),
-        })
-        run.halt('store_error')
-      })
+      .then(
+        (reason) => {
+          if (reason === 'store_error') this.storeFailed(run, run.storeError)
+        },
+        (error: unknown) => this.storeFailed(run, error),
+      )
       .finally(() => {
         if (this.active.get(run.id) === run) this.active.delete(run.id)
         this.deps.onSettled(run.id, run.finished)
         this.poke()
       })
+  }
+
+  /** A commit of `run` failed (or its last one threw): stop it and take it up again later. */
+  private storeFailed(run: ExecutionRun, error: unknown): void {
+    this.deps.logger.error('run stopped by a store error; resuming it once the database answers', {
+      execution: run.id,
+      error: String(error),
+    })
+    run.halt('store_error')
+    this.resumeLater({ executionId: run.id, token: run.token })
+  }
+
+  /**
+   * A run stopped by a store error (the database went away mid-commit) still holds its
+   * lease. Rather than leave the execution until that expires, pick it up again as soon as
+   * the database answers, under the same lease, replaying what was committed: a commit that
+   * may or may not have landed is settled by the replay, and the step in flight may run
+   * again, as after a crash. Its slot stays taken meanwhile. Gives up when the lease is no
+   * longer this worker's, or has run out (then any worker's claim takes it over).
+   */
+  private resumeLater(lease: Lease): void {
+    this.reserved++
+    const resumed = this.resume(lease).then((launched) => {
+      if (!launched) this.returnSlot()
+    })
+    this.resuming.add(resumed)
+    void resumed.finally(() => this.resuming.delete(resumed))
+  }
+
+  /** Tries `resumeLater`'s lease until it is launched again (true) or given up (false). */
+  private async resume(lease: Lease): Promise<boolean> {
+    for (let delayMs = 100; this.running; delayMs = Math.min(delayMs * 2, 2_000)) {
+      await this.pause(delayMs)
+      if (!this.running) return false
+      try {
+        const execution = await this.deps.store.getExecution(lease.executionId)
+        const stillOurs =
+          execution?.status === 'running' &&
+          execution.leaseOwner === this.id &&
+          execution.leaseToken === lease.token &&
+          (execution.leaseExpiresAt ?? 0) > this.deps.clock.now()
+        if (!execution || !stillOurs) return false
+        const steps = await this.deps.store.getSteps(lease.executionId)
+        if (!this.running) return false
+        this.returnSlot() // the run takes the slot over
+        this.launch({ execution, steps })
+        this.deps.logger.info('run resumed after a store error', { execution: lease.executionId })
+        return true
+      } catch {
+        // Still unreachable: try again after a longer pause.
+      }
+    }
+    return false
+  }
+
+  /** Waits `ms`, or less when the worker stops meanwhile. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.stopping.removeEventListener('abort', done)
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      this.stopping.addEventListener('abort', done)
+    })
   }
 
   /** Sleeps until poked, the poll interval passes, or the next due time, whichever is first. */

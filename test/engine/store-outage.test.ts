@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest'
+import { createZart, defineWorkflow, openStore, type Store } from '../../src/index.ts'
+import { tempDb } from '../helpers.ts'
+
+/**
+ * A store whose calls fail, the way a database restart or a network blip looks to the
+ * engine: the calls reject and nothing is applied. Either every call while `down`, or
+ * just the next `n` commits.
+ */
+function flaky(store: Store) {
+  let down = false
+  let failCommits = 0
+  const proxy = new Proxy(store, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver)
+      if (typeof value !== 'function' || property === 'close') return value
+      return (...args: unknown[]) => {
+        const refuse = down || (property === 'commit' && failCommits-- > 0)
+        return refuse
+          ? Promise.reject(new Error('connect ECONNREFUSED (simulated outage)'))
+          : (value as (...a: unknown[]) => unknown).apply(target, args)
+      }
+    },
+  })
+  return {
+    store: proxy,
+    setDown: (value: boolean) => (down = value),
+    failNextCommits: (n: number) => (failCommits = n),
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function runThrough(outage: (db: ReturnType<typeof flaky>) => void) {
+  const db = flaky(await openStore(tempDb()))
+  const runs: Record<string, number> = {}
+  const count = (step: string) => (runs[step] = (runs[step] ?? 0) + 1)
+  const threeSteps = defineWorkflow({ name: 'outage' }, async (ctx) => {
+    const a = await ctx.step('s1', () => count('s1'))
+    const b = await ctx.step('s2', () => {
+      // The database goes away while this step runs: its result cannot be committed.
+      if (count('s2') === 1) outage(db)
+      return 2
+    })
+    const c = await ctx.step('s3', () => count('s3'))
+    return { a, b, c }
+  })
+  const zart = await createZart({ db: db.store, workflows: [threeSteps] })
+  try {
+    // A lease far longer than the test: waiting for it to expire would time the test out.
+    zart.startWorker({ leaseMs: 120_000 })
+    const { execution_id } = await zart.schedule('outage')
+    await sleep(800) // any outage is over
+    const done = await zart.wait(execution_id, { timeout: '20s' })
+    return { done, runs }
+  } finally {
+    await zart.close()
+    await db.store.close()
+  }
+}
+
+describe('a database outage while a workflow runs', () => {
+  it('never fails the workflow for a commit the database refused once', async () => {
+    const { done, runs } = await runThrough((db) => db.failNextCommits(1))
+    expect(done).toMatchObject({ status: 'completed', output: { a: 1, b: 2, c: 1 }, timed_out: false })
+    // s1 was committed before the blip and never ran again; s2 was in flight and ran twice.
+    expect(runs).toEqual({ s1: 1, s2: 2, s3: 1 })
+  })
+
+  it('resumes the run as soon as the database answers again, not when its lease runs out', async () => {
+    const { done, runs } = await runThrough((db) => {
+      db.setDown(true)
+      setTimeout(() => db.setDown(false), 500)
+    })
+    expect(done).toMatchObject({ status: 'completed', output: { a: 1, b: 2, c: 1 }, timed_out: false })
+    expect(runs).toEqual({ s1: 1, s2: 2, s3: 1 })
+  })
+})
