@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'MIGRATIONS_PENDING'
   | 'UNSUPPORTED_DATABASE'
   | 'PAYLOAD_TOO_LARGE'
+  | 'DATABASE_UNAVAILABLE'
   | 'INTERNAL'
 
 /** Where a validation error points: the path of the bad field and what was wrong. */
@@ -119,4 +120,57 @@ export function serializeError(error: unknown): SerializedError {
     return out
   }
   return { name: 'Error', message: typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error)) }
+}
+
+/** Node socket errors that mean the database server could not be reached or went away. */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  // mysql2
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+])
+
+/**
+ * PostgreSQL SQLSTATEs of the same: class 08 (connection exception), the server shutting
+ * down or starting up (57P01-57P03), too many connections (53300).
+ */
+const PG_UNAVAILABLE = /^(08...|57P0[1-3]|53300)$/
+
+/** Messages of driver errors that carry no code: pg's pool and client. */
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i
+
+/**
+ * Recognises a failure of the database itself (unreachable, restarting, overloaded, or a
+ * SQLite file locked past its busy timeout) and says so as a ZartError the CLI, MCP and
+ * REST doors report like any other: DATABASE_UNAVAILABLE, with what to do. Undefined for
+ * anything else, which stays an internal error.
+ */
+export function databaseUnavailable(error: unknown): ZartError | undefined {
+  if (typeof error !== 'object' || error === null || isZartError(error)) return undefined
+  const { code, message } = error as { code?: unknown; message?: unknown }
+  const text = typeof message === 'string' ? message : ''
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    return new ZartError(
+      'DATABASE_UNAVAILABLE',
+      'the SQLite database stayed locked by another process past the busy timeout; retry the call',
+    )
+  }
+  const matched =
+    (typeof code === 'string' && (UNREACHABLE.has(code) || PG_UNAVAILABLE.test(code))) || UNAVAILABLE_MESSAGE.test(text)
+  if (!matched) return undefined
+  return new ZartError(
+    'DATABASE_UNAVAILABLE',
+    `the database did not answer (${typeof code === 'string' ? code : text}): check that it is running and ` +
+      'reachable, then retry; if the connection broke during a schedule or an event, check with status ' +
+      'whether it took effect before repeating it',
+  )
 }

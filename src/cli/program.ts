@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError, Option } from 'commander'
-import { isZartError } from '../errors.ts'
+import { databaseUnavailable, isZartError } from '../errors.ts'
 import { registerCommands } from './commands/index.ts'
 import { createCliContext, type CliContext } from './context.ts'
 import { EXIT, EXIT_CODES } from './exit-codes.ts'
@@ -50,15 +50,16 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     context = createCliContext(io)
     await buildProgram(context).parseAsync([...argv], { from: 'user' })
     return context.exitCode
-  } catch (error) {
-    if (error instanceof CommanderError) {
+  } catch (thrown) {
+    if (thrown instanceof CommanderError) {
       // Commander has printed its own message (or the help); only the code is left to set.
-      return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE
+      return thrown.exitCode === 0 ? EXIT.OK : EXIT.USAGE
     }
+    const error = databaseUnavailable(thrown) ?? thrown
     const message = error instanceof Error ? error.message : String(error)
     io.stderr(`error: ${oneLine(message)}\n`)
-    if (!isZartError(error) && /^debug$/i.test(io.env.ZART_LOG_LEVEL ?? '') && error instanceof Error) {
-      io.stderr(`${error.stack ?? ''}\n`)
+    if (/^debug$/i.test(io.env.ZART_LOG_LEVEL ?? '') && thrown instanceof Error && !isZartError(thrown)) {
+      io.stderr(`${thrown.stack ?? ''}\n`)
     }
     return isZartError(error) ? EXIT_CODES[error.code] : EXIT.FAILED
   }

@@ -1,5 +1,5 @@
 import type { Response } from 'express'
-import { isZartError, type ErrorCode, type FieldIssue } from '../../errors.ts'
+import { databaseUnavailable, isZartError, type ErrorCode, type FieldIssue } from '../../errors.ts'
 import type { Logger } from '../../engine/logger.ts'
 
 /**
@@ -34,6 +34,7 @@ export const HTTP_STATUS: Record<ProblemCode, number> = {
   SCHEMA_TOO_NEW: 503,
   MIGRATIONS_PENDING: 503,
   UNSUPPORTED_DATABASE: 500,
+  DATABASE_UNAVAILABLE: 503,
   INTERNAL: 500,
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
@@ -117,6 +118,11 @@ export function toProblem(error: unknown, logger: Logger): { problem: Problem; h
   if (error instanceof HttpProblem) return { problem: problem(error.code, error.message), headers: error.headers }
   const parsed = bodyParserProblem(error)
   if (parsed) return { problem: parsed, headers: {} }
+  const unavailable = databaseUnavailable(error)
+  if (unavailable) {
+    logger.warn('database unavailable', { error: String(error) })
+    return { problem: problem(unavailable.code, unavailable.message), headers: { 'Retry-After': '2' } }
+  }
   logger.error('http request failed', {
     error: error instanceof Error ? (error.stack ?? error.message) : String(error),
   })

@@ -49,9 +49,12 @@ export function defineRoute<S extends RouteSchemas>(spec: RouteSpec<S>): RouteSp
   return spec
 }
 
+/** Problems any route may answer with: every one needs the database. */
+const EVERY_ROUTE: readonly ProblemCode[] = ['DATABASE_UNAVAILABLE']
+
 /** Statuses of the problems a route may answer with, for the OpenAPI document. */
 export function errorStatuses(spec: RouteSpec): number[] {
-  return [...new Set(spec.errors.map((code) => HTTP_STATUS[code]))].sort()
+  return [...new Set([...spec.errors, ...EVERY_ROUTE].map((code) => HTTP_STATUS[code]))].sort()
 }
 
 /** Mounts a route on the router: parse each part with its schema, run, reply as JSON. */
