@@ -106,7 +106,9 @@ async function latency(dialect: Dialect, where: 'same process' | 'worker process
   if (where === 'same process') zart.startWorker()
   const samples: number[] = []
   for (let i = 0; i < SAMPLES + 10; i++) {
-    await sleep(5) // each execution starts on an idle worker
+    // Each execution starts on an idle worker, at a random moment of its poll cycle: a fixed
+    // pause would lock the schedule to one phase of the 50 ms poll and bias the figure.
+    await sleep(5 + Math.random() * 50)
     const started = wallNow()
     const { execution_id } = await zart.schedule('bench-three-steps', { n: i })
     const finishedAt = await completedAt(zart, execution_id, where === 'same process')
