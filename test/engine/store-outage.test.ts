@@ -1,38 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { createZart, defineWorkflow, openStore, type Store } from '../../src/index.ts'
+import { createZart, defineWorkflow, openStore } from '../../src/index.ts'
+import { flakyStore } from '../fixtures/flaky-store.ts'
 import { tempDb } from '../helpers.ts'
-
-/**
- * A store whose calls fail, the way a database restart or a network blip looks to the
- * engine: the calls reject and nothing is applied. Either every call while `down`, or
- * just the next `n` commits.
- */
-function flaky(store: Store) {
-  let down = false
-  let failCommits = 0
-  const proxy = new Proxy(store, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver)
-      if (typeof value !== 'function' || property === 'close') return value
-      return (...args: unknown[]) => {
-        const refuse = down || (property === 'commit' && failCommits-- > 0)
-        return refuse
-          ? Promise.reject(new Error('connect ECONNREFUSED (simulated outage)'))
-          : (value as (...a: unknown[]) => unknown).apply(target, args)
-      }
-    },
-  })
-  return {
-    store: proxy,
-    setDown: (value: boolean) => (down = value),
-    failNextCommits: (n: number) => (failCommits = n),
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-async function runThrough(outage: (db: ReturnType<typeof flaky>) => void) {
-  const db = flaky(await openStore(tempDb()))
+async function runThrough(outage: (db: ReturnType<typeof flakyStore>) => void) {
+  const db = flakyStore(await openStore(tempDb()))
   const runs: Record<string, number> = {}
   const count = (step: string) => (runs[step] = (runs[step] ?? 0) + 1)
   const threeSteps = defineWorkflow({ name: 'outage' }, async (ctx) => {

@@ -1,26 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { createZart, defineWorkflow, openStore, type Store, type Zart } from '../../src/index.ts'
+import { createZart, defineWorkflow, openStore, type Zart } from '../../src/index.ts'
+import { flakyStore } from '../fixtures/flaky-store.ts'
 import { createRestApi } from '../../src/http/rest/index.ts'
 import { startHttpServer, type HttpServer } from '../../src/http/server.ts'
 import { toolError } from '../../src/mcp/errors.ts'
 import { silentLogger } from '../../src/engine/logger.ts'
 import { runZart } from '../fixtures/zart-process.ts'
 import { tempDb } from '../helpers.ts'
-
-/** A store that refuses every call while `down`, the way a stopped PostgreSQL does. */
-function switchable(store: Store) {
-  let down = false
-  const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })
-  const proxy = new Proxy(store, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver)
-      if (typeof value !== 'function' || property === 'close') return value
-      return (...args: unknown[]) =>
-        down ? Promise.reject(refused) : (value as (...a: unknown[]) => unknown).apply(target, args)
-    },
-  })
-  return { store: proxy, setDown: (value: boolean) => (down = value) }
-}
 
 let zart: Zart | undefined
 let http: HttpServer | undefined
@@ -32,7 +18,7 @@ afterEach(async () => {
 
 describe('when the database does not answer', () => {
   it('REST answers 503 DATABASE_UNAVAILABLE with Retry-After, then works again once it is back', async () => {
-    const db = switchable(await openStore(tempDb()))
+    const db = flakyStore(await openStore(tempDb()))
     const quick = defineWorkflow({ name: 'quick' }, async () => 'ok')
     zart = await createZart({ db: db.store, workflows: [quick] })
     http = await startHttpServer({ zart, port: 0, routes: [['/api/v1', createRestApi(zart).router]] })
