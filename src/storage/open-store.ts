@@ -57,6 +57,15 @@ function missingDriver(driver: string): (error: unknown) => never {
  * used. Server URLs take `?pool_size=N` (default 10 connections).
  */
 export async function openStore(url: string): Promise<Store> {
+  // `--db postgres` or `--db mysql:host` would otherwise become a SQLite file of that name.
+  const named = /^(postgres|postgresql|mysql|mariadb)(:(?!\/\/)|$)/i.exec(url)
+  if (named?.[1]) {
+    throw new ZartError(
+      'INVALID_INPUT',
+      `"${url}" is not a database URL: write ${named[1].toLowerCase()}://USER@HOST:PORT/DATABASE ` +
+        `(to mean a SQLite file of that name, write ./${url})`,
+    )
+  }
   if (url.startsWith('sqlite:') || !/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
     const path = url.startsWith('sqlite:') ? url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') : url
     if (path.length === 0)
