@@ -225,6 +225,9 @@ export class ExecutionContext implements WorkflowContext {
   }
 
   private async write(write: FencedWrite): Promise<WriteOutcome> {
+    // A halted run writes nothing more: after a store error its execution may already be
+    // running again in a resumed run under the same lease, and a late write would race it.
+    this.assertActive()
     let outcome: WriteOutcome
     try {
       outcome = await this.deps.commit(write)

@@ -49,4 +49,37 @@ describe('a database outage while a workflow runs', () => {
     expect(done).toMatchObject({ status: 'completed', output: { a: 1, b: 2, c: 1 }, timed_out: false })
     expect(runs).toEqual({ s1: 1, s2: 2, s3: 1 })
   })
+
+  it('drops the late writes of a halted run: only the resumed run records a step that was still running', async () => {
+    const db = flakyStore(await openStore(tempDb()))
+    const runs: Record<string, number> = {}
+    const count = (step: string) => (runs[step] = (runs[step] ?? 0) + 1)
+    const parallel = defineWorkflow({ name: 'parallel' }, async (ctx) => {
+      const [fast, slow] = await Promise.all([
+        ctx.step('fast', () => {
+          if (count('fast') === 1) db.failNextCommits(1) // this result is refused: the run halts
+          return 'f'
+        }),
+        ctx.step('slow', async () => {
+          count('slow')
+          await sleep(300) // still running when the run halts, and when the run resumes
+          return 's'
+        }),
+      ])
+      return { fast, slow }
+    })
+    const zart = await createZart({ db: db.store, workflows: [parallel] })
+    try {
+      zart.startWorker({ leaseMs: 120_000 })
+      const { execution_id } = await zart.schedule('parallel')
+      const done = await zart.wait(execution_id, { timeout: '20s' })
+      expect(done).toMatchObject({ status: 'completed', output: { fast: 'f', slow: 's' } })
+      expect(runs).toEqual({ fast: 2, slow: 2 })
+      const slowWrites = db.committed.filter((w) => w.kind === 'step' && w.step.key === 'slow')
+      expect(slowWrites).toHaveLength(1)
+    } finally {
+      await zart.close()
+      await db.store.close()
+    }
+  })
 })
