@@ -26,6 +26,7 @@ import type {
 import { isTerminal } from '../store.ts'
 import { eventTimeoutErrorJson, waitingStep } from '../write-plan.ts'
 import * as q from './queries.ts'
+import { watchDatabase } from './watch.ts'
 import { toExecution, toStep, type ExecutionRow, type StepRow } from '../rows.ts'
 
 export interface SqliteStoreOptions {
@@ -113,6 +114,16 @@ export class SqliteStore implements Store {
     }
     const row = this.sql(q.INSERT_EXECUTION).get(insertParams(input)) as ExecutionRow
     return { outcome: 'created', execution: toExecution(row) }
+  }
+
+  /**
+   * Wake-ups across processes on one file, from the operating system's file change
+   * notifications (see `watchDatabase`). An in-memory database has no other process.
+   */
+  async subscribe(onDue: () => void): Promise<() => Promise<void>> {
+    if (this.path === ':memory:') return async () => {}
+    const stop = watchDatabase(this.path, onDue)
+    return async () => stop()
   }
 
   async getExecution(id: string): Promise<ExecutionRecord | undefined> {
