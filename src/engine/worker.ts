@@ -1,4 +1,5 @@
 import { nanoid } from 'nanoid'
+import { databaseUnavailable } from '../errors.ts'
 import type { Clock } from '../clock.ts'
 import type { Claim, ExecutionRecord, Lease, Store } from '../storage/store.ts'
 import { GroupCommitter } from './committer.ts'
@@ -265,14 +266,22 @@ export class Worker {
       })
   }
 
-  /** A commit of `run` failed (or its last one threw): stop it and take it up again later. */
+  /**
+   * A commit of `run` failed (or its last one threw): stop it, and take it up again as soon
+   * as the database answers when that was the trouble. Any other store error (a full disk,
+   * a bug) would likely fail again at once: that run waits for its lease to expire, and the
+   * claim that follows is the retry.
+   */
   private storeFailed(run: ExecutionRun, error: unknown): void {
-    this.deps.logger.error('run stopped by a store error; resuming it once the database answers', {
-      execution: run.id,
-      error: String(error),
-    })
     run.halt('store_error')
-    this.resumeLater({ executionId: run.id, token: run.token })
+    const unreachable = databaseUnavailable(error) !== undefined
+    this.deps.logger.error(
+      unreachable
+        ? 'run stopped by a store error; resuming it once the database answers'
+        : 'run stopped by a store error; it resumes when its lease expires',
+      { execution: run.id, error: String(error) },
+    )
+    if (unreachable) this.resumeLater({ executionId: run.id, token: run.token })
   }
 
   /**

@@ -5,7 +5,7 @@ import { tempDb } from '../helpers.ts'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-async function runThrough(outage: (db: ReturnType<typeof flakyStore>) => void) {
+async function runThrough(outage: (db: ReturnType<typeof flakyStore>) => void, leaseMs = 120_000) {
   const db = flakyStore(await openStore(tempDb()))
   const runs: Record<string, number> = {}
   const count = (step: string) => (runs[step] = (runs[step] ?? 0) + 1)
@@ -21,8 +21,8 @@ async function runThrough(outage: (db: ReturnType<typeof flakyStore>) => void) {
   })
   const zart = await createZart({ db: db.store, workflows: [threeSteps] })
   try {
-    // A lease far longer than the test: waiting for it to expire would time the test out.
-    zart.startWorker({ leaseMs: 120_000 })
+    // By default a lease far longer than the test: waiting for it to expire would time it out.
+    zart.startWorker({ leaseMs })
     const { execution_id } = await zart.schedule('outage')
     await sleep(800) // any outage is over
     const done = await zart.wait(execution_id, { timeout: '20s' })
@@ -81,5 +81,12 @@ describe('a database outage while a workflow runs', () => {
       await zart.close()
       await db.store.close()
     }
+  })
+
+  it('never fails the workflow for another store error either; the run resumes when its lease expires', async () => {
+    const diskFull = () => Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' })
+    const { done, runs } = await runThrough((db) => db.failNextCommits(1, diskFull), 1_000)
+    expect(done).toMatchObject({ status: 'completed', output: { a: 1, b: 2, c: 1 }, timed_out: false })
+    expect(runs).toEqual({ s1: 1, s2: 2, s3: 1 })
   })
 })
