@@ -174,3 +174,12 @@ export function databaseUnavailable(error: unknown): ZartError | undefined {
       'whether it took effect before repeating it',
   )
 }
+
+/**
+ * What a caller is told, at every door: a ZartError as it is, a failure of the database
+ * itself as DATABASE_UNAVAILABLE, and undefined for anything else (an internal error,
+ * which the door logs and reports without details).
+ */
+export function asZartError(error: unknown): ZartError | undefined {
+  return isZartError(error) ? error : databaseUnavailable(error)
+}

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterEach } from 'vitest'
 
 const dirs: string[] = []
@@ -22,3 +23,16 @@ export function tempDb(): string {
 
 /** A clock that moves only when told: the one `zart/testing` exports to users. */
 export { ManualClock as FakeClock } from '../src/testing/manual-clock.ts'
+
+/** Every row of every zart table in a SQLite file: the strongest "nothing changed" there is. */
+export function dump(path: string): Record<string, unknown[]> {
+  const db = new Database(path, { readonly: true, fileMustExist: true })
+  try {
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
+      name: string
+    }[]
+    return Object.fromEntries(tables.map(({ name }) => [name, db.prepare(`SELECT * FROM "${name}"`).all()]))
+  } finally {
+    db.close()
+  }
+}

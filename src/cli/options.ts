@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { InvalidArgumentError } from 'commander'
+import { InvalidArgumentError, Option } from 'commander'
 import { parseDuration } from '../duration.ts'
 import { ZartError } from '../errors.ts'
 
@@ -62,4 +62,12 @@ export function seconds(value: string): number {
 /** Commander collector for options that may repeat. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value]
+}
+
+/** `--retention`, shared by the commands that run a worker (`worker`, `serve`). */
+export function retentionOption(): Option {
+  return new Option(
+    '--retention <duration>',
+    'prune finished executions older than this, hourly (default: keep them)',
+  ).argParser(duration)
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError, Option } from 'commander'
-import { databaseUnavailable, isZartError } from '../errors.ts'
+import { asZartError, isZartError } from '../errors.ts'
 import { registerCommands } from './commands/index.ts'
 import { createCliContext, type CliContext } from './context.ts'
 import { EXIT, EXIT_CODES } from './exit-codes.ts'
@@ -55,13 +55,13 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       // Commander has printed its own message (or the help); only the code is left to set.
       return thrown.exitCode === 0 ? EXIT.OK : EXIT.USAGE
     }
-    const error = databaseUnavailable(thrown) ?? thrown
-    const message = error instanceof Error ? error.message : String(error)
+    const known = asZartError(thrown)
+    const message = known?.message ?? (thrown instanceof Error ? thrown.message : String(thrown))
     io.stderr(`error: ${oneLine(message)}\n`)
     if (/^debug$/i.test(io.env.ZART_LOG_LEVEL ?? '') && thrown instanceof Error && !isZartError(thrown)) {
       io.stderr(`${thrown.stack ?? ''}\n`)
     }
-    return isZartError(error) ? EXIT_CODES[error.code] : EXIT.FAILED
+    return known ? EXIT_CODES[known.code] : EXIT.FAILED
   }
 }
 

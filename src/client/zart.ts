@@ -10,6 +10,7 @@ import { Batcher } from '../engine/batcher.ts'
 import { Worker, type WorkerOptions } from '../engine/worker.ts'
 import { toWorkflowDefinition, type WorkflowDefinition, type WorkflowLike } from '../engine/workflow.ts'
 import { defaultDatabaseUrl, openStore } from '../storage/open-store.ts'
+import { refuseUnknown } from '../storage/migrations.ts'
 import {
   isTerminal,
   TERMINAL_STATUSES,
@@ -286,13 +287,9 @@ export class Zart {
    * is reported (run `zart migrate`), and one newer than this code is refused.
    */
   async ready(): Promise<{ database: string; migration: string | null }> {
+    // Reading the migrations table is also the probe that the database answers.
     const { current, pending, unknown } = await this.store.migrationStatus()
-    if (unknown.length > 0) {
-      throw new ZartError(
-        'SCHEMA_TOO_NEW',
-        `the database schema is newer than this zart (it has migration ${unknown.join(', ')}); upgrade zart to use this database`,
-      )
-    }
+    refuseUnknown(unknown)
     if (pending.length > 0) {
       throw new ZartError(
         'MIGRATIONS_PENDING',
@@ -300,7 +297,6 @@ export class Zart {
         { pending },
       )
     }
-    await this.store.getExecution('zart-readiness-probe')
     return { database: this.store.dialect, migration: current }
   }
 

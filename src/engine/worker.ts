@@ -43,10 +43,8 @@ export class Worker {
   private readonly active = new Map<string, ExecutionRun>()
   /** Runs stopped by a store error, waiting for the database to answer again. */
   private readonly resuming = new Set<Promise<void>>()
+  /** Aborted by `stop()`: cuts short the pauses between attempts to resume. */
   private readonly stopController = new AbortController()
-  private get stopping(): AbortSignal {
-    return this.stopController.signal
-  }
   /** Slots promised to executions being created already claimed (see `offerSlot`). */
   private reserved = 0
   private readonly committer: GroupCommitter
@@ -332,11 +330,11 @@ export class Worker {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer)
-        this.stopping.removeEventListener('abort', done)
+        this.stopController.signal.removeEventListener('abort', done)
         resolve()
       }
       const timer = setTimeout(done, ms)
-      this.stopping.addEventListener('abort', done)
+      this.stopController.signal.addEventListener('abort', done)
     })
   }
 

@@ -1,5 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
-import { databaseUnavailable, isZartError, type ZartError } from '../errors.ts'
+import { asZartError } from '../errors.ts'
 import type { Logger } from '../engine/logger.ts'
 
 const INTERNAL_MESSAGE =
@@ -12,7 +12,7 @@ const INTERNAL_MESSAGE =
  * trace or internal detail reaches the client.
  */
 export function toolError(error: unknown, logger: Logger): CallToolResult {
-  const known = isZartError(error) ? (error as ZartError) : databaseUnavailable(error)
+  const known = asZartError(error)
   const body = known ? known.toJSON() : internal(error, logger)
   return {
     isError: true,

@@ -41,11 +41,15 @@ export function compareMigrations(known: Migration[], applied: string[]): Migrat
  */
 export function pendingMigrations(known: Migration[], applied: string[]): Migration[] {
   const { pending, unknown } = compareMigrations(known, applied)
-  if (unknown.length > 0) {
-    throw new ZartError(
-      'SCHEMA_TOO_NEW',
-      `the database schema is newer than this zart (it has migration ${unknown.join(', ')}); upgrade zart to use this database`,
-    )
-  }
+  refuseUnknown(unknown)
   return known.filter((m) => pending.includes(m.name))
+}
+
+/** Refuses a database migrated by a newer zart: `unknown` names migrations this code lacks. */
+export function refuseUnknown(unknown: readonly string[]): void {
+  if (unknown.length === 0) return
+  throw new ZartError(
+    'SCHEMA_TOO_NEW',
+    `the database schema is newer than this zart (it has migration ${unknown.join(', ')}); upgrade zart to use this database`,
+  )
 }

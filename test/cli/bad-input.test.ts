@@ -1,23 +1,9 @@
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { createZart } from '../../src/index.ts'
 import { dataPipeline } from '../../workflows/data-pipeline.ts'
-import { tempDir } from '../helpers.ts'
+import { dump, tempDir } from '../helpers.ts'
 import { runZart } from '../fixtures/zart-process.ts'
-
-/** Every row of every zart table: the strongest "nothing changed" there is. */
-function dump(path: string): Record<string, unknown[]> {
-  const db = new Database(path, { readonly: true })
-  try {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
-      name: string
-    }[]
-    return Object.fromEntries(tables.map(({ name }) => [name, db.prepare(`SELECT * FROM "${name}"`).all()]))
-  } finally {
-    db.close()
-  }
-}
 
 /** Each mistake a caller can make, and what the one-line error must say. */
 const CASES: [what: string, args: string[], message: RegExp][] = [

@@ -1,5 +1,4 @@
 import { fileURLToPath } from 'node:url'
-import Database from 'better-sqlite3'
 import { MCP_FIXTURES, startServe, type Served } from '../mcp/helpers.ts'
 
 /** The workflows the HTTP tests run, next to the MCP fixtures (approval-flow, quick). */
@@ -51,18 +50,7 @@ export async function api(base: string, method: string, path: string, options: A
   return { status: response.status, headers: response.headers, body: parsed, text }
 }
 
-/** Every row of every zart table: the strongest "nothing changed" there is. */
-export function dump(path: string): Record<string, unknown[]> {
-  const db = new Database(path, { readonly: true, fileMustExist: true })
-  try {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
-      name: string
-    }[]
-    return Object.fromEntries(tables.map(({ name }) => [name, db.prepare(`SELECT * FROM "${name}"`).all()]))
-  } finally {
-    db.close()
-  }
-}
+export { dump } from '../helpers.ts'
 
 /** Polls `check` until it returns a value that is not undefined, or fails after `ms`. */
 export async function eventually<T>(check: () => Promise<T | undefined>, ms = 10_000, what = 'condition'): Promise<T> {

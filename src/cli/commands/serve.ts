@@ -1,6 +1,6 @@
 import { Option, InvalidArgumentError, type Command } from 'commander'
 import type { CliContext } from '../context.ts'
-import { collect, duration, positiveInt, seconds } from '../options.ts'
+import { collect, duration, positiveInt, retentionOption, seconds } from '../options.ts'
 import { untilSignal } from '../until-signal.ts'
 
 interface ServeFlags {
@@ -51,11 +51,7 @@ export function registerServeCommand(program: Command, context: CliContext): voi
       'on SIGTERM/SIGINT, time for requests and running workflows to finish (default 10s)',
       duration,
     )
-    .option(
-      '--retention <duration>',
-      'prune finished executions older than this, hourly (default: keep them)',
-      duration,
-    )
+    .addOption(retentionOption())
     .action(async (flags: ServeFlags, command: Command) => {
       const { logger } = context
       // Loaded here, not at the top: express and the MCP SDK would slow every other zart command's start.

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import type { CliContext } from '../context.ts'
 import { EXIT } from '../exit-codes.ts'
-import { duration, positiveInt } from '../options.ts'
+import { duration, positiveInt, retentionOption } from '../options.ts'
 import { untilSignal } from '../until-signal.ts'
 
 interface WorkerFlags {
@@ -32,11 +32,7 @@ export function registerWorkerCommand(program: Command, context: CliContext): vo
       'how often an idle worker looks for work made by other processes (default 50ms)',
       duration,
     )
-    .option(
-      '--retention <duration>',
-      'prune finished executions older than this, hourly (default: keep them)',
-      duration,
-    )
+    .addOption(retentionOption())
     .action(async (flags: WorkerFlags, command: Command) => {
       const { logger } = context
       const zart = await context.open(command)

@@ -1,5 +1,5 @@
 import type { Response } from 'express'
-import { databaseUnavailable, isZartError, type ErrorCode, type FieldIssue } from '../../errors.ts'
+import { asZartError, type ErrorCode, type FieldIssue } from '../../errors.ts'
 import type { Logger } from '../../engine/logger.ts'
 
 /**
@@ -102,27 +102,27 @@ export function problem(code: ProblemCode, detail: string, extensions: Record<st
 
 /**
  * Turns anything a route threw into a problem. ZartErrors keep their code, message and
- * machine-readable details (field issues become `errors`); body-parser errors become
+ * machine-readable details (field issues become `errors`); a database that does not answer
+ * is DATABASE_UNAVAILABLE, with `Retry-After`; body-parser errors become
  * 400/413/415; anything else is logged and reported as INTERNAL, with no stack trace.
  */
 export function toProblem(error: unknown, logger: Logger): { problem: Problem; headers: Record<string, string> } {
-  if (isZartError(error)) {
-    const { issues, ...details } = error.details ?? {}
+  const known = asZartError(error)
+  if (known) {
+    const { issues, ...details } = known.details ?? {}
     const extensions: Record<string, unknown> = {}
     // Details become extension members, except where a name is one of RFC 9457's own:
     // an execution's `status` must not replace the HTTP status.
     for (const [key, value] of Object.entries(details)) extensions[RESERVED.has(key) ? `execution_${key}` : key] = value
     if (Array.isArray(issues)) extensions.errors = issues
-    return { problem: problem(error.code, error.message, extensions), headers: {} }
+    if (known.code !== 'DATABASE_UNAVAILABLE')
+      return { problem: problem(known.code, known.message, extensions), headers: {} }
+    logger.warn('database unavailable', { error: String(error) })
+    return { problem: problem(known.code, known.message, extensions), headers: { 'Retry-After': '2' } }
   }
   if (error instanceof HttpProblem) return { problem: problem(error.code, error.message), headers: error.headers }
   const parsed = bodyParserProblem(error)
   if (parsed) return { problem: parsed, headers: {} }
-  const unavailable = databaseUnavailable(error)
-  if (unavailable) {
-    logger.warn('database unavailable', { error: String(error) })
-    return { problem: problem(unavailable.code, unavailable.message), headers: { 'Retry-After': '2' } }
-  }
   logger.error('http request failed', {
     error: error instanceof Error ? (error.stack ?? error.message) : String(error),
   })

@@ -115,34 +115,41 @@ export class PostgresStore implements Store {
   }
 
   async createExecution(input: NewExecution): Promise<CreateResult> {
-    // A row that blocked the insert can be pruned before it is re-read; then insert again.
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const result = await this.insertOrFind(input)
-      if (result) return result
-    }
-    throw new ZartError('INTERNAL', `execution "${input.id}" could not be created nor found; retry the call`)
+    const [result] = await this.createExecutions([input])
+    if (!result)
+      throw new ZartError('INTERNAL', `execution "${input.id}" could not be created nor found; retry the call`)
+    return result
   }
 
   /**
    * Many schedules in one statement (see migration 0003), applied in the order asked.
-   * The client batches concurrent schedules here.
+   * The client batches concurrent schedules here. An input whose blocking row was pruned
+   * between the insert and the read ('retry') goes again, at most twice more.
    */
   async createExecutions(inputs: NewExecution[]): Promise<CreateResult[]> {
-    if (inputs.length === 0) return []
-    const rows = await this.retryingDeadlock(() =>
-      this.rows<{ results: BatchResult[] }>(q.CREATE_EXECUTIONS, [
-        JSON.stringify(inputs.map((input) => ({ ...input, ...initialState(input) }))),
-      ]),
-    )
     const results: CreateResult[] = []
-    for (const [i, input] of inputs.entries()) {
-      const result = rows[0]?.results[i]
-      if (result?.outcome === 'created') results.push({ outcome: 'created', execution: toExecution(result.row) })
-      else if (result?.outcome === 'existing') {
-        results.push({ outcome: 'existing', execution: toExecution(result.row), matchedBy: result.matchedBy })
-      }
-      // The row that blocked the insert was pruned before it could be read: this one again, alone.
-      else results.push(await this.createExecution(input))
+    let todo = inputs.map((_, i) => i)
+    for (let attempt = 0; attempt < 3 && todo.length > 0; attempt++) {
+      const asked = todo
+      const rows = await this.retryingDeadlock(() =>
+        this.rows<{ results: BatchResult[] }>(q.CREATE_EXECUTIONS, [
+          JSON.stringify(asked.map((i) => ({ ...inputs[i], ...initialState(inputs[i] as NewExecution) }))),
+        ]),
+      )
+      todo = []
+      asked.forEach((i, k) => {
+        const result = rows[0]?.results[k]
+        if (result?.outcome === 'created') results[i] = { outcome: 'created', execution: toExecution(result.row) }
+        else if (result?.outcome === 'existing') {
+          results[i] = { outcome: 'existing', execution: toExecution(result.row), matchedBy: result.matchedBy }
+        } else todo.push(i)
+      })
+    }
+    if (todo.length > 0) {
+      throw new ZartError(
+        'INTERNAL',
+        `execution "${inputs[todo[0] ?? 0]?.id}" could not be created nor found; retry the call`,
+      )
     }
     return results
   }
@@ -160,32 +167,6 @@ export class PostgresStore implements Store {
         if (attempt >= 3 || (error as { code?: string }).code !== DEADLOCK_DETECTED) throw error
       }
     }
-  }
-
-  private async insertOrFind(input: NewExecution): Promise<CreateResult | undefined> {
-    const state = initialState(input)
-    const inserted = await this.rows<ExecutionRow>(q.INSERT_EXECUTION, [
-      input.id,
-      input.workflow,
-      input.inputJson,
-      input.idempotencyKey,
-      input.deadlineAt,
-      input.now,
-      state.status,
-      state.dueAt,
-      state.leaseOwner,
-      state.leaseToken,
-      state.leaseExpiresAt,
-      state.attempt,
-    ])
-    if (inserted[0]) return { outcome: 'created', execution: toExecution(inserted[0]) }
-    // Only pruning deletes rows (old, finished ones): what blocked the insert is normally still there.
-    const byId = (await this.rows<ExecutionRow>(q.SELECT_EXECUTION, [input.id]))[0]
-    if (byId) return { outcome: 'existing', execution: toExecution(byId), matchedBy: 'id' }
-    const byKey = (await this.rows<ExecutionRow>(q.SELECT_BY_IDEMPOTENCY_KEY, [input.idempotencyKey]))[0]
-    if (byKey) return { outcome: 'existing', execution: toExecution(byKey), matchedBy: 'idempotency_key' }
-    // Only pruning deletes rows: the blocking row was pruned between the insert and the reads.
-    return undefined
   }
 
   async getExecution(id: string): Promise<ExecutionRecord | undefined> {

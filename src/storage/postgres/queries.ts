@@ -25,25 +25,6 @@ export const INSERT_MIGRATION = `INSERT INTO zart_migrations (name, applied_at) 
 
 export const SELECT_EXECUTION = query('select_execution', `SELECT * FROM zart_executions WHERE id = $1`)
 
-export const SELECT_BY_IDEMPOTENCY_KEY = query(
-  'select_by_idempotency_key',
-  `SELECT * FROM zart_executions WHERE idempotency_key = $1`,
-)
-
-/**
- * Inserts unless the id or idempotency key exists; the caller then reads what does. A row
- * created already claimed (`running`) fires no wake-up: its own worker runs it.
- */
-export const INSERT_EXECUTION = query(
-  'insert_execution',
-  `INSERT INTO zart_executions
-     (id, workflow, input_json, idempotency_key, deadline_at, created_at, updated_at,
-      status, due_at, lease_owner, lease_token, lease_expires_at, attempt)
-   VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12)
-   ON CONFLICT DO NOTHING
-   RETURNING *`,
-)
-
 /**
  * Deletes a batch of terminal executions with their steps and events in one statement;
  * SKIP LOCKED leaves rows another transaction holds for a later batch.
