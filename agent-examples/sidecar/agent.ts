@@ -32,7 +32,7 @@ interface ToolResult {
   execution_id: string
   status: string
   result?: string
-  waiting_for?: { event: string | null; deadline: string | null } | null
+  waiting_for?: { kind: string; event?: string; deadline: string | null }[] | null
   output?: unknown
   error?: { code?: string; message?: string }
 }
@@ -57,11 +57,10 @@ console.log(`scheduled ${execution_id}; the agent is free to do other things mea
 const terminal = new Set(['completed', 'failed', 'cancelled', 'timed_out'])
 let status = await callTool('wait', { execution_id, timeout_seconds: 2 })
 while (!terminal.has(status.status)) {
-  if (status.status === 'waiting' && status.waiting_for?.event === 'approval') {
+  const approval = status.waiting_for?.find((w) => w.event === 'approval')
+  if (status.status === 'waiting' && approval) {
     const rl = createInterface({ input: process.stdin, output: process.stdout })
-    const answer = await rl.question(
-      `${execution_id} waits for approval (until ${status.waiting_for.deadline}). Approve? [y/N] `,
-    )
+    const answer = await rl.question(`${execution_id} waits for approval (until ${approval.deadline}). Approve? [y/N] `)
     rl.close()
     const delivered = await callTool('deliver_event', {
       execution_id,

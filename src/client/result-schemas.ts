@@ -13,16 +13,22 @@ const status = z
   .describe('pending | running | waiting | completed | failed | cancelled | timed_out')
 
 const waitingFor = z
-  .looseObject({
-    event: z.string().nullable().describe('The event to deliver, or null for a durable sleep'),
-    deadline: z.string().nullable().describe('ISO time the wait ends, or null for no timeout'),
-    schema: z.unknown().optional().describe('JSON Schema of the event data, when the workflow declared one'),
-  })
-  .describe('What a waiting execution needs before it can go on')
+  .array(
+    z.looseObject({
+      kind: z
+        .enum(['event', 'sleep', 'retry'])
+        .describe('event: an event delivery; sleep: a timer; retry: a retry delay'),
+      event: z.string().optional().describe('For kind event: the event name to deliver'),
+      step: z.string().describe('The key of the wait, sleep or step in the history'),
+      deadline: z.string().nullable().describe('ISO time it ends by itself, or null for never'),
+      schema: z.unknown().optional().describe('JSON Schema of the event data, when the workflow declared one'),
+    }),
+  )
+  .describe('What a suspended execution waits for; any one of them resumes it')
 
 const step = z.looseObject({
   name: z.string(),
-  kind: z.enum(['step', 'wait', 'sleep']),
+  kind: z.enum(['step', 'wait', 'sleep', 'patch']),
   status: z.string(),
   attempts: z.number(),
   started_at: z.string(),
@@ -38,13 +44,17 @@ export const executionShape = {
   step: z.string().nullable().describe('The current or last step'),
   waiting_for: waitingFor.nullable(),
   attempt: z.number().int(),
+  version: z.string().optional().describe('The workflow version the execution started under'),
   created_at: z.string(),
   updated_at: z.string(),
   run_at: z.string().optional().describe('When a pending execution will next run'),
   deadline: z.string().optional().describe('The workflow deadline, when it has a timeout'),
   idempotency_key: z.string().optional(),
   output: z.unknown().optional().describe('The result, when completed'),
-  error: z.unknown().optional().describe('Why it ended, when failed, cancelled or timed out'),
+  error: z
+    .unknown()
+    .optional()
+    .describe('Why it ended (failed, cancelled, timed out), or why a pending execution was handed back'),
   steps: z.array(step).optional().describe('Step history, when asked for'),
 }
 

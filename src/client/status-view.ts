@@ -1,18 +1,25 @@
 import { isTerminal, type ExecutionRecord, type ExecutionStatus, type StepRecord } from '../storage/store.ts'
 
-/** What an execution waits for, when it is `waiting`. */
+/**
+ * One thing a suspended execution waits for. An execution whose parallel branches are all
+ * blocked waits for several at once; any of them resumes it.
+ */
 export interface WaitingFor {
-  /** The event name, or null for a durable sleep. */
-  event: string | null
-  /** ISO time the wait ends (event timeout or end of sleep), or null for no timeout. */
+  /** `event`: an event delivery; `sleep`: a durable timer; `retry`: a step's next attempt. */
+  kind: 'event' | 'sleep' | 'retry'
+  /** For `event`: the event name to deliver. */
+  event?: string
+  /** The key of the wait, sleep or step in the execution's history. */
+  step: string
+  /** ISO time it ends on its own (event timeout, end of sleep, retry time), or null for never. */
   deadline: string | null
-  /** JSON Schema of the event payload, when the workflow declared one. */
+  /** For `event`: JSON Schema of the payload, when the workflow declared one. */
   schema?: unknown
 }
 
 export interface StepView {
   name: string
-  kind: 'step' | 'wait' | 'sleep'
+  kind: 'step' | 'wait' | 'sleep' | 'patch'
   status: StepRecord['status']
   attempts: number
   started_at: string
@@ -29,8 +36,11 @@ export interface ExecutionView {
   workflow: string
   status: ExecutionStatus
   step: string | null
-  waiting_for: WaitingFor | null
+  /** What it waits for when `waiting` (or `pending` on retry delays); null otherwise. */
+  waiting_for: WaitingFor[] | null
   attempt: number
+  /** The workflow version the execution started under. */
+  version?: string
   created_at: string
   updated_at: string
   /** When a pending execution will next run (a scheduled start or a retry delay). */
@@ -59,14 +69,22 @@ export function toExecutionView(
     created_at: iso(record.createdAt),
     updated_at: iso(record.updatedAt),
   }
-  if (record.status === 'waiting') {
-    view.waiting_for = {
-      event: record.waitEvent,
-      deadline: record.waitUntil === null ? null : iso(record.waitUntil),
-    }
-    const schema = record.waitEvent === null ? undefined : options.eventSchema?.(record.waitEvent)
-    if (schema !== undefined) view.waiting_for.schema = schema
+  if ((record.status === 'waiting' || record.status === 'pending') && record.waits !== null) {
+    view.waiting_for = record.waits.map((wait) => {
+      const item: WaitingFor = {
+        kind: wait.kind,
+        step: wait.key,
+        deadline: wait.until === null ? null : iso(wait.until),
+      }
+      if (wait.kind === 'event' && wait.event !== undefined) {
+        item.event = wait.event
+        const schema = options.eventSchema?.(wait.event)
+        if (schema !== undefined) item.schema = schema
+      }
+      return item
+    })
   }
+  if (record.version !== null) view.version = record.version
   if (record.status === 'pending' && record.dueAt !== null) view.run_at = iso(record.dueAt)
   if (record.deadlineAt !== null) view.deadline = iso(record.deadlineAt)
   if (record.idempotencyKey !== null) view.idempotency_key = record.idempotencyKey

@@ -142,6 +142,7 @@ export class Zart {
         idempotencyKey,
         now,
         runAt,
+        version: definition.version,
         deadlineAt: timeoutMs === null ? null : Math.max(now, runAt) + timeoutMs,
         ...(claim && { claim }),
       })

@@ -1,9 +1,11 @@
 import { parseDuration, type Duration } from '../duration.ts'
 import { EventTimeoutError, StepFailedError, serializeError, type SerializedError } from '../errors.ts'
 import type { Clock } from '../clock.ts'
-import type { Claim, FencedWrite, Lease, StepRecord, WriteOutcome } from '../storage/store.ts'
+import type { Claim, FencedWrite, Lease, StepKind, StepRecord, WaitEntry, WriteOutcome } from '../storage/store.ts'
+import { History, isDivergence, isResolved, type Divergence } from './history.ts'
 import { fromJson, NotJsonError, toJson } from './json.ts'
 import { RetryConfig, retryDelay, type RetryPolicy } from './retry-policy.ts'
+import { Sequencer } from './sequencer.ts'
 import { Suspend, type HaltReason } from './suspend.ts'
 
 /** What a step function is told about the attempt it runs. */
@@ -51,10 +53,20 @@ export interface WorkflowContext {
   /** Sleeps durably: survives restarts and holds no worker while it lasts. */
   sleep(duration: Duration): Promise<void>
   /**
-   * Deterministic time: when the execution's most recent durable point (step, wait,
-   * sleep, or creation) happened. The same on every replay.
+   * Deterministic time: when the most recent result handed to the workflow (a step's, a
+   * wait's, a sleep's; at first, the execution's creation) was recorded. The same on
+   * every replay, whatever the timing of parallel branches.
    */
   now(): Date
+  /**
+   * Changes a workflow safely under running executions: true for executions that reach
+   * this point under the code that has it (new ones), false for executions that passed
+   * this point under older code. Keep both paths until no old execution is left.
+   *
+   * @example
+   * if (ctx.patched('send-receipt')) await ctx.step('send-receipt', () => mail(order))
+   */
+  patched(changeId: string): boolean
 }
 
 export interface RunDeps {
@@ -68,20 +80,53 @@ export interface RunDeps {
    * run halts; the workflow never sees the error, which is not its own.
    */
   storeFailed: (error: unknown) => void
+  /** The code asked for something other than what history recorded: the run must stop. */
+  diverged: (divergence: Divergence) => void
   isHalted: () => boolean
   /** Largest step result accepted, in bytes of JSON. */
   maxResultBytes: number
+  /**
+   * Replay only (`zart replay-check`): run no step function and write nothing; reaching
+   * anything not recorded yet halts the run with `waiting`.
+   */
+  dryRun?: boolean
 }
 
-/** The context of one run of one execution: replays stored steps, records new ones. */
+/** A branch of the run that cannot go on until an event comes or a time passes. */
+interface Blocked {
+  entry: WaitEntry
+  position: number
+  resume: () => void
+  timer: NodeJS.Timeout | undefined
+}
+
+/** Node's timers overflow past this many ms (about 24.8 days) and fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
+ * The context of one run of one execution. Stored points replay from history in their
+ * recorded order; new ones run and are recorded. Parallel branches are ordinary code:
+ * the run suspends only when every branch is blocked (on events, sleeps or retry delays)
+ * and nothing is running or being committed, and then it waits for all of them at once.
+ */
 export class ExecutionContext implements WorkflowContext {
   readonly executionId: string
   readonly workflow: string
   readonly attempt: number
   readonly signal: AbortSignal
   private readonly lease: Lease
-  private readonly steps: Map<string, StepRecord>
+  private readonly history: History
+  private readonly sequencer: Sequencer
   private readonly seen = new Map<string, number>()
+  private readonly blocked = new Map<string, Blocked>()
+  /** New steps held back until the replay has matched all of history (see `startAllowed`). */
+  private deferred: (() => void)[] = []
+  private readonly idleWaiters: (() => void)[] = []
+  private position = 0
+  private nextSeq: number
+  /** Step functions running and commits in flight. */
+  private busy = 0
+  private checkScheduled = false
   private logicalTime: number
 
   constructor(
@@ -93,7 +138,10 @@ export class ExecutionContext implements WorkflowContext {
     this.attempt = claim.execution.attempt
     this.signal = deps.signal
     this.lease = { executionId: claim.execution.id, token: claim.execution.leaseToken }
-    this.steps = new Map(claim.steps.map((s) => [s.key, s]))
+    this.history = new History(claim.steps)
+    this.sequencer = new Sequencer(() => this.settled())
+    for (const seq of this.history.resolvedSeqs()) this.sequencer.expect(seq)
+    this.nextSeq = this.history.maxSeq() + 1
     this.logicalTime = claim.execution.createdAt
   }
 
@@ -106,134 +154,405 @@ export class ExecutionContext implements WorkflowContext {
   }
 
   async step<T>(name: string, fn: (info: StepInfo) => Promise<T> | T, options: StepOptions = {}): Promise<T> {
-    const key = this.nextKey(name)
-    const stored = this.steps.get(key)
-    if (stored?.status === 'completed') return this.replayed<T>(stored)
-    if (stored?.status === 'failed') throw this.failure(stored)
-
-    const attempt = (stored?.attempts ?? 0) + 1
-    const startedAt = stored?.startedAt ?? this.deps.clock.now()
-    const record = (patch: Partial<StepRecord>): StepRecord => ({
-      key,
-      name,
-      kind: 'step',
-      status: 'completed',
-      attempts: attempt,
-      outputJson: null,
-      errorJson: null,
-      startedAt,
-      finishedAt: this.deps.clock.now(),
-      wakeAt: null,
-      ...patch,
-    })
-    let value: T
-    let outputJson: string
-    try {
-      value = await fn({ key, idempotencyKey: `${this.executionId}:${key}`, attempt, signal: this.signal })
+    const { key, position, record } = this.reach('step', name)
+    if (record && isResolved(record)) return this.replay<T>(record)
+    const policy = options.retry ?? RetryConfig.none()
+    let attempts = record?.attempts ?? 0
+    const startedAt = record?.startedAt ?? this.deps.clock.now()
+    if (record?.status === 'retrying' && record.wakeAt !== null) {
+      await this.block({ kind: 'retry', key, until: record.wakeAt }, position)
+    }
+    await this.startAllowed(position)
+    for (;;) {
+      const attempt = attempts + 1
+      const base: StepRecord = {
+        key,
+        name,
+        kind: 'step',
+        position,
+        resolvedSeq: null,
+        status: 'completed',
+        attempts: attempt,
+        outputJson: null,
+        errorJson: null,
+        startedAt,
+        finishedAt: null,
+        wakeAt: null,
+      }
+      this.busy++
+      let outcome: { ok: true; value: T; json: string } | { ok: false; error: unknown }
+      try {
+        const value = await fn({ key, idempotencyKey: `${this.executionId}:${key}`, attempt, signal: this.signal })
+        this.assertActive()
+        outcome = { ok: true, value, json: toJson(value, `result of step "${key}"`, this.deps.maxResultBytes) }
+      } catch (error) {
+        outcome = { ok: false, error }
+      } finally {
+        this.busy--
+      }
       this.assertActive()
-      outputJson = toJson(value, `result of step "${key}"`, this.deps.maxResultBytes)
-    } catch (error) {
-      this.assertActive()
-      const policy = options.retry ?? RetryConfig.none()
-      const cause = serializeError(error)
-      const retryable = !cause.nonRetryable && !(error instanceof NotJsonError)
+      if (outcome.ok) {
+        const { value, json } = outcome
+        return this.resolveWith<T>({ ...base, outputJson: json }, () => value)
+      }
+      const cause = serializeError(outcome.error)
+      const retryable = !cause.nonRetryable && !(outcome.error instanceof NotJsonError)
       if (retryable && attempt < policy.maxAttempts) {
         const retryAt = this.deps.clock.now() + retryDelay(policy, attempt, this.deps.random)
         await this.write({
           kind: 'step',
           lease: this.lease,
           now: this.deps.clock.now(),
-          retryAt,
-          step: record({ status: 'retrying', errorJson: JSON.stringify(cause), finishedAt: null }),
+          step: { ...base, status: 'retrying', errorJson: JSON.stringify(cause), wakeAt: retryAt },
         })
-        return this.suspend('retry')
+        attempts = attempt
+        await this.block({ kind: 'retry', key, until: retryAt }, position)
+        continue
       }
-      const failed = record({ status: 'failed', errorJson: JSON.stringify(cause) })
-      await this.write({ kind: 'step', lease: this.lease, now: this.deps.clock.now(), step: failed })
-      throw this.failure(failed)
+      const failed: StepRecord = { ...base, status: 'failed', errorJson: JSON.stringify(cause) }
+      return this.resolveWith<T>(failed, () => {
+        throw stepFailure(failed)
+      })
     }
-    const done = record({ outputJson })
-    await this.write({ kind: 'step', lease: this.lease, now: this.deps.clock.now(), step: done })
-    this.logicalTime = done.finishedAt ?? this.logicalTime
-    return value
   }
 
   async waitForEvent<T = unknown>(name: string, options: WaitOptions = {}): Promise<T> {
-    const key = this.nextKey(name)
-    const stored = this.steps.get(key)
-    if (stored?.status === 'completed') return this.replayed<T>(stored)
-    if (stored?.status === 'failed') throw new EventTimeoutError(name, stored.wakeAt ?? stored.startedAt)
-
-    const now = this.deps.clock.now()
+    const { key, position, record } = this.reach('wait', name)
+    if (record && isResolved(record)) return this.replay<T>(record)
+    const startedAt = record?.startedAt ?? this.deps.clock.now()
     const wakeAt =
-      stored?.wakeAt ?? (options.timeout === undefined ? null : now + parseDuration(options.timeout, 'wait timeout'))
-    const outcome = await this.write({ kind: 'wait', lease: this.lease, stepKey: key, event: name, wakeAt, now })
-    if (outcome.ok && outcome.kind === 'wait') {
-      if (outcome.result === 'consumed') {
-        this.logicalTime = outcome.finishedAt
-        return JSON.parse(outcome.payloadJson) as T
+      record?.wakeAt ??
+      (options.timeout === undefined ? null : startedAt + parseDuration(options.timeout, 'wait timeout'))
+    const entry: WaitEntry = { kind: 'event', key, event: name, until: wakeAt }
+    // A wait reached anew takes a buffered event at once. One already open (a resumed run)
+    // looks again only when the run is otherwise idle, one wait at a time (see `check`),
+    // so the first event ends a race of waits and the others stay in the inbox.
+    if (record) await this.block(entry, position)
+    for (;;) {
+      const seq = this.nextSeq++
+      this.sequencer.expect(seq)
+      const now = this.deps.clock.now()
+      const step: StepRecord = {
+        key,
+        name,
+        kind: 'wait',
+        position,
+        resolvedSeq: seq,
+        status: 'waiting',
+        attempts: 1,
+        outputJson: null,
+        errorJson: null,
+        startedAt,
+        finishedAt: null,
+        wakeAt,
       }
-      if (outcome.result === 'timed_out') throw new EventTimeoutError(name, wakeAt ?? now)
+      const outcome = await this.write({ kind: 'wait', lease: this.lease, step, event: name, now })
+      if (outcome.ok && outcome.kind === 'wait' && outcome.result === 'consumed') {
+        const { payloadJson, finishedAt } = outcome
+        return this.deliver<T>(seq, finishedAt, () => JSON.parse(payloadJson) as T)
+      }
+      if (outcome.ok && outcome.kind === 'wait' && outcome.result === 'timed_out') {
+        return this.deliver<T>(seq, now, () => {
+          throw new EventTimeoutError(name, wakeAt ?? now)
+        })
+      }
+      this.sequencer.drop(seq)
+      await this.block(entry, position)
     }
-    return this.suspend('waiting')
   }
 
   async sleep(duration: Duration): Promise<void> {
-    const key = this.nextKey('sleep')
-    const stored = this.steps.get(key)
-    if (stored?.status === 'completed') {
-      this.replayed(stored)
-      return
-    }
-    const now = this.deps.clock.now()
-    const wakeAt = stored?.wakeAt ?? now + parseDuration(duration, 'sleep duration')
-    if (wakeAt > now) {
-      await this.write({ kind: 'sleep', lease: this.lease, stepKey: key, wakeAt, now })
-      return this.suspend('waiting')
-    }
-    const step: StepRecord = {
+    const { key, position, record } = this.reach('sleep', 'sleep')
+    if (record && isResolved(record)) return this.replay<void>(record)
+    const startedAt = record?.startedAt ?? this.deps.clock.now()
+    const wakeAt = record?.wakeAt ?? startedAt + parseDuration(duration, 'sleep duration')
+    const base: StepRecord = {
       key,
       name: 'sleep',
       kind: 'sleep',
-      status: 'completed',
+      position,
+      resolvedSeq: null,
+      status: 'waiting',
       attempts: 1,
       outputJson: null,
       errorJson: null,
-      startedAt: stored?.startedAt ?? now,
-      finishedAt: now,
+      startedAt,
+      finishedAt: null,
       wakeAt,
     }
-    await this.write({ kind: 'step', lease: this.lease, now, step })
-    this.logicalTime = now
+    if (wakeAt > this.deps.clock.now()) {
+      // Recorded first, so a resumed run keeps the same end instead of starting over.
+      if (!record) {
+        await this.write({ kind: 'step', lease: this.lease, now: this.deps.clock.now(), step: base })
+      }
+      while (wakeAt > this.deps.clock.now()) await this.block({ kind: 'sleep', key, until: wakeAt }, position)
+    }
+    return this.resolveWith<void>({ ...base, status: 'completed' }, () => undefined)
   }
 
-  private nextKey(name: string): string {
+  patched(changeId: string): boolean {
     this.assertActive()
+    const position = this.position + 1
+    if (this.history.patchAt(position, changeId)) {
+      this.position = position
+      this.nextKey(`#patch:${changeId}`, false)
+      return true
+    }
+    // History goes on past this point: the execution got here under code without the change.
+    if (this.history.recordedFrom(position)) return false
+    this.position = position
+    const key = this.nextKey(`#patch:${changeId}`, false)
+    if (!this.deps.dryRun) {
+      const now = this.deps.clock.now()
+      const marker: StepRecord = {
+        key,
+        name: changeId,
+        kind: 'patch',
+        position,
+        resolvedSeq: null,
+        status: 'completed',
+        attempts: 1,
+        outputJson: null,
+        errorJson: null,
+        startedAt: now,
+        finishedAt: now,
+        wakeAt: null,
+      }
+      this.write({ kind: 'step', lease: this.lease, now, step: marker }).catch(() => {
+        // The run halts on a failed write; nothing waits on this one.
+      })
+    }
+    return true
+  }
+
+  /** Resolves when nothing runs, nothing is being committed and no result is on its way. */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve()
+    return new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  /** History the code never reached, once the body has returned: the code changed. */
+  unreached(): Divergence | null {
+    return this.history.firstUnmatched()
+  }
+
+  /** Stops the timers of blocked branches; the run is over. */
+  dispose(): void {
+    for (const blocked of this.blocked.values()) clearTimeout(blocked.timer)
+    this.blocked.clear()
+  }
+
+  /** Counts a durable point and matches it against history; a mismatch stops the run here. */
+  private reach(kind: StepKind, name: string): { key: string; position: number; record: StepRecord | null } {
+    this.assertActive()
+    const key = this.nextKey(name)
+    const position = ++this.position
+    const found = this.history.match({ kind, name, key, position })
+    if (isDivergence(found)) this.diverge(found)
+    return { key, position, record: found }
+  }
+
+  /**
+   * The key of the next point with this name: the name with its `#` doubled (so no name
+   * can produce another's key), then `#2`, `#3`... when the name repeats.
+   */
+  private nextKey(name: string, escape = true): string {
     const count = (this.seen.get(name) ?? 0) + 1
     this.seen.set(name, count)
-    return count === 1 ? name : `${name}#${count}`
+    const base = escape ? name.replaceAll('#', '##') : name
+    return count === 1 ? base : `${base}#${count}`
   }
 
-  private replayed<T>(stored: StepRecord): T {
-    if (stored.finishedAt !== null) this.logicalTime = stored.finishedAt
-    return fromJson<T>(stored.outputJson)
+  /** A recorded result, handed back in its recorded order. */
+  private replay<T>(record: StepRecord): Promise<T> {
+    const value = (): T => {
+      if (record.status === 'failed') {
+        if (record.kind === 'wait') throw new EventTimeoutError(record.name, record.wakeAt ?? record.startedAt)
+        throw stepFailure(record)
+      }
+      return fromJson<T>(record.outputJson)
+    }
+    const at = record.finishedAt ?? this.logicalTime
+    if (record.resolvedSeq === null) {
+      // Recorded before results had an order: hand it back at once, as then.
+      this.logicalTime = at
+      return Promise.resolve().then(value)
+    }
+    return this.deliver(record.resolvedSeq, at, value)
   }
 
-  private failure(stored: StepRecord): StepFailedError {
-    if (stored.finishedAt !== null) this.logicalTime = stored.finishedAt
-    return new StepFailedError(stored.key, stored.attempts, fromJson<SerializedError>(stored.errorJson))
+  /** Commits a point's result, then hands it back in commit order. */
+  private async resolveWith<T>(record: StepRecord, value: () => T): Promise<T> {
+    const seq = this.nextSeq++
+    this.sequencer.expect(seq)
+    const finishedAt = this.deps.clock.now()
+    await this.write({
+      kind: 'step',
+      lease: this.lease,
+      now: finishedAt,
+      step: { ...record, resolvedSeq: seq, finishedAt },
+    })
+    return this.deliver(seq, finishedAt, value)
+  }
+
+  private deliver<T>(seq: number, at: number, value: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.sequencer.resolve(seq, () => {
+        if (this.deps.isHalted()) return
+        this.logicalTime = at
+        try {
+          resolve(value())
+        } catch (error) {
+          reject(error as Error)
+        }
+      })
+    })
+  }
+
+  /**
+   * A new step at `position` starts at once, unless history holds points recorded after
+   * it that the code has not reached yet: then it waits until the run is otherwise idle,
+   * when either every recorded point was matched (it is new: a step lost in a crash) or
+   * some never will be (the code changed, and the step must not run).
+   */
+  private async startAllowed(position: number): Promise<void> {
+    await this.frontier()
+    if (!this.history.recordedFrom(position + 1) || this.history.firstUnmatched() === null) return
+    await new Promise<void>((resolve) => {
+      this.deferred.push(resolve)
+      this.scheduleCheck()
+    })
+    this.assertActive()
+  }
+
+  /** Parks a branch until `resume` (its timer is due, or the events it waits for are in). */
+  private block(entry: WaitEntry, position: number): Promise<void> {
+    this.assertActive()
+    return new Promise<void>((resolve) => {
+      const blocked: Blocked = {
+        entry,
+        position,
+        timer: undefined,
+        resume: () => {
+          clearTimeout(blocked.timer)
+          if (this.blocked.get(entry.key) === blocked) this.blocked.delete(entry.key)
+          resolve()
+        },
+      }
+      this.blocked.set(entry.key, blocked)
+      this.armTimer(blocked)
+      this.scheduleCheck()
+    })
+  }
+
+  /** While other branches run, a blocked branch's time may come: it resumes in this run. */
+  private armTimer(blocked: Blocked): void {
+    const until = blocked.entry.until
+    if (until === null || this.deps.dryRun) return
+    const delay = Math.min(Math.max(0, until - this.deps.clock.now()), MAX_TIMER_MS)
+    blocked.timer = setTimeout(() => {
+      if (this.deps.isHalted() || this.blocked.get(blocked.entry.key) !== blocked) return
+      if (this.deps.clock.now() >= until) blocked.resume()
+      else this.armTimer(blocked)
+    }, delay)
+    blocked.timer.unref()
+  }
+
+  private isIdle(): boolean {
+    return this.busy === 0 && !this.sequencer.busy
+  }
+
+  private settled(): void {
+    if (!this.isIdle()) return
+    for (const resolve of this.idleWaiters.splice(0)) resolve()
+    this.scheduleCheck()
+  }
+
+  private scheduleCheck(): void {
+    if (this.checkScheduled) return
+    this.checkScheduled = true
+    setImmediate(() => {
+      this.checkScheduled = false
+      void this.check()
+    })
+  }
+
+  /**
+   * Called whenever the run may have gone idle: decides what an idle run does next.
+   * Stop on history the code will not reach; start steps held back by `startAllowed`;
+   * resume branches whose time came; else suspend on everything blocked.
+   */
+  private async check(): Promise<void> {
+    if (this.deps.isHalted() || !this.isIdle()) return
+    const stuck = this.sequencer.blockedOn !== undefined || this.deferred.length > 0 || this.blocked.size > 0
+    if (stuck) {
+      const divergence = this.history.firstUnmatched()
+      if (divergence) return void this.stopOn(divergence)
+    }
+    if (this.deferred.length > 0) {
+      for (const start of this.deferred.splice(0)) start()
+      return
+    }
+    if (this.blocked.size === 0) return
+    const now = this.deps.clock.now()
+    const due = [...this.blocked.values()].filter((b) => b.entry.until !== null && b.entry.until <= now)
+    if (due.length > 0) {
+      for (const blocked of due) blocked.resume()
+      return
+    }
+    if (this.deps.dryRun) return this.deps.halt('waiting')
+    const waits = [...this.blocked.values()].map((b) => b.entry)
+    const status = waits.every((w) => w.kind === 'retry') ? 'pending' : 'waiting'
+    let outcome: WriteOutcome
+    try {
+      outcome = await this.write({ kind: 'suspend', lease: this.lease, status, waits, now })
+    } catch {
+      return // halted by the failed write
+    }
+    if (!outcome.ok || outcome.kind !== 'suspend') return
+    if (outcome.result === 'suspended') return this.deps.halt('waiting')
+    // Events some branches wait for are in: the oldest such wait takes its event, and the
+    // run goes on from there; the others look again the next time the run is idle.
+    const ready = new Set(outcome.events)
+    const first = [...this.blocked.values()]
+      .filter((b) => b.entry.kind === 'event' && b.entry.event !== undefined && ready.has(b.entry.event))
+      .sort((a, b) => a.position - b.position)[0]
+    first?.resume()
+  }
+
+  private stopOn(divergence: Divergence): void {
+    if (this.deps.isHalted()) return
+    this.deps.diverged(divergence)
+  }
+
+  private diverge(divergence: Divergence): never {
+    this.stopOn(divergence)
+    throw new Suspend()
+  }
+
+  /**
+   * In a replay-only run, a branch that reaches anything not recorded yet stops there for
+   * good, while the other branches replay on; the run ends when all have stopped.
+   */
+  private async frontier(): Promise<void> {
+    this.assertActive()
+    if (this.deps.dryRun) await this.block({ kind: 'event', key: `#frontier:${this.nextSeq++}`, until: null }, 0)
   }
 
   private async write(write: FencedWrite): Promise<WriteOutcome> {
     // A halted run writes nothing more: after a store error its execution may already be
     // running again in a resumed run under the same lease, and a late write would race it.
-    this.assertActive()
+    await this.frontier()
+    this.busy++
     let outcome: WriteOutcome
     try {
       outcome = await this.deps.commit(write)
     } catch (error) {
       this.deps.storeFailed(error)
       throw new Suspend()
+    } finally {
+      this.busy--
+      this.settled()
     }
     if (!outcome.ok) this.suspend('lease_lost')
     this.assertActive()
@@ -249,4 +568,8 @@ export class ExecutionContext implements WorkflowContext {
     this.deps.halt(reason)
     throw new Suspend()
   }
+}
+
+function stepFailure(record: StepRecord): StepFailedError {
+  return new StepFailedError(record.key, record.attempts, fromJson<SerializedError>(record.errorJson))
 }

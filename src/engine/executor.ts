@@ -2,6 +2,7 @@ import type { Clock } from '../clock.ts'
 import { serializeError, StepFailedError } from '../errors.ts'
 import type { Claim, ExecutionRecord, FencedWrite, WriteOutcome } from '../storage/store.ts'
 import { ExecutionContext } from './context.ts'
+import type { Divergence } from './history.ts'
 import { toJson } from './json.ts'
 import type { Logger } from './logger.ts'
 import { retryDelay, WORKFLOW_RETRY_POLICY } from './retry-policy.ts'
@@ -15,7 +16,15 @@ export interface ExecutorDeps {
   logger: Logger
   /** Largest step result or workflow output accepted, in bytes of JSON. */
   maxResultBytes: number
+  /**
+   * Takeovers in a row (claims of an execution whose worker died or hung, with no
+   * progress since) after which the execution fails instead of trying again.
+   */
+  maxTakeovers: number
 }
+
+/** How long an execution whose replay diverged waits before a worker tries it again. */
+export const DIVERGED_RETRY_MS = 30_000
 
 /**
  * One run of one claimed execution. The worker keeps the handle to stop it from outside
@@ -49,7 +58,13 @@ export class ExecutionRun {
   halt(reason: HaltReason): void {
     if (this.haltReason !== null) return
     this.haltReason = reason
-    if (reason === 'cancelled' || reason === 'timed_out' || reason === 'lease_lost' || reason === 'shutdown') {
+    if (
+      reason === 'cancelled' ||
+      reason === 'timed_out' ||
+      reason === 'lease_lost' ||
+      reason === 'shutdown' ||
+      reason === 'diverged'
+    ) {
       this.controller.abort(new Error(`execution ${reason.replace('_', ' ')}`))
     }
     this.resolveHalted(reason)
@@ -65,8 +80,9 @@ export class ExecutionRun {
     if (execution.deadlineAt !== null) {
       if (execution.deadlineAt <= now) return this.timeOut()
       // Enforced even when the workflow hangs: the worker finishes it at the deadline.
-      this.deadlineTimer = setTimeout(() => void this.timeOut(), execution.deadlineAt - now)
+      this.armDeadline(execution.deadlineAt)
     }
+    if (execution.takeovers >= this.deps.maxTakeovers) return this.crashLoop()
     const ctx = new ExecutionContext(this.claim, {
       clock: this.deps.clock,
       random: this.deps.random,
@@ -77,21 +93,99 @@ export class ExecutionRun {
         this.storeError = error
         this.halt('store_error')
       },
+      diverged: (divergence) => void this.diverged(divergence),
       isHalted: () => this.haltReason !== null,
       maxResultBytes: this.deps.maxResultBytes,
     })
-    const input: unknown = JSON.parse(execution.inputJson)
-    const body = Promise.resolve()
-      .then(() => this.definition.run(ctx, input as never))
-      .then(
-        (output) => ({ ok: true as const, output }),
-        (error: unknown) => ({ ok: false as const, error }),
+    try {
+      const input: unknown = JSON.parse(execution.inputJson)
+      const body = Promise.resolve()
+        .then(() => this.definition.run(ctx, input as never))
+        .then(
+          (output) => ({ ok: true as const, output }),
+          (error: unknown) => ({ ok: false as const, error }),
+        )
+      const outcome = await Promise.race([body, this.halted])
+      if (typeof outcome === 'string' || this.haltReason !== null) return this.haltReason ?? 'lease_lost'
+      if (!outcome.ok && outcome.error instanceof Suspend) return this.haltReason ?? 'lease_lost'
+      // Steps still running beside the body (a lost race) finish and are committed first.
+      await Promise.race([ctx.idle(), this.halted])
+      if (this.haltReason !== null) return this.haltReason ?? 'lease_lost'
+      const unreached = ctx.unreached()
+      if (unreached) {
+        await this.diverged(unreached)
+        return this.haltReason ?? 'lease_lost'
+      }
+      if (outcome.ok) return await this.complete(outcome.output)
+      return await this.fail(outcome.error)
+    } finally {
+      ctx.dispose()
+    }
+  }
+
+  /**
+   * The code no longer matches the execution's history: stop before anything new runs,
+   * and hand the execution back with the reason as its error, to be tried again (after a
+   * fix or a rollback it resumes; until then it waits). Not a failure: nothing is lost.
+   */
+  private async diverged(divergence: Divergence): Promise<void> {
+    if (this.haltReason !== null) return
+    this.halt('diverged')
+    const now = this.deps.clock.now()
+    const errorJson = JSON.stringify({
+      name: 'ReplayDivergedError',
+      code: 'REPLAY_DIVERGED',
+      message: divergence.message,
+      position: divergence.position,
+      history: divergence.history,
+      code_asked: divergence.code,
+    })
+    this.deps.logger.warn('replay diverged; execution handed back until the code matches', {
+      execution: this.id,
+      error: divergence.message,
+    })
+    await this.deps
+      .commit({ kind: 'release', lease: this.lease, runAt: now + DIVERGED_RETRY_MS, errorJson, countRetry: false, now })
+      .catch((error: unknown) =>
+        this.deps.logger.error('could not hand back a diverged execution', {
+          execution: this.id,
+          error: String(error),
+        }),
       )
-    const outcome = await Promise.race([body, this.halted])
-    if (typeof outcome === 'string' || this.haltReason !== null) return this.haltReason ?? 'lease_lost'
-    if (outcome.ok) return this.complete(outcome.output)
-    if (outcome.error instanceof Suspend) return this.haltReason ?? 'lease_lost'
-    return this.fail(outcome.error)
+  }
+
+  /** The worker running this execution died or hung too many times in a row: stop trying. */
+  private async crashLoop(): Promise<HaltReason | 'finished'> {
+    const { execution } = this.claim
+    const where = execution.currentStep === null ? 'before its first step' : `after "${execution.currentStep}"`
+    const errorJson = JSON.stringify({
+      name: 'WorkerCrashLoopError',
+      code: 'WORKER_CRASH_LOOP',
+      message:
+        `the worker running this execution died or hung ${execution.takeovers} times in a row ${where} without ` +
+        `recording progress: the next step probably kills or hangs its process (out of memory, a crash in native ` +
+        `code, an endless loop). Fix that step, then schedule the work again.`,
+      takeovers: execution.takeovers,
+      step: execution.currentStep,
+    })
+    return this.finish({
+      kind: 'finish',
+      lease: this.lease,
+      status: 'failed',
+      outputJson: null,
+      errorJson,
+      now: this.deps.clock.now(),
+    })
+  }
+
+  /** Node's timers overflow past about 24.8 days: re-arm in chunks until the deadline. */
+  private armDeadline(deadlineAt: number): void {
+    const left = deadlineAt - this.deps.clock.now()
+    if (left <= 0) {
+      void this.timeOut()
+      return
+    }
+    this.deadlineTimer = setTimeout(() => this.armDeadline(deadlineAt), Math.min(left, 2 ** 31 - 1))
   }
 
   private async complete(output: unknown): Promise<HaltReason | 'finished'> {

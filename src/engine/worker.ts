@@ -19,6 +19,17 @@ export interface WorkerOptions {
   graceMs?: number
   /** Largest step result or workflow output, in bytes of JSON (default: the client's payload limit, 1 MiB). */
   maxResultBytes?: number
+  /**
+   * After this many claims in a row that took over from a worker that died or hung with
+   * no progress since, the execution fails with WORKER_CRASH_LOOP (default 5).
+   */
+  maxTakeovers?: number
+  /**
+   * Claim only executions started under the versions of the workflows this worker has
+   * loaded (or with no recorded version), so old executions finish on old code while new
+   * ones start on new code. Default false: any version.
+   */
+  pinVersions?: boolean
 }
 
 export interface WorkerDeps {
@@ -55,6 +66,9 @@ export class Worker {
   /** What this worker can run, asked of every claim; the registry is fixed once built. */
   private readonly workflowNames: string[]
   private readonly maxResultBytes: number
+  private readonly maxTakeovers: number
+  /** With `pinVersions`: the `workflow@version` pairs this worker claims. */
+  private readonly versions: string[] | undefined
   private running = false
   private loop: Promise<void> | null = null
   private wake: (() => void) | null = null
@@ -74,6 +88,8 @@ export class Worker {
     this.graceMs = options.graceMs ?? 10_000
     this.workflowNames = [...deps.workflows.keys()]
     this.maxResultBytes = options.maxResultBytes ?? 1024 * 1024
+    this.maxTakeovers = options.maxTakeovers ?? 5
+    this.versions = options.pinVersions ? [...deps.workflows.values()].map((d) => `${d.name}@${d.version}`) : undefined
   }
 
   /** Number of executions this worker is running now. */
@@ -232,6 +248,7 @@ export class Worker {
       now: this.deps.clock.now(),
       leaseMs: this.leaseMs,
       workflows: this.workflowNames,
+      ...(this.versions && { versions: this.versions }),
     })
     for (const claim of claims) this.launch(claim)
     return claims.length
@@ -248,6 +265,7 @@ export class Worker {
       commit: (write) => this.committer.write(write),
       logger: this.deps.logger,
       maxResultBytes: this.maxResultBytes,
+      maxTakeovers: this.maxTakeovers,
     })
     this.active.set(run.id, run)
     run.done

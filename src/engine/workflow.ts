@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { z } from 'zod'
 import type { Duration } from '../duration.ts'
 import type { WorkflowContext } from './context.ts'
@@ -18,6 +19,12 @@ export interface WorkflowOptions<Input> {
   input?: z.ZodType<Input>
   /** Schemas of the events the workflow waits for, shown to agents that must deliver them. */
   events?: Record<string, z.ZodType>
+  /**
+   * The workflow's version, stored on every execution it starts (default: derived from
+   * the body's source, so any change of code is a new version). Workers started with
+   * `pinVersions` claim only executions of the versions they run.
+   */
+  version?: string
 }
 
 /** A workflow the engine can run: made by `defineWorkflow` or from a `TaskHandler`. */
@@ -29,6 +36,8 @@ export interface WorkflowDefinition<Input = unknown, Output = unknown> {
   readonly maxRetries: number
   readonly input: z.ZodType<Input> | undefined
   readonly events: Record<string, z.ZodType> | undefined
+  /** Declared, or `code-` and a hash of the body's source. */
+  readonly version: string
   run(ctx: WorkflowContext, input: Input): Promise<Output>
 }
 
@@ -53,8 +62,14 @@ export function defineWorkflow<Input, Output>(
     maxRetries: options.maxRetries ?? 0,
     input: options.input,
     events: options.events,
+    version: options.version ?? codeVersion(body),
     run: body,
   }
+}
+
+/** A version derived from code: the same source gives the same version on every machine. */
+function codeVersion(code: { toString(): string }): string {
+  return `code-${createHash('sha256').update(code.toString()).digest('hex').slice(0, 12)}`
 }
 
 /**
@@ -72,6 +87,8 @@ export interface TaskHandler<Data = unknown, Output = unknown> {
   description?: string
   inputSchema?: z.ZodType<Data>
   events?: Record<string, z.ZodType>
+  /** See `WorkflowOptions.version`; derived from the class's source when omitted. */
+  version?: string
   run(ctx: WorkflowContext, data: Data): Promise<Output>
   maxRetries?(): number
   timeout?(): Duration
@@ -87,6 +104,7 @@ export function fromTaskHandler<Data, Output>(handler: TaskHandler<Data, Output>
       maxRetries: handler.maxRetries ? handler.maxRetries() : 0,
       ...(handler.inputSchema && { input: handler.inputSchema }),
       ...(handler.events && { events: handler.events }),
+      version: handler.version ?? codeVersion(handler.constructor),
     },
     (ctx, data) => handler.run(ctx, data),
   )

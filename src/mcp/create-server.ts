@@ -16,7 +16,7 @@ export const INSTRUCTIONS = [
   'zart runs durable workflows whose state lives in a database, outside this conversation.',
   '- schedule starts an execution and returns at once with its execution_id; it never waits for the work.',
   '- Check later with status (instant), or with wait (bounded: at most 50 s, then it returns timed_out: true, not an error).',
-  '- An execution with status "waiting" and waiting_for.event needs deliver_event to go on; when it is a decision such as an approval, ask the person first and send data matching waiting_for.schema.',
+  '- An execution with status "waiting" and an event entry in waiting_for needs deliver_event to go on (any one listed event resumes it); when it is a decision such as an approval, ask the person first and send data matching the schema of that entry.',
   '- Executions outlive this session: keep the execution_id, or find it later with list_executions.',
   '- list_workflows shows what can be scheduled and the data each workflow accepts.',
 ].join('\n')

@@ -56,10 +56,10 @@ export async function askForEvent(
   server: McpServer,
   extra: Extra,
   view: ExecutionView,
+  event: string,
   form: FormSchema,
   timeoutMs: number,
 ): Promise<Record<string, unknown> | null> {
-  const event = view.waiting_for?.event ?? ''
   const message =
     `Execution "${view.id}" (workflow ${view.workflow}${view.step ? `, at step ${view.step}` : ''}) is waiting for "${event}". ` +
     'Answer to send it now, or decline to leave it waiting.'

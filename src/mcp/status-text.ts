@@ -8,15 +8,17 @@ export function statusHint(view: ExecutionView): string {
   const id = JSON.stringify(view.id)
   switch (view.status) {
     case 'waiting': {
-      const waiting = view.waiting_for
-      if (!waiting || waiting.event === null) {
-        return `Execution ${id} is sleeping${waiting?.deadline ? ` until ${waiting.deadline}` : ''}; it resumes by itself. Check it later with status.`
+      const events = (view.waiting_for ?? []).filter((w) => w.kind === 'event' && w.event !== undefined)
+      if (events.length === 0) {
+        const until = view.waiting_for?.map((w) => w.deadline).find((d) => d !== null)
+        return `Execution ${id} is sleeping${until ? ` until ${until}` : ''}; it resumes by itself. Check it later with status.`
       }
-      const until = waiting.deadline ? ` (until ${waiting.deadline})` : ''
-      const data = waiting.schema === undefined ? '' : ' and data matching waiting_for.schema'
+      const names = events.map((w) => JSON.stringify(w.event)).join(' or ')
+      const until = events.map((w) => w.deadline).find((d) => d !== null)
+      const data = events.some((w) => w.schema !== undefined) ? ' and data matching that entry of waiting_for' : ''
       return (
-        `Execution ${id} is waiting for the event ${JSON.stringify(waiting.event)}${until}. ` +
-        `If it needs a person's decision, ask them, then call deliver_event with execution_id ${id}, event ${JSON.stringify(waiting.event)}${data}.`
+        `Execution ${id} is waiting for the event ${names}${until ? ` (until ${until})` : ''}; any one of them resumes it. ` +
+        `If it needs a person's decision, ask them, then call deliver_event with execution_id ${id}, the event name${data}.`
       )
     }
     case 'pending':

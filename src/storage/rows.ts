@@ -1,4 +1,5 @@
-import type { ExecutionRecord, ExecutionStatus, StepRecord } from './store.ts'
+import { firstEvent } from './commit-plan.ts'
+import type { ExecutionRecord, ExecutionStatus, StepRecord, WaitEntry } from './store.ts'
 
 /**
  * The rows of zart's tables as the SQL adapters read them. The three schemas use the same
@@ -19,6 +20,9 @@ export interface ExecutionRow {
   current_step: string | null
   wait_event: string | null
   wait_until: number | null
+  waits_json: string | null
+  workflow_version: string | null
+  takeovers: number
   deadline_at: number | null
   attempt: number
   workflow_retries: number
@@ -37,6 +41,8 @@ export interface StepRow {
   name: string
   kind: string
   status: string
+  position: number | null
+  resolved_seq: number | null
   attempts: number
   output_json: string | null
   error_json: string | null
@@ -55,8 +61,10 @@ export function toExecution(row: ExecutionRow): ExecutionRecord {
     errorJson: row.error_json,
     idempotencyKey: row.idempotency_key,
     currentStep: row.current_step,
-    waitEvent: row.wait_event,
+    waits: row.waits_json === null ? null : (JSON.parse(row.waits_json) as WaitEntry[]),
     waitUntil: row.wait_until,
+    version: row.workflow_version,
+    takeovers: Number(row.takeovers),
     deadlineAt: row.deadline_at,
     attempt: row.attempt,
     workflowRetries: row.workflow_retries,
@@ -75,11 +83,74 @@ export function toStep(row: StepRow): StepRecord {
     name: row.name,
     kind: row.kind as StepRecord['kind'],
     status: row.status as StepRecord['status'],
+    position: row.position === null ? null : Number(row.position),
+    resolvedSeq: row.resolved_seq === null ? null : Number(row.resolved_seq),
     attempts: row.attempts,
     outputJson: row.output_json,
     errorJson: row.error_json,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     wakeAt: row.wake_at,
+  }
+}
+
+/**
+ * The columns a commit may change on an execution row, in the order every store's
+ * update statement lists them after the id.
+ */
+export const UPDATED_COLUMNS = [
+  'status',
+  'current_step',
+  'output_json',
+  'error_json',
+  'wait_event',
+  'wait_until',
+  'waits_json',
+  'workflow_retries',
+  'takeovers',
+  'lease_owner',
+  'lease_expires_at',
+  'due_at',
+  'updated_at',
+] as const
+
+/** An execution's changeable columns, keyed as `UPDATED_COLUMNS` names them. */
+export function updatedColumns(record: ExecutionRecord): Record<(typeof UPDATED_COLUMNS)[number], unknown> & {
+  id: string
+} {
+  return {
+    id: record.id,
+    status: record.status,
+    current_step: record.currentStep,
+    output_json: record.outputJson,
+    error_json: record.errorJson,
+    wait_event: firstEvent(record.waits),
+    wait_until: record.waitUntil,
+    waits_json: record.waits === null ? null : JSON.stringify(record.waits),
+    workflow_retries: record.workflowRetries,
+    takeovers: record.takeovers,
+    lease_owner: record.leaseOwner,
+    lease_expires_at: record.leaseExpiresAt,
+    due_at: record.dueAt,
+    updated_at: record.updatedAt,
+  }
+}
+
+/** A step's columns, keyed by column name, for a store's upsert. */
+export function stepColumns(executionId: string, step: StepRecord) {
+  return {
+    execution_id: executionId,
+    step_key: step.key,
+    name: step.name,
+    kind: step.kind,
+    status: step.status,
+    position: step.position,
+    resolved_seq: step.resolvedSeq,
+    attempts: step.attempts,
+    output_json: step.outputJson,
+    error_json: step.errorJson,
+    started_at: step.startedAt,
+    finished_at: step.finishedAt,
+    wake_at: step.wakeAt,
   }
 }

@@ -32,10 +32,20 @@ export interface ExecutionRecord {
   idempotencyKey: string | null
   /** The last step reached (completed, failed, or waited on). */
   currentStep: string | null
-  /** Event name the execution waits for, when `waiting` on an event. */
-  waitEvent: string | null
-  /** When a wait or sleep ends (event timeout or timer), when `waiting`. */
+  /**
+   * What a suspended execution waits for (`waiting`, or `pending` on a retry delay): every
+   * branch's event wait, sleep and retry delay; any of them resumes it. Null otherwise.
+   */
+  waits: WaitEntry[] | null
+  /** The earliest end among `waits` (an event timeout, a sleep, a retry delay). */
   waitUntil: number | null
+  /** The workflow's version the execution was started under (declared, or derived from its code). */
+  version: string | null
+  /**
+   * Claims in a row that took over a lease that had run out (the worker died or hung)
+   * with no durable progress since: a step that kills its worker shows here.
+   */
+  takeovers: number
   /** Workflow deadline fixed when the execution was created. */
   deadlineAt: number | null
   /** Number of times the execution was claimed by a worker. */
@@ -51,14 +61,40 @@ export interface ExecutionRecord {
   updatedAt: number
 }
 
+/** One thing a suspended execution waits for. */
+export interface WaitEntry {
+  kind: 'event' | 'sleep' | 'retry'
+  /** The durable point's key (a wait's, a sleep's, or the retrying step's). */
+  key: string
+  /** For `event`: the event name. */
+  event?: string
+  /** When it ends on its own (timeout, end of sleep, retry time); null for no timeout. */
+  until: number | null
+}
+
 /** The stored state of one step (or wait, or sleep) of an execution. */
 export type StepStatus = 'completed' | 'failed' | 'retrying' | 'waiting'
+
+/** What kind of durable point a step record is. `patch` marks a `ctx.patched()` taken. */
+export type StepKind = 'step' | 'wait' | 'sleep' | 'patch'
 
 export interface StepRecord {
   /** Unique within the execution: the step name, with `#2`, `#3`... for repeats. */
   key: string
   name: string
-  kind: 'step' | 'wait' | 'sleep'
+  kind: StepKind
+  /**
+   * Order in which the workflow reached this durable point in its run (1, 2, ...); a
+   * replay that reaches a different kind or name at a recorded position has diverged.
+   * Null for points recorded before positions existed.
+   */
+  position: number | null
+  /**
+   * Order in which this point's result was handed to the workflow (larger = later). A
+   * replay hands stored results back in this order, so values are the same under any
+   * interleaving of parallel branches. Null while unresolved (and for old records).
+   */
+  resolvedSeq: number | null
   status: StepStatus
   attempts: number
   outputJson: string | null
@@ -77,6 +113,8 @@ export interface NewExecution {
   deadlineAt: number | null
   runAt: number
   now: number
+  /** The workflow's version (see `ExecutionRecord.version`). */
+  version: string | null
   /**
    * Optional: create the row already claimed by this worker (status `running`, lease
    * token 1, attempt 1), saving a claim transaction when the scheduling process will run
@@ -137,37 +175,45 @@ export interface Lease {
 /**
  * A fenced write made for a running execution. The engine batches the writes of many
  * executions into one `commit` call (group commit); each write applies only while its
- * lease still holds, independently of the others.
+ * lease still holds, independently of the others. `decideCommit` in `commit-plan.ts` is
+ * the one place that says what each write does; stores only lock, read and apply.
  */
 export type FencedWrite =
   | {
-      /** Record a step outcome (completed, failed for good, or an attempt that will retry). */
+      /**
+       * Record a durable point's state: a step's outcome (completed, failed for good, or
+       * `retrying` until `wakeAt`), a sleep begun (`waiting`) or ended, a patch marker.
+       * The execution stays running.
+       */
       kind: 'step'
       lease: Lease
       step: StepRecord
       now: number
-      /** With `retryAt`, also release the execution as `pending` until then. */
-      retryAt?: number
     }
   | {
       /**
-       * Reach `ctx.waitForEvent`: consume the oldest unconsumed event of that name if one
-       * is in the inbox (the step completes with its payload); else, if `wakeAt` has
-       * passed, record the timeout (step `failed`); else suspend as `waiting`.
+       * Reach (or look again at) `ctx.waitForEvent`: consume the oldest unconsumed event
+       * of that name if one is in the inbox (the wait completes with its payload); else,
+       * if `step.wakeAt` has passed, record the timeout (`failed`); else record it
+       * `waiting`. The execution stays running either way.
        */
       kind: 'wait'
       lease: Lease
-      stepKey: string
+      step: StepRecord
       event: string
-      wakeAt: number | null
       now: number
     }
   | {
-      /** Reach `ctx.sleep`: record the timer and suspend as `waiting` until `wakeAt`. */
-      kind: 'sleep'
+      /**
+       * Every branch of the run is blocked: hand the execution back until any of `waits`
+       * resumes it (an event, or the earliest `until`). When an event one of them awaits
+       * is already in the inbox, nothing changes and the answer says so (`events_ready`).
+       */
+      kind: 'suspend'
       lease: Lease
-      stepKey: string
-      wakeAt: number
+      /** `pending` when only retry delays block the run, else `waiting`. */
+      status: 'waiting' | 'pending'
+      waits: WaitEntry[]
       now: number
     }
   | {
@@ -180,7 +226,10 @@ export type FencedWrite =
       now: number
     }
   | {
-      /** Give the execution back as `pending` at `runAt` (a whole-workflow retry, or shutdown). */
+      /**
+       * Give the execution back as `pending` at `runAt`, or at its deadline if that comes
+       * first (a whole-workflow retry, shutdown, or a replay that diverged).
+       */
       kind: 'release'
       lease: Lease
       runAt: number
@@ -190,11 +239,14 @@ export type FencedWrite =
     }
 
 export type WriteOutcome =
-  | { ok: true; kind: 'step' | 'sleep' | 'release' }
-  /** `execution`, when the backend read it in the same transaction: the finished row. */
+  | { ok: true; kind: 'step' | 'release' }
+  /** `execution`: the finished row. */
   | { ok: true; kind: 'finish'; execution?: ExecutionRecord }
   | { ok: true; kind: 'wait'; result: 'consumed'; payloadJson: string; finishedAt: number }
   | { ok: true; kind: 'wait'; result: 'timed_out' | 'waiting' }
+  | { ok: true; kind: 'suspend'; result: 'suspended' }
+  /** Events some waits await are in the inbox (their names, oldest event first): not suspended. */
+  | { ok: true; kind: 'suspend'; result: 'events_ready'; events: string[] }
   /** The lease no longer holds: the execution was cancelled, timed out or taken over. */
   | { ok: false; reason: 'lease_lost' }
 
@@ -205,6 +257,11 @@ export interface ClaimOptions {
   leaseMs: number
   /** Only executions of these workflows: a worker claims only what it can run. */
   workflows: string[]
+  /**
+   * Optional version pinning: only executions started under one of these
+   * `workflow@version` pairs (or under no recorded version). Omitted: any version.
+   */
+  versions?: string[]
 }
 
 /** Which executions `pruneExecutions` removes. */

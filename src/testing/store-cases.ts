@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest'
-import type { FencedWrite, NewExecution, Store, StepRecord } from '../storage/store.ts'
+import type { FencedWrite, Lease, NewExecution, Store, StepRecord, WaitEntry } from '../storage/store.ts'
 import type { ContractHarness } from './harness.ts'
 
 const T0 = Date.parse('2026-01-01T00:00:00Z')
@@ -14,6 +14,7 @@ function execution(id: string, patch: Partial<NewExecution> = {}): NewExecution 
     deadlineAt: null,
     runAt: T0,
     now: T0,
+    version: null,
     ...patch,
   }
 }
@@ -23,6 +24,8 @@ function completedStep(key: string, outputJson: string, now: number): StepRecord
     key,
     name: key,
     kind: 'step',
+    position: null,
+    resolvedSeq: null,
     status: 'completed',
     attempts: 1,
     outputJson,
@@ -31,6 +34,35 @@ function completedStep(key: string, outputJson: string, now: number): StepRecord
     finishedAt: now,
     wakeAt: null,
   }
+}
+
+/** `ctx.waitForEvent(event)` reached (or looked at again) as step `key`. */
+function waitWrite(lease: Lease, key: string, event: string, wakeAt: number | null, now: number): FencedWrite {
+  const step: StepRecord = {
+    key,
+    name: event,
+    kind: 'wait',
+    position: null,
+    resolvedSeq: null,
+    status: 'waiting',
+    attempts: 1,
+    outputJson: null,
+    errorJson: null,
+    startedAt: now,
+    finishedAt: null,
+    wakeAt,
+  }
+  return { kind: 'wait', lease, step, event, now }
+}
+
+/** Every branch blocked: suspend on these waits. */
+function suspendWrite(
+  lease: Lease,
+  waits: WaitEntry[],
+  now: number,
+  status: 'waiting' | 'pending' = 'waiting',
+): FencedWrite {
+  return { kind: 'suspend', lease, status, waits, now }
 }
 
 async function claimOne(store: Store, id: string, now = T0, workerId = 'w1', leaseMs = 30_000) {
@@ -263,19 +295,34 @@ export function storeCases(h: ContractHarness): void {
         kind: 'step',
         lease: lease('retry'),
         now,
-        retryAt: now + 5000,
         step: {
           ...completedStep('a', 'null', now),
           status: 'retrying',
           outputJson: null,
           errorJson: '{"message":"boom"}',
           finishedAt: null,
+          wakeAt: now + 5000,
         },
       },
-      { kind: 'sleep', lease: lease('sleep'), stepKey: 'sleep', wakeAt: now + 60_000, now },
-      { kind: 'wait', lease: lease('consume'), stepKey: 'go', event: 'go', wakeAt: null, now },
-      { kind: 'wait', lease: lease('suspend'), stepKey: 'go', event: 'go', wakeAt: now + 1000, now },
-      { kind: 'wait', lease: lease('timeout'), stepKey: 'go', event: 'go', wakeAt: now, now },
+      suspendWrite(lease('retry'), [{ kind: 'retry', key: 'a', until: now + 5000 }], now, 'pending'),
+      {
+        kind: 'step',
+        lease: lease('sleep'),
+        now,
+        step: {
+          ...completedStep('sleep', 'null', now),
+          kind: 'sleep',
+          status: 'waiting',
+          outputJson: null,
+          finishedAt: null,
+          wakeAt: now + 60_000,
+        },
+      },
+      suspendWrite(lease('sleep'), [{ kind: 'sleep', key: 'sleep', until: now + 60_000 }], now),
+      waitWrite(lease('consume'), 'go', 'go', null, now),
+      waitWrite(lease('suspend'), 'go', 'go', now + 1000, now),
+      suspendWrite(lease('suspend'), [{ kind: 'event', key: 'go', event: 'go', until: now + 1000 }], now),
+      waitWrite(lease('timeout'), 'go', 'go', now, now),
       {
         kind: 'finish',
         lease: lease('finish'),
@@ -297,9 +344,12 @@ export function storeCases(h: ContractHarness): void {
     expect(await store.commit(writes)).toMatchObject([
       { ok: true, kind: 'step' },
       { ok: true, kind: 'step' },
-      { ok: true, kind: 'sleep' },
+      { ok: true, kind: 'suspend', result: 'suspended' },
+      { ok: true, kind: 'step' },
+      { ok: true, kind: 'suspend', result: 'suspended' },
       { ok: true, kind: 'wait', result: 'consumed', payloadJson: '{"first":true}', finishedAt: now },
       { ok: true, kind: 'wait', result: 'waiting' },
+      { ok: true, kind: 'suspend', result: 'suspended' },
       { ok: true, kind: 'wait', result: 'timed_out' },
       { ok: true, kind: 'finish' },
       { ok: true, kind: 'release' },
@@ -307,17 +357,22 @@ export function storeCases(h: ContractHarness): void {
     ])
     const get = async (id: string) => store.getExecution(id)
     expect(await get('step')).toMatchObject({ status: 'running', currentStep: 'a', updatedAt: now })
-    expect(await get('retry')).toMatchObject({ status: 'pending', dueAt: now + 5000, leaseOwner: null })
+    expect(await get('retry')).toMatchObject({
+      status: 'pending',
+      dueAt: now + 5000,
+      leaseOwner: null,
+      waits: [{ kind: 'retry', key: 'a', until: now + 5000 }],
+    })
     expect(await get('sleep')).toMatchObject({
       status: 'waiting',
-      waitEvent: null,
+      waits: [{ kind: 'sleep', key: 'sleep', until: now + 60_000 }],
       waitUntil: now + 60_000,
       dueAt: now + 60_000,
     })
     expect(await get('consume')).toMatchObject({ status: 'running', currentStep: 'go' })
     expect(await get('suspend')).toMatchObject({
       status: 'waiting',
-      waitEvent: 'go',
+      waits: [{ kind: 'event', key: 'go', event: 'go', until: now + 1000 }],
       waitUntil: now + 1000,
       dueAt: now + 1000,
     })
@@ -333,7 +388,7 @@ export function storeCases(h: ContractHarness): void {
     expect(await store.getSteps('cancelled')).toEqual([])
     expect(await store.getSteps('step')).toEqual([completedStep('a', '{"x":1}', now)])
     expect(await store.getSteps('retry')).toMatchObject([
-      { key: 'a', status: 'retrying', errorJson: '{"message":"boom"}' },
+      { key: 'a', status: 'retrying', errorJson: '{"message":"boom"}', wakeAt: now + 5000 },
     ])
     expect(await store.getSteps('consume')).toMatchObject([
       { key: 'go', kind: 'wait', status: 'completed', outputJson: '{"first":true}' },
@@ -344,6 +399,102 @@ export function storeCases(h: ContractHarness): void {
     expect(await store.getSteps('timeout')).toMatchObject([{ key: 'go', status: 'failed', finishedAt: now }])
     expect(await store.getSteps('sleep')).toMatchObject([
       { key: 'sleep', kind: 'sleep', status: 'waiting', wakeAt: now + 60_000 },
+    ])
+  })
+
+  it('suspends on several waits at once, and an event for any of them wakes it', async () => {
+    const store = await h.store()
+    const lease = await claimOne(store, 'a')
+    const waits: WaitEntry[] = [
+      { kind: 'event', key: 'approve', event: 'approve', until: null },
+      { kind: 'event', key: 'reject', event: 'reject', until: null },
+      { kind: 'sleep', key: 'sleep', until: T0 + 60_000 },
+    ]
+    expect(
+      await store.commit([
+        waitWrite(lease, 'approve', 'approve', null, T0),
+        waitWrite(lease, 'reject', 'reject', null, T0),
+        suspendWrite(lease, waits, T0),
+      ]),
+    ).toMatchObject([{ result: 'waiting' }, { result: 'waiting' }, { result: 'suspended' }])
+    expect(await store.getExecution('a')).toMatchObject({ status: 'waiting', waits, dueAt: T0 + 60_000 })
+    const other = { executionId: 'a', name: 'other', eventId: null, payloadJson: '1', now: T0 + 1 }
+    expect((await store.deliverEvent(other)).outcome).toBe('buffered')
+    const woken = await store.deliverEvent({ ...other, name: 'reject', payloadJson: '"no"' })
+    expect(woken).toMatchObject({ outcome: 'delivered', execution: { status: 'pending', dueAt: T0 + 1 } })
+  })
+
+  it('does not suspend when an awaited event came in meanwhile, and keeps the deadline first', async () => {
+    const store = await h.store()
+    const lease = await claimOne(store, 'a')
+    await store.commit([waitWrite(lease, 'go', 'go', null, T0)])
+    await store.deliverEvent({ executionId: 'a', name: 'go', eventId: null, payloadJson: '7', now: T0 + 1 })
+    const waits: WaitEntry[] = [{ kind: 'event', key: 'go', event: 'go', until: null }]
+    expect(await store.commit([suspendWrite(lease, waits, T0 + 2)])).toEqual([
+      { ok: true, kind: 'suspend', result: 'events_ready', events: ['go'] },
+    ])
+    expect(await store.getExecution('a')).toMatchObject({ status: 'running' })
+    expect(await store.commit([waitWrite(lease, 'go', 'go', null, T0 + 3)])).toMatchObject([
+      { result: 'consumed', payloadJson: '7' },
+    ])
+    // A retry (or a whole-run retry) planned after the deadline is due at the deadline.
+    await store.createExecution(execution('d', { deadlineAt: T0 + 1000 }))
+    const [claim] = await store.claim({ workerId: 'w1', limit: 1, now: T0, leaseMs: 30_000, workflows: WF })
+    const d = { executionId: 'd', token: claim?.execution.leaseToken ?? -1 }
+    await store.commit([{ kind: 'release', lease: d, runAt: T0 + 5000, errorJson: null, countRetry: true, now: T0 }])
+    expect(await store.getExecution('d')).toMatchObject({ status: 'pending', dueAt: T0 + 1000 })
+  })
+
+  it('counts takeovers of a lease that ran out, until progress is recorded', async () => {
+    const store = await h.store()
+    const first = await claimOne(store, 'a', T0, 'w1', 1000)
+    expect((await store.getExecution('a'))?.takeovers).toBe(0)
+    const [second] = await store.claim({ workerId: 'w2', limit: 1, now: T0 + 2000, leaseMs: 1000, workflows: WF })
+    expect(second?.execution).toMatchObject({ takeovers: 1, attempt: 2 })
+    const [third] = await store.claim({ workerId: 'w3', limit: 1, now: T0 + 4000, leaseMs: 1000, workflows: WF })
+    expect(third?.execution.takeovers).toBe(2)
+    expect(first.token).toBeLessThan(third?.execution.leaseToken ?? 0)
+    const lease = { executionId: 'a', token: third?.execution.leaseToken ?? -1 }
+    await store.commit([{ kind: 'step', lease, now: T0 + 4001, step: completedStep('s', '1', T0 + 4001) }])
+    expect((await store.getExecution('a'))?.takeovers).toBe(0)
+  })
+
+  it('claims only the pinned versions when asked, and any version otherwise', async () => {
+    const store = await h.store()
+    await store.createExecution(execution('v1', { version: 'one' }))
+    await store.createExecution(execution('v2', { version: 'two' }))
+    await store.createExecution(execution('none'))
+    const pinned = await store.claim({
+      workerId: 'w1',
+      limit: 5,
+      now: T0,
+      leaseMs: 1000,
+      workflows: WF,
+      versions: ['flow@two'],
+    })
+    expect(pinned.map((c) => c.execution.id).sort()).toEqual(['none', 'v2'])
+    expect(pinned.find((c) => c.execution.id === 'v2')?.execution.version).toBe('two')
+    const any = await store.claim({ workerId: 'w2', limit: 5, now: T0, leaseMs: 1000, workflows: WF })
+    expect(any.map((c) => c.execution.id)).toEqual(['v1'])
+  })
+
+  it('stores where each durable point was reached and in which order its result came', async () => {
+    const store = await h.store()
+    const lease = await claimOne(store, 'a')
+    await store.commit([
+      { kind: 'step', lease, now: T0, step: { ...completedStep('b', '2', T0), position: 2, resolvedSeq: 1 } },
+      { kind: 'step', lease, now: T0, step: { ...completedStep('a', '1', T0), position: 1, resolvedSeq: 2 } },
+      {
+        kind: 'step',
+        lease,
+        now: T0,
+        step: { ...completedStep('#patch:x', 'null', T0), name: 'x', kind: 'patch', position: 3 },
+      },
+    ])
+    expect((await store.getSteps('a')).map((s) => [s.key, s.kind, s.position, s.resolvedSeq])).toEqual([
+      ['b', 'step', 2, 1],
+      ['a', 'step', 1, 2],
+      ['#patch:x', 'patch', 3, null],
     ])
   })
 
@@ -402,9 +553,10 @@ export function storeCases(h: ContractHarness): void {
     expect(
       await store.commit([
         { kind: 'step', lease: b, now, step: completedStep('s', '2', now) },
-        { kind: 'wait', lease: a, stepKey: 'go', event: 'go', wakeAt: null, now },
+        waitWrite(a, 'go', 'go', null, now),
         { kind: 'step', lease: a, now, step: completedStep('s', '1', now) },
-        { kind: 'wait', lease: a, stepKey: 'go#2', event: 'go', wakeAt: null, now },
+        waitWrite(a, 'go#2', 'go', null, now),
+        suspendWrite(a, [{ kind: 'event', key: 'go#2', event: 'go', until: null }], now),
         { kind: 'step', lease: a, now, step: completedStep('t', '1', now) },
         { kind: 'finish', lease: b, status: 'failed', outputJson: null, errorJson: '{"message":"no"}', now },
       ]),
@@ -413,6 +565,7 @@ export function storeCases(h: ContractHarness): void {
       { ok: true, kind: 'wait', result: 'consumed', payloadJson: '"x"', finishedAt: now },
       { ok: true, kind: 'step' },
       { ok: true, kind: 'wait', result: 'waiting' },
+      { ok: true, kind: 'suspend', result: 'suspended' },
       { ok: false, reason: 'lease_lost' },
       { ok: true, kind: 'finish' },
     ])
@@ -421,7 +574,11 @@ export function storeCases(h: ContractHarness): void {
       ['s', 'completed'],
       ['go#2', 'waiting'],
     ])
-    expect(await store.getExecution('a')).toMatchObject({ status: 'waiting', waitEvent: 'go', currentStep: 'go#2' })
+    expect(await store.getExecution('a')).toMatchObject({
+      status: 'waiting',
+      waits: [{ kind: 'event', event: 'go' }],
+      currentStep: 'go#2',
+    })
     expect(await store.getExecution('b')).toMatchObject({ status: 'failed', currentStep: 's' })
   })
 
@@ -440,14 +597,16 @@ export function storeCases(h: ContractHarness): void {
     expect((await store.deliverEvent(event)).outcome).toBe('buffered')
     expect((await store.deliverEvent({ ...event, payloadJson: '2' })).outcome).toBe('duplicate')
     const outcomes = await store.commit([
-      { kind: 'wait', lease, stepKey: 'go', event: 'go', wakeAt: null, now: T0 },
-      { kind: 'wait', lease, stepKey: 'go#2', event: 'go', wakeAt: null, now: T0 },
+      waitWrite(lease, 'go', 'go', null, T0),
+      waitWrite(lease, 'go#2', 'go', null, T0),
+      suspendWrite(lease, [{ kind: 'event', key: 'go#2', event: 'go', until: null }], T0),
     ])
     expect(outcomes).toEqual([
       { ok: true, kind: 'wait', result: 'consumed', payloadJson: '1', finishedAt: T0 },
       { ok: true, kind: 'wait', result: 'waiting' },
+      { ok: true, kind: 'suspend', result: 'suspended' },
     ])
-    expect(await store.getExecution('a')).toMatchObject({ status: 'waiting', waitEvent: 'go', dueAt: null })
+    expect(await store.getExecution('a')).toMatchObject({ status: 'waiting', dueAt: null })
     expect((await store.deliverEvent({ ...event, name: 'other', eventId: null })).outcome).toBe('buffered')
     const woken = await store.deliverEvent({ ...event, eventId: 'ev-2', payloadJson: '3', now: T0 + 5 })
     expect(woken).toMatchObject({ outcome: 'delivered', execution: { status: 'pending', dueAt: T0 + 5 } })
@@ -474,7 +633,10 @@ export function storeCases(h: ContractHarness): void {
     const store = await h.store()
     if (!store.deliverEvents) return // optional: the client then delivers one by one
     const lease = await claimOne(store, 'w')
-    await store.commit([{ kind: 'wait', lease, stepKey: 'go', event: 'go', wakeAt: null, now: T0 }])
+    await store.commit([
+      waitWrite(lease, 'go', 'go', null, T0),
+      suspendWrite(lease, [{ kind: 'event', key: 'go', event: 'go', until: null }], T0),
+    ])
     await store.createExecution(execution('done'))
     const [claimed] = await store.claim({ workerId: 'w1', limit: 1, now: T0, leaseMs: 1000, workflows: WF })
     const done = { executionId: 'done', token: claimed?.execution.leaseToken ?? -1 }
@@ -511,8 +673,8 @@ export function storeCases(h: ContractHarness): void {
     const token = claims.find((c) => c.execution.id === 'w')?.execution.leaseToken ?? -1
     expect(
       await store.commit([
-        { kind: 'wait', lease: { executionId: 'w', token }, stepKey: 'go', event: 'go', wakeAt: null, now: T0 + 1 },
-        { kind: 'wait', lease: { executionId: 'w', token }, stepKey: 'go#2', event: 'go', wakeAt: null, now: T0 + 1 },
+        waitWrite({ executionId: 'w', token }, 'go', 'go', null, T0 + 1),
+        waitWrite({ executionId: 'w', token }, 'go#2', 'go', null, T0 + 1),
       ]),
     ).toMatchObject([{ payloadJson: '2' }, { payloadJson: '4' }])
     expect(await store.deliverEvents([])).toEqual([])

@@ -28,7 +28,10 @@ export function workflowCases(h: ContractHarness): void {
     let zart = await open(store, [flow], clock)
     const { execution_id } = await zart.schedule('replay', { n: 1 })
     await zart.drain()
-    expect(await zart.status(execution_id)).toMatchObject({ status: 'waiting', waiting_for: { event: 'go' } })
+    expect(await zart.status(execution_id)).toMatchObject({
+      status: 'waiting',
+      waiting_for: [{ kind: 'event', event: 'go' }],
+    })
     await zart.close()
     zart = await open(store, [flow], clock)
     expect(await zart.deliverEvent(execution_id, 'go', { add: 10 })).toEqual({ result: 'delivered', status: 'pending' })
@@ -114,7 +117,7 @@ export function workflowCases(h: ContractHarness): void {
     await zart.drain()
     expect(await zart.status(execution_id)).toMatchObject({
       status: 'waiting',
-      waiting_for: { event: 'approval', deadline: new Date(clock.now() + 3_600_000).toISOString() },
+      waiting_for: [{ kind: 'event', event: 'approval', deadline: new Date(clock.now() + 3_600_000).toISOString() }],
     })
     clock.advance('59m')
     expect(await zart.drain()).toBe(0)
@@ -134,7 +137,7 @@ export function workflowCases(h: ContractHarness): void {
     const zart = await open(store, [flow], clock)
     const { execution_id } = await zart.schedule('nap')
     await zart.drain()
-    expect(await zart.status(execution_id)).toMatchObject({ status: 'waiting', waiting_for: { event: null } })
+    expect(await zart.status(execution_id)).toMatchObject({ status: 'waiting', waiting_for: [{ kind: 'sleep' }] })
     clock.advance('10m')
     await zart.drain()
     expect(await zart.status(execution_id)).toMatchObject({ status: 'completed', output: 'awake' })
@@ -230,6 +233,7 @@ export function wakeUpCases(h: ContractHarness): void {
       deadlineAt: null,
       runAt: now,
       now,
+      version: null,
     })
     for (let i = 0; i < 200 && calls === before; i++) await pause(5)
     expect(calls).toBeGreaterThan(before)

@@ -8,7 +8,7 @@ interface Status {
   id: string
   status: string
   step: string | null
-  waiting_for: { event: string | null; deadline: string | null } | null
+  waiting_for: { kind: string; event?: string; deadline: string | null }[] | null
   output?: { rows_written: number; published: boolean }
   steps?: { name: string; status: string; attempts: number }[]
 }
@@ -43,9 +43,9 @@ describe('the agent session from the README, in separate processes', () => {
       id: 'pipeline-001',
       status: 'waiting',
       step: 'approval',
-      waiting_for: { event: 'approval' },
+      waiting_for: [{ event: 'approval' }],
     })
-    expect(status?.waiting_for?.deadline).toMatch(/^\d{4}-\d\d-\d\dT/)
+    expect(status?.waiting_for?.[0]?.deadline).toMatch(/^\d{4}-\d\d-\d\dT/)
 
     const event = await runZart(['event', 'pipeline-001', 'approval', '--data', '{"approved":true}'], options)
     expect(event).toMatchObject({ code: 0, stdout: 'delivered\n' })

@@ -35,7 +35,11 @@ describe('events', () => {
     const { execution_id } = await zart.schedule('collector')
     await zart.drain()
     const waiting = await zart.status(execution_id)
-    expect(waiting).toMatchObject({ status: 'waiting', step: 'item', waiting_for: { event: 'item', deadline: null } })
+    expect(waiting).toMatchObject({
+      status: 'waiting',
+      step: 'item',
+      waiting_for: [{ kind: 'event', event: 'item', deadline: null }],
+    })
     expect(await zart.deliverEvent(execution_id, 'item', 'x', { eventId: 'e1' })).toEqual({
       result: 'delivered',
       status: 'pending',
@@ -55,7 +59,7 @@ describe('events', () => {
     const { execution_id } = await zart.schedule('approval')
     await zart.drain()
     const deadline = new Date(clock.now() + 3_600_000).toISOString()
-    expect(await zart.status(execution_id)).toMatchObject({ waiting_for: { event: 'approve', deadline } })
+    expect(await zart.status(execution_id)).toMatchObject({ waiting_for: [{ event: 'approve', deadline }] })
     clock.advance('59m')
     await zart.drain()
     expect((await zart.status(execution_id)).status).toBe('waiting')
@@ -91,7 +95,10 @@ describe('events', () => {
     const { execution_id } = await zart.schedule('typed')
     await zart.drain()
     const status = await zart.status(execution_id)
-    expect(status.waiting_for?.schema).toMatchObject({ type: 'object', properties: { approved: { type: 'boolean' } } })
+    expect(status.waiting_for?.[0]?.schema).toMatchObject({
+      type: 'object',
+      properties: { approved: { type: 'boolean' } },
+    })
     await expect(zart.deliverEvent(execution_id, 'approval', { approved: 'yes' })).rejects.toMatchObject({
       code: 'INVALID_INPUT',
       details: { issues: [{ path: 'approved' }] },

@@ -114,7 +114,7 @@ describe('timers, timeouts and cancellation', () => {
     await zart.drain()
     expect(await zart.status(execution_id)).toMatchObject({
       status: 'waiting',
-      waiting_for: { event: null, deadline: new Date(clock.now() + 7_200_000).toISOString() },
+      waiting_for: [{ kind: 'sleep', deadline: new Date(clock.now() + 7_200_000).toISOString() }],
     })
     await zart.close()
     zart = await createZart({ db, workflows: [flow], clock })

@@ -84,7 +84,7 @@ describe('REST API over real HTTP', () => {
       const res = await api(url, 'GET', '/executions/rest-appr-1')
       return res.body.status === 'waiting' ? res.body : undefined
     })
-    expect(waiting.waiting_for).toMatchObject({ event: 'approval', schema: { type: 'object' } })
+    expect(waiting.waiting_for).toMatchObject([{ event: 'approval', schema: { type: 'object' } }])
     const timedOut = await api(url, 'GET', '/executions/rest-appr-1/wait?timeout=0.2')
     expect(timedOut.body).toMatchObject({ status: 'waiting', timed_out: true })
 

@@ -85,7 +85,7 @@ describe.each(['streamable', 'sse'] as const)('zart serve over %s', (kind) => {
         status.status === 'waiting'
       ),
     )
-    expect(status.waiting_for).toMatchObject({ event: 'approval', schema: { type: 'object' } })
+    expect(status.waiting_for).toMatchObject([{ event: 'approval', schema: { type: 'object' } }])
     expect(
       (await call(client, 'deliver_event', { execution_id: id, event: 'approval', data: { approved: true } }))
         .structuredContent.result,

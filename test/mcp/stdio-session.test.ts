@@ -37,13 +37,16 @@ describe('zart mcp over stdio: the approval session', () => {
 
     const waiting = await untilWaiting(first.client, 'pipeline-001')
     expect(waiting).toMatchObject({ id: 'pipeline-001', workflow: 'data-pipeline', step: 'approval' })
-    expect(waiting.waiting_for.event).toBe('approval')
-    expect(Date.parse(waiting.waiting_for.deadline)).toBeGreaterThan(Date.now())
-    expect(waiting.waiting_for.schema).toMatchObject({ type: 'object', properties: { approved: { type: 'boolean' } } })
+    expect(waiting.waiting_for[0].event).toBe('approval')
+    expect(Date.parse(waiting.waiting_for[0].deadline)).toBeGreaterThan(Date.now())
+    expect(waiting.waiting_for[0].schema).toMatchObject({
+      type: 'object',
+      properties: { approved: { type: 'boolean' } },
+    })
 
     const listed = await call(first.client, 'list_executions', { status: 'waiting' })
     expect(listed.structuredContent.executions.map((e: { id: string }) => e.id)).toEqual(['pipeline-001'])
-    expect(listed.structuredContent.executions[0].waiting_for.event).toBe('approval')
+    expect(listed.structuredContent.executions[0].waiting_for[0].event).toBe('approval')
 
     // The person says "approve" in chat; the model delivers it.
     const delivered = await call(first.client, 'deliver_event', {

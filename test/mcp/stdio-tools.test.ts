@@ -182,7 +182,7 @@ describe('wait', () => {
     expect(result.structuredContent).toMatchObject({
       status: 'waiting',
       timed_out: true,
-      waiting_for: { event: 'approval' },
+      waiting_for: [{ event: 'approval' }],
     })
     expect(took).toBeGreaterThanOrEqual(950)
     expect(took).toBeLessThan(2_500)

@@ -34,7 +34,7 @@ export const idParams = z.object({ id: executionIdSchema.describe('The execution
 
 export const eventParams = z.object({
   id: executionIdSchema.describe('The execution to send the event to'),
-  name: eventNameSchema.describe('The event name, as in waiting_for.event of the status'),
+  name: eventNameSchema.describe('The event name, as in an event entry of waiting_for in the status'),
 })
 
 /**
@@ -140,7 +140,7 @@ export const eventHeaders = z.object({
 
 export const eventBody = z
   .unknown()
-  .describe('The event data (any JSON); must match waiting_for.schema when there is one')
+  .describe('The event data (any JSON); must match the schema of that waiting_for entry when there is one')
 
 export const executionResponse = executionSchema.describe('The status of an execution')
 

@@ -21,7 +21,7 @@ export function registerStatusTool(server: McpServer, zart: Zart, context: ToolC
       title: 'Execution status',
       description:
         "Read an execution's current state at once: status (pending, running, waiting, completed, failed, cancelled, timed_out), " +
-        'the current step, output when completed, error when it ended badly. When status is waiting, waiting_for names the ' +
+        'the current step, output when completed, error when it ended badly. When status is waiting, waiting_for lists the ' +
         'event it needs (with its deadline and the JSON Schema of its data): deliver it with deliver_event, asking the person first ' +
         'when it is a decision such as an approval.',
       inputSchema: advertised(input),

@@ -86,11 +86,14 @@ async function waitAndAsk(
     chunk = ELICIT_CHECK_MS
     const left = giveUpAt - Date.now()
     if (!result.timed_out || left <= 0 || extra.signal.aborted) return { result, note: '' }
-    const event = result.status === 'waiting' ? result.waiting_for?.event : null
-    const form = event ? eventForm(result.waiting_for?.schema) : null
+    // The first awaited event with a form is asked about; the others stay open for deliver_event.
+    const wanted =
+      result.status === 'waiting' ? result.waiting_for?.find((w) => w.kind === 'event' && w.event) : undefined
+    const event = wanted?.event
+    const form = event ? eventForm(wanted?.schema) : null
     if (!event || !form || asked.has(`${event}@${result.updated_at}`)) continue
     asked.add(`${event}@${result.updated_at}`)
-    const answer = await askForEvent(server, extra, result, form, left)
+    const answer = await askForEvent(server, extra, result, event, form, left)
     if (answer === null)
       return { result: await zart.wait(id, { timeout: 0 }), note: `The person did not answer the "${event}" form.` }
     try {
@@ -113,7 +116,8 @@ function startProgress(zart: Zart, id: string, extra: Extra, intervalMs: number,
   const send = async () => {
     const progress = (tick++ * intervalMs) / 1_000
     const view = await zart.status(id).catch(() => null)
-    const waiting = view?.waiting_for?.event ? ` for event "${view.waiting_for.event}"` : ''
+    const events = view?.waiting_for?.flatMap((w) => (w.event ? [`"${w.event}"`] : [])) ?? []
+    const waiting = events.length > 0 ? ` for event ${events.join(' or ')}` : ''
     await extra.sendNotification({
       method: 'notifications/progress',
       params: {

@@ -24,10 +24,9 @@ import type {
 } from '../store.ts'
 import { isTerminal } from '../store.ts'
 import { initialState, type InitialState } from '../initial-state.ts'
-import { lockOrder, planWrite, toWriteOutcome } from '../write-plan.ts'
-import { commitBulk, canBulk } from './bulk-commit.ts'
+import { lockOrder } from '../commit-plan.ts'
+import { commitWrites } from './commit.ts'
 import { BEGIN, COMMIT, run, type Connection } from './round-trip.ts'
-import { commitSequential } from './sequential-commit.ts'
 import * as q from './queries.ts'
 import { toExecution, toStep, type ExecutionRow, type StepRow } from '../rows.ts'
 
@@ -37,8 +36,6 @@ export interface MysqlStoreOptions {
 }
 
 const DUPLICATE_KEY = 1062
-/** Up to this many writes, one round trip of fenced statements beats the two of the bulk path. */
-const SMALL_BATCH = 2
 
 /**
  * MySQL 8 / MariaDB 10.6+ store: pooled mysql2 connections, `FOR UPDATE SKIP LOCKED`
@@ -122,6 +119,7 @@ export class MysqlStore implements Store {
       await this.pool.query(q.INSERT_EXECUTION, [
         input.id,
         input.workflow,
+        input.version,
         input.inputJson,
         input.idempotencyKey,
         input.deadlineAt,
@@ -247,12 +245,13 @@ export class MysqlStore implements Store {
 
   async claim(options: ClaimOptions): Promise<Claim[]> {
     if (options.workflows.length === 0) return []
-    const [any] = await this.pool.query<mysql.RowDataPacket[]>(q.ANY_DUE, [options.now, options.workflows])
+    const versions = [options.versions ? 1 : 0, options.versions?.length ? options.versions : ['']]
+    const [any] = await this.pool.query<mysql.RowDataPacket[]>(q.ANY_DUE, [options.now, options.workflows, ...versions])
     if (any.length === 0) return []
     return this.withConnection(async (connection) => {
       const [, , due] = await run(connection, [
         ...BEGIN,
-        { sql: q.LOCK_DUE, values: [options.now, options.workflows, options.limit] },
+        { sql: q.LOCK_DUE, values: [options.now, options.workflows, ...versions, options.limit] },
       ])
       const ids = (due as { id: string }[]).map((r) => r.id)
       if (ids.length === 0) {
@@ -305,16 +304,7 @@ export class MysqlStore implements Store {
 
   async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {
     if (writes.length === 0) return []
-    const order = lockOrder(writes.map((w) => w.lease.executionId))
-    const plans = order.map((i) => planWrite(writes[i] as FencedWrite))
-    const applied = await this.withConnection((connection) =>
-      plans.length > SMALL_BATCH && canBulk(plans)
-        ? commitBulk(connection, plans)
-        : commitSequential(connection, plans),
-    )
-    const outcomes: WriteOutcome[] = []
-    order.forEach((original, k) => (outcomes[original] = toWriteOutcome(writes[original] as FencedWrite, applied[k])))
-    return outcomes
+    return this.withConnection((connection) => commitWrites(connection, writes))
   }
 
   /** Runs `fn` on one pooled connection; a transaction left open by a failure is rolled back. */
@@ -344,8 +334,10 @@ function newRecord(input: NewExecution, state: InitialState): ExecutionRecord {
     errorJson: null,
     idempotencyKey: input.idempotencyKey,
     currentStep: null,
-    waitEvent: null,
+    waits: null,
     waitUntil: null,
+    version: input.version,
+    takeovers: 0,
     deadlineAt: input.deadlineAt,
     workflowRetries: 0,
     createdAt: input.now,

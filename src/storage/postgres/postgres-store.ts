@@ -23,7 +23,7 @@ import type {
   WriteOutcome,
 } from '../store.ts'
 import { initialState } from '../initial-state.ts'
-import { lockOrder, planWrite, toWriteOutcome, type AppliedPlan } from '../write-plan.ts'
+import { decideCommit, inboxIds, lockIds, lockOrder, type InboxEvent } from '../commit-plan.ts'
 import { listen } from './listen.ts'
 import * as q from './queries.ts'
 
@@ -35,7 +35,15 @@ type BatchResult =
   | { outcome: 'created' | 'delivered' | 'buffered' | 'duplicate' | 'terminal'; row: ExecutionRow }
   | { outcome: 'existing'; matchedBy: 'id' | 'idempotency_key'; row: ExecutionRow }
   | { outcome: 'not_found' | 'retry' }
-import { toExecution, toStep, type ExecutionRow, type StepRow } from '../rows.ts'
+import { stepColumns, toExecution, toStep, updatedColumns, type ExecutionRow, type StepRow } from '../rows.ts'
+
+/** An unread inbox event as the commit's lock query reads it. */
+interface InboxRow {
+  seq: number
+  execution_id: string
+  name: string
+  payload_json: string
+}
 
 export interface PostgresStoreOptions {
   /** Connections kept in the pool (default 10). A worker needs about three: claim, commit, heartbeat. */
@@ -45,8 +53,6 @@ export interface PostgresStoreOptions {
 }
 
 const INT8_OID = 20
-/** Up to this many writes, the write-by-write commit runs fewer statements than the set-wide one. */
-const SMALL_BATCH = 2
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
 
 /**
@@ -236,6 +242,7 @@ export class PostgresStore implements Store {
       options.limit,
       options.workerId,
       options.now + options.leaseMs,
+      options.versions ?? null,
     ])
     // Steps are written only under a lease, so a first claim has none to read: skipping
     // the query saves a round trip on every new execution.
@@ -269,20 +276,35 @@ export class PostgresStore implements Store {
     return leases.filter((l) => !held.has(l.executionId)).map((l) => l.executionId)
   }
 
+  /** Lock and read, decide (commit-plan.ts), apply: one transaction, four round trips. */
   async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {
     if (writes.length === 0) return []
-    const plans = writes.map(planWrite)
-    const order = lockOrder(plans.map((p) => p.id))
-    const rows = await this.rows<{ outcomes: (AppliedPlan & { row?: ExecutionRow })[] }>(q.COMMIT_WRITES, [
-      JSON.stringify(order.map((i) => plans[i])),
-      plans.length <= SMALL_BATCH,
-    ])
-    const outcomes: (AppliedPlan | undefined)[] = []
-    order.forEach((original, k) => {
-      const { row, ...applied } = rows[0]?.outcomes[k] ?? { ok: false }
-      outcomes[original] = row ? { ...applied, execution: toExecution(row) } : applied
+    return this.transaction(async (client) => {
+      const locked = await client.query<{ rows: ExecutionRow[]; inbox: InboxRow[] }>({
+        ...q.LOCK_FOR_COMMIT,
+        values: [lockIds(writes), inboxIds(writes)],
+      })
+      const { rows = [], inbox = [] } = locked.rows[0] ?? {}
+      const { changes, outcomes } = decideCommit(
+        writes,
+        new Map(rows.map((r) => [r.id, toExecution(r)])),
+        inbox.map((e): InboxEvent => ({
+          seq: Number(e.seq),
+          executionId: e.execution_id,
+          name: e.name,
+          payloadJson: e.payload_json,
+        })),
+      )
+      await client.query({
+        ...q.APPLY_COMMIT,
+        values: [
+          JSON.stringify(changes.executions.map(updatedColumns)),
+          JSON.stringify(changes.steps.map((s) => stepColumns(s.executionId, s.step))),
+          JSON.stringify(changes.consumed.map((c) => ({ seq: c.seq, consumed_by: c.by }))),
+        ],
+      })
+      return outcomes
     })
-    return writes.map((write, i) => toWriteOutcome(write, outcomes[i]))
   }
 
   /**

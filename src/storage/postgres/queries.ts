@@ -72,7 +72,7 @@ export const CANCEL = query(
   'cancel',
   `UPDATE zart_executions
    SET status = 'cancelled', error_json = $3, due_at = NULL, lease_owner = NULL,
-       lease_expires_at = NULL, wait_event = NULL, wait_until = NULL, updated_at = $2
+       lease_expires_at = NULL, wait_event = NULL, wait_until = NULL, waits_json = NULL, updated_at = $2
    WHERE id = $1 AND status IN ('pending', 'running', 'waiting')
    RETURNING *`,
 )
@@ -81,20 +81,24 @@ export const CANCEL = query(
  * Claims a batch in one statement: rows another worker is claiming or committing are
  * skipped, not waited for. A running row is due again only when its lease expires: the
  * holder enforces the deadline, and a takeover after expiry finds it passed.
- * $1 now, $2 workflows, $3 limit, $4 worker, $5 lease expiry.
+ * Taking over a running row counts in `takeovers`. With $6 (`workflow@version` pairs),
+ * only rows of those versions, or of none recorded.
+ * $1 now, $2 workflows, $3 limit, $4 worker, $5 lease expiry, $6 versions or null.
  */
 export const CLAIM = query(
   'claim',
   `WITH due AS (
      SELECT id FROM zart_executions
      WHERE due_at <= $1 AND workflow = ANY($2::text[])
+       AND ($6::text[] IS NULL OR workflow_version IS NULL OR workflow || '@' || workflow_version = ANY($6::text[]))
      ORDER BY due_at
      LIMIT $3
      FOR UPDATE SKIP LOCKED
    )
    UPDATE zart_executions e
    SET status = 'running', lease_owner = $4, lease_token = e.lease_token + 1, lease_expires_at = $5, due_at = $5,
-       attempt = e.attempt + 1, wait_event = NULL, wait_until = NULL, updated_at = $1
+       attempt = e.attempt + 1, wait_event = NULL, wait_until = NULL, waits_json = NULL, updated_at = $1,
+       takeovers = e.takeovers + CASE WHEN e.status = 'running' THEN 1 ELSE 0 END
    FROM due
    WHERE e.id = due.id
    RETURNING e.*`,
@@ -127,12 +131,65 @@ export const HEARTBEAT = query(
    RETURNING e.id`,
 )
 
+// Group commit: lock and read, decide in commit-plan.ts, apply. The same three steps as
+// every other store, inside one transaction.
+
 /**
- * A whole group commit in one round trip: `zart_commit` in migrations/postgres, or with
- * $2 its write-by-write path, which runs fewer statements for a batch of one or two writes
- * (it matters for latency when load is light). Finish outcomes carry the finished row.
+ * Locks the batch's execution rows (in id order, the store's lock order) and the unread
+ * events of the inboxes the batch looks at, and reads both. $1 ids, $2 inbox ids.
  */
-export const COMMIT_WRITES = query('commit_writes', `SELECT zart_commit_answering($1::jsonb, $2) AS outcomes`)
+export const LOCK_FOR_COMMIT = query(
+  'lock_for_commit',
+  `WITH r AS (
+     SELECT * FROM zart_executions WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE
+   ), i AS (
+     SELECT seq, execution_id, name, payload_json FROM zart_events
+     WHERE execution_id = ANY($2::text[]) AND consumed_by IS NULL
+     ORDER BY seq FOR UPDATE
+   )
+   SELECT (SELECT COALESCE(jsonb_agg(to_jsonb(r)), '[]'::jsonb) FROM r) AS rows,
+          (SELECT COALESCE(jsonb_agg(to_jsonb(i) ORDER BY i.seq), '[]'::jsonb) FROM i) AS inbox`,
+)
+
+/**
+ * Applies a decided commit set-wide: execution rows ($1), step upserts in order ($2),
+ * consumed events ($3), each a JSON array of column objects (rows.ts).
+ */
+export const APPLY_COMMIT = query(
+  'apply_commit',
+  `WITH x AS (
+     UPDATE zart_executions e
+     SET status = v.status, current_step = v.current_step, output_json = v.output_json, error_json = v.error_json,
+         wait_event = v.wait_event, wait_until = v.wait_until, waits_json = v.waits_json,
+         workflow_retries = v.workflow_retries, takeovers = v.takeovers, lease_owner = v.lease_owner,
+         lease_expires_at = v.lease_expires_at, due_at = v.due_at, updated_at = v.updated_at
+     FROM jsonb_to_recordset($1::jsonb) AS v(id text, status text, current_step text, output_json text,
+          error_json text, wait_event text, wait_until bigint, waits_json text, workflow_retries int,
+          takeovers int, lease_owner text, lease_expires_at bigint, due_at bigint, updated_at bigint)
+     WHERE e.id = v.id
+     RETURNING 1
+   ), s AS (
+     INSERT INTO zart_steps
+       (execution_id, step_key, name, kind, status, position, resolved_seq, attempts, output_json, error_json,
+        started_at, finished_at, wake_at)
+     SELECT v.execution_id, v.step_key, v.name, v.kind, v.status, v.position, v.resolved_seq, v.attempts,
+            v.output_json, v.error_json, v.started_at, v.finished_at, v.wake_at
+     FROM jsonb_to_recordset($2::jsonb) AS v(execution_id text, step_key text, name text,
+          kind text, status text, position int, resolved_seq bigint, attempts int, output_json text,
+          error_json text, started_at bigint, finished_at bigint, wake_at bigint)
+     ON CONFLICT (execution_id, step_key) DO UPDATE SET
+       status = excluded.status, position = COALESCE(excluded.position, zart_steps.position),
+       resolved_seq = excluded.resolved_seq, attempts = excluded.attempts, output_json = excluded.output_json,
+       error_json = excluded.error_json, finished_at = excluded.finished_at, wake_at = excluded.wake_at
+     RETURNING 1
+   ), c AS (
+     UPDATE zart_events ev SET consumed_by = v.consumed_by
+     FROM jsonb_to_recordset($3::jsonb) AS v(seq bigint, consumed_by text)
+     WHERE ev.seq = v.seq
+     RETURNING 1
+   )
+   SELECT (SELECT count(*) FROM x) AS executions, (SELECT count(*) FROM s) AS steps, (SELECT count(*) FROM c) AS events`,
+)
 
 export const LISTEN = `LISTEN zart_due`
 

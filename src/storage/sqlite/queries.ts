@@ -11,10 +11,10 @@ export const SELECT_BY_IDEMPOTENCY_KEY = `SELECT * FROM zart_executions WHERE id
 
 export const INSERT_EXECUTION = `
   INSERT INTO zart_executions
-    (id, workflow, status, input_json, idempotency_key, deadline_at, due_at, created_at, updated_at,
-     lease_owner, lease_token, lease_expires_at, attempt)
-  VALUES (@id, @workflow, @status, @inputJson, @idempotencyKey, @deadlineAt, @dueAt, @now, @now,
-          @leaseOwner, @leaseToken, @leaseExpiresAt, @attempt)
+    (id, workflow, workflow_version, status, input_json, idempotency_key, deadline_at, due_at, created_at,
+     updated_at, lease_owner, lease_token, lease_expires_at, attempt)
+  VALUES (@id, @workflow, @version, @status, @inputJson, @idempotencyKey, @deadlineAt, @dueAt, @now,
+          @now, @leaseOwner, @leaseToken, @leaseExpiresAt, @attempt)
   RETURNING *`
 
 export const SELECT_STEPS = `SELECT * FROM zart_steps WHERE execution_id = ? ORDER BY rowid`
@@ -33,16 +33,18 @@ export const INSERT_EVENT = `
   INSERT INTO zart_events (execution_id, name, event_id, payload_json, created_at)
   VALUES (@executionId, @name, @eventId, @payloadJson, @now)`
 
-/** An event arriving for the wait in progress makes the execution due at once. */
+/** An event for any of the waits of a suspended execution makes it due at once. */
 export const WAKE_WAITER = `
   UPDATE zart_executions SET status = 'pending', due_at = @now, updated_at = @now
-  WHERE id = @executionId AND status = 'waiting' AND wait_event = @name
+  WHERE id = @executionId AND status = 'waiting'
+    AND EXISTS (SELECT 1 FROM json_each(waits_json)
+                WHERE json_extract(value, '$.kind') = 'event' AND json_extract(value, '$.event') = @name)
   RETURNING *`
 
 export const CANCEL = `
   UPDATE zart_executions
   SET status = 'cancelled', error_json = @errorJson, due_at = NULL, lease_owner = NULL,
-      lease_expires_at = NULL, wait_event = NULL, wait_until = NULL, updated_at = @now
+      lease_expires_at = NULL, wait_event = NULL, wait_until = NULL, waits_json = NULL, updated_at = @now
   WHERE id = @id AND status IN ('pending', 'running', 'waiting')
   RETURNING *`
 
@@ -60,21 +62,25 @@ export const DELETE_EVENTS = `DELETE FROM zart_events WHERE execution_id = ?`
 
 export const DELETE_EXECUTION = `DELETE FROM zart_executions WHERE id = ?`
 
+/** Due rows of these workflows; with `@versions`, only of those `workflow@version` pairs (or none recorded). */
 export const SELECT_DUE = `
   SELECT id FROM zart_executions
-  WHERE due_at <= ? AND workflow IN (SELECT value FROM json_each(?))
-  ORDER BY due_at LIMIT ?`
+  WHERE due_at <= @now AND workflow IN (SELECT value FROM json_each(@workflows))
+    AND (@versions IS NULL OR workflow_version IS NULL
+         OR workflow || '@' || workflow_version IN (SELECT value FROM json_each(@versions)))
+  ORDER BY due_at LIMIT @limit`
 
 /**
  * A running row is due again only when its lease expires: the holder enforces the
  * deadline itself, and if it hangs or dies the takeover after expiry finds the deadline
- * passed and times the execution out.
+ * passed and times the execution out. Taking over a running row counts in `takeovers`.
  */
 export const CLAIM = `
   UPDATE zart_executions
-  SET status = 'running', lease_owner = @workerId, lease_token = lease_token + 1,
+  SET takeovers = takeovers + CASE WHEN status = 'running' THEN 1 ELSE 0 END,
+      status = 'running', lease_owner = @workerId, lease_token = lease_token + 1,
       lease_expires_at = @leaseExpiresAt, due_at = @leaseExpiresAt,
-      attempt = attempt + 1, wait_event = NULL, wait_until = NULL, updated_at = @now
+      attempt = attempt + 1, wait_event = NULL, wait_until = NULL, waits_json = NULL, updated_at = @now
   WHERE id = @id AND due_at <= @now
   RETURNING *`
 
@@ -87,48 +93,36 @@ export const HEARTBEAT = `
   SET lease_expires_at = @leaseExpiresAt, due_at = @leaseExpiresAt
   WHERE id = @id AND lease_token = @token AND status = 'running'`
 
-/** The fence: every write for a running execution goes through this guard first. */
-export const TOUCH_FENCED = `
-  UPDATE zart_executions SET current_step = COALESCE(@step, current_step), updated_at = @now
-  WHERE id = @id AND lease_token = @token AND status = 'running'`
+// Group commit: lock (SQLite's write transaction already holds the database), read,
+// decide in commit-plan.ts, apply. The same three steps as every other store.
+
+/** The batch's execution rows; the ids are a JSON array. */
+export const LOCK_FOR_COMMIT = `SELECT * FROM zart_executions WHERE id IN (SELECT value FROM json_each(?))`
+
+/** Unconsumed events of the executions whose inbox the batch reads, oldest first. */
+export const LOCK_INBOX = `
+  SELECT seq, execution_id, name, payload_json FROM zart_events
+  WHERE execution_id IN (SELECT value FROM json_each(?)) AND consumed_by IS NULL
+  ORDER BY seq`
+
+/** Writes an execution's changeable columns (rows.ts UPDATED_COLUMNS). */
+export const UPDATE_EXECUTION = `
+  UPDATE zart_executions
+  SET status = @status, current_step = @current_step, output_json = @output_json, error_json = @error_json,
+      wait_event = @wait_event, wait_until = @wait_until, waits_json = @waits_json,
+      workflow_retries = @workflow_retries, takeovers = @takeovers, lease_owner = @lease_owner,
+      lease_expires_at = @lease_expires_at, due_at = @due_at, updated_at = @updated_at
+  WHERE id = @id`
 
 export const UPSERT_STEP = `
   INSERT INTO zart_steps
-    (execution_id, step_key, name, kind, status, attempts, output_json, error_json,
+    (execution_id, step_key, name, kind, status, position, resolved_seq, attempts, output_json, error_json,
      started_at, finished_at, wake_at)
-  VALUES (@executionId, @key, @name, @kind, @status, @attempts, @outputJson, @errorJson,
-          @startedAt, @finishedAt, @wakeAt)
+  VALUES (@execution_id, @step_key, @name, @kind, @status, @position, @resolved_seq, @attempts, @output_json,
+          @error_json, @started_at, @finished_at, @wake_at)
   ON CONFLICT (execution_id, step_key) DO UPDATE SET
-    status = excluded.status, attempts = excluded.attempts, output_json = excluded.output_json,
+    status = excluded.status, position = COALESCE(excluded.position, position),
+    resolved_seq = excluded.resolved_seq, attempts = excluded.attempts, output_json = excluded.output_json,
     error_json = excluded.error_json, finished_at = excluded.finished_at, wake_at = excluded.wake_at`
 
-export const RELEASE_PENDING = `
-  UPDATE zart_executions
-  SET status = 'pending', due_at = @runAt, lease_owner = NULL, lease_expires_at = NULL,
-      error_json = COALESCE(@errorJson, error_json),
-      workflow_retries = workflow_retries + @countRetry, updated_at = @now
-  WHERE id = @id AND lease_token = @token AND status = 'running'`
-
-export const SUSPEND_WAITING = `
-  UPDATE zart_executions
-  SET status = 'waiting', wait_event = @event, wait_until = @wakeAt,
-      due_at = CASE
-        WHEN @wakeAt IS NULL THEN deadline_at
-        WHEN deadline_at IS NULL THEN @wakeAt
-        ELSE MIN(@wakeAt, deadline_at) END,
-      lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
-  WHERE id = @id AND lease_token = @token AND status = 'running'`
-
-export const OLDEST_EVENT = `
-  SELECT seq, payload_json FROM zart_events
-  WHERE execution_id = ? AND name = ? AND consumed_by IS NULL
-  ORDER BY seq LIMIT 1`
-
 export const CONSUME_EVENT = `UPDATE zart_events SET consumed_by = ? WHERE seq = ?`
-
-export const FINISH = `
-  UPDATE zart_executions
-  SET status = @status, output_json = @outputJson, error_json = @errorJson, due_at = NULL,
-      lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
-  WHERE id = @id AND lease_token = @token AND status = 'running'
-  RETURNING *`

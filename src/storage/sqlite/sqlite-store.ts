@@ -24,10 +24,10 @@ import type {
   WriteOutcome,
 } from '../store.ts'
 import { isTerminal } from '../store.ts'
-import { eventTimeoutErrorJson, waitingStep } from '../write-plan.ts'
+import { decideCommit, inboxIds, lockIds, type InboxEvent } from '../commit-plan.ts'
 import * as q from './queries.ts'
 import { watchDatabase } from './watch.ts'
-import { toExecution, toStep, type ExecutionRow, type StepRow } from '../rows.ts'
+import { stepColumns, toExecution, toStep, updatedColumns, type ExecutionRow, type StepRow } from '../rows.ts'
 
 export interface SqliteStoreOptions {
   /**
@@ -200,10 +200,14 @@ export class SqliteStore implements Store {
 
   async claim(options: ClaimOptions): Promise<Claim[]> {
     // A cheap read first: most polls find nothing and should not take the write lock.
-    const workflows = JSON.stringify(options.workflows)
-    if (!this.sql(q.SELECT_DUE).get(options.now, workflows, 1)) return []
+    const filter = {
+      now: options.now,
+      workflows: JSON.stringify(options.workflows),
+      versions: options.versions ? JSON.stringify(options.versions) : null,
+    }
+    if (!this.sql(q.SELECT_DUE).get({ ...filter, limit: 1 })) return []
     const run = this.db.transaction((): Claim[] => {
-      const due = this.sql(q.SELECT_DUE).all(options.now, workflows, options.limit) as { id: string }[]
+      const due = this.sql(q.SELECT_DUE).all({ ...filter, limit: options.limit }) as { id: string }[]
       const claims: Claim[] = []
       for (const { id } of due) {
         const row = this.sql(q.CLAIM).get({
@@ -244,84 +248,23 @@ export class SqliteStore implements Store {
   }
 
   async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {
-    const run = this.db.transaction((): WriteOutcome[] => writes.map((write) => this.apply(write)))
+    const run = this.db.transaction((): WriteOutcome[] => {
+      const rows = this.sql(q.LOCK_FOR_COMMIT).all(JSON.stringify(lockIds(writes))) as ExecutionRow[]
+      const inbox = (
+        this.sql(q.LOCK_INBOX).all(JSON.stringify(inboxIds(writes))) as {
+          seq: number
+          execution_id: string
+          name: string
+          payload_json: string
+        }[]
+      ).map((e): InboxEvent => ({ seq: e.seq, executionId: e.execution_id, name: e.name, payloadJson: e.payload_json }))
+      const { changes, outcomes } = decideCommit(writes, new Map(rows.map((r) => [r.id, toExecution(r)])), inbox)
+      for (const execution of changes.executions) this.sql(q.UPDATE_EXECUTION).run(updatedColumns(execution))
+      for (const { executionId, step } of changes.steps) this.sql(q.UPSERT_STEP).run(stepColumns(executionId, step))
+      for (const { seq, by } of changes.consumed) this.sql(q.CONSUME_EVENT).run(by, seq)
+      return outcomes
+    })
     return run.immediate()
-  }
-
-  private apply(write: FencedWrite): WriteOutcome {
-    const fence = { id: write.lease.executionId, token: write.lease.token, now: write.now }
-    const step =
-      write.kind === 'step'
-        ? write.step.key
-        : write.kind === 'finish' || write.kind === 'release'
-          ? null
-          : write.stepKey
-    if (this.sql(q.TOUCH_FENCED).run({ ...fence, step }).changes === 0) {
-      return { ok: false, reason: 'lease_lost' }
-    }
-    switch (write.kind) {
-      case 'step':
-        this.upsertStep(write.lease.executionId, write.step)
-        if (write.retryAt !== undefined) {
-          this.sql(q.RELEASE_PENDING).run({ ...fence, runAt: write.retryAt, errorJson: null, countRetry: 0 })
-        }
-        return { ok: true, kind: 'step' }
-      case 'sleep':
-        this.upsertStep(write.lease.executionId, waitingStep(write.stepKey, 'sleep', write.now, write.wakeAt))
-        this.sql(q.SUSPEND_WAITING).run({ ...fence, event: null, wakeAt: write.wakeAt })
-        return { ok: true, kind: 'sleep' }
-      case 'wait':
-        return this.applyWait(write, fence)
-      case 'finish': {
-        const row = this.sql(q.FINISH).get({
-          ...fence,
-          status: write.status,
-          outputJson: write.outputJson,
-          errorJson: write.errorJson,
-        }) as ExecutionRow | undefined
-        return { ok: true, kind: 'finish', ...(row && { execution: toExecution(row) }) }
-      }
-      case 'release':
-        this.sql(q.RELEASE_PENDING).run({
-          ...fence,
-          runAt: write.runAt,
-          errorJson: write.errorJson,
-          countRetry: write.countRetry ? 1 : 0,
-        })
-        return { ok: true, kind: 'release' }
-    }
-  }
-
-  private applyWait(
-    write: Extract<FencedWrite, { kind: 'wait' }>,
-    fence: { id: string; token: number; now: number },
-  ): WriteOutcome {
-    const executionId = write.lease.executionId
-    const event = this.sql(q.OLDEST_EVENT).get(executionId, write.event) as
-      { seq: number; payload_json: string } | undefined
-    const step = waitingStep(write.stepKey, 'wait', write.now, write.wakeAt)
-    if (event) {
-      this.sql(q.CONSUME_EVENT).run(write.stepKey, event.seq)
-      this.upsertStep(executionId, {
-        ...step,
-        status: 'completed',
-        outputJson: event.payload_json,
-        finishedAt: write.now,
-      })
-      return { ok: true, kind: 'wait', result: 'consumed', payloadJson: event.payload_json, finishedAt: write.now }
-    }
-    if (write.wakeAt !== null && write.wakeAt <= write.now) {
-      const errorJson = eventTimeoutErrorJson(write.event)
-      this.upsertStep(executionId, { ...step, status: 'failed', errorJson, finishedAt: write.now })
-      return { ok: true, kind: 'wait', result: 'timed_out' }
-    }
-    this.upsertStep(executionId, step)
-    this.sql(q.SUSPEND_WAITING).run({ ...fence, event: write.event, wakeAt: write.wakeAt })
-    return { ok: true, kind: 'wait', result: 'waiting' }
-  }
-
-  private upsertStep(executionId: string, step: StepRecord): void {
-    this.sql(q.UPSERT_STEP).run({ executionId, ...step })
   }
 }
 

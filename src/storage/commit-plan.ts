@@ -1,0 +1,198 @@
+import type { ExecutionRecord, FencedWrite, StepRecord, WaitEntry, WriteOutcome } from './store.ts'
+
+/**
+ * The one meaning of a group commit, shared by every store. A store locks the batch's
+ * execution rows and the unconsumed events of their inboxes, hands them here, and applies
+ * the `CommitChanges` that come back in the same transaction. Nothing about what a write
+ * means lives in SQL: the three dialects differ only in how they lock, read and apply.
+ */
+
+/** An unconsumed event of a locked inbox, as a store reads it (oldest first). */
+export interface InboxEvent {
+  seq: number
+  executionId: string
+  name: string
+  payloadJson: string
+}
+
+/** What a commit changes, for the store to apply. */
+export interface CommitChanges {
+  /** Final state of every execution row the batch changed (whole rows, by id). */
+  executions: ExecutionRecord[]
+  /** Step rows to insert or update, at most one per (execution, key), in first-touched order. */
+  steps: { executionId: string; step: StepRecord }[]
+  /** Inbox events consumed, with the key of the wait that took each. */
+  consumed: { seq: number; by: string }[]
+}
+
+export interface CommitDecision {
+  changes: CommitChanges
+  /** One per write, in order. */
+  outcomes: WriteOutcome[]
+}
+
+/** The error a wait records when its timeout passed before an event came. */
+export function eventTimeoutErrorJson(event: string): string {
+  return JSON.stringify({ name: 'EventTimeoutError', message: `no "${event}" event before the timeout` })
+}
+
+/**
+ * Decides a batch of fenced writes against the locked rows, in order: each write sees the
+ * effect of the ones before it (two writes of one execution in a batch behave as if
+ * committed one after the other).
+ *
+ * @param rows the locked execution rows by id (absent: the execution no longer exists)
+ * @param inbox every unconsumed event of the batch's executions that wait, oldest first
+ */
+export function decideCommit(
+  writes: readonly FencedWrite[],
+  rows: ReadonlyMap<string, ExecutionRecord>,
+  inbox: readonly InboxEvent[],
+): CommitDecision {
+  const current = new Map<string, ExecutionRecord>()
+  const changed = new Set<string>()
+  const steps = new Map<string, { executionId: string; step: StepRecord }>()
+  const consumed: { seq: number; by: string }[] = []
+  const events = [...inbox]
+
+  const outcomes = writes.map((write): WriteOutcome => {
+    const id = write.lease.executionId
+    const row = current.get(id) ?? rows.get(id)
+    if (!row || row.status !== 'running' || row.leaseToken !== write.lease.token) {
+      return { ok: false, reason: 'lease_lost' }
+    }
+    const next: ExecutionRecord = { ...row, updatedAt: write.now }
+    const save = () => {
+      current.set(id, next)
+      changed.add(id)
+    }
+    const putStep = (step: StepRecord) => {
+      const key = `${id}\u0000${step.key}`
+      const previous = steps.get(key)
+      if (previous) previous.step = step
+      else steps.set(key, { executionId: id, step })
+      if (step.status === 'completed' || step.status === 'failed') next.takeovers = 0
+    }
+    switch (write.kind) {
+      case 'step':
+        next.currentStep = write.step.key
+        putStep(write.step)
+        save()
+        return { ok: true, kind: 'step' }
+      case 'wait': {
+        next.currentStep = write.step.key
+        const at = events.findIndex((e) => e.executionId === id && e.name === write.event)
+        const event = events[at]
+        if (event) {
+          events.splice(at, 1)
+          consumed.push({ seq: event.seq, by: write.step.key })
+          putStep({ ...write.step, status: 'completed', outputJson: event.payloadJson, finishedAt: write.now })
+          save()
+          return { ok: true, kind: 'wait', result: 'consumed', payloadJson: event.payloadJson, finishedAt: write.now }
+        }
+        const wakeAt = write.step.wakeAt
+        if (wakeAt !== null && wakeAt <= write.now) {
+          const errorJson = eventTimeoutErrorJson(write.event)
+          putStep({ ...write.step, status: 'failed', errorJson, finishedAt: write.now })
+          save()
+          return { ok: true, kind: 'wait', result: 'timed_out' }
+        }
+        putStep({ ...write.step, status: 'waiting', finishedAt: null, resolvedSeq: null })
+        save()
+        return { ok: true, kind: 'wait', result: 'waiting' }
+      }
+      case 'suspend': {
+        const awaited = new Set(write.waits.flatMap((w) => (w.kind === 'event' && w.event ? [w.event] : [])))
+        const ready = events.filter((e) => e.executionId === id && awaited.has(e.name)).map((e) => e.name)
+        if (ready.length > 0) {
+          save()
+          return { ok: true, kind: 'suspend', result: 'events_ready', events: [...new Set(ready)] }
+        }
+        const until = earliest(write.waits)
+        Object.assign(next, released(next), {
+          status: write.status,
+          waits: write.waits,
+          waitUntil: until,
+          dueAt: earliestOf(until, next.deadlineAt),
+        })
+        save()
+        return { ok: true, kind: 'suspend', result: 'suspended' }
+      }
+      case 'finish':
+        Object.assign(next, released(next), {
+          status: write.status,
+          outputJson: write.outputJson,
+          errorJson: write.errorJson,
+          dueAt: null,
+        })
+        save()
+        return { ok: true, kind: 'finish', execution: next }
+      case 'release':
+        Object.assign(next, released(next), {
+          status: 'pending',
+          // The deadline wins: a retry planned after it is claimed at the deadline and times out.
+          dueAt: earliestOf(write.runAt, next.deadlineAt),
+          errorJson: write.errorJson ?? next.errorJson,
+          workflowRetries: next.workflowRetries + (write.countRetry ? 1 : 0),
+        })
+        save()
+        return { ok: true, kind: 'release' }
+    }
+  })
+  return {
+    changes: {
+      executions: [...changed].map((id) => current.get(id) as ExecutionRecord),
+      steps: [...steps.values()],
+      consumed,
+    },
+    outcomes,
+  }
+}
+
+/** The lease and wait columns of a row that stops running. */
+function released(row: ExecutionRecord): Partial<ExecutionRecord> {
+  return { ...row, leaseOwner: null, leaseExpiresAt: null, waits: null, waitUntil: null }
+}
+
+function earliest(waits: readonly WaitEntry[]): number | null {
+  return waits.reduce<number | null>((min, w) => earliestOf(min, w.until), null)
+}
+
+function earliestOf(a: number | null, b: number | null): number | null {
+  if (a === null) return b
+  if (b === null) return a
+  return Math.min(a, b)
+}
+
+/** The first event name among `waits`, for the `wait_event` column older readers show. */
+export function firstEvent(waits: readonly WaitEntry[] | null): string | null {
+  return waits?.find((w) => w.kind === 'event')?.event ?? null
+}
+
+/**
+ * The order in which a batch's writes take their row locks: by execution id (stable, so
+ * one execution's writes keep their order). Every multi-row locker (group commit,
+ * heartbeat, event batches) uses it, so two of them can never wait on each other in a cycle.
+ */
+export function lockOrder(ids: readonly string[]): number[] {
+  return ids
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const x = ids[a] ?? ''
+      const y = ids[b] ?? ''
+      return x < y ? -1 : x > y ? 1 : a - b
+    })
+}
+
+/** Ids of the executions a batch touches, each once, in lock order. */
+export function lockIds(writes: readonly FencedWrite[]): string[] {
+  const ids = writes.map((w) => w.lease.executionId)
+  return [...new Set(lockOrder(ids).map((i) => ids[i] as string))]
+}
+
+/** Ids of the executions whose inbox a batch reads (those with a wait or a suspend). */
+export function inboxIds(writes: readonly FencedWrite[]): string[] {
+  return [
+    ...new Set(writes.filter((w) => w.kind === 'wait' || w.kind === 'suspend').map((w) => w.lease.executionId)),
+  ].sort()
+}

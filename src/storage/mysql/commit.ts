@@ -1,0 +1,52 @@
+import { decideCommit, inboxIds, lockIds, type InboxEvent } from '../commit-plan.ts'
+import { stepColumns, toExecution, updatedColumns, type ExecutionRow } from '../rows.ts'
+import type { FencedWrite, WriteOutcome } from '../store.ts'
+import * as q from './queries.ts'
+import { BEGIN, COMMIT, run, type Connection, type Statement } from './round-trip.ts'
+
+/** An unread inbox event as the lock round trip reads it. */
+interface InboxRow {
+  seq: number
+  execution_id: string
+  name: string
+  payload_json: string
+}
+
+/**
+ * Group commit in two round trips whatever the batch: lock and read the batch's rows and
+ * inboxes, decide in commit-plan.ts (the one meaning of a write every store shares), then
+ * apply the changes and commit.
+ */
+export async function commitWrites(connection: Connection, writes: readonly FencedWrite[]): Promise<WriteOutcome[]> {
+  const waiting = inboxIds(writes)
+  const lock: Statement[] = [{ sql: q.LOCK_FOR_COMMIT, values: [lockIds(writes)] }]
+  if (waiting.length > 0) lock.push({ sql: q.LOCK_INBOX, values: [waiting] })
+  const locked = await run(connection, [...BEGIN, ...lock])
+  const rows = (locked[BEGIN.length] as ExecutionRow[]).map(toExecution)
+  const inbox = waiting.length > 0 ? (locked[BEGIN.length + 1] as InboxRow[]) : []
+  const { changes, outcomes } = decideCommit(
+    writes,
+    new Map(rows.map((r) => [r.id, r])),
+    inbox.map((e): InboxEvent => ({
+      seq: Number(e.seq),
+      executionId: e.execution_id,
+      name: e.name,
+      payloadJson: e.payload_json,
+    })),
+  )
+  const statements: Statement[] = changes.executions.map((execution) => {
+    const { id, ...columns } = updatedColumns(execution)
+    return { sql: q.UPDATE_EXECUTION, values: [...q.UPDATED_COLUMN_ORDER.map((c) => columns[c]), id] }
+  })
+  if (changes.steps.length > 0) {
+    statements.push({
+      sql: q.upsertSteps(changes.steps.length),
+      values: changes.steps.flatMap(({ executionId, step }) =>
+        q.STEP_COLUMN_ORDER.map((c) => stepColumns(executionId, step)[c]),
+      ),
+    })
+  }
+  for (const { seq, by } of changes.consumed) statements.push({ sql: q.CONSUME_EVENT, values: [by, seq] })
+  await run(connection, [...statements, COMMIT])
+  return outcomes
+}
