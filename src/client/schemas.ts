@@ -1,27 +1,35 @@
 import { z } from 'zod'
 import { ZartError, type FieldIssue } from '../errors.ts'
+import {
+  EVENT_ID,
+  EVENT_NAME,
+  EXECUTION_ID,
+  IDEMPOTENCY_KEY,
+  nameProblem,
+  WORKFLOW_NAME,
+  type NameRule,
+} from '../names.ts'
 
 /**
  * Shapes every door accepts, validated once here before anything reaches the engine or
- * SQL. The CLI, the MCP tools and the REST routes build on these same schemas.
+ * SQL. The CLI, the MCP tools and the REST routes build on these same schemas; the name
+ * schemas are `src/names.ts`'s rules, so the engine and every door agree on each name.
  */
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.:\-/]*$/
-const name = (what: string, max: number) =>
-  z
-    .string({ error: `${what} must be a string` })
-    .min(1, `${what} must not be empty`)
-    .max(max, `${what} must be at most ${max} characters`)
-    .regex(NAME, `${what} may contain only letters, digits and _ . : - / (starting with a letter or digit)`)
+function nameSchema(rule: NameRule) {
+  return z
+    .string({ error: `${rule.what} must be a string` })
+    .superRefine((value, ctx) => {
+      const problem = nameProblem(rule, value)
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem })
+    })
+    .meta({ minLength: 1, maxLength: rule.max, pattern: rule.pattern.source })
+}
 
-export const executionIdSchema = name('execution id', 128)
-export const workflowNameSchema = name('workflow name', 128)
-export const eventNameSchema = name('event name', 128)
-export const idempotencyKeySchema = z
-  .string()
-  .min(1, 'idempotency key must not be empty')
-  .max(256, 'idempotency key must be at most 256 characters')
-  .refine((s) => !/\p{Cc}/u.test(s), 'idempotency key must not contain control characters')
-export const eventIdSchema = idempotencyKeySchema
+export const executionIdSchema = nameSchema(EXECUTION_ID)
+export const workflowNameSchema = nameSchema(WORKFLOW_NAME)
+export const eventNameSchema = nameSchema(EVENT_NAME)
+export const idempotencyKeySchema = nameSchema(IDEMPOTENCY_KEY)
+export const eventIdSchema = nameSchema(EVENT_ID)
 
 export const EXECUTION_STATUSES = [
   'pending',
@@ -54,3 +62,4 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: stri
   const text = issues.map((i) => (i.path === '(root)' ? i.message : `${i.path}: ${i.message}`)).join('; ')
   throw new ZartError('INVALID_INPUT', `invalid ${what}: ${text}`, { issues })
 }
+

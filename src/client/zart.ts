@@ -8,7 +8,12 @@ import { canonicalJson } from '../engine/json.ts'
 import { silentLogger, type Logger } from '../engine/logger.ts'
 import { Batcher } from '../engine/batcher.ts'
 import { Worker, type WorkerOptions } from '../engine/worker.ts'
-import { toWorkflowDefinition, type WorkflowDefinition, type WorkflowLike } from '../engine/workflow.ts'
+import {
+  checkWorkflowDefinition,
+  toWorkflowDefinition,
+  type WorkflowDefinition,
+  type WorkflowLike,
+} from '../engine/workflow.ts'
 import { defaultDatabaseUrl, openStore } from '../storage/open-store.ts'
 import { refuseUnknown } from '../storage/migrations.ts'
 import {
@@ -107,7 +112,7 @@ export class Zart {
     for (const item of workflows) {
       const definition = toWorkflowDefinition(item)
       if (!definition) throw new TypeError('not a workflow: pass defineWorkflow(...) results or TaskHandler classes')
-      parseOrThrow(workflowNameSchema, definition.name, 'workflow name')
+      checkWorkflowDefinition(definition)
       if (this.definitions.has(definition.name)) throw new TypeError(`two workflows are named "${definition.name}"`)
       this.definitions.set(definition.name, definition)
     }
