@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { ZartError, type FieldIssue } from '../errors.ts'
+import { unknownKeys } from './unknown-keys.ts'
 import {
   EVENT_ID,
   EVENT_NAME,
@@ -63,3 +64,23 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: stri
   throw new ZartError('INVALID_INPUT', `invalid ${what}: ${text}`, { issues })
 }
 
+/**
+ * Parses workflow data (schedule input, event payload) and refuses keys the schema does
+ * not declare, instead of letting zod drop them: an agent that misspells `orderId` as
+ * `order_id` learns it at once. See `unknownKeys` for which schemas are looked into.
+ */
+export function parseData<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const data = parseOrThrow(schema, value, what)
+  const unknown = unknownKeys(schema, value)
+  if (unknown.length === 0) return data
+  const issues = unknown.map((path) => ({
+    path: path.join('.'),
+    message: `unknown key "${path[path.length - 1] ?? ''}": the schema does not declare it`,
+  }))
+  const paths = issues.map((i) => `"${i.path}"`).join(', ')
+  throw new ZartError(
+    'INVALID_INPUT',
+    `invalid ${what}: unknown key${unknown.length > 1 ? 's' : ''} ${paths}; remove ${unknown.length > 1 ? 'them' : 'it'} or check the spelling against the schema`,
+    { issues, unknown_keys: issues.map((i) => i.path) },
+  )
+}

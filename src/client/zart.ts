@@ -35,12 +35,13 @@ import {
   executionStatusSchema,
   idempotencyKeySchema,
   MAX_LIST_LIMIT,
+  parseData,
   parseOrThrow,
   workflowNameSchema,
 } from './schemas.ts'
 import { toExecutionView, type ExecutionView } from './status-view.ts'
 
-import { jsonSchema, notFound, terminal, toJsonInput } from './support.ts'
+import { jsonSchema, notFound, terminal, toJsonInput, undeclaredEvent } from './support.ts'
 import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   type DeliverResult,
@@ -128,7 +129,7 @@ export class Zart {
       options.idempotencyKey === undefined
         ? null
         : parseOrThrow(idempotencyKeySchema, options.idempotencyKey, 'idempotency key')
-    const input = definition.input ? parseOrThrow(definition.input, data, `data for workflow "${workflow}"`) : data
+    const input = definition.input ? parseData(definition.input, data, `data for workflow "${workflow}"`) : data
     const inputJson = toJsonInput(input, 'data', this.maxPayloadBytes)
     const now = this.clock.now()
     const runAt = options.runAt === undefined ? now : new Date(options.runAt).getTime()
@@ -198,8 +199,10 @@ export class Zart {
     // A finished execution is the more useful answer than a payload that fails its schema.
     // (A repeated event id is still reported as duplicate by the store.)
     if (isTerminal(existing.status) && eventId === null) throw terminal(existing, `deliver "${name}" to it`)
-    const schema = this.definitions.get(existing.workflow)?.events?.[name]
-    const payload = schema ? parseOrThrow(schema, data, `data for event "${name}"`) : data
+    const declared = this.definitions.get(existing.workflow)?.events
+    if (declared && !Object.hasOwn(declared, name)) throw undeclaredEvent(existing, name, Object.keys(declared))
+    const schema = declared?.[name]
+    const payload = schema ? parseData(schema, data, `data for event "${name}"`) : data
     const result = await this.deliver({
       executionId: id,
       name,
