@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'UNSUPPORTED_DATABASE'
   | 'PAYLOAD_TOO_LARGE'
   | 'DATABASE_UNAVAILABLE'
+  /** The database refused one write (a value it cannot store); the others of its batch went in. */
+  | 'STORE_REJECTED'
   | 'INTERNAL'
 
 /** Where a validation error points: the path of the bad field and what was wrong. */
@@ -37,8 +39,8 @@ export class ZartError extends Error {
   readonly code: ErrorCode
   readonly details: Record<string, unknown> | undefined
 
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
-    super(message)
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options)
     this.code = code
     this.details = details
   }

@@ -1,27 +1,36 @@
 import { z } from 'zod'
 import { ZartError, type FieldIssue } from '../errors.ts'
+import { unknownKeys } from './unknown-keys.ts'
+import {
+  EVENT_ID,
+  EVENT_NAME,
+  EXECUTION_ID,
+  IDEMPOTENCY_KEY,
+  nameProblem,
+  WORKFLOW_NAME,
+  type NameRule,
+} from '../names.ts'
 
 /**
  * Shapes every door accepts, validated once here before anything reaches the engine or
- * SQL. The CLI, the MCP tools and the REST routes build on these same schemas.
+ * SQL. The CLI, the MCP tools and the REST routes build on these same schemas; the name
+ * schemas are `src/names.ts`'s rules, so the engine and every door agree on each name.
  */
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.:\-/]*$/
-const name = (what: string, max: number) =>
-  z
-    .string({ error: `${what} must be a string` })
-    .min(1, `${what} must not be empty`)
-    .max(max, `${what} must be at most ${max} characters`)
-    .regex(NAME, `${what} may contain only letters, digits and _ . : - / (starting with a letter or digit)`)
+function nameSchema(rule: NameRule) {
+  return z
+    .string({ error: `${rule.what} must be a string` })
+    .superRefine((value, ctx) => {
+      const problem = nameProblem(rule, value)
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem })
+    })
+    .meta({ minLength: 1, maxLength: rule.max, pattern: rule.pattern.source })
+}
 
-export const executionIdSchema = name('execution id', 128)
-export const workflowNameSchema = name('workflow name', 128)
-export const eventNameSchema = name('event name', 128)
-export const idempotencyKeySchema = z
-  .string()
-  .min(1, 'idempotency key must not be empty')
-  .max(256, 'idempotency key must be at most 256 characters')
-  .refine((s) => !/\p{Cc}/u.test(s), 'idempotency key must not contain control characters')
-export const eventIdSchema = idempotencyKeySchema
+export const executionIdSchema = nameSchema(EXECUTION_ID)
+export const workflowNameSchema = nameSchema(WORKFLOW_NAME)
+export const eventNameSchema = nameSchema(EVENT_NAME)
+export const idempotencyKeySchema = nameSchema(IDEMPOTENCY_KEY)
+export const eventIdSchema = nameSchema(EVENT_ID)
 
 export const EXECUTION_STATUSES = [
   'pending',
@@ -53,4 +62,25 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: stri
   const issues = fieldIssues(result.error)
   const text = issues.map((i) => (i.path === '(root)' ? i.message : `${i.path}: ${i.message}`)).join('; ')
   throw new ZartError('INVALID_INPUT', `invalid ${what}: ${text}`, { issues })
+}
+
+/**
+ * Parses workflow data (schedule input, event payload) and refuses keys the schema does
+ * not declare, instead of letting zod drop them: an agent that misspells `orderId` as
+ * `order_id` learns it at once. See `unknownKeys` for which schemas are looked into.
+ */
+export function parseData<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const data = parseOrThrow(schema, value, what)
+  const unknown = unknownKeys(schema, value)
+  if (unknown.length === 0) return data
+  const issues = unknown.map((path) => ({
+    path: path.join('.'),
+    message: `unknown key "${path[path.length - 1] ?? ''}": the schema does not declare it`,
+  }))
+  const paths = issues.map((i) => `"${i.path}"`).join(', ')
+  throw new ZartError(
+    'INVALID_INPUT',
+    `invalid ${what}: unknown key${unknown.length > 1 ? 's' : ''} ${paths}; remove ${unknown.length > 1 ? 'them' : 'it'} or check the spelling against the schema`,
+    { issues, unknown_keys: issues.map((i) => i.path) },
+  )
 }

@@ -48,3 +48,13 @@ export function terminal(record: ExecutionRecord, action: string): ZartError {
     { execution_id: record.id, status: record.status },
   )
 }
+
+/** Delivery of an event the execution's workflow does not declare in its `events`. */
+export function undeclaredEvent(record: ExecutionRecord, event: string, declared: string[]): ZartError {
+  const known = declared.length > 0 ? `it declares ${declared.map((d) => `"${d}"`).join(', ')}` : 'it declares none'
+  return new ZartError(
+    'INVALID_INPUT',
+    `workflow "${record.workflow}" does not declare an event named "${event}" (${known}); deliver one of the declared names`,
+    { execution_id: record.id, workflow: record.workflow, event, declared },
+  )
+}

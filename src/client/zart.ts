@@ -8,7 +8,12 @@ import { canonicalJson } from '../engine/json.ts'
 import { silentLogger, type Logger } from '../engine/logger.ts'
 import { Batcher } from '../engine/batcher.ts'
 import { Worker, type WorkerOptions } from '../engine/worker.ts'
-import { toWorkflowDefinition, type WorkflowDefinition, type WorkflowLike } from '../engine/workflow.ts'
+import {
+  checkWorkflowDefinition,
+  toWorkflowDefinition,
+  type WorkflowDefinition,
+  type WorkflowLike,
+} from '../engine/workflow.ts'
 import { defaultDatabaseUrl, openStore } from '../storage/open-store.ts'
 import { refuseUnknown } from '../storage/migrations.ts'
 import {
@@ -30,12 +35,13 @@ import {
   executionStatusSchema,
   idempotencyKeySchema,
   MAX_LIST_LIMIT,
+  parseData,
   parseOrThrow,
   workflowNameSchema,
 } from './schemas.ts'
 import { toExecutionView, type ExecutionView } from './status-view.ts'
 
-import { jsonSchema, notFound, terminal, toJsonInput } from './support.ts'
+import { jsonSchema, notFound, terminal, toJsonInput, undeclaredEvent } from './support.ts'
 import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   type DeliverResult,
@@ -107,7 +113,7 @@ export class Zart {
     for (const item of workflows) {
       const definition = toWorkflowDefinition(item)
       if (!definition) throw new TypeError('not a workflow: pass defineWorkflow(...) results or TaskHandler classes')
-      parseOrThrow(workflowNameSchema, definition.name, 'workflow name')
+      checkWorkflowDefinition(definition)
       if (this.definitions.has(definition.name)) throw new TypeError(`two workflows are named "${definition.name}"`)
       this.definitions.set(definition.name, definition)
     }
@@ -123,7 +129,7 @@ export class Zart {
       options.idempotencyKey === undefined
         ? null
         : parseOrThrow(idempotencyKeySchema, options.idempotencyKey, 'idempotency key')
-    const input = definition.input ? parseOrThrow(definition.input, data, `data for workflow "${workflow}"`) : data
+    const input = definition.input ? parseData(definition.input, data, `data for workflow "${workflow}"`) : data
     const inputJson = toJsonInput(input, 'data', this.maxPayloadBytes)
     const now = this.clock.now()
     const runAt = options.runAt === undefined ? now : new Date(options.runAt).getTime()
@@ -194,8 +200,10 @@ export class Zart {
     // A finished execution is the more useful answer than a payload that fails its schema.
     // (A repeated event id is still reported as duplicate by the store.)
     if (isTerminal(existing.status) && eventId === null) throw terminal(existing, `deliver "${name}" to it`)
-    const schema = this.definitions.get(existing.workflow)?.events?.[name]
-    const payload = schema ? parseOrThrow(schema, data, `data for event "${name}"`) : data
+    const declared = this.definitions.get(existing.workflow)?.events
+    if (declared && !Object.hasOwn(declared, name)) throw undeclaredEvent(existing, name, Object.keys(declared))
+    const schema = declared?.[name]
+    const payload = schema ? parseData(schema, data, `data for event "${name}"`) : data
     const result = await this.deliver({
       executionId: id,
       name,

@@ -9,14 +9,23 @@ interface Pending<I, O> {
  * to `flush` together, one batch at a time, and each caller's promise settles with its own
  * result only after the whole batch is done. Used for the fenced writes of running
  * executions and for schedule calls, so many share one transaction and one disk flush.
+ *
+ * A batch that fails is one transaction rolled back, so nothing of it applied. When
+ * `isolate` says the error may belong to one item only (a value the database refuses, not
+ * a database that is down), the batch is split in halves and each half flushed again, in
+ * order, down to single items: the good items go in, and only the bad one's promise
+ * rejects, with the error its own flush raised.
  */
 export class Batcher<I, O> {
   private queue: Pending<I, O>[] = []
   private scheduled = false
   private inFlight: Promise<void> | null = null
 
-  /** `flush` must return one result per item, in order. */
-  constructor(private readonly flush: (items: I[]) => Promise<O[]>) {}
+  /** `flush` must return one result per item, in order, or apply nothing and throw. */
+  constructor(
+    private readonly flush: (items: I[]) => Promise<O[]>,
+    private readonly options: { isolate?: (error: unknown) => boolean } = {},
+  ) {}
 
   submit(item: I): Promise<O> {
     return new Promise((resolve, reject) => {
@@ -35,14 +44,28 @@ export class Batcher<I, O> {
     const batch = this.queue
     this.queue = []
     if (batch.length === 0) return
-    this.inFlight = this.flush(batch.map((p) => p.item)).then(
-      (results) =>
-        batch.forEach((p, i) =>
-          i < results.length ? p.resolve(results[i] as O) : p.reject(new Error('batch returned too few results')),
-        ),
-      (error: unknown) => batch.forEach((p) => p.reject(error)),
-    )
+    this.inFlight = this.settle(batch)
     await this.inFlight
     this.inFlight = null
+  }
+
+  /** Flushes `batch` and settles its promises; splits it when `isolate` allows. */
+  private async settle(batch: Pending<I, O>[]): Promise<void> {
+    let results: O[]
+    try {
+      results = await this.flush(batch.map((p) => p.item))
+    } catch (error) {
+      if (batch.length > 1 && this.options.isolate?.(error)) {
+        const half = Math.ceil(batch.length / 2)
+        await this.settle(batch.slice(0, half))
+        await this.settle(batch.slice(half))
+      } else {
+        batch.forEach((p) => p.reject(error))
+      }
+      return
+    }
+    batch.forEach((p, i) =>
+      i < results.length ? p.resolve(results[i] as O) : p.reject(new Error('batch returned too few results')),
+    )
   }
 }

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { z } from 'zod'
+import { ZartError } from '../errors.ts'
+import { EVENT_NAME, nameProblem, WORKFLOW_NAME } from '../names.ts'
 import type { Duration } from '../duration.ts'
 import type { WorkflowContext } from './context.ts'
 
@@ -7,7 +9,7 @@ const BRAND = Symbol.for('zart.workflow')
 
 /** Options of a workflow, as written by its author. */
 export interface WorkflowOptions<Input> {
-  /** Unique name the workflow is scheduled by: letters, digits, `_ - . :` */
+  /** Unique name the workflow is scheduled by: letters, digits, `_ . : - /`, starting with a letter or digit. */
   name: string
   /** One or two sentences for people and agents choosing what to schedule. */
   description?: string
@@ -17,7 +19,10 @@ export interface WorkflowOptions<Input> {
   maxRetries?: number
   /** Validates the input when the workflow is scheduled; also shown as JSON Schema. */
   input?: z.ZodType<Input>
-  /** Schemas of the events the workflow waits for, shown to agents that must deliver them. */
+  /**
+   * Schemas of the events the workflow waits for, shown to agents that must deliver them.
+   * When given, delivering an event not named here is refused.
+   */
   events?: Record<string, z.ZodType>
   /**
    * The workflow's version, stored on every execution it starts (default: derived from
@@ -145,3 +150,25 @@ export function toWorkflowDefinition(value: unknown): WorkflowDefinition | undef
 export type WorkflowLike =
   WorkflowDefinition<any, unknown> | TaskHandler<any, unknown> | (new () => TaskHandler<any, unknown>)
 /* eslint-enable @typescript-eslint/no-explicit-any */
+
+/**
+ * Checks what a definition names before it is registered: its workflow name and the
+ * names of the events it declares follow `src/names.ts`, so a workflow can never wait for
+ * an event that delivery would refuse. Throws INVALID_INPUT naming the workflow.
+ */
+export function checkWorkflowDefinition(definition: WorkflowDefinition): void {
+  const problem = nameProblem(WORKFLOW_NAME, definition.name)
+  if (problem !== undefined) {
+    throw new ZartError('INVALID_INPUT', `cannot register workflow: ${problem}`, {
+      issues: [{ path: 'name', message: problem }],
+    })
+  }
+  for (const event of Object.keys(definition.events ?? {})) {
+    const bad = nameProblem(EVENT_NAME, event)
+    if (bad === undefined) continue
+    throw new ZartError('INVALID_INPUT', `cannot register workflow "${definition.name}": in its events, ${bad}`, {
+      workflow: definition.name,
+      issues: [{ path: `events.${event}`, message: bad }],
+    })
+  }
+}

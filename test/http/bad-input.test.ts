@@ -177,7 +177,7 @@ const REST: RestCase[] = [
   ],
   ['an event name with a space', 'POST', `/events/waiting-1/${enc('two words')}`, { json: {} }, 400, 'INVALID_INPUT'],
   ['a 4,000-character event name', 'POST', `/events/waiting-1/${LONG}`, { json: {} }, 400, 'INVALID_INPUT'],
-  ['oversized event data', 'POST', '/events/waiting-1/other', { json: BIG }, 413, 'PAYLOAD_TOO_LARGE'],
+  ['oversized event data', 'POST', '/events/waiting-1/note', { json: BIG }, 413, 'PAYLOAD_TOO_LARGE'],
   [
     'malformed event JSON',
     'POST',
