@@ -64,9 +64,9 @@ function writeTarget(write: FencedWrite): { text: string; key?: string } {
     case 'step':
       return { text: `step "${write.step.key}"`, key: write.step.key }
     case 'wait':
-      return { text: `the wait "${write.stepKey}" for event "${write.event}"`, key: write.stepKey }
-    case 'sleep':
-      return { text: `the sleep "${write.stepKey}"`, key: write.stepKey }
+      return { text: `the wait "${write.step.key}" for event "${write.event}"`, key: write.step.key }
+    case 'suspend':
+      return { text: 'the suspension' }
     case 'finish':
       return { text: `the ${write.status} result` }
     case 'release':

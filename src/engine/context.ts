@@ -1,5 +1,13 @@
 import { parseDuration, type Duration } from '../duration.ts'
-import { EventTimeoutError, StepFailedError, serializeError, type SerializedError } from '../errors.ts'
+import {
+  EventTimeoutError,
+  isZartError,
+  StepFailedError,
+  serializeError,
+  ZartError,
+  type SerializedError,
+} from '../errors.ts'
+import { checkEventName, checkStepName } from '../names.ts'
 import type { Clock } from '../clock.ts'
 import type { Claim, FencedWrite, Lease, StepKind, StepRecord, WaitEntry, WriteOutcome } from '../storage/store.ts'
 import { History, isDivergence, isResolved, type Divergence } from './history.ts'
@@ -85,6 +93,8 @@ export interface RunDeps {
   isHalted: () => boolean
   /** Largest step result accepted, in bytes of JSON. */
   maxResultBytes: number
+  /** The event names the workflow declares, when it declares any: waits on others are refused. */
+  events?: readonly string[] | undefined
   /**
    * Replay only (`zart replay-check`): run no step function and write nothing; reaching
    * anything not recorded yet halts the run with `waiting`.
@@ -154,7 +164,7 @@ export class ExecutionContext implements WorkflowContext {
   }
 
   async step<T>(name: string, fn: (info: StepInfo) => Promise<T> | T, options: StepOptions = {}): Promise<T> {
-    const { key, position, record } = this.reach('step', name)
+    const { key, position, record } = this.reach('step', checkStepName(name))
     if (record && isResolved(record)) return this.replay<T>(record)
     const policy = options.retry ?? RetryConfig.none()
     let attempts = record?.attempts ?? 0
@@ -217,6 +227,16 @@ export class ExecutionContext implements WorkflowContext {
   }
 
   async waitForEvent<T = unknown>(name: string, options: WaitOptions = {}): Promise<T> {
+    checkEventName(name)
+    const declared = this.deps.events
+    if (declared && !declared.includes(name)) {
+      throw new ZartError(
+        'INVALID_INPUT',
+        `workflow "${this.workflow}" waits for event "${name}", which it does not declare in its events ` +
+          `(${declared.map((e) => `"${e}"`).join(', ')}): declare it, or fix the name, so the event can be delivered`,
+        { declared: [...declared] },
+      )
+    }
     const { key, position, record } = this.reach('wait', name)
     if (record && isResolved(record)) return this.replay<T>(record)
     const startedAt = record?.startedAt ?? this.deps.clock.now()
@@ -295,13 +315,13 @@ export class ExecutionContext implements WorkflowContext {
     const position = this.position + 1
     if (this.history.patchAt(position, changeId)) {
       this.position = position
-      this.nextKey(`#patch:${changeId}`, false)
+      this.nextKey(`#patch:${changeId}`)
       return true
     }
     // History goes on past this point: the execution got here under code without the change.
     if (this.history.recordedFrom(position)) return false
     this.position = position
-    const key = this.nextKey(`#patch:${changeId}`, false)
+    const key = this.nextKey(`#patch:${changeId}`)
     if (!this.deps.dryRun) {
       const now = this.deps.clock.now()
       const marker: StepRecord = {
@@ -353,14 +373,14 @@ export class ExecutionContext implements WorkflowContext {
   }
 
   /**
-   * The key of the next point with this name: the name with its `#` doubled (so no name
-   * can produce another's key), then `#2`, `#3`... when the name repeats.
+   * The key of the next point with this name: the name, then `name#2`, `name#3`... when
+   * it repeats. Names cannot contain `#` (src/names.ts), so no name can produce another's
+   * key; patch markers start with `#` and so never meet a step's.
    */
-  private nextKey(name: string, escape = true): string {
+  private nextKey(name: string): string {
     const count = (this.seen.get(name) ?? 0) + 1
     this.seen.set(name, count)
-    const base = escape ? name.replaceAll('#', '##') : name
-    return count === 1 ? base : `${base}#${count}`
+    return count === 1 ? name : `${name}#${count}`
   }
 
   /** A recorded result, handed back in its recorded order. */
@@ -381,17 +401,25 @@ export class ExecutionContext implements WorkflowContext {
     return this.deliver(record.resolvedSeq, at, value)
   }
 
-  /** Commits a point's result, then hands it back in commit order. */
+  /**
+   * Commits a point's result, then hands it back in commit order. A result the database
+   * refuses to store (STORE_REJECTED) fails the step instead, with that error.
+   */
   private async resolveWith<T>(record: StepRecord, value: () => T): Promise<T> {
     const seq = this.nextSeq++
     this.sequencer.expect(seq)
     const finishedAt = this.deps.clock.now()
-    await this.write({
-      kind: 'step',
-      lease: this.lease,
-      now: finishedAt,
-      step: { ...record, resolvedSeq: seq, finishedAt },
-    })
+    const step = { ...record, resolvedSeq: seq, finishedAt }
+    try {
+      await this.write({ kind: 'step', lease: this.lease, now: finishedAt, step }, true)
+    } catch (error) {
+      if (!(error instanceof Rejected) || record.status !== 'completed') throw error
+      this.sequencer.drop(seq)
+      const failed: StepRecord = { ...record, status: 'failed', errorJson: JSON.stringify(serializeError(error.cause)) }
+      return this.resolveWith<T>(failed, () => {
+        throw stepFailure(failed)
+      })
+    }
     return this.deliver(seq, finishedAt, value)
   }
 
@@ -539,7 +567,8 @@ export class ExecutionContext implements WorkflowContext {
     if (this.deps.dryRun) await this.block({ kind: 'event', key: `#frontier:${this.nextSeq++}`, until: null }, 0)
   }
 
-  private async write(write: FencedWrite): Promise<WriteOutcome> {
+  /** @param refusable the caller handles a write the database refused (it throws `Rejected`) */
+  private async write(write: FencedWrite, refusable = false): Promise<WriteOutcome> {
     // A halted run writes nothing more: after a store error its execution may already be
     // running again in a resumed run under the same lease, and a late write would race it.
     await this.frontier()
@@ -548,6 +577,7 @@ export class ExecutionContext implements WorkflowContext {
     try {
       outcome = await this.deps.commit(write)
     } catch (error) {
+      if (refusable && isZartError(error) && error.code === 'STORE_REJECTED') throw new Rejected(error)
       this.deps.storeFailed(error)
       throw new Suspend()
     } finally {
@@ -567,6 +597,13 @@ export class ExecutionContext implements WorkflowContext {
   private suspend(reason: HaltReason): never {
     this.deps.halt(reason)
     throw new Suspend()
+  }
+}
+
+/** A write the database refused, for the caller to turn into a failed step. */
+class Rejected extends Error {
+  constructor(override readonly cause: ZartError) {
+    super(cause.message)
   }
 }
 

@@ -96,6 +96,7 @@ export class ExecutionRun {
       diverged: (divergence) => void this.diverged(divergence),
       isHalted: () => this.haltReason !== null,
       maxResultBytes: this.deps.maxResultBytes,
+      events: this.definition.events ? Object.keys(this.definition.events) : undefined,
     })
     try {
       const input: unknown = JSON.parse(execution.inputJson)

@@ -37,6 +37,8 @@ const stepWrite = (claim: Claim, key: string, outputJson: string): FencedWrite =
     key,
     name: key,
     kind: 'step',
+    position: null,
+    resolvedSeq: null,
     status: 'completed',
     attempts: 1,
     outputJson,
@@ -73,6 +75,7 @@ function suite(backend: Backend) {
         deadlineAt: null,
         runAt: now,
         now,
+        version: null,
       })
     }
     const claims = await store.claim({ workerId: 'worker-1', limit: n, now, leaseMs: 60_000, workflows: ['w'] })
