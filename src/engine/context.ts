@@ -137,6 +137,8 @@ export class ExecutionContext implements WorkflowContext {
   /** Step functions running and commits in flight. */
   private busy = 0
   private checkScheduled = false
+  /** The workflow body returned or threw: branches still blocked are abandoned, never suspended on. */
+  private bodyDone = false
   private logicalTime: number
 
   constructor(
@@ -345,6 +347,11 @@ export class ExecutionContext implements WorkflowContext {
     return true
   }
 
+  /** The body has settled: the run ends once running steps are committed; it never suspends. */
+  finishBody(): void {
+    this.bodyDone = true
+  }
+
   /** Resolves when nothing runs, nothing is being committed and no result is on its way. */
   idle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve()
@@ -511,7 +518,7 @@ export class ExecutionContext implements WorkflowContext {
    * resume branches whose time came; else suspend on everything blocked.
    */
   private async check(): Promise<void> {
-    if (this.deps.isHalted() || !this.isIdle()) return
+    if (this.deps.isHalted() || this.bodyDone || !this.isIdle()) return
     const stuck = this.sequencer.blockedOn !== undefined || this.deferred.length > 0 || this.blocked.size > 0
     if (stuck) {
       const divergence = this.history.firstUnmatched()

@@ -106,6 +106,10 @@ export class ExecutionRun {
           (output) => ({ ok: true as const, output }),
           (error: unknown) => ({ ok: false as const, error }),
         )
+        .then((outcome) => {
+          ctx.finishBody()
+          return outcome
+        })
       const outcome = await Promise.race([body, this.halted])
       if (typeof outcome === 'string' || this.haltReason !== null) return this.haltReason ?? 'lease_lost'
       if (!outcome.ok && outcome.error instanceof Suspend) return this.haltReason ?? 'lease_lost'

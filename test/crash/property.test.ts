@@ -11,8 +11,6 @@
  *   ZART_PROPERTY_RUNS=50          rounds per test (default 2); scripts/property-soak.sh
  *   ZART_PROPERTY_SEED=123         replays the programs and timing of a failed run
  *   ZART_PROPERTY_PROGRAMS='[...]' runs these programs instead of random ones
- *   ZART_PROPERTY_EXPECT=pass      the full property must pass (once the engine runs
- *                                  steps beside waits safely); by default it is expected to fail
  */
 import fc from 'fast-check'
 import { describe, it } from 'vitest'
@@ -25,7 +23,6 @@ import { backends, required, skipReason, type Backend } from '../storage/backend
 const RUNS = Number(process.env.ZART_PROPERTY_RUNS ?? 2)
 const SEED = Number(process.env.ZART_PROPERTY_SEED ?? Date.now() % 1_000_000_000)
 const GIVEN = process.env.ZART_PROPERTY_PROGRAMS
-const EXPECT_PASS = process.env.ZART_PROPERTY_EXPECT === 'pass'
 const EXECUTIONS = 6
 const KILLS = 5
 const TIME_LIMIT_MS = 25_000
@@ -88,11 +85,9 @@ for (const backend of backends) {
       () => property(backend, 'sequential'),
       timeout,
     )
-    // Expected to fail until a run suspends only once every branch is blocked: a step
-    // running beside a wait, sleep or retry is abandoned and runs again on resume.
-    // Run with ZART_PROPERTY_EXPECT=pass once the engine fix lands (then drop `.fails`).
-    const full = EXPECT_PASS ? it : it.fails
-    full(
+    // Failed before a run suspended only once every branch is blocked: a step running
+    // beside a wait, sleep or retry was abandoned and ran again on resume.
+    it(
       'any program, including steps beside waits, sleeps and retries in Promise.all / allSettled / race',
       () => property(backend, 'full'),
       timeout,
