@@ -109,6 +109,9 @@ export class Zart {
       if (!definition) throw new TypeError('not a workflow: pass defineWorkflow(...) results or TaskHandler classes')
       parseOrThrow(workflowNameSchema, definition.name, 'workflow name')
       if (this.definitions.has(definition.name)) throw new TypeError(`two workflows are named "${definition.name}"`)
+      // Refused here, at registration: a bad timeout found only at schedule time (or stored
+      // and shown later) would fail far from the code that declared it.
+      if (definition.timeout !== undefined) parseDuration(definition.timeout, `workflow "${definition.name}" timeout`)
       this.definitions.set(definition.name, definition)
     }
     // Converted to JSON Schema once: status views and listings show them on every call.
@@ -129,7 +132,7 @@ export class Zart {
     const runAt = options.runAt === undefined ? now : new Date(options.runAt).getTime()
     if (!Number.isFinite(runAt))
       throw new ZartError('INVALID_INPUT', 'run_at is not a valid time: use an ISO 8601 time or ms since the epoch')
-    const timeoutMs = definition.timeout === undefined ? null : parseDuration(definition.timeout, 'workflow timeout')
+    const timeoutMs = this.infos.get(definition.name)?.timeout_ms ?? null
     // With a local worker free, the row is created already claimed: one transaction, not two.
     const worker = this.worker
     const claim = runAt <= now ? worker?.offerSlot() : undefined
