@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { systemClock, type Clock } from '../clock.ts'
 import { parseDuration, type Duration } from '../duration.ts'
 import { ZartError } from '../errors.ts'
+import { setLongInterval, setLongTimeout } from '../timers.ts'
 import { canonicalJson } from '../engine/json.ts'
 import { silentLogger, type Logger } from '../engine/logger.ts'
 import { Batcher } from '../engine/batcher.ts'
@@ -355,12 +356,14 @@ export class Zart {
         })
       })
     }
+    const everyMs = parseDuration(every, 'retention interval')
     this.stopRetention()
-    const first = setTimeout(run, 1_000).unref()
-    const timer = setInterval(run, parseDuration(every, 'retention interval')).unref()
+    // Long timers: a retention interval of 30 days must not prune every millisecond.
+    const first = setLongTimeout(run, 1_000).unref()
+    const timer = setLongInterval(run, everyMs).unref()
     this.stopRetention = () => {
-      clearTimeout(first)
-      clearInterval(timer)
+      first.clear()
+      timer.clear()
     }
   }
 
@@ -430,14 +433,14 @@ export class Zart {
   private changed(id: string, ms: number, signal?: AbortSignal): Promise<ExecutionRecord | null> {
     return new Promise((resolve) => {
       const settle = (finished: ExecutionRecord | null) => {
-        clearTimeout(timer)
+        timer.clear()
         this.changes.off(id, onChange)
         signal?.removeEventListener('abort', giveUp)
         resolve(finished)
       }
       const onChange = (finished: ExecutionRecord | null = null) => settle(finished)
       const giveUp = () => settle(null)
-      const timer = setTimeout(giveUp, ms)
+      const timer = setLongTimeout(giveUp, ms)
       this.changes.on(id, onChange)
       signal?.addEventListener('abort', giveUp)
     })
