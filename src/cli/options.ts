@@ -39,23 +39,29 @@ export function positiveInt(value: string): number {
   return n
 }
 
-/** Commander parser for a duration (`500ms`, `2s`, `10m`; a bare number is milliseconds). */
+/**
+ * Commander parser for a duration (`500ms`, `2s`, `10m`; a bare number is milliseconds),
+ * checked by `parseDuration` like a duration at any other door: the same values are
+ * refused (not a duration, or above its 3650-day maximum) with the same explanation.
+ */
 export function duration(value: string): number {
   try {
     return parseDuration(/^\d+$/.test(value.trim()) ? Number(value) : value)
-  } catch {
-    throw new InvalidArgumentError('expected a duration such as 500ms, 2s, 10m or 1h')
+  } catch (error) {
+    throw new InvalidArgumentError(`${(error as Error).message} (e.g. 500ms, 2s, 10m or 1h)`)
   }
 }
 
-/** Commander parser for seconds (`30`, `0.5`), also taking a duration with a unit (`2m`). Returns ms. */
+/**
+ * Commander parser for seconds (`30`, `0.5`), also taking a duration with a unit (`2m`).
+ * Returns ms, bounded like every duration (see `parseDuration`).
+ */
 export function seconds(value: string): number {
   const trimmed = value.trim()
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000)
   try {
-    return parseDuration(trimmed)
-  } catch {
-    throw new InvalidArgumentError('expected a number of seconds, e.g. 30, or a duration such as 2m')
+    return parseDuration(/^\d+(\.\d+)?$/.test(trimmed) ? `${trimmed}s` : trimmed)
+  } catch (error) {
+    throw new InvalidArgumentError(`${(error as Error).message} (e.g. 30, or a duration such as 2m)`)
   }
 }
 

@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { systemClock, type Clock } from '../clock.ts'
 import { parseDuration, type Duration } from '../duration.ts'
 import { ZartError } from '../errors.ts'
+import { setLongInterval, setLongTimeout } from '../timers.ts'
 import { canonicalJson } from '../engine/json.ts'
 import { silentLogger, type Logger } from '../engine/logger.ts'
 import { Batcher } from '../engine/batcher.ts'
@@ -115,6 +116,9 @@ export class Zart {
       if (!definition) throw new TypeError('not a workflow: pass defineWorkflow(...) results or TaskHandler classes')
       checkWorkflowDefinition(definition)
       if (this.definitions.has(definition.name)) throw new TypeError(`two workflows are named "${definition.name}"`)
+      // Refused here, at registration: a bad timeout found only at schedule time (or stored
+      // and shown later) would fail far from the code that declared it.
+      if (definition.timeout !== undefined) parseDuration(definition.timeout, `workflow "${definition.name}" timeout`)
       this.definitions.set(definition.name, definition)
     }
     // Converted to JSON Schema once: status views and listings show them on every call.
@@ -135,7 +139,7 @@ export class Zart {
     const runAt = options.runAt === undefined ? now : new Date(options.runAt).getTime()
     if (!Number.isFinite(runAt))
       throw new ZartError('INVALID_INPUT', 'run_at is not a valid time: use an ISO 8601 time or ms since the epoch')
-    const timeoutMs = definition.timeout === undefined ? null : parseDuration(definition.timeout, 'workflow timeout')
+    const timeoutMs = this.infos.get(definition.name)?.timeout_ms ?? null
     // With a local worker free, the row is created already claimed: one transaction, not two.
     const worker = this.worker
     const claim = runAt <= now ? worker?.offerSlot() : undefined
@@ -361,12 +365,14 @@ export class Zart {
         })
       })
     }
+    const everyMs = parseDuration(every, 'retention interval')
     this.stopRetention()
-    const first = setTimeout(run, 1_000).unref()
-    const timer = setInterval(run, parseDuration(every, 'retention interval')).unref()
+    // Long timers: a retention interval of 30 days must not prune every millisecond.
+    const first = setLongTimeout(run, 1_000).unref()
+    const timer = setLongInterval(run, everyMs).unref()
     this.stopRetention = () => {
-      clearTimeout(first)
-      clearInterval(timer)
+      first.clear()
+      timer.clear()
     }
   }
 
@@ -436,14 +442,14 @@ export class Zart {
   private changed(id: string, ms: number, signal?: AbortSignal): Promise<ExecutionRecord | null> {
     return new Promise((resolve) => {
       const settle = (finished: ExecutionRecord | null) => {
-        clearTimeout(timer)
+        timer.clear()
         this.changes.off(id, onChange)
         signal?.removeEventListener('abort', giveUp)
         resolve(finished)
       }
       const onChange = (finished: ExecutionRecord | null = null) => settle(finished)
       const giveUp = () => settle(null)
-      const timer = setTimeout(giveUp, ms)
+      const timer = setLongTimeout(giveUp, ms)
       this.changes.on(id, onChange)
       signal?.addEventListener('abort', giveUp)
     })

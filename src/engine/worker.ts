@@ -1,12 +1,21 @@
 import { nanoid } from 'nanoid'
 import { databaseUnavailable } from '../errors.ts'
 import type { Clock } from '../clock.ts'
+import { setLongInterval, setLongTimeout, type LongTimer } from '../timers.ts'
 import type { Claim, ExecutionRecord, Lease, Store } from '../storage/store.ts'
 import { GroupCommitter } from './committer.ts'
 import { ExecutionRun } from './executor.ts'
 import type { Logger } from './logger.ts'
 import type { HaltReason } from './suspend.ts'
 import type { WorkflowDefinition } from './workflow.ts'
+
+/**
+ * Fewest ms between two lease checks made because the store signalled a change (see
+ * `checkLeasesSoon`), whatever `pollMs` is. On SQLite every commit, this worker's own
+ * heartbeat included, signals a change: the floor bounds that loop to a few small writes
+ * a second while runs are active, and bounds how late a cancel from another process is seen.
+ */
+const WAKE_CHECK_MIN_MS = 250
 
 export interface WorkerOptions {
   /** Executions run at once by this worker (default 64). */
@@ -73,7 +82,15 @@ export class Worker {
   private loop: Promise<void> | null = null
   private wake: (() => void) | null = null
   private poked = false
-  private heartbeatTimer: NodeJS.Timeout | undefined
+  private heartbeatTimer: LongTimer | undefined
+  /** A lease check asked for by a wake-up, waiting out the rate limit. */
+  private checkTimer: LongTimer | null = null
+  /** The lease check in flight, if any; checks never overlap. */
+  private checking: Promise<void> | null = null
+  /** A check was asked for while one was in flight: its answer may predate the change. */
+  private checkAgain = false
+  private lastCheckAt = -Infinity
+  private readonly wakeCheckMs: number
   /** Stops the store's cross-process wake-ups, when it has them (see `Store.subscribe`). */
   private unsubscribe: Promise<(() => Promise<void>) | null> | null = null
 
@@ -86,6 +103,7 @@ export class Worker {
     this.leaseMs = options.leaseMs ?? 30_000
     this.pollMs = options.pollMs ?? 50
     this.graceMs = options.graceMs ?? 10_000
+    this.wakeCheckMs = Math.max(this.pollMs, WAKE_CHECK_MIN_MS)
     this.workflowNames = [...deps.workflows.keys()]
     this.maxResultBytes = options.maxResultBytes ?? 1024 * 1024
     this.maxTakeovers = options.maxTakeovers ?? 5
@@ -104,11 +122,11 @@ export class Worker {
   start(): void {
     if (this.running) return
     this.running = true
-    this.heartbeatTimer = setInterval(() => void this.heartbeat(), Math.max(50, Math.floor(this.leaseMs / 3)))
-    this.heartbeatTimer.unref()
+    // Long timers: a lease of months must not heartbeat every millisecond (see src/timers.ts).
+    this.heartbeatTimer = setLongInterval(() => this.checkLeases(), Math.max(50, Math.floor(this.leaseMs / 3))).unref()
     this.unsubscribe =
       this.deps.store
-        .subscribe?.(() => this.poke())
+        .subscribe?.(() => this.changedElsewhere())
         .catch((error: unknown) => {
           this.deps.logger.warn('no wake-ups from other processes; polling only', { error: String(error) })
           return null
@@ -154,6 +172,41 @@ export class Worker {
       )
   }
 
+  /**
+   * The store says another process changed something: look for due work now, and check
+   * the leases of the runs held here soon, so a cancel made elsewhere stops its run within
+   * a wake-up rather than at the next heartbeat.
+   */
+  private changedElsewhere(): void {
+    this.poke()
+    this.checkLeasesSoon()
+  }
+
+  /** Checks leases once the rate limit allows (at most one check per `wakeCheckMs`). */
+  private checkLeasesSoon(): void {
+    if (!this.running || this.active.size === 0 || this.checkTimer !== null) return
+    const wait = Math.max(0, this.lastCheckAt + this.wakeCheckMs - performance.now())
+    this.checkTimer = setLongTimeout(() => {
+      this.checkTimer = null
+      this.checkLeases()
+    }, wait).unref()
+  }
+
+  /** Heartbeats now, unless a heartbeat is in flight: then once more after it, rate-limited. */
+  private checkLeases(): void {
+    if (this.checking !== null) {
+      this.checkAgain = true
+      return
+    }
+    this.lastCheckAt = performance.now()
+    this.checking = this.heartbeat().finally(() => {
+      this.checking = null
+      if (!this.checkAgain) return
+      this.checkAgain = false
+      this.checkLeasesSoon()
+    })
+  }
+
   /** Stops a run this worker holds (the execution was cancelled here). */
   halt(executionId: string, reason: HaltReason): void {
     this.active.get(executionId)?.halt(reason)
@@ -181,18 +234,21 @@ export class Worker {
     this.running = false
     this.stopController.abort()
     this.wake?.()
-    clearInterval(this.heartbeatTimer)
+    this.heartbeatTimer?.clear()
+    this.checkTimer?.clear()
+    this.checkTimer = null
     const unsubscribe = await this.unsubscribe
     this.unsubscribe = null
     await unsubscribe?.()
     await this.loop
     await Promise.all(this.resuming)
+    await this.checking
     const runs = [...this.active.values()]
     if (runs.length > 0) {
-      let timer: NodeJS.Timeout | undefined
-      const grace = new Promise((resolve) => (timer = setTimeout(resolve, this.graceMs)))
+      let timer: LongTimer | undefined
+      const grace = new Promise((resolve) => (timer = setLongTimeout(() => resolve(undefined), this.graceMs)))
       await Promise.race([Promise.all(runs.map((r) => r.done)), grace])
-      clearTimeout(timer)
+      timer?.clear()
     }
     const left = [...this.active.values()]
     for (const run of left) run.halt('shutdown')
@@ -347,11 +403,11 @@ export class Worker {
   private pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
-        clearTimeout(timer)
+        timer.clear()
         this.stopController.signal.removeEventListener('abort', done)
         resolve()
       }
-      const timer = setTimeout(done, ms)
+      const timer = setLongTimeout(done, ms)
       this.stopController.signal.addEventListener('abort', done)
     })
   }
@@ -370,26 +426,51 @@ export class Worker {
     }
     if (this.poked || delay === 0) return
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, delay)
+      // A `pollMs` of weeks is honoured, not turned into a 1 ms spin (see src/timers.ts).
+      const timer = setLongTimeout(resolve, delay)
       this.wake = () => {
-        clearTimeout(timer)
+        timer.clear()
         resolve()
       }
     })
     this.wake = null
   }
 
+  /**
+   * Renews the leases of the runs held now, and stops those whose lease is gone. The store
+   * answers with execution ids only: they are matched to the runs asked about (id and
+   * token), never looked up again by id, because while the answer was on its way this
+   * worker may have claimed the same execution again under a new lease, and that run is
+   * healthy.
+   */
   private async heartbeat(): Promise<void> {
-    const leases = [...this.active.values()].map((run) => ({ executionId: run.id, token: run.token }))
-    if (leases.length === 0) return
+    const runs = [...this.active.values()]
+    if (runs.length === 0) return
     try {
-      const lost = await this.deps.store.heartbeat(leases, this.deps.clock.now(), this.leaseMs)
-      for (const id of lost) {
-        this.deps.logger.warn('lease lost; stopping the run', { execution: id })
-        this.active.get(id)?.halt('lease_lost')
-      }
+      const leases = runs.map((run) => ({ executionId: run.id, token: run.token }))
+      const lost = new Set(await this.deps.store.heartbeat(leases, this.deps.clock.now(), this.leaseMs))
+      await Promise.all(
+        runs
+          .filter((run) => lost.has(run.id))
+          .map(async (run) => {
+            const reason = await this.whyLost(run.id)
+            this.deps.logger.warn(`lease lost (${reason.replace('_', ' ')}); stopping the run`, {
+              execution: run.id,
+            })
+            run.halt(reason)
+          }),
+      )
     } catch (error) {
       this.deps.logger.error('heartbeat failed', { error: String(error) })
     }
+  }
+
+  /**
+   * Why a lease was lost, so the run's AbortSignal says so: the execution was cancelled or
+   * timed out (by another process), or else another worker took it over.
+   */
+  private async whyLost(executionId: string): Promise<HaltReason> {
+    const execution = await this.deps.store.getExecution(executionId).catch(() => undefined)
+    return execution?.status === 'cancelled' || execution?.status === 'timed_out' ? execution.status : 'lease_lost'
   }
 }
