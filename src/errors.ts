@@ -1,3 +1,4 @@
+import { isoTime } from './duration.ts'
 /**
  * Every error zart reports to a caller carries a stable string `code` from this closed
  * list. Transports map codes to exit codes, HTTP statuses and MCP `isError` results in
@@ -78,7 +79,7 @@ export class EventTimeoutError extends Error {
   readonly event: string
 
   constructor(event: string, deadline: number) {
-    super(`no "${event}" event arrived before ${new Date(deadline).toISOString()}`)
+    super(`no "${event}" event arrived before ${isoTime(deadline)}`)
     this.event = event
   }
 }

@@ -1,3 +1,4 @@
+import { isoTime } from '../duration.ts'
 import { isTerminal, type ExecutionRecord, type ExecutionStatus, type StepRecord } from '../storage/store.ts'
 
 /**
@@ -53,7 +54,7 @@ export interface ExecutionView {
   steps?: StepView[]
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString()
+const iso = isoTime
 
 export function toExecutionView(
   record: ExecutionRecord,

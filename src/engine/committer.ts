@@ -10,9 +10,9 @@ import { Batcher } from './batcher.ts'
  *
  * One write the database refuses must not fail the others: when a group fails for any
  * reason but an unreachable database, it is committed again in halves down to single
- * writes (see `Batcher`), and the one refused write rejects with STORE_REJECTED. A lock
- * conflict (deadlock, serialization failure) is not the write's fault: it is passed on
- * as it came, like an outage, for the run to be taken up again.
+ * writes (see `Batcher`), and the one refused write rejects with STORE_REJECTED when the
+ * database refused its value. Any other error (a lock conflict, a full disk) is not the
+ * write's fault: it is passed on as it came, like an outage, for the run to be taken up again.
  */
 export class GroupCommitter {
   private readonly batcher: Batcher<FencedWrite, WriteOutcome>
@@ -36,8 +36,28 @@ export class GroupCommitter {
   }
 }
 
-/** Lock conflicts: PostgreSQL serialization failure, deadlock, lock not available; MySQL's. */
-const CONFLICT_CODES = new Set(['40001', '40P01', '55P03', 'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT'])
+/**
+ * Errors that say the value itself cannot be stored: PostgreSQL's data exceptions and
+ * integrity violations (SQLSTATE classes 22 and 23), MySQL's too-long or wrong values,
+ * SQLite's too-big values and constraint failures. Anything else (a full disk, a lock
+ * conflict, a bug) is the database's trouble, not the write's: it is passed on as it
+ * came, and the run is taken up again later.
+ */
+function refusesValue(code: unknown): boolean {
+  if (typeof code !== 'string') return false
+  return (
+    /^2[23][0-9A-Z]{3}$/.test(code) ||
+    /^SQLITE_(TOOBIG|MISMATCH|CONSTRAINT)/.test(code) ||
+    [
+      'ER_DATA_TOO_LONG',
+      'ER_TRUNCATED_WRONG_VALUE',
+      'ER_TRUNCATED_WRONG_VALUE_FOR_FIELD',
+      'ER_WARN_DATA_OUT_OF_RANGE',
+      'ER_INVALID_CHARACTER_STRING',
+      'ER_INVALID_JSON_TEXT',
+    ].includes(code)
+  )
+}
 
 /**
  * The error of one write committed alone: STORE_REJECTED naming the execution and the step,
@@ -45,8 +65,7 @@ const CONFLICT_CODES = new Set(['40001', '40P01', '55P03', 'ER_LOCK_DEADLOCK', '
  */
 export function storeRejected(write: FencedWrite, error: unknown, dialect: string): unknown {
   if (databaseUnavailable(error) !== undefined || error instanceof ZartError) return error
-  const code = (error as { code?: unknown } | null)?.code
-  if (typeof code === 'string' && CONFLICT_CODES.has(code)) return error
+  if (!refusesValue((error as { code?: unknown } | null)?.code)) return error
   const reason = error instanceof Error ? error.message : String(error)
   const executionId = write.lease.executionId
   const step = writeTarget(write)

@@ -14,6 +14,7 @@ import { History, isDivergence, isResolved, type Divergence } from './history.ts
 import { fromJson, NotJsonError, toJson } from './json.ts'
 import { RetryConfig, retryDelay, type RetryPolicy } from './retry-policy.ts'
 import { Sequencer } from './sequencer.ts'
+import { setLongTimeout, type LongTimer } from '../timers.ts'
 import { Suspend, type HaltReason } from './suspend.ts'
 
 /** What a step function is told about the attempt it runs. */
@@ -107,11 +108,8 @@ interface Blocked {
   entry: WaitEntry
   position: number
   resume: () => void
-  timer: NodeJS.Timeout | undefined
+  timer: LongTimer | undefined
 }
-
-/** Node's timers overflow past this many ms (about 24.8 days) and fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1
 
 /**
  * The context of one run of one execution. Stored points replay from history in their
@@ -365,7 +363,7 @@ export class ExecutionContext implements WorkflowContext {
 
   /** Stops the timers of blocked branches; the run is over. */
   dispose(): void {
-    for (const blocked of this.blocked.values()) clearTimeout(blocked.timer)
+    for (const blocked of this.blocked.values()) blocked.timer?.clear()
     this.blocked.clear()
   }
 
@@ -469,7 +467,7 @@ export class ExecutionContext implements WorkflowContext {
         position,
         timer: undefined,
         resume: () => {
-          clearTimeout(blocked.timer)
+          blocked.timer?.clear()
           if (this.blocked.get(entry.key) === blocked) this.blocked.delete(entry.key)
           resolve()
         },
@@ -484,12 +482,14 @@ export class ExecutionContext implements WorkflowContext {
   private armTimer(blocked: Blocked): void {
     const until = blocked.entry.until
     if (until === null || this.deps.dryRun) return
-    const delay = Math.min(Math.max(0, until - this.deps.clock.now()), MAX_TIMER_MS)
-    blocked.timer = setTimeout(() => {
-      if (this.deps.isHalted() || this.blocked.get(blocked.entry.key) !== blocked) return
-      if (this.deps.clock.now() >= until) blocked.resume()
-      else this.armTimer(blocked)
-    }, delay)
+    blocked.timer = setLongTimeout(
+      () => {
+        if (this.deps.isHalted() || this.blocked.get(blocked.entry.key) !== blocked) return
+        if (this.deps.clock.now() >= until) blocked.resume()
+        else this.armTimer(blocked)
+      },
+      Math.max(0, until - this.deps.clock.now()),
+    )
     blocked.timer.unref()
   }
 

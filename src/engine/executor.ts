@@ -1,4 +1,6 @@
 import type { Clock } from '../clock.ts'
+import { isoTime } from '../duration.ts'
+import { setLongTimeout, type LongTimer } from '../timers.ts'
 import { serializeError, StepFailedError } from '../errors.ts'
 import type { Claim, ExecutionRecord, FencedWrite, WriteOutcome } from '../storage/store.ts'
 import { ExecutionContext } from './context.ts'
@@ -42,7 +44,7 @@ export class ExecutionRun {
   private haltReason: HaltReason | null = null
   private resolveHalted!: (reason: HaltReason) => void
   private readonly halted = new Promise<HaltReason>((resolve) => (this.resolveHalted = resolve))
-  private deadlineTimer: NodeJS.Timeout | undefined
+  private deadlineTimer: LongTimer | undefined
 
   constructor(
     private readonly claim: Claim,
@@ -51,7 +53,7 @@ export class ExecutionRun {
   ) {
     this.id = claim.execution.id
     this.token = claim.execution.leaseToken
-    this.done = this.run().finally(() => clearTimeout(this.deadlineTimer))
+    this.done = this.run().finally(() => this.deadlineTimer?.clear())
   }
 
   /** Stops the run from outside: the workflow sees its AbortSignal fire and writes nothing more. */
@@ -80,7 +82,7 @@ export class ExecutionRun {
     if (execution.deadlineAt !== null) {
       if (execution.deadlineAt <= now) return this.timeOut()
       // Enforced even when the workflow hangs: the worker finishes it at the deadline.
-      this.armDeadline(execution.deadlineAt)
+      this.deadlineTimer = setLongTimeout(() => void this.timeOut(), execution.deadlineAt - now)
     }
     if (execution.takeovers >= this.deps.maxTakeovers) return this.crashLoop()
     const ctx = new ExecutionContext(this.claim, {
@@ -183,16 +185,6 @@ export class ExecutionRun {
     })
   }
 
-  /** Node's timers overflow past about 24.8 days: re-arm in chunks until the deadline. */
-  private armDeadline(deadlineAt: number): void {
-    const left = deadlineAt - this.deps.clock.now()
-    if (left <= 0) {
-      void this.timeOut()
-      return
-    }
-    this.deadlineTimer = setTimeout(() => this.armDeadline(deadlineAt), Math.min(left, 2 ** 31 - 1))
-  }
-
   private async complete(output: unknown): Promise<HaltReason | 'finished'> {
     let outputJson: string
     try {
@@ -239,7 +231,7 @@ export class ExecutionRun {
     const deadline = this.claim.execution.deadlineAt ?? this.deps.clock.now()
     const errorJson = JSON.stringify({
       name: 'WorkflowTimeoutError',
-      message: `the workflow did not finish before its deadline ${new Date(deadline).toISOString()}`,
+      message: `the workflow did not finish before its deadline ${isoTime(deadline)}`,
     })
     await this.deps
       .commit({

@@ -1,3 +1,4 @@
+import { setLongTimeout, type LongTimer } from '../../timers.ts'
 import { createRequire } from 'node:module'
 import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express'
 import type { Zart } from '../../client/zart.ts'
@@ -97,12 +98,12 @@ export function createRestApi(zart: Zart, options: RestApiOptions = {}): RestApi
     async drain(graceMs) {
       shutdown.abort()
       if (active === 0) return
-      let timer: NodeJS.Timeout | undefined
+      let timer: LongTimer | undefined
       await Promise.race([
         new Promise<void>((resolve) => (idle = resolve)),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
+        new Promise<void>((resolve) => (timer = setLongTimeout(resolve, graceMs))),
       ])
-      clearTimeout(timer)
+      timer?.clear()
       if (active > 0) logger.warn('rest requests still open after the grace period', { count: active })
     },
   }
