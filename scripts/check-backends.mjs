@@ -1,7 +1,18 @@
-// Reads vitest's JSON report and fails when a required backend's contract suite did not
-// run: every backend named on the command line must have passed tests and none failed.
+// Reads vitest's JSON report and fails when a required backend did not run one of the
+// suites that must run on every backend: for each backend named on the command line and
+// each suite below, tests must have passed and none failed.
 //   node scripts/check-backends.mjs .tmp/vitest-results.json sqlite,postgres,mysql
 import { readFileSync } from 'node:fs'
+import { relative } from 'node:path'
+
+/**
+ * Where each suite lives and the describe title that names the backend in it:
+ * runStoreContract's `store contract: NAME`, and test/engine/each-backend.ts's `on NAME`.
+ */
+const suites = [
+  { name: 'store contract', dir: 'test/storage/', title: (backend) => `store contract: ${backend}` },
+  { name: 'engine', dir: 'test/engine/', title: (backend) => `on ${backend}` },
+]
 
 const [file, list] = process.argv.slice(2)
 if (!file || !list) {
@@ -9,17 +20,21 @@ if (!file || !list) {
   process.exit(2)
 }
 const report = JSON.parse(readFileSync(file, 'utf8'))
-const tests = report.testResults.flatMap((f) => f.assertionResults)
+const tests = report.testResults.flatMap((f) =>
+  f.assertionResults.map((t) => ({ ...t, file: relative(process.cwd(), f.name) })),
+)
 let bad = false
 for (const backend of list.split(',')) {
-  const mine = tests.filter((t) => t.ancestorTitles.includes(`store contract: ${backend}`))
-  const passed = mine.filter((t) => t.status === 'passed').length
-  const skipped = mine.filter((t) => t.status === 'skipped' || t.status === 'pending' || t.status === 'todo').length
-  const failed = mine.filter((t) => t.status === 'failed').length
-  console.log(`backend ${backend}: ${passed} passed, ${skipped} skipped, ${failed} failed`)
-  if (passed === 0 || failed > 0) bad = true
+  for (const suite of suites) {
+    const mine = tests.filter((t) => t.file.startsWith(suite.dir) && t.ancestorTitles.includes(suite.title(backend)))
+    const passed = mine.filter((t) => t.status === 'passed').length
+    const skipped = mine.filter((t) => ['skipped', 'pending', 'todo'].includes(t.status)).length
+    const failed = mine.filter((t) => t.status === 'failed').length
+    console.log(`backend ${backend}, ${suite.name}: ${passed} passed, ${skipped} skipped, ${failed} failed`)
+    if (passed === 0 || failed > 0) bad = true
+  }
 }
 if (bad) {
-  console.error('a required backend did not pass its contract suite')
+  console.error('a required backend did not pass every suite that must run on it')
   process.exit(1)
 }

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { createZart, defineWorkflow, EventTimeoutError, ZartError } from '../../src/index.ts'
-import { FakeClock, tempDb } from '../helpers.ts'
+import { FakeClock } from '../helpers.ts'
+import { eachBackend } from './each-backend.ts'
 
 const collector = defineWorkflow({ name: 'collector' }, async (ctx) => {
   await ctx.step('start', () => 'started')
@@ -19,9 +20,9 @@ const approval = defineWorkflow({ name: 'approval' }, async (ctx) => {
   }
 })
 
-describe('events', () => {
+eachBackend('events', (backend) => {
   it('keeps events delivered before the wait and consumes them oldest first', async () => {
-    const zart = await createZart({ db: tempDb(), workflows: [collector], clock: new FakeClock() })
+    const zart = await createZart({ db: await backend.store(), workflows: [collector], clock: new FakeClock() })
     const { execution_id } = await zart.schedule('collector')
     expect(await zart.deliverEvent(execution_id, 'item', 'a')).toEqual({ result: 'buffered', status: 'pending' })
     expect(await zart.deliverEvent(execution_id, 'item', 'b')).toEqual({ result: 'buffered', status: 'pending' })
@@ -31,7 +32,7 @@ describe('events', () => {
   })
 
   it('reports delivered when a wait resumes, and duplicate for a repeated event id', async () => {
-    const zart = await createZart({ db: tempDb(), workflows: [collector], clock: new FakeClock() })
+    const zart = await createZart({ db: await backend.store(), workflows: [collector], clock: new FakeClock() })
     const { execution_id } = await zart.schedule('collector')
     await zart.drain()
     const waiting = await zart.status(execution_id)
@@ -55,7 +56,7 @@ describe('events', () => {
 
   it('raises EventTimeoutError at the deadline, which the workflow can catch', async () => {
     const clock = new FakeClock()
-    const zart = await createZart({ db: tempDb(), workflows: [approval], clock })
+    const zart = await createZart({ db: await backend.store(), workflows: [approval], clock })
     const { execution_id } = await zart.schedule('approval')
     await zart.drain()
     const deadline = new Date(clock.now() + 3_600_000).toISOString()
@@ -73,7 +74,7 @@ describe('events', () => {
   })
 
   it('refuses events for terminal or unknown executions and bad names, storing nothing', async () => {
-    const zart = await createZart({ db: tempDb(), workflows: [approval], clock: new FakeClock() })
+    const zart = await createZart({ db: await backend.store(), workflows: [approval], clock: new FakeClock() })
     const { execution_id } = await zart.schedule('approval')
     await zart.drain()
     await zart.deliverEvent(execution_id, 'approve', { ok: true })
@@ -91,7 +92,7 @@ describe('events', () => {
       { name: 'typed', events: { approval: z.object({ approved: z.boolean() }) } },
       async (ctx) => ctx.waitForEvent<{ approved: boolean }>('approval'),
     )
-    const zart = await createZart({ db: tempDb(), workflows: [flow], clock: new FakeClock() })
+    const zart = await createZart({ db: await backend.store(), workflows: [flow], clock: new FakeClock() })
     const { execution_id } = await zart.schedule('typed')
     await zart.drain()
     const status = await zart.status(execution_id)
@@ -108,9 +109,12 @@ describe('events', () => {
   })
 })
 
-describe('concurrent deliveries', () => {
+eachBackend('concurrent deliveries', (backend) => {
+  // Fails now and then on MySQL, a real bug left visible: MysqlStore has no deliverEvents, so
+  // concurrent calls go one by one over pool connections and can reach the server out
+  // of call order (SQLite and PostgreSQL batch them in order).
   it('share a commit yet keep order, duplicates and terminal checks per event', async () => {
-    const zart = await createZart({ db: tempDb(), workflows: [collector], clock: new FakeClock() })
+    const zart = await createZart({ db: await backend.store(), workflows: [collector], clock: new FakeClock() })
     const { execution_id } = await zart.schedule('collector')
     const results = await Promise.allSettled([
       zart.deliverEvent(execution_id, 'item', 'first', { eventId: 'a' }),

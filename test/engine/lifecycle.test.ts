@@ -1,18 +1,18 @@
-import { describe, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { z } from 'zod'
 import { createZart, defineWorkflow, RetryConfig } from '../../src/index.ts'
-import { join } from 'node:path'
-import { SqliteStore, type Store } from '../../src/index.ts'
-import { FakeClock, tempDb, tempDir } from '../helpers.ts'
+import type { Store } from '../../src/index.ts'
+import { FakeClock } from '../helpers.ts'
+import { eachBackend } from './each-backend.ts'
 
-describe('scheduling', () => {
+eachBackend('scheduling', (backend) => {
   const echo = defineWorkflow(
     { name: 'echo', input: z.object({ n: z.number(), tag: z.string().default('x') }) },
     async (_ctx, input) => input,
   )
 
   it('is idempotent by id and by idempotency key, and refuses conflicting input', async () => {
-    const zart = await createZart({ db: tempDb(), workflows: [echo] })
+    const zart = await createZart({ db: await backend.store(), workflows: [echo] })
     expect(await zart.schedule('echo', { n: 1 }, { id: 'a-1' })).toEqual({
       execution_id: 'a-1',
       status: 'pending',
@@ -35,7 +35,7 @@ describe('scheduling', () => {
   })
 
   it('validates input against the workflow schema and names the failing fields', async () => {
-    const zart = await createZart({ db: tempDb(), workflows: [echo] })
+    const zart = await createZart({ db: await backend.store(), workflows: [echo] })
     await expect(zart.schedule('echo', { n: 'one' })).rejects.toMatchObject({
       code: 'INVALID_INPUT',
       details: { issues: [{ path: 'n' }] },
@@ -53,7 +53,7 @@ describe('scheduling', () => {
   })
 
   it('lists newest first with filters and cursor paging', async () => {
-    const zart = await createZart({ db: tempDb(), workflows: [echo] })
+    const zart = await createZart({ db: await backend.store(), workflows: [echo] })
     for (let i = 0; i < 5; i++) await zart.schedule('echo', { n: i }, { id: `e-${i}` })
     const page1 = await zart.list({ limit: 2 })
     expect(page1.executions.map((e) => e.id)).toEqual(['e-4', 'e-3'])
@@ -69,7 +69,7 @@ describe('scheduling', () => {
   })
 })
 
-describe('steps', () => {
+eachBackend('steps', (backend) => {
   it('gives repeated step names stable suffixes and a stable idempotency key', async () => {
     const keys: string[] = []
     const flow = defineWorkflow({ name: 'loop' }, async (ctx) => {
@@ -78,7 +78,7 @@ describe('steps', () => {
       return ctx.now().toISOString()
     })
     const clock = new FakeClock()
-    const zart = await createZart({ db: tempDb(), workflows: [flow], clock })
+    const zart = await createZart({ db: await backend.store(), workflows: [flow], clock })
     const { execution_id } = await zart.schedule('loop', {}, { id: 'l-1' })
     await zart.drain()
     expect(keys).toEqual(['fetch|l-1:fetch', 'fetch#2|l-1:fetch#2', 'fetch#3|l-1:fetch#3'])
@@ -90,7 +90,7 @@ describe('steps', () => {
     const flow = defineWorkflow({ name: 'dates' }, async (ctx) => {
       await ctx.step('when', () => new Date())
     })
-    const zart = await createZart({ db: tempDb(), workflows: [flow] })
+    const zart = await createZart({ db: await backend.store(), workflows: [flow] })
     const { execution_id } = await zart.schedule('dates')
     await zart.drain()
     const status = await zart.status(execution_id)
@@ -100,9 +100,9 @@ describe('steps', () => {
   })
 })
 
-describe('timers, timeouts and cancellation', () => {
+eachBackend('timers, timeouts and cancellation', (backend) => {
   it('sleeps durably across a restart, holding no worker', async () => {
-    const db = tempDb()
+    const db = await backend.store()
     const clock = new FakeClock()
     let after = 0
     const flow = defineWorkflow({ name: 'nap' }, async (ctx) => {
@@ -117,7 +117,7 @@ describe('timers, timeouts and cancellation', () => {
       waiting_for: [{ kind: 'sleep', deadline: new Date(clock.now() + 7_200_000).toISOString() }],
     })
     await zart.close()
-    zart = await createZart({ db, workflows: [flow], clock })
+    zart = await createZart({ db: await backend.reopen(db), workflows: [flow], clock })
     clock.advance('1h')
     await zart.drain()
     expect((await zart.status(execution_id)).status).toBe('waiting')
@@ -135,7 +135,7 @@ describe('timers, timeouts and cancellation', () => {
         return new Promise(() => {})
       })
     })
-    const zart = await createZart({ db: tempDb(), workflows: [flow] })
+    const zart = await createZart({ db: await backend.store(), workflows: [flow] })
     zart.startWorker()
     const { execution_id } = await zart.schedule('hang')
     const done = await zart.wait(execution_id, { timeout: '10s' })
@@ -147,7 +147,7 @@ describe('timers, timeouts and cancellation', () => {
   it('times out from the database when no worker was alive at the deadline', async () => {
     const clock = new FakeClock()
     const flow = defineWorkflow({ name: 'late', timeout: '10m' }, async (ctx) => ctx.waitForEvent('never'))
-    const zart = await createZart({ db: tempDb(), workflows: [flow], clock })
+    const zart = await createZart({ db: await backend.store(), workflows: [flow], clock })
     const { execution_id } = await zart.schedule('late')
     await zart.drain()
     expect((await zart.status(execution_id)).status).toBe('waiting')
@@ -166,7 +166,7 @@ describe('timers, timeouts and cancellation', () => {
       await ctx.step('wait-gate', () => gate)
       await ctx.step('after', () => 'should not run')
     })
-    const zart = await createZart({ db: tempDb(), workflows: [flow] })
+    const zart = await createZart({ db: await backend.store(), workflows: [flow] })
     zart.startWorker()
     const { execution_id } = await zart.schedule('slow')
     while ((await zart.status(execution_id)).status !== 'running') await new Promise((r) => setTimeout(r, 5))
@@ -182,10 +182,10 @@ describe('timers, timeouts and cancellation', () => {
   })
 })
 
-describe('scheduling beside a running worker', () => {
+eachBackend('scheduling beside a running worker', (backend) => {
   it('creates the execution already claimed by the local worker and runs it on attempt 1', async () => {
     const flow = defineWorkflow({ name: 'quick' }, async (ctx) => ctx.step('one', () => 1))
-    const zart = await createZart({ db: tempDb(), workflows: [flow] })
+    const zart = await createZart({ db: await backend.store(), workflows: [flow] })
     zart.startWorker()
     const scheduled = await zart.schedule('quick')
     expect(scheduled).toMatchObject({ status: 'running', created: true })
@@ -198,7 +198,7 @@ describe('scheduling beside a running worker', () => {
   })
 })
 
-describe('payload limits', () => {
+eachBackend('payload limits', (backend) => {
   it('fails a step whose result is over the limit, without retrying it, and says what to do', async () => {
     let calls = 0
     const flow = defineWorkflow({ name: 'big' }, async (ctx) => {
@@ -207,7 +207,7 @@ describe('payload limits', () => {
         return 'x'.repeat(2048)
       })
     })
-    const zart = await createZart({ db: tempDb(), workflows: [flow], maxPayloadBytes: 1024 })
+    const zart = await createZart({ db: await backend.store(), workflows: [flow], maxPayloadBytes: 1024 })
     const { execution_id } = await zart.schedule('big')
     await zart.drain()
     const status = await zart.status(execution_id)
@@ -218,7 +218,10 @@ describe('payload limits', () => {
   })
 })
 
-describe('concurrent scheduling', () => {
+eachBackend('concurrent scheduling', (backend) => {
+  // Fails now and then on MySQL, a real bug left visible: MysqlStore has no createExecutions, so
+  // concurrent calls go one by one over pool connections and can reach the server out
+  // of call order (SQLite and PostgreSQL batch them in order).
   it('shares commits yet keeps id semantics inside one batch, and never runs more than the concurrency', async () => {
     let running = 0
     let peak = 0
@@ -230,7 +233,7 @@ describe('concurrent scheduling', () => {
         return input.n
       }),
     )
-    const zart = await createZart({ db: tempDb(), workflows: [flow] })
+    const zart = await createZart({ db: await backend.store(), workflows: [flow] })
     zart.startWorker({ concurrency: 4 })
     const same = await Promise.allSettled([
       zart.schedule('tick', { n: 1 }, { id: 'dup' }),
@@ -248,10 +251,10 @@ describe('concurrent scheduling', () => {
   })
 })
 
-describe('worker loop', () => {
+eachBackend('worker loop', (backend) => {
   it('never starves timers and I/O when the store says work is due but none can be claimed', async () => {
     const flow = defineWorkflow({ name: 'noop' }, async () => null)
-    const store = new SqliteStore(join(tempDir(), 'zart.db'))
+    const store = await backend.store()
     await store.migrate()
     // A store answering synchronously that keeps saying "due now" yet hands out nothing:
     // the claim loop must still yield to the event loop between tries.
@@ -263,15 +266,14 @@ describe('worker loop', () => {
     zart.startWorker()
     await new Promise((resolve) => setTimeout(resolve, 20))
     await zart.close()
-    await store.close()
   })
 })
 
-describe('retention', () => {
+eachBackend('retention', (backend) => {
   it('prunes finished executions by itself once started, and never live ones', async () => {
     const done = defineWorkflow({ name: 'done' }, async () => 'ok')
     const parked = defineWorkflow({ name: 'parked' }, async (ctx) => ctx.waitForEvent('never'))
-    const zart = await createZart({ db: tempDb(), workflows: [done, parked] })
+    const zart = await createZart({ db: await backend.store(), workflows: [done, parked] })
     await zart.schedule('done', {}, { id: 'old' })
     await zart.schedule('parked', {}, { id: 'live' })
     await zart.drain()

@@ -1,10 +1,11 @@
-import { describe, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { createZart, defineWorkflow } from '../../src/index.ts'
-import { FakeClock, tempDb } from '../helpers.ts'
+import { FakeClock } from '../helpers.ts'
+import { eachBackend } from './each-backend.ts'
 
-describe('replay', () => {
+eachBackend('replay', (backend) => {
   it('runs each completed step exactly once across interruptions', async () => {
-    const db = tempDb()
+    const db = await backend.store()
     const calls: Record<string, number> = {}
     const count = (name: string) => (calls[name] = (calls[name] ?? 0) + 1)
     const flow = defineWorkflow({ name: 'counting' }, async (ctx, input: { n: number }) => {
@@ -22,7 +23,7 @@ describe('replay', () => {
     await zart.close()
 
     // A new process: same database, fresh memory.
-    zart = await createZart({ db, workflows: [flow], clock })
+    zart = await createZart({ db: await backend.reopen(db), workflows: [flow], clock })
     expect(await zart.deliverEvent(execution_id, 'go', { add: 10 })).toEqual({ result: 'delivered', status: 'pending' })
     await zart.drain()
     const status = await zart.status(execution_id, { includeSteps: true })

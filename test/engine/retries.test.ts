@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { createZart, defineWorkflow, NonRetryableError, RetryConfig } from '../../src/index.ts'
 import { retryDelay } from '../../src/engine/retry-policy.ts'
-import { FakeClock, tempDb } from '../helpers.ts'
+import { FakeClock } from '../helpers.ts'
+import { eachBackend } from './each-backend.ts'
 
 describe('retry policies', () => {
   it('computes fixed, linear and exponential delays with a cap and jitter', () => {
@@ -22,7 +23,7 @@ describe('retry policies', () => {
   })
 })
 
-describe('step retries', () => {
+eachBackend('step retries', (backend) => {
   it('reschedules in the database with exponential backoff, then succeeds', async () => {
     const clock = new FakeClock()
     const attempts: number[] = []
@@ -33,7 +34,7 @@ describe('step retries', () => {
         return 'ok'
       }),
     )
-    const zart = await createZart({ db: tempDb(), workflows: [flow], clock, random: () => 0 })
+    const zart = await createZart({ db: await backend.store(), workflows: [flow], clock, random: () => 0 })
     const { execution_id } = await zart.schedule('flaky')
     await zart.drain()
     let status = await zart.status(execution_id, { includeSteps: true })
@@ -67,7 +68,7 @@ describe('step retries', () => {
         return `caught: ${(error as Error).message}`
       }
     })
-    const zart = await createZart({ db: tempDb(), workflows: [flow], clock })
+    const zart = await createZart({ db: await backend.store(), workflows: [flow], clock })
     const { execution_id } = await zart.schedule('doomed')
     await zart.drain()
     clock.advance('1s')
@@ -86,7 +87,7 @@ describe('step retries', () => {
         throw new NonRetryableError('card declined')
       })
     })
-    const zart = await createZart({ db: tempDb(), workflows: [flow], clock })
+    const zart = await createZart({ db: await backend.store(), workflows: [flow], clock })
     const { execution_id } = await zart.schedule('declined')
     await zart.drain()
     const status = await zart.status(execution_id)
@@ -106,7 +107,7 @@ describe('step retries', () => {
       if (runs < 3) throw new Error(`boom ${runs}`)
       return runs
     })
-    const zart = await createZart({ db: tempDb(), workflows: [flow], clock, random: () => 0 })
+    const zart = await createZart({ db: await backend.store(), workflows: [flow], clock, random: () => 0 })
     const { execution_id } = await zart.schedule('shaky')
     await zart.drain()
     expect(await zart.status(execution_id)).toMatchObject({ status: 'pending', error: { message: 'boom 1' } })
@@ -120,7 +121,7 @@ describe('step retries', () => {
     const never = defineWorkflow({ name: 'never', maxRetries: 1 }, async () => {
       throw new Error('always')
     })
-    const other = await createZart({ db: tempDb(), workflows: [never], clock, random: () => 0 })
+    const other = await createZart({ db: await backend.store(), workflows: [never], clock, random: () => 0 })
     const run = await other.schedule('never')
     await other.drain()
     clock.advance('1s')

@@ -1,12 +1,16 @@
-import { describe, expect, it } from 'vitest'
-import { createZart, defineWorkflow, openStore } from '../../src/index.ts'
+import { expect, it } from 'vitest'
+import { createZart, defineWorkflow } from '../../src/index.ts'
 import { flakyStore } from '../fixtures/flaky-store.ts'
-import { tempDb } from '../helpers.ts'
+import { eachBackend, type TestBackend } from './each-backend.ts'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-async function runThrough(outage: (db: ReturnType<typeof flakyStore>) => void, leaseMs = 120_000) {
-  const db = flakyStore(await openStore(tempDb()))
+async function runThrough(
+  backend: TestBackend,
+  outage: (db: ReturnType<typeof flakyStore>) => void,
+  leaseMs = 120_000,
+) {
+  const db = flakyStore(await backend.store())
   const runs: Record<string, number> = {}
   const count = (step: string) => (runs[step] = (runs[step] ?? 0) + 1)
   const threeSteps = defineWorkflow({ name: 'outage' }, async (ctx) => {
@@ -29,20 +33,19 @@ async function runThrough(outage: (db: ReturnType<typeof flakyStore>) => void, l
     return { done, runs }
   } finally {
     await zart.close()
-    await db.store.close()
   }
 }
 
-describe('a database outage while a workflow runs', () => {
+eachBackend('a database outage while a workflow runs', (backend) => {
   it('never fails the workflow for a commit the database refused once', async () => {
-    const { done, runs } = await runThrough((db) => db.failNextCommits(1))
+    const { done, runs } = await runThrough(backend, (db) => db.failNextCommits(1))
     expect(done).toMatchObject({ status: 'completed', output: { a: 1, b: 2, c: 1 }, timed_out: false })
     // s1 was committed before the blip and never ran again; s2 was in flight and ran twice.
     expect(runs).toEqual({ s1: 1, s2: 2, s3: 1 })
   })
 
   it('resumes the run as soon as the database answers again, not when its lease runs out', async () => {
-    const { done, runs } = await runThrough((db) => {
+    const { done, runs } = await runThrough(backend, (db) => {
       db.setDown(true)
       setTimeout(() => db.setDown(false), 500)
     })
@@ -51,7 +54,7 @@ describe('a database outage while a workflow runs', () => {
   })
 
   it('drops the late writes of a halted run: only the resumed run records a step that was still running', async () => {
-    const db = flakyStore(await openStore(tempDb()))
+    const db = flakyStore(await backend.store())
     const runs: Record<string, number> = {}
     const count = (step: string) => (runs[step] = (runs[step] ?? 0) + 1)
     const parallel = defineWorkflow({ name: 'parallel' }, async (ctx) => {
@@ -79,13 +82,12 @@ describe('a database outage while a workflow runs', () => {
       expect(slowWrites).toHaveLength(1)
     } finally {
       await zart.close()
-      await db.store.close()
     }
   })
 
   it('never fails the workflow for another store error either; the run resumes when its lease expires', async () => {
     const diskFull = () => Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' })
-    const { done, runs } = await runThrough((db) => db.failNextCommits(1, diskFull), 1_000)
+    const { done, runs } = await runThrough(backend, (db) => db.failNextCommits(1, diskFull), 1_000)
     expect(done).toMatchObject({ status: 'completed', output: { a: 1, b: 2, c: 1 }, timed_out: false })
     expect(runs).toEqual({ s1: 1, s2: 2, s3: 1 })
   })
