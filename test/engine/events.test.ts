@@ -110,9 +110,8 @@ eachBackend('events', (backend) => {
 })
 
 eachBackend('concurrent deliveries', (backend) => {
-  // Fails now and then on MySQL, a real bug left visible: MysqlStore has no deliverEvents, so
-  // concurrent calls go one by one over pool connections and can reach the server out
-  // of call order (SQLite and PostgreSQL batch them in order).
+  // Failed now and then on MySQL while its store had no batch methods: concurrent calls then
+  // reached the server out of call order over separate pool connections.
   it('share a commit yet keep order, duplicates and terminal checks per event', async () => {
     const zart = await createZart({ db: await backend.store(), workflows: [collector], clock: new FakeClock() })
     const { execution_id } = await zart.schedule('collector')

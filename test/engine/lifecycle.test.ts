@@ -219,9 +219,8 @@ eachBackend('payload limits', (backend) => {
 })
 
 eachBackend('concurrent scheduling', (backend) => {
-  // Fails now and then on MySQL, a real bug left visible: MysqlStore has no createExecutions, so
-  // concurrent calls go one by one over pool connections and can reach the server out
-  // of call order (SQLite and PostgreSQL batch them in order).
+  // Failed now and then on MySQL while its store had no batch methods: concurrent calls then
+  // reached the server out of call order over separate pool connections.
   it('shares commits yet keeps id semantics inside one batch, and never runs more than the concurrency', async () => {
     let running = 0
     let peak = 0

@@ -113,6 +113,16 @@ export class MysqlStore implements Store {
     throw new ZartError('INTERNAL', `execution "${input.id}" could not be created nor found; retry the call`)
   }
 
+  /**
+   * Several schedules, one after another in the order asked: concurrent schedule calls
+   * (batched by the client) then meet the same id in call order, as on the other stores.
+   */
+  async createExecutions(inputs: NewExecution[]): Promise<CreateResult[]> {
+    const results: CreateResult[] = []
+    for (const input of inputs) results.push(await this.createExecution(input))
+    return results
+  }
+
   private async insertOrFind(input: NewExecution): Promise<CreateResult | undefined> {
     const state = initialState(input)
     try {
@@ -204,6 +214,13 @@ export class MysqlStore implements Store {
         ? { outcome: 'delivered', execution }
         : { outcome: 'buffered', execution: toExecution(row) }
     })
+  }
+
+  /** Several deliveries, one after another in the order asked (see `createExecutions`). */
+  async deliverEvents(events: NewEvent[]): Promise<DeliverResult[]> {
+    const results: DeliverResult[] = []
+    for (const event of events) results.push(await this.deliverEvent(event))
+    return results
   }
 
   async cancelExecution(id: string, now: number, errorJson: string): Promise<CancelResult> {
