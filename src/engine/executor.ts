@@ -45,6 +45,8 @@ export class ExecutionRun {
   private resolveHalted!: (reason: HaltReason) => void
   private readonly halted = new Promise<HaltReason>((resolve) => (this.resolveHalted = resolve))
   private deadlineTimer: LongTimer | undefined
+  /** The commit handing back a run whose replay diverged, while it is on its way. */
+  private handingBack: Promise<void> | undefined
 
   constructor(
     private readonly claim: Claim,
@@ -95,7 +97,9 @@ export class ExecutionRun {
         this.storeError = error
         this.halt('store_error')
       },
-      diverged: (divergence) => void this.diverged(divergence),
+      diverged: (divergence) => {
+        this.handingBack = this.diverged(divergence)
+      },
       isHalted: () => this.haltReason !== null,
       maxResultBytes: this.deps.maxResultBytes,
       events: this.definition.events ? Object.keys(this.definition.events) : undefined,
@@ -120,13 +124,15 @@ export class ExecutionRun {
       if (this.haltReason !== null) return this.haltReason ?? 'lease_lost'
       const unreached = ctx.unreached()
       if (unreached) {
-        await this.diverged(unreached)
-        return this.haltReason ?? 'lease_lost'
+        this.handingBack = this.diverged(unreached)
+        return 'diverged'
       }
       if (outcome.ok) return await this.complete(outcome.output)
       return await this.fail(outcome.error)
     } finally {
       ctx.dispose()
+      // A diverged run's hand-back is part of the run: it ends when that is committed.
+      await this.handingBack
     }
   }
 

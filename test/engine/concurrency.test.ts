@@ -39,11 +39,15 @@ eachBackend('parallel branches', (backend) => {
     const flow = defineWorkflow({ name: 'beside-timers' }, async (ctx) => {
       await Promise.all([ctx.step('charge', () => (count('charge'), slowly('charged'))), ctx.sleep('1h')])
       const both = await Promise.all([
-        ctx.step('flaky', () => {
-          count('flaky')
-          if (++flaky === 1) throw new Error('first attempt fails')
-          return 'ok'
-        }, { retry: RetryConfig.fixed(2, '10m') }),
+        ctx.step(
+          'flaky',
+          () => {
+            count('flaky')
+            if (++flaky === 1) throw new Error('first attempt fails')
+            return 'ok'
+          },
+          { retry: RetryConfig.fixed(2, '10m') },
+        ),
         ctx.step('report', () => (count('report'), slowly('reported'))),
       ])
       return both
