@@ -418,9 +418,19 @@ export class ExecutionContext implements WorkflowContext {
     try {
       await this.write({ kind: 'step', lease: this.lease, now: finishedAt, step }, true)
     } catch (error) {
-      if (!(error instanceof Rejected) || record.status !== 'completed') throw error
+      if (!(error instanceof Rejected)) throw error
       this.sequencer.drop(seq)
-      const failed: StepRecord = { ...record, status: 'failed', errorJson: JSON.stringify(serializeError(error.cause)) }
+      if (record.status !== 'completed') {
+        // Even the failure could not be stored: a store error like any other.
+        this.deps.storeFailed(error.cause)
+        throw new Suspend()
+      }
+      const failed: StepRecord = {
+        ...record,
+        status: 'failed',
+        outputJson: null,
+        errorJson: JSON.stringify(serializeError(error.cause)),
+      }
       return this.resolveWith<T>(failed, () => {
         throw stepFailure(failed)
       })
