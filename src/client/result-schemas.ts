@@ -99,3 +99,25 @@ export const workflowsShape = {
     }),
   ),
 }
+
+const point = z.object({ kind: z.string(), name: z.string() }).nullable()
+
+/** What `replay-check` found: the same fields from the CLI (`--json`), MCP and REST. */
+export const replayCheckShape = {
+  checked: z.number().int().describe('Unfinished executions replayed against the loaded code'),
+  diverged: z
+    .array(
+      z.looseObject({
+        execution_id: z.string(),
+        workflow: z.string(),
+        version: z.string().nullable(),
+        status: z.string(),
+        position: z.number().int().optional().describe('The durable point where history and code part'),
+        history: point.optional().describe('What history recorded there'),
+        code: point.optional().describe('What the loaded code asked for there'),
+        message: z.string().describe('What differs and how to fix it'),
+      }),
+    )
+    .describe('Executions the loaded code does not replay: deploying it would stop them with REPLAY_DIVERGED'),
+  skipped: z.number().int().describe('Unfinished executions of workflows not loaded here, not checked'),
+}

@@ -84,3 +84,35 @@ export interface WorkflowInfo {
   input_schema: unknown
   events: Record<string, unknown>
 }
+
+/** Options of `Zart.replayCheck`. */
+export interface ReplayCheckOptions {
+  /** Only executions of this workflow (default: every workflow this process loaded). */
+  workflow?: string
+  /** At most this many executions are replayed (default 100, at most 1000). */
+  limit?: number
+}
+
+/** One execution whose history the loaded code does not replay. */
+export interface ReplayFinding {
+  execution_id: string
+  workflow: string
+  version: string | null
+  status: string
+  /** The durable point where history and code part (1 = the first one reached). */
+  position?: number
+  /** What history recorded there, and what the code asked for (null: nothing). */
+  history?: { kind: string; name: string } | null
+  code?: { kind: string; name: string } | null
+  message: string
+}
+
+/** What `replayCheck` found. */
+export interface ReplayCheckResult {
+  /** Executions replayed against the loaded code. */
+  checked: number
+  /** Those that do not replay: a deploy of this code would stop them (REPLAY_DIVERGED). */
+  diverged: ReplayFinding[]
+  /** Unfinished executions of workflows this process has not loaded, not checked. */
+  skipped: number
+}

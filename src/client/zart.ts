@@ -9,6 +9,7 @@ import { canonicalJson } from '../engine/json.ts'
 import { silentLogger, type Logger } from '../engine/logger.ts'
 import { Batcher } from '../engine/batcher.ts'
 import { Worker, type WorkerOptions } from '../engine/worker.ts'
+import { checkReplay } from '../engine/replay-check.ts'
 import {
   checkWorkflowDefinition,
   toWorkflowDefinition,
@@ -50,6 +51,9 @@ import {
   type ListResult,
   type PruneOptions,
   type PruneResult,
+  type ReplayCheckOptions,
+  type ReplayCheckResult,
+  type ReplayFinding,
   type ScheduleOptions,
   type ScheduleResult,
   type WaitResult,
@@ -64,6 +68,9 @@ export type {
   ListResult,
   PruneOptions,
   PruneResult,
+  ReplayCheckOptions,
+  ReplayCheckResult,
+  ReplayFinding,
   ScheduleOptions,
   ScheduleResult,
   WaitResult,
@@ -257,6 +264,53 @@ export class Zart {
     )
     const page = await this.store.listExecutions({ status, workflow, limit, cursor: options.cursor })
     return { executions: page.executions.map((r) => this.view(r)), next_cursor: page.nextCursor }
+  }
+
+  /**
+   * Replays the stored histories of unfinished executions against the workflow code this
+   * process loaded, running no step and writing nothing, and reports each one the code no
+   * longer matches. Run it before a deploy: what it lists would stop with REPLAY_DIVERGED.
+   */
+  async replayCheck(options: ReplayCheckOptions = {}): Promise<ReplayCheckResult> {
+    const workflow =
+      options.workflow === undefined ? undefined : parseOrThrow(workflowNameSchema, options.workflow, 'workflow')
+    if (workflow !== undefined) this.definition(workflow)
+    const limit = parseOrThrow(z.number().int().min(1).max(1000), options.limit ?? 100, 'limit (1 to 1000)')
+    const result: ReplayCheckResult = { checked: 0, diverged: [], skipped: 0 }
+    for (const status of ['waiting', 'pending', 'running'] as const) {
+      let cursor: string | undefined
+      do {
+        const page = await this.store.listExecutions({ status, workflow, limit: MAX_LIST_LIMIT, cursor })
+        for (const execution of page.executions) {
+          if (result.checked >= limit) return result
+          const definition = this.definitions.get(execution.workflow)
+          if (!definition) {
+            result.skipped++
+            continue
+          }
+          const steps = await this.store.getSteps(execution.id)
+          const verdict = await checkReplay(definition, { execution, steps }, this.clock)
+          result.checked++
+          if (verdict.ok) continue
+          const finding: ReplayFinding = {
+            execution_id: execution.id,
+            workflow: execution.workflow,
+            version: execution.version,
+            status: execution.status,
+            message:
+              'error' in verdict ? `${verdict.error.name}: ${verdict.error.message}` : verdict.divergence.message,
+          }
+          if ('divergence' in verdict) {
+            finding.position = verdict.divergence.position
+            finding.history = verdict.divergence.history
+            finding.code = verdict.divergence.code
+          }
+          result.diverged.push(finding)
+        }
+        cursor = page.nextCursor ?? undefined
+      } while (cursor !== undefined)
+    }
+    return result
   }
 
   /** Cancels an execution that has not finished; a running workflow sees its AbortSignal fire. */

@@ -3,6 +3,7 @@ import {
   deliverShape,
   executionShape,
   listShape,
+  replayCheckShape,
   scheduleShape,
   waitShape,
   workflowsShape,
@@ -44,3 +45,5 @@ export const deliverResultSchema = toolResult(deliverShape)
 export const listResultSchema = toolResult(listShape)
 
 export const workflowsResultSchema = toolResult(workflowsShape)
+
+export const replayCheckResultSchema = toolResult(replayCheckShape)

@@ -188,6 +188,48 @@ eachBackend('code changed under a running execution', (backend) => {
     await pinned.close()
   })
 
+  it('replay-check finds, before a deploy, the executions new code would stop, and changes nothing', async () => {
+    const clock = new FakeClock()
+    const runs: string[] = []
+    const v1: Body = async (ctx, r) => {
+      await step(ctx, r, 'a')
+      await Promise.all([step(ctx, r, 'b'), ctx.waitForEvent('go')])
+      return step(ctx, r, 'c')
+    }
+    const renamed: Body = async (ctx, r) => {
+      await step(ctx, r, 'a')
+      await Promise.all([step(ctx, r, 'b-renamed'), ctx.waitForEvent('go')])
+      return step(ctx, r, 'c')
+    }
+    const guarded: Body = async (ctx, r) => {
+      await step(ctx, r, 'a')
+      if (ctx.patched('extra')) await step(ctx, r, 'extra')
+      await Promise.all([step(ctx, r, 'b'), ctx.waitForEvent('go')])
+      return step(ctx, r, 'c')
+    }
+    const store = await backend.store()
+    const old = await createZart({ db: store, workflows: [deploy(v1, runs)], clock })
+    const { execution_id } = await old.schedule('order')
+    await old.drain()
+    await old.close()
+    const check = async (body: Body) => {
+      const zart = await createZart({ db: await backend.reopen(store), workflows: [deploy(body, runs)], clock })
+      const result = await zart.replayCheck()
+      await zart.close()
+      return result
+    }
+    expect(await check(v1)).toEqual({ checked: 1, diverged: [], skipped: 0 })
+    expect(await check(guarded)).toEqual({ checked: 1, diverged: [], skipped: 0 })
+    expect(await check(renamed)).toMatchObject({
+      checked: 1,
+      diverged: [{ execution_id, position: 2, history: { name: 'b' }, code: { name: 'b-renamed' } }],
+    })
+    expect(runs).toEqual(['a', 'b'])
+    const after = await createZart({ db: await backend.reopen(store), workflows: [deploy(v1, runs)], clock })
+    expect(await after.status(execution_id)).toMatchObject({ status: 'waiting' })
+    await after.close()
+  })
+
   it('derives a version from the code when none is declared', async () => {
     const a = defineWorkflow({ name: 'order' }, async () => 1)
     const b = defineWorkflow({ name: 'order' }, async () => 2)

@@ -62,6 +62,7 @@ describe.each(['streamable', 'sse'] as const)('zart serve over %s', (kind) => {
       'deliver_event',
       'list_executions',
       'list_workflows',
+      'replay_check',
       'schedule',
       'status',
       'wait',

@@ -6,6 +6,7 @@ import { registerListCommand } from './list.ts'
 import { registerMcpCommand } from './mcp.ts'
 import { registerMigrateCommand } from './migrate.ts'
 import { registerPruneCommand } from './prune.ts'
+import { registerReplayCheckCommand } from './replay-check.ts'
 import { registerScheduleCommand } from './schedule.ts'
 import { registerServeCommand } from './serve.ts'
 import { registerStatusCommand } from './status.ts'
@@ -28,6 +29,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerWorkerCommand,
   registerMigrateCommand,
   registerPruneCommand,
+  registerReplayCheckCommand,
   registerMcpCommand,
   registerServeCommand,
 ]

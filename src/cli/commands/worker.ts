@@ -10,6 +10,7 @@ interface WorkerFlags {
   grace?: number
   poll?: number
   retention?: number
+  pinVersions?: boolean
 }
 
 /**
@@ -32,6 +33,10 @@ export function registerWorkerCommand(program: Command, context: CliContext): vo
       'how often an idle worker looks for work made by other processes (default 50ms)',
       duration,
     )
+    .option(
+      '--pin-versions',
+      'claim only executions started under the versions of the workflows loaded here, so old ones finish on old code',
+    )
     .addOption(retentionOption())
     .action(async (flags: WorkerFlags, command: Command) => {
       const { logger } = context
@@ -43,6 +48,7 @@ export function registerWorkerCommand(program: Command, context: CliContext): vo
         ...(flags.lease !== undefined && { leaseMs: flags.lease }),
         ...(flags.grace !== undefined && { graceMs: flags.grace }),
         ...(flags.poll !== undefined && { pollMs: flags.poll }),
+        ...(flags.pinVersions === true && { pinVersions: true }),
       })
       logger.info('worker started', {
         worker: worker.id,

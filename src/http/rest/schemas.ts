@@ -13,6 +13,7 @@ import {
   deliverShape,
   executionSchema,
   listShape,
+  replayCheckShape,
   scheduleShape,
   waitShape,
   workflowsShape,
@@ -153,6 +154,24 @@ export const deliverResponse = z.object(deliverShape)
 export const listResponse = z.object(listShape)
 
 export const workflowsResponse = z.object(workflowsShape)
+
+export const replayCheckQuery = strict(
+  {
+    workflow: workflowNameSchema.optional().describe('Only executions of this workflow'),
+    limit: queryNumber(
+      z
+        .number({ error: 'limit must be a whole number' })
+        .int('limit must be a whole number')
+        .min(1, 'limit must be from 1 to 1000')
+        .max(1000, 'limit must be from 1 to 1000'),
+    )
+      .optional()
+      .describe('Replay at most this many executions (default 100, max 1000)'),
+  },
+  'the query',
+)
+
+export const replayCheckResponse = z.object(replayCheckShape)
 
 /** RFC 9457 problem document, as every error of this API is sent. */
 export const problemResponse = z.looseObject({

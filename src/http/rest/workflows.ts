@@ -1,8 +1,11 @@
 import type { RestContext } from './context.ts'
 import { defineRoute, type RouteSpec } from './route.ts'
-import { workflowsResponse } from './schemas.ts'
+import { replayCheckQuery, replayCheckResponse, workflowsResponse } from './schemas.ts'
 
-/** `GET /workflows`: what this server can run, with each input's JSON Schema. */
+/**
+ * `GET /workflows`: what this server can run, with each input's JSON Schema.
+ * `GET /replay-check`: whether unfinished executions replay against the code loaded here.
+ */
 export function workflowRoutes(context: RestContext): RouteSpec[] {
   const list = defineRoute({
     method: 'get',
@@ -17,5 +20,25 @@ export function workflowRoutes(context: RestContext): RouteSpec[] {
       return { status: 200, body: { workflows: context.zart.workflows() } }
     },
   })
-  return [list] as RouteSpec[]
+  const replayCheck = defineRoute({
+    method: 'get',
+    path: '/replay-check',
+    operationId: 'replayCheck',
+    summary: 'Replay unfinished executions against the loaded workflow code',
+    description:
+      'Replays the stored history of each unfinished execution against the workflow code this server loaded, running ' +
+      'no step and writing nothing, and lists those the code no longer matches (a deploy of this code would stop ' +
+      'them with REPLAY_DIVERGED). Run it from a deploy pipeline against the new code before rolling out.',
+    schemas: { query: replayCheckQuery },
+    responses: { 200: { description: 'What the replay found', schema: replayCheckResponse } },
+    errors: ['INVALID_INPUT', 'UNKNOWN_WORKFLOW'],
+    async handle({ query }) {
+      const result = await context.zart.replayCheck({
+        ...(query.workflow !== undefined && { workflow: query.workflow }),
+        ...(query.limit !== undefined && { limit: query.limit }),
+      })
+      return { status: 200, body: result }
+    },
+  })
+  return [list, replayCheck] as RouteSpec[]
 }

@@ -4,6 +4,7 @@ import { registerCancelExecutionTool } from './cancel-execution.ts'
 import { registerDeliverEventTool } from './deliver-event.ts'
 import { registerListExecutionsTool } from './list-executions.ts'
 import { registerListWorkflowsTool } from './list-workflows.ts'
+import { registerReplayCheckTool } from './replay-check.ts'
 import { registerScheduleTool } from './schedule.ts'
 import { registerStatusTool } from './status.ts'
 import type { ToolContext } from './tool-context.ts'
@@ -18,4 +19,5 @@ export function registerTools(server: McpServer, zart: Zart, context: ToolContex
   registerListExecutionsTool(server, zart, context)
   registerListWorkflowsTool(server, zart, context)
   registerCancelExecutionTool(server, zart, context)
+  registerReplayCheckTool(server, zart, context)
 }
