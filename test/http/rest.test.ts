@@ -190,6 +190,7 @@ describe('REST API over real HTTP', () => {
       '/executions/{id}',
       '/executions/{id}/cancel',
       '/executions/{id}/wait',
+      '/replay-check',
       '/workflows',
     ])
     const schedule = doc.paths['/executions'].post

@@ -23,8 +23,9 @@ import type {
   WriteOutcome,
 } from '../store.ts'
 import { initialState } from '../initial-state.ts'
-import { decideCommit, inboxIds, lockIds, lockOrder, type InboxEvent } from '../commit-plan.ts'
-import { listen } from './listen.ts'
+import { lockOrder } from '../commit-plan.ts'
+import { commitWrites } from './commit.ts'
+import { listen } from './wake-ups.ts'
 import * as q from './queries.ts'
 
 /** SQLSTATE of a transaction PostgreSQL chose to fail to break a deadlock. */
@@ -35,15 +36,7 @@ type BatchResult =
   | { outcome: 'created' | 'delivered' | 'buffered' | 'duplicate' | 'terminal'; row: ExecutionRow }
   | { outcome: 'existing'; matchedBy: 'id' | 'idempotency_key'; row: ExecutionRow }
   | { outcome: 'not_found' | 'retry' }
-import { stepColumns, toExecution, toStep, updatedColumns, type ExecutionRow, type StepRow } from '../rows.ts'
-
-/** An unread inbox event as the commit's lock query reads it. */
-interface InboxRow {
-  seq: number
-  execution_id: string
-  name: string
-  payload_json: string
-}
+import { toExecution, toStep, type ExecutionRow, type StepRow } from '../rows.ts'
 
 export interface PostgresStoreOptions {
   /** Connections kept in the pool (default 10). A worker needs about three: claim, commit, heartbeat. */
@@ -279,32 +272,7 @@ export class PostgresStore implements Store {
   /** Lock and read, decide (commit-plan.ts), apply: one transaction, four round trips. */
   async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {
     if (writes.length === 0) return []
-    return this.transaction(async (client) => {
-      const locked = await client.query<{ rows: ExecutionRow[]; inbox: InboxRow[] }>({
-        ...q.LOCK_FOR_COMMIT,
-        values: [lockIds(writes), inboxIds(writes)],
-      })
-      const { rows = [], inbox = [] } = locked.rows[0] ?? {}
-      const { changes, outcomes } = decideCommit(
-        writes,
-        new Map(rows.map((r) => [r.id, toExecution(r)])),
-        inbox.map((e): InboxEvent => ({
-          seq: Number(e.seq),
-          executionId: e.execution_id,
-          name: e.name,
-          payloadJson: e.payload_json,
-        })),
-      )
-      await client.query({
-        ...q.APPLY_COMMIT,
-        values: [
-          JSON.stringify(changes.executions.map(updatedColumns)),
-          JSON.stringify(changes.steps.map((s) => stepColumns(s.executionId, s.step))),
-          JSON.stringify(changes.consumed.map((c) => ({ seq: c.seq, consumed_by: c.by }))),
-        ],
-      })
-      return outcomes
-    })
+    return this.transaction((client) => commitWrites(client, writes))
   }
 
   /**

@@ -24,10 +24,10 @@ import type {
   WriteOutcome,
 } from '../store.ts'
 import { isTerminal } from '../store.ts'
-import { decideCommit, inboxIds, lockIds, type InboxEvent } from '../commit-plan.ts'
+import { commitWrites } from './commit.ts'
 import * as q from './queries.ts'
-import { watchDatabase } from './watch.ts'
-import { stepColumns, toExecution, toStep, updatedColumns, type ExecutionRow, type StepRow } from '../rows.ts'
+import { watchDatabase } from './wake-ups.ts'
+import { toExecution, toStep, type ExecutionRow, type StepRow } from '../rows.ts'
 
 export interface SqliteStoreOptions {
   /**
@@ -248,23 +248,7 @@ export class SqliteStore implements Store {
   }
 
   async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {
-    const run = this.db.transaction((): WriteOutcome[] => {
-      const rows = this.sql(q.LOCK_FOR_COMMIT).all(JSON.stringify(lockIds(writes))) as ExecutionRow[]
-      const inbox = (
-        this.sql(q.LOCK_INBOX).all(JSON.stringify(inboxIds(writes))) as {
-          seq: number
-          execution_id: string
-          name: string
-          payload_json: string
-        }[]
-      ).map((e): InboxEvent => ({ seq: e.seq, executionId: e.execution_id, name: e.name, payloadJson: e.payload_json }))
-      const { changes, outcomes } = decideCommit(writes, new Map(rows.map((r) => [r.id, toExecution(r)])), inbox)
-      for (const execution of changes.executions) this.sql(q.UPDATE_EXECUTION).run(updatedColumns(execution))
-      for (const { executionId, step } of changes.steps) this.sql(q.UPSERT_STEP).run(stepColumns(executionId, step))
-      for (const { seq, by } of changes.consumed) this.sql(q.CONSUME_EVENT).run(by, seq)
-      return outcomes
-    })
-    return run.immediate()
+    return this.db.transaction(() => commitWrites((text) => this.sql(text), writes)).immediate()
   }
 }
 
