@@ -15,10 +15,23 @@ export interface InboxEvent {
   payloadJson: string
 }
 
+/** An execution row that stays running: only these columns changed. */
+export interface TouchedExecution {
+  id: string
+  currentStep: string | null
+  takeovers: number
+  updatedAt: number
+}
+
 /** What a commit changes, for the store to apply. */
 export interface CommitChanges {
-  /** Final state of every execution row the batch changed (whole rows, by id). */
+  /** Final state of every execution row the batch moved (suspended, finished, handed back), whole rows. */
   executions: ExecutionRecord[]
+  /**
+   * Rows the batch only touched (steps and waits recorded, still running): a narrower
+   * update, which leaves the indexes on status and due time alone.
+   */
+  touched: TouchedExecution[]
   /** Step rows to insert or update, at most one per (execution, key), in first-touched order. */
   steps: { executionId: string; step: StepRecord }[]
   /** Inbox events consumed, with the key of the wait that took each. */
@@ -51,6 +64,7 @@ export function decideCommit(
 ): CommitDecision {
   const current = new Map<string, ExecutionRecord>()
   const changed = new Set<string>()
+  const moved = new Set<string>()
   const steps = new Map<string, { executionId: string; step: StepRecord }>()
   const consumed: { seq: number; by: string }[] = []
   const events = [...inbox]
@@ -109,6 +123,7 @@ export function decideCommit(
           return { ok: true, kind: 'suspend', result: 'events_ready', events: [...new Set(ready)] }
         }
         const until = earliest(write.waits)
+        moved.add(id)
         Object.assign(next, released(next), {
           status: write.status,
           waits: write.waits,
@@ -119,6 +134,7 @@ export function decideCommit(
         return { ok: true, kind: 'suspend', result: 'suspended' }
       }
       case 'finish':
+        moved.add(id)
         Object.assign(next, released(next), {
           status: write.status,
           outputJson: write.outputJson,
@@ -128,6 +144,7 @@ export function decideCommit(
         save()
         return { ok: true, kind: 'finish', execution: next }
       case 'release':
+        moved.add(id)
         Object.assign(next, released(next), {
           status: 'pending',
           // The deadline wins: a retry planned after it is claimed at the deadline and times out.
@@ -141,7 +158,13 @@ export function decideCommit(
   })
   return {
     changes: {
-      executions: [...changed].map((id) => current.get(id) as ExecutionRecord),
+      executions: [...changed].filter((id) => moved.has(id)).map((id) => current.get(id) as ExecutionRecord),
+      touched: [...changed]
+        .filter((id) => !moved.has(id))
+        .map((id) => {
+          const row = current.get(id) as ExecutionRecord
+          return { id, currentStep: row.currentStep, takeovers: row.takeovers, updatedAt: row.updatedAt }
+        }),
       steps: [...steps.values()],
       consumed,
     },

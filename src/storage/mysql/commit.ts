@@ -34,10 +34,14 @@ export async function commitWrites(connection: Connection, writes: readonly Fenc
       payloadJson: e.payload_json,
     })),
   )
-  const statements: Statement[] = changes.executions.map((execution) => {
+  const statements: Statement[] = changes.touched.map((t) => ({
+    sql: q.TOUCH_EXECUTION,
+    values: [t.currentStep, t.takeovers, t.updatedAt, t.id],
+  }))
+  for (const execution of changes.executions) {
     const { id, ...columns } = updatedColumns(execution)
-    return { sql: q.UPDATE_EXECUTION, values: [...q.UPDATED_COLUMN_ORDER.map((c) => columns[c]), id] }
-  })
+    statements.push({ sql: q.UPDATE_EXECUTION, values: [...q.UPDATED_COLUMN_ORDER.map((c) => columns[c]), id] })
+  }
   if (changes.steps.length > 0) {
     statements.push({
       sql: q.upsertSteps(changes.steps.length),

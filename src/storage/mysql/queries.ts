@@ -136,6 +136,9 @@ export const LOCK_INBOX = `
   WHERE execution_id IN (?) AND consumed_by IS NULL
   ORDER BY seq FOR UPDATE`
 
+/** A row that stays running. Params: current step, takeovers, updated at, id. */
+export const TOUCH_EXECUTION = `UPDATE zart_executions SET current_step = ?, takeovers = ?, updated_at = ? WHERE id = ?`
+
 /** The changeable columns of an execution, in the order UPDATE_EXECUTION takes them (then the id). */
 export const UPDATED_COLUMN_ORDER = [
   'status',

@@ -39,6 +39,7 @@ export async function commitWrites(client: pg.PoolClient, writes: readonly Fence
       JSON.stringify(changes.executions.map(updatedColumns)),
       JSON.stringify(changes.steps.map((s) => stepColumns(s.executionId, s.step))),
       JSON.stringify(changes.consumed.map((c) => ({ seq: c.seq, consumed_by: c.by }))),
+      JSON.stringify(changes.touched),
     ],
   })
   return outcomes

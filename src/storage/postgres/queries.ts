@@ -152,12 +152,19 @@ export const LOCK_FOR_COMMIT = query(
 )
 
 /**
- * Applies a decided commit set-wide: execution rows ($1), step upserts in order ($2),
- * consumed events ($3), each a JSON array of column objects (rows.ts).
+ * Applies a decided commit set-wide: moved execution rows ($1), step upserts in order
+ * ($2), consumed events ($3), touched rows that stay running ($4), each a JSON array of
+ * column objects (rows.ts).
  */
 export const APPLY_COMMIT = query(
   'apply_commit',
-  `WITH x AS (
+  `WITH t AS (
+     UPDATE zart_executions e
+     SET current_step = v."currentStep", takeovers = v.takeovers, updated_at = v."updatedAt"
+     FROM jsonb_to_recordset($4::jsonb) AS v(id text, "currentStep" text, takeovers int, "updatedAt" bigint)
+     WHERE e.id = v.id
+     RETURNING 1
+   ), x AS (
      UPDATE zart_executions e
      SET status = v.status, current_step = v.current_step, output_json = v.output_json, error_json = v.error_json,
          wait_event = v.wait_event, wait_until = v.wait_until, waits_json = v.waits_json,
@@ -188,7 +195,8 @@ export const APPLY_COMMIT = query(
      WHERE ev.seq = v.seq
      RETURNING 1
    )
-   SELECT (SELECT count(*) FROM x) AS executions, (SELECT count(*) FROM s) AS steps, (SELECT count(*) FROM c) AS events`,
+   SELECT (SELECT count(*) FROM t) + (SELECT count(*) FROM x) AS executions, (SELECT count(*) FROM s) AS steps,
+          (SELECT count(*) FROM c) AS events`,
 )
 
 export const LISTEN = `LISTEN zart_due`

@@ -29,6 +29,7 @@ export function commitWrites(
     payloadJson: e.payload_json,
   }))
   const { changes, outcomes } = decideCommit(writes, new Map(rows.map((r) => [r.id, toExecution(r)])), inbox)
+  for (const touched of changes.touched) sql(q.TOUCH_EXECUTION).run(touched)
   for (const execution of changes.executions) sql(q.UPDATE_EXECUTION).run(updatedColumns(execution))
   for (const { executionId, step } of changes.steps) sql(q.UPSERT_STEP).run(stepColumns(executionId, step))
   for (const { seq, by } of changes.consumed) sql(q.CONSUME_EVENT).run(by, seq)

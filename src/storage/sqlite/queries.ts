@@ -105,6 +105,11 @@ export const LOCK_INBOX = `
   WHERE execution_id IN (SELECT value FROM json_each(?)) AND consumed_by IS NULL
   ORDER BY seq`
 
+/** A row that stays running: the step reached, progress, the time. */
+export const TOUCH_EXECUTION = `
+  UPDATE zart_executions SET current_step = @currentStep, takeovers = @takeovers, updated_at = @updatedAt
+  WHERE id = @id`
+
 /** Writes an execution's changeable columns (rows.ts UPDATED_COLUMNS). */
 export const UPDATE_EXECUTION = `
   UPDATE zart_executions
