@@ -244,10 +244,11 @@ export class ExecutionContext implements WorkflowContext {
       record?.wakeAt ??
       (options.timeout === undefined ? null : startedAt + parseDuration(options.timeout, 'wait timeout'))
     const entry: WaitEntry = { kind: 'event', key, event: name, until: wakeAt }
-    // A wait reached anew takes a buffered event at once. One already open (a resumed run)
-    // looks again only when the run is otherwise idle, one wait at a time (see `check`),
-    // so the first event ends a race of waits and the others stay in the inbox.
-    if (record) await this.block(entry, position)
+    // A wait reached anew takes a buffered event at once, and so does the one wait a
+    // resumed run left open. When history left several open (a race of waits), each looks
+    // again only when the run is otherwise idle, one at a time (see `check`), so the first
+    // event ends the race and the others stay in the inbox.
+    if (record && this.history.openWaits() > 1) await this.block(entry, position)
     for (;;) {
       const seq = this.nextSeq++
       this.sequencer.expect(seq)

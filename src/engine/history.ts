@@ -77,6 +77,13 @@ export class History {
     return divergence(position, record, null)
   }
 
+  /** How many waits history left open (reached, not answered): more than one means a race of waits. */
+  openWaits(): number {
+    let open = 0
+    for (const record of this.byKey.values()) if (record.kind === 'wait' && record.status === 'waiting') open++
+    return open
+  }
+
   /** Results recorded in the order they were handed to the workflow. */
   resolvedSeqs(): number[] {
     const seqs: number[] = []
