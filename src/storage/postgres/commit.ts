@@ -13,22 +13,16 @@ interface InboxRow {
 }
 
 /**
- * Group commit in one transaction and two round trips: BEGIN with the lock-and-read of
- * the batch's rows and inboxes; then, once commit-plan.ts has decided what every write
- * does (the one meaning of a write every store shares), the set-wide apply with COMMIT.
- *
- * node-postgres sends one statement per round trip with parameters, and a transaction
- * needs four (BEGIN, lock, apply, COMMIT); several statements in one round trip go by the
- * simple protocol, which takes no parameters. So each parameter here is one JSON document
- * quoted by the driver's own `escapeLiteral`, and cast to jsonb where the query used `$n`.
+ * Group commit inside the caller's transaction: lock and read the batch's rows and
+ * inboxes, decide in commit-plan.ts (the one meaning of a write every store shares), then
+ * apply the changes set-wide in one statement.
  */
 export async function commitWrites(client: pg.PoolClient, writes: readonly FencedWrite[]): Promise<WriteOutcome[]> {
-  const inline = (text: string, values: unknown[]) =>
-    text.replace(/\$(\d+)/g, (_, n: string) => client.escapeLiteral(JSON.stringify(values[Number(n) - 1])))
-  const opened = (await client.query(
-    `BEGIN; ${inline(q.LOCK_FOR_COMMIT.text, [lockIds(writes), inboxIds(writes)])}`,
-  )) as unknown as pg.QueryResult<{ rows: ExecutionRow[]; inbox: InboxRow[] }>[]
-  const { rows = [], inbox = [] } = opened[1]?.rows[0] ?? {}
+  const locked = await client.query<{ rows: ExecutionRow[]; inbox: InboxRow[] }>({
+    ...q.LOCK_FOR_COMMIT,
+    values: [lockIds(writes), inboxIds(writes)],
+  })
+  const { rows = [], inbox = [] } = locked.rows[0] ?? {}
   const { changes, outcomes } = decideCommit(
     writes,
     new Map(rows.map((r) => [r.id, toExecution(r)])),
@@ -39,13 +33,14 @@ export async function commitWrites(client: pg.PoolClient, writes: readonly Fence
       payloadJson: e.payload_json,
     })),
   )
-  await client.query(
-    `${inline(q.APPLY_COMMIT.text, [
-      changes.executions.map(updatedColumns),
-      changes.steps.map((s) => stepColumns(s.executionId, s.step)),
-      changes.consumed.map((c) => ({ seq: c.seq, consumed_by: c.by })),
-      changes.touched,
-    ])}; COMMIT`,
-  )
+  await client.query({
+    ...q.APPLY_COMMIT,
+    values: [
+      JSON.stringify(changes.executions.map(updatedColumns)),
+      JSON.stringify(changes.steps.map((s) => stepColumns(s.executionId, s.step))),
+      JSON.stringify(changes.consumed.map((c) => ({ seq: c.seq, consumed_by: c.by }))),
+      JSON.stringify(changes.touched),
+    ],
+  })
   return outcomes
 }

@@ -141,10 +141,10 @@ export const HEARTBEAT = query(
 export const LOCK_FOR_COMMIT = query(
   'lock_for_commit',
   `WITH r AS (
-     SELECT * FROM zart_executions WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY id FOR UPDATE
+     SELECT * FROM zart_executions WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE
    ), i AS (
      SELECT seq, execution_id, name, payload_json FROM zart_events
-     WHERE execution_id IN (SELECT jsonb_array_elements_text($2::jsonb)) AND consumed_by IS NULL
+     WHERE execution_id = ANY($2::text[]) AND consumed_by IS NULL
      ORDER BY seq FOR UPDATE
    )
    SELECT (SELECT COALESCE(jsonb_agg(to_jsonb(r)), '[]'::jsonb) FROM r) AS rows,
