@@ -34,14 +34,16 @@ export async function commitWrites(connection: Connection, writes: readonly Fenc
       payloadJson: e.payload_json,
     })),
   )
-  const statements: Statement[] = changes.touched.map((t) => ({
-    sql: q.TOUCH_EXECUTION,
-    values: [t.currentStep, t.takeovers, t.updatedAt, t.id],
+  const statements: Statement[] = []
+  const touched = changes.touched.map((t) => ({
+    id: t.id,
+    current_step: t.currentStep,
+    takeovers: t.takeovers,
+    updated_at: t.updatedAt,
   }))
-  for (const execution of changes.executions) {
-    const { id, ...columns } = updatedColumns(execution)
-    statements.push({ sql: q.UPDATE_EXECUTION, values: [...q.UPDATED_COLUMN_ORDER.map((c) => columns[c]), id] })
-  }
+  if (touched.length > 0) statements.push(updateRows(touched, q.TOUCHED_COLUMN_ORDER))
+  const moved = changes.executions.map(updatedColumns)
+  if (moved.length > 0) statements.push(updateRows(moved, q.UPDATED_COLUMN_ORDER))
   if (changes.steps.length > 0) {
     statements.push({
       sql: q.upsertSteps(changes.steps.length),
@@ -53,4 +55,15 @@ export async function commitWrites(connection: Connection, writes: readonly Fenc
   for (const { seq, by } of changes.consumed) statements.push({ sql: q.CONSUME_EVENT, values: [by, seq] })
   await run(connection, [...statements, COMMIT])
   return outcomes
+}
+
+/** One set-wide UPDATE giving each row its own values for `columns`. */
+function updateRows<C extends string>(
+  rows: readonly ({ id: string } & Record<C, unknown>)[],
+  columns: readonly C[],
+): Statement {
+  return {
+    sql: q.updateRows(rows.length, columns),
+    values: [...columns.flatMap((c) => rows.flatMap((r) => [r.id, r[c]])), rows.map((r) => r.id)],
+  }
 }

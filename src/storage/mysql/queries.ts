@@ -136,10 +136,19 @@ export const LOCK_INBOX = `
   WHERE execution_id IN (?) AND consumed_by IS NULL
   ORDER BY seq FOR UPDATE`
 
-/** A row that stays running. Params: current step, takeovers, updated at, id. */
-export const TOUCH_EXECUTION = `UPDATE zart_executions SET current_step = ?, takeovers = ?, updated_at = ? WHERE id = ?`
+/**
+ * Sets `columns` of `n` locked rows in one statement, each row to its own values.
+ * Params: for each column, (id, value) x n; then the ids.
+ */
+export const updateRows = (n: number, columns: readonly string[]): string => `
+  UPDATE zart_executions
+  SET ${columns.map((c) => `${c} = CASE id ${'WHEN ? THEN ? '.repeat(n)}ELSE ${c} END`).join(', ')}
+  WHERE id IN (?)`
 
-/** The changeable columns of an execution, in the order UPDATE_EXECUTION takes them (then the id). */
+/** The columns of a row that stays running, in the order TOUCHED_VALUES gives them. */
+export const TOUCHED_COLUMN_ORDER = ['current_step', 'takeovers', 'updated_at'] as const
+
+/** The changeable columns of an execution that stops running (suspended, finished, handed back). */
 export const UPDATED_COLUMN_ORDER = [
   'status',
   'current_step',
@@ -155,13 +164,6 @@ export const UPDATED_COLUMN_ORDER = [
   'due_at',
   'updated_at',
 ] as const
-
-export const UPDATE_EXECUTION = `
-  UPDATE zart_executions
-  SET status = ?, current_step = ?, output_json = ?, error_json = ?, wait_event = ?, wait_until = ?,
-      waits_json = ?, workflow_retries = ?, takeovers = ?, lease_owner = ?, lease_expires_at = ?, due_at = ?,
-      updated_at = ?
-  WHERE id = ?`
 
 /** The columns of a step row, in the order upsertSteps takes them. */
 export const STEP_COLUMN_ORDER = [
