@@ -253,20 +253,7 @@ export class ExecutionContext implements WorkflowContext {
       const seq = this.nextSeq++
       this.sequencer.expect(seq)
       const now = this.deps.clock.now()
-      const step: StepRecord = {
-        key,
-        name,
-        kind: 'wait',
-        position,
-        resolvedSeq: seq,
-        status: 'waiting',
-        attempts: 1,
-        outputJson: null,
-        errorJson: null,
-        startedAt,
-        finishedAt: null,
-        wakeAt,
-      }
+      const step = { ...openPoint('wait', key, name, position, startedAt, wakeAt), resolvedSeq: seq }
       const outcome = await this.write({ kind: 'wait', lease: this.lease, step, event: name, now })
       if (outcome.ok && outcome.kind === 'wait' && outcome.result === 'consumed') {
         const { payloadJson, finishedAt } = outcome
@@ -287,20 +274,7 @@ export class ExecutionContext implements WorkflowContext {
     if (record && isResolved(record)) return this.replay<void>(record)
     const startedAt = record?.startedAt ?? this.deps.clock.now()
     const wakeAt = record?.wakeAt ?? startedAt + parseDuration(duration, 'sleep duration')
-    const base: StepRecord = {
-      key,
-      name: 'sleep',
-      kind: 'sleep',
-      position,
-      resolvedSeq: null,
-      status: 'waiting',
-      attempts: 1,
-      outputJson: null,
-      errorJson: null,
-      startedAt,
-      finishedAt: null,
-      wakeAt,
-    }
+    const base = openPoint('sleep', key, 'sleep', position, startedAt, wakeAt)
     if (wakeAt > this.deps.clock.now()) {
       // Recorded first, so a resumed run keeps the same end instead of starting over.
       if (!record) {
@@ -615,6 +589,31 @@ export class ExecutionContext implements WorkflowContext {
   private suspend(reason: HaltReason): never {
     this.deps.halt(reason)
     throw new Suspend()
+  }
+}
+
+/** The record of a wait or sleep reached and not over yet. */
+function openPoint(
+  kind: 'wait' | 'sleep',
+  key: string,
+  name: string,
+  position: number,
+  startedAt: number,
+  wakeAt: number | null,
+): StepRecord {
+  return {
+    key,
+    name,
+    kind,
+    position,
+    resolvedSeq: null,
+    status: 'waiting',
+    attempts: 1,
+    outputJson: null,
+    errorJson: null,
+    startedAt,
+    finishedAt: null,
+    wakeAt,
   }
 }
 

@@ -15,10 +15,12 @@ export function statusHint(view: ExecutionView): string {
       }
       const names = events.map((w) => JSON.stringify(w.event)).join(' or ')
       const until = events.map((w) => w.deadline).find((d) => d !== null)
-      const data = events.some((w) => w.schema !== undefined) ? ' and data matching that entry of waiting_for' : ''
+      const data = events.some((w) => w.schema !== undefined) ? ' and data matching its schema in waiting_for' : ''
+      const either = events.length > 1 ? '; any one of them resumes it' : ''
+      const what = events.length > 1 ? 'the event name' : `event ${names}`
       return (
-        `Execution ${id} is waiting for the event ${names}${until ? ` (until ${until})` : ''}; any one of them resumes it. ` +
-        `If it needs a person's decision, ask them, then call deliver_event with execution_id ${id}, the event name${data}.`
+        `Execution ${id} is waiting for the event ${names}${until ? ` (until ${until})` : ''}${either}. ` +
+        `If it needs a person's decision, ask them, then call deliver_event with execution_id ${id}, ${what}${data}.`
       )
     }
     case 'pending':

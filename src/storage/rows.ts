@@ -136,8 +136,25 @@ export function updatedColumns(record: ExecutionRecord): Record<(typeof UPDATED_
   }
 }
 
+/** The columns of a step row, in the order `stepColumns` lists them. */
+export const STEP_COLUMNS = [
+  'execution_id',
+  'step_key',
+  'name',
+  'kind',
+  'status',
+  'position',
+  'resolved_seq',
+  'attempts',
+  'output_json',
+  'error_json',
+  'started_at',
+  'finished_at',
+  'wake_at',
+] as const
+
 /** A step's columns, keyed by column name, for a store's upsert. */
-export function stepColumns(executionId: string, step: StepRecord) {
+export function stepColumns(executionId: string, step: StepRecord): Record<(typeof STEP_COLUMNS)[number], unknown> {
   return {
     execution_id: executionId,
     step_key: step.key,

@@ -1,5 +1,5 @@
 import { decideCommit, inboxIds, lockIds, type InboxEvent } from '../commit-plan.ts'
-import { stepColumns, toExecution, updatedColumns, type ExecutionRow } from '../rows.ts'
+import { STEP_COLUMNS, stepColumns, toExecution, UPDATED_COLUMNS, updatedColumns, type ExecutionRow } from '../rows.ts'
 import type { FencedWrite, WriteOutcome } from '../store.ts'
 import * as q from './queries.ts'
 import { BEGIN, COMMIT, run, type Connection, type Statement } from './round-trip.ts'
@@ -43,12 +43,12 @@ export async function commitWrites(connection: Connection, writes: readonly Fenc
   }))
   if (touched.length > 0) statements.push(updateRows(touched, q.TOUCHED_COLUMN_ORDER))
   const moved = changes.executions.map(updatedColumns)
-  if (moved.length > 0) statements.push(updateRows(moved, q.UPDATED_COLUMN_ORDER))
+  if (moved.length > 0) statements.push(updateRows(moved, UPDATED_COLUMNS))
   if (changes.steps.length > 0) {
     statements.push({
       sql: q.upsertSteps(changes.steps.length),
       values: changes.steps.flatMap(({ executionId, step }) =>
-        q.STEP_COLUMN_ORDER.map((c) => stepColumns(executionId, step)[c]),
+        STEP_COLUMNS.map((c) => stepColumns(executionId, step)[c]),
       ),
     })
   }

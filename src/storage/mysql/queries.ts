@@ -5,6 +5,8 @@
  * every value still goes through a placeholder.
  */
 
+import { STEP_COLUMNS } from '../rows.ts'
+
 export const MIGRATION_LOCK = `SELECT GET_LOCK(CONCAT('zart_migrate:', COALESCE(DATABASE(), '')), 60) AS locked, DATABASE() AS db`
 
 export const MIGRATION_UNLOCK = `SELECT RELEASE_LOCK(CONCAT('zart_migrate:', COALESCE(DATABASE(), '')))`
@@ -148,45 +150,11 @@ export const updateRows = (n: number, columns: readonly string[]): string => `
 /** The columns of a row that stays running, in the order TOUCHED_VALUES gives them. */
 export const TOUCHED_COLUMN_ORDER = ['current_step', 'takeovers', 'updated_at'] as const
 
-/** The changeable columns of an execution that stops running (suspended, finished, handed back). */
-export const UPDATED_COLUMN_ORDER = [
-  'status',
-  'current_step',
-  'output_json',
-  'error_json',
-  'wait_event',
-  'wait_until',
-  'waits_json',
-  'workflow_retries',
-  'takeovers',
-  'lease_owner',
-  'lease_expires_at',
-  'due_at',
-  'updated_at',
-] as const
-
-/** The columns of a step row, in the order upsertSteps takes them. */
-export const STEP_COLUMN_ORDER = [
-  'execution_id',
-  'step_key',
-  'name',
-  'kind',
-  'status',
-  'position',
-  'resolved_seq',
-  'attempts',
-  'output_json',
-  'error_json',
-  'started_at',
-  'finished_at',
-  'wake_at',
-] as const
-
 /** Upserts `n` step rows, in order. */
 export const upsertSteps = (n: number): string => `
   INSERT INTO zart_steps
-    (${STEP_COLUMN_ORDER.join(', ')})
-  VALUES ${Array.from({ length: n }, () => `(${STEP_COLUMN_ORDER.map(() => '?').join(', ')})`).join(', ')}
+    (${STEP_COLUMNS.join(', ')})
+  VALUES ${Array.from({ length: n }, () => `(${STEP_COLUMNS.map(() => '?').join(', ')})`).join(', ')}
   ON DUPLICATE KEY UPDATE
     status = VALUES(status), position = COALESCE(VALUES(position), position), resolved_seq = VALUES(resolved_seq),
     attempts = VALUES(attempts), output_json = VALUES(output_json), error_json = VALUES(error_json),
