@@ -23,6 +23,8 @@ export interface ExecutorDeps {
    * progress since) after which the execution fails instead of trying again.
    */
   maxTakeovers: number
+  /** How long a finished body waits for steps still running beside it (a lost race), in ms. */
+  finishGraceMs: number
 }
 
 /** How long an execution whose replay diverged waits before a worker tries it again. */
@@ -119,8 +121,15 @@ export class ExecutionRun {
       const outcome = await Promise.race([body, this.halted])
       if (typeof outcome === 'string' || this.haltReason !== null) return this.haltReason ?? 'lease_lost'
       if (!outcome.ok && outcome.error instanceof Suspend) return this.haltReason ?? 'lease_lost'
-      // Steps still running beside the body (a lost race) finish and are committed first.
-      await Promise.race([ctx.idle(), this.halted])
+      // Steps still running beside the body (a lost race) finish and are committed first,
+      // for up to the grace period: a losing branch that hangs must not hold the result back.
+      let graceTimer: LongTimer | undefined
+      await Promise.race([
+        ctx.idle(),
+        this.halted,
+        new Promise<void>((resolve) => (graceTimer = setLongTimeout(resolve, this.deps.finishGraceMs))),
+      ])
+      graceTimer?.clear()
       if (this.haltReason !== null) return this.haltReason ?? 'lease_lost'
       const unreached = ctx.unreached()
       if (unreached) {

@@ -322,6 +322,7 @@ export class Worker {
       logger: this.deps.logger,
       maxResultBytes: this.maxResultBytes,
       maxTakeovers: this.maxTakeovers,
+      finishGraceMs: this.graceMs,
     })
     this.active.set(run.id, run)
     run.done

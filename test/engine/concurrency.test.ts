@@ -165,4 +165,15 @@ eachBackend('parallel branches', (backend) => {
     expect(await zart.status(execution_id)).toMatchObject({ status: 'completed', output: 'quick' })
     await zart.close()
   })
+
+  it('finishes a run whose losing branch hangs once the grace period is over', async () => {
+    const flow = defineWorkflow({ name: 'hung-loser' }, async (ctx) =>
+      Promise.race([ctx.step('quick', () => 'quick'), ctx.step('hangs', () => new Promise<string>(() => {}))]),
+    )
+    const zart = await createZart({ db: await backend.store(), workflows: [flow], clock: new FakeClock() })
+    const { execution_id } = await zart.schedule('hung-loser')
+    await zart.drain({ graceMs: 100 })
+    expect(await zart.status(execution_id)).toMatchObject({ status: 'completed', output: 'quick' })
+    await zart.close()
+  })
 })
