@@ -4,25 +4,26 @@ import { stepColumns, toExecution, updatedColumns, type ExecutionRow } from '../
 import type { FencedWrite, WriteOutcome } from '../store.ts'
 import * as q from './queries.ts'
 
-/** An unread inbox event as LOCK_FOR_COMMIT reads it. */
-interface InboxRow {
-  seq: number
-  execution_id: string
-  name: string
-  payload_json: string
+/** What zart_lock_for_commit returns. */
+interface Locked {
+  rows: ExecutionRow[]
+  inbox: { seq: number; execution_id: string; name: string; payload_json: string }[]
 }
 
 /**
- * Group commit inside the caller's transaction: lock and read the batch's rows and
- * inboxes, decide in commit-plan.ts (the one meaning of a write every store shares), then
- * apply the changes set-wide in one statement.
+ * Group commit in one transaction of two round trips: BEGIN with the lock-and-read of the
+ * batch's rows and inboxes; then, once commit-plan.ts has decided what every write does
+ * (the one meaning of a write every store shares), the apply with COMMIT. The caller rolls
+ * back on error.
  */
 export async function commitWrites(client: pg.PoolClient, writes: readonly FencedWrite[]): Promise<WriteOutcome[]> {
-  const locked = await client.query<{ rows: ExecutionRow[]; inbox: InboxRow[] }>({
-    ...q.LOCK_FOR_COMMIT,
-    values: [lockIds(writes), inboxIds(writes)],
-  })
-  const { rows = [], inbox = [] } = locked.rows[0] ?? {}
+  // Each value goes in as one JSON document quoted by the driver: no other text is spliced.
+  const inline = (text: string, values: unknown[]) =>
+    text.replace(/\$(\d+)/g, (_, n: string) => client.escapeLiteral(JSON.stringify(values[Number(n) - 1])))
+  const opened = (await client.query(
+    inline(q.BEGIN_AND_LOCK, [lockIds(writes), inboxIds(writes)]),
+  )) as unknown as pg.QueryResult<{ locked: Locked }>[]
+  const { rows, inbox } = opened[1]?.rows[0]?.locked ?? { rows: [], inbox: [] }
   const { changes, outcomes } = decideCommit(
     writes,
     new Map(rows.map((r) => [r.id, toExecution(r)])),
@@ -33,14 +34,18 @@ export async function commitWrites(client: pg.PoolClient, writes: readonly Fence
       payloadJson: e.payload_json,
     })),
   )
-  await client.query({
-    ...q.APPLY_COMMIT,
-    values: [
-      JSON.stringify(changes.executions.map(updatedColumns)),
-      JSON.stringify(changes.steps.map((s) => stepColumns(s.executionId, s.step))),
-      JSON.stringify(changes.consumed.map((c) => ({ seq: c.seq, consumed_by: c.by }))),
-      JSON.stringify(changes.touched),
-    ],
-  })
+  await client.query(
+    inline(q.APPLY_AND_COMMIT, [
+      changes.touched.map((t) => ({
+        id: t.id,
+        current_step: t.currentStep,
+        takeovers: t.takeovers,
+        updated_at: t.updatedAt,
+      })),
+      changes.executions.map(updatedColumns),
+      changes.steps.map((s) => stepColumns(s.executionId, s.step)),
+      changes.consumed.map((c) => ({ seq: c.seq, consumed_by: c.by })),
+    ]),
+  )
   return outcomes
 }

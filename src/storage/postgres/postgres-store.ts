@@ -269,10 +269,23 @@ export class PostgresStore implements Store {
     return leases.filter((l) => !held.has(l.executionId)).map((l) => l.executionId)
   }
 
-  /** Lock and read, decide (commit-plan.ts), apply: one transaction, four round trips. */
+  /** Lock and read, decide (commit-plan.ts), apply: one transaction, two round trips. */
   async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {
     if (writes.length === 0) return []
-    return this.transaction((client) => commitWrites(client, writes))
+    const client = await this.pool.connect()
+    try {
+      const outcomes = await commitWrites(client, writes)
+      client.release()
+      return outcomes
+    } catch (error) {
+      // A connection whose rollback fails is in an unknown state: drop it from the pool.
+      const broken = await client.query('ROLLBACK').then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      )
+      client.release(broken)
+      throw error
+    }
   }
 
   /**

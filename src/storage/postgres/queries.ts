@@ -131,73 +131,16 @@ export const HEARTBEAT = query(
    RETURNING e.id`,
 )
 
-// Group commit: lock and read, decide in commit-plan.ts, apply. The same three steps as
-// every other store, inside one transaction.
+// Group commit: lock and read, decide in commit-plan.ts, apply, in one transaction of two
+// round trips (migration 0007). Several statements in one round trip take no bound
+// parameters, so these two are sent as text with each $n replaced by a JSON document
+// quoted by the driver (see commit.ts); the functions keep their plans.
 
-/**
- * Locks the batch's execution rows (in id order, the store's lock order) and the unread
- * events of the inboxes the batch looks at, and reads both. $1 ids, $2 inbox ids.
- */
-export const LOCK_FOR_COMMIT = query(
-  'lock_for_commit',
-  `WITH r AS (
-     SELECT * FROM zart_executions WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE
-   ), i AS (
-     SELECT seq, execution_id, name, payload_json FROM zart_events
-     WHERE execution_id = ANY($2::text[]) AND consumed_by IS NULL
-     ORDER BY seq FOR UPDATE
-   )
-   SELECT (SELECT COALESCE(jsonb_agg(to_jsonb(r)), '[]'::jsonb) FROM r) AS rows,
-          (SELECT COALESCE(jsonb_agg(to_jsonb(i) ORDER BY i.seq), '[]'::jsonb) FROM i) AS inbox`,
-)
+/** BEGIN, then lock and read the batch's rows and inboxes. $1 ids, $2 inbox ids (JSON arrays). */
+export const BEGIN_AND_LOCK = `BEGIN; SELECT zart_lock_for_commit($1::jsonb, $2::jsonb) AS locked`
 
-/**
- * Applies a decided commit set-wide: moved execution rows ($1), step upserts in order
- * ($2), consumed events ($3), touched rows that stay running ($4), each a JSON array of
- * column objects (rows.ts).
- */
-export const APPLY_COMMIT = query(
-  'apply_commit',
-  `WITH t AS (
-     UPDATE zart_executions e
-     SET current_step = v."currentStep", takeovers = v.takeovers, updated_at = v."updatedAt"
-     FROM jsonb_to_recordset($4::jsonb) AS v(id text, "currentStep" text, takeovers int, "updatedAt" bigint)
-     WHERE e.id = v.id
-     RETURNING 1
-   ), x AS (
-     UPDATE zart_executions e
-     SET status = v.status, current_step = v.current_step, output_json = v.output_json, error_json = v.error_json,
-         wait_event = v.wait_event, wait_until = v.wait_until, waits_json = v.waits_json,
-         workflow_retries = v.workflow_retries, takeovers = v.takeovers, lease_owner = v.lease_owner,
-         lease_expires_at = v.lease_expires_at, due_at = v.due_at, updated_at = v.updated_at
-     FROM jsonb_to_recordset($1::jsonb) AS v(id text, status text, current_step text, output_json text,
-          error_json text, wait_event text, wait_until bigint, waits_json text, workflow_retries int,
-          takeovers int, lease_owner text, lease_expires_at bigint, due_at bigint, updated_at bigint)
-     WHERE e.id = v.id
-     RETURNING 1
-   ), s AS (
-     INSERT INTO zart_steps
-       (execution_id, step_key, name, kind, status, position, resolved_seq, attempts, output_json, error_json,
-        started_at, finished_at, wake_at)
-     SELECT v.execution_id, v.step_key, v.name, v.kind, v.status, v.position, v.resolved_seq, v.attempts,
-            v.output_json, v.error_json, v.started_at, v.finished_at, v.wake_at
-     FROM jsonb_to_recordset($2::jsonb) AS v(execution_id text, step_key text, name text,
-          kind text, status text, position int, resolved_seq bigint, attempts int, output_json text,
-          error_json text, started_at bigint, finished_at bigint, wake_at bigint)
-     ON CONFLICT (execution_id, step_key) DO UPDATE SET
-       status = excluded.status, position = COALESCE(excluded.position, zart_steps.position),
-       resolved_seq = excluded.resolved_seq, attempts = excluded.attempts, output_json = excluded.output_json,
-       error_json = excluded.error_json, finished_at = excluded.finished_at, wake_at = excluded.wake_at
-     RETURNING 1
-   ), c AS (
-     UPDATE zart_events ev SET consumed_by = v.consumed_by
-     FROM jsonb_to_recordset($3::jsonb) AS v(seq bigint, consumed_by text)
-     WHERE ev.seq = v.seq
-     RETURNING 1
-   )
-   SELECT (SELECT count(*) FROM t) + (SELECT count(*) FROM x) AS executions, (SELECT count(*) FROM s) AS steps,
-          (SELECT count(*) FROM c) AS events`,
-)
+/** Apply the decided changes, then COMMIT. $1 touched, $2 moved, $3 steps, $4 consumed (JSON arrays). */
+export const APPLY_AND_COMMIT = `SELECT zart_apply_commit($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb); COMMIT`
 
 export const LISTEN = `LISTEN zart_due`
 
