@@ -29,8 +29,11 @@ export const dataPipeline = defineWorkflow(
   },
   async (ctx, input) => {
     const extracted = await ctx.step('extract', () => warehouse.extract(input.source, input.rows))
+    ctx.progress(0.25, `extracted ${extracted.rows} rows`)
     const transformed = await ctx.step('transform', () => warehouse.transform(extracted.rows))
+    ctx.progress(0.5, `transformed: ${transformed.rows_out} kept, ${transformed.rows_rejected} rejected`)
     const loaded = await ctx.step('load', () => warehouse.load(input.table, transformed.rows_out))
+    ctx.progress(0.75, `loaded into ${loaded.table}; waiting for approval`)
 
     let decision: z.output<typeof approval>
     try {

@@ -45,6 +45,15 @@ export const executionShape = {
   waiting_for: waitingFor.nullable(),
   attempt: z.number().int(),
   version: z.string().optional().describe('The workflow version the execution started under'),
+  progress: z
+    .looseObject({
+      fraction: z.number().optional().describe('0 to 1'),
+      message: z.string().optional(),
+      data: z.record(z.string(), z.unknown()).optional(),
+      updated_at: z.string(),
+    })
+    .optional()
+    .describe('The latest progress the workflow reported'),
   created_at: z.string(),
   updated_at: z.string(),
   run_at: z.string().optional().describe('When a pending execution will next run'),

@@ -42,6 +42,8 @@ export interface ExecutionView {
   attempt: number
   /** The workflow version the execution started under. */
   version?: string
+  /** The latest progress the workflow reported (`ctx.progress`). */
+  progress?: { fraction?: number; message?: string; data?: Record<string, unknown>; updated_at: string }
   created_at: string
   updated_at: string
   /** When a pending execution will next run (a scheduled start or a retry delay). */
@@ -86,6 +88,10 @@ export function toExecutionView(
     })
   }
   if (record.version !== null) view.version = record.version
+  if (record.progress !== null) {
+    const { at, ...reported } = record.progress
+    view.progress = { ...reported, updated_at: iso(at) }
+  }
   if (record.status === 'pending' && record.dueAt !== null) view.run_at = iso(record.dueAt)
   if (record.deadlineAt !== null) view.deadline = iso(record.deadlineAt)
   if (record.idempotencyKey !== null) view.idempotency_key = record.idempotencyKey

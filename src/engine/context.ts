@@ -76,6 +76,26 @@ export interface WorkflowContext {
    * if (ctx.patched('send-receipt')) await ctx.step('send-receipt', () => mail(order))
    */
   patched(changeId: string): boolean
+  /**
+   * Reports how far the workflow got: a fraction from 0 to 1, a message, or both, and
+   * optionally a small JSON object. Stored durably and shown by `status` at every door;
+   * a replay does not report again what the first run reported.
+   *
+   * @example
+   * ctx.progress(0.4, 'copied 400 of 1000 rows')
+   * ctx.progress({ message: 'waiting for the bank', data: { batch: 3 } })
+   */
+  progress(value: number | ProgressReport, message?: string): void
+}
+
+/** What `ctx.progress` takes besides a bare fraction. */
+export interface ProgressReport {
+  /** 0 to 1. */
+  fraction?: number
+  /** At most 500 characters. */
+  message?: string
+  /** A small JSON object (at most 4 KiB as JSON). */
+  data?: Record<string, unknown>
 }
 
 export interface RunDeps {
@@ -323,6 +343,17 @@ export class ExecutionContext implements WorkflowContext {
   /** The body has settled: the run ends once running steps are committed; it never suspends. */
   finishBody(): void {
     this.bodyDone = true
+  }
+
+  progress(value: number | ProgressReport, message?: string): void {
+    this.assertActive()
+    const report = checkProgress(typeof value === 'number' ? { fraction: value, message } : value)
+    // While the code is still catching up with history, it only repeats what it reported.
+    if (this.deps.dryRun || this.history.firstUnmatched() !== null) return
+    const now = this.deps.clock.now()
+    this.write({ kind: 'progress', lease: this.lease, now, progress: { ...report, at: now } }).catch(() => {
+      // The run halts on a failed write; nothing waits on this one.
+    })
   }
 
   /** Resolves when nothing runs, nothing is being committed and no result is on its way. */
@@ -590,6 +621,35 @@ export class ExecutionContext implements WorkflowContext {
     this.deps.halt(reason)
     throw new Suspend()
   }
+}
+
+/** The one check of a progress report, with a message that says what to change. */
+function checkProgress(report: ProgressReport): ProgressReport {
+  const out: ProgressReport = {}
+  const bad = (what: string) => new ZartError('INVALID_INPUT', `ctx.progress: ${what}`)
+  if (report.fraction !== undefined) {
+    if (typeof report.fraction !== 'number' || !(report.fraction >= 0 && report.fraction <= 1)) {
+      throw bad(`fraction ${String(report.fraction)} is not a number from 0 to 1`)
+    }
+    out.fraction = report.fraction
+  }
+  if (report.message !== undefined) {
+    if (typeof report.message !== 'string' || report.message.length > 500) {
+      throw bad('message must be a string of at most 500 characters')
+    }
+    out.message = report.message
+  }
+  if (report.data !== undefined) {
+    const json = toJson(report.data, 'progress data', 4096)
+    if (typeof report.data !== 'object' || report.data === null || Array.isArray(report.data)) {
+      throw bad('data must be a JSON object')
+    }
+    out.data = JSON.parse(json) as Record<string, unknown>
+  }
+  if (out.fraction === undefined && out.message === undefined && out.data === undefined) {
+    throw bad('give a fraction from 0 to 1, a message, or both')
+  }
+  return out
 }
 
 /** The record of a wait or sleep reached and not over yet. */

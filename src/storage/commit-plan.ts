@@ -1,4 +1,4 @@
-import type { ExecutionRecord, FencedWrite, StepRecord, WaitEntry, WriteOutcome } from './store.ts'
+import type { ExecutionRecord, FencedWrite, Progress, StepRecord, WaitEntry, WriteOutcome } from './store.ts'
 
 /**
  * The one meaning of a group commit, shared by every store. A store locks the batch's
@@ -20,6 +20,7 @@ export interface TouchedExecution {
   id: string
   currentStep: string | null
   takeovers: number
+  progress: Progress | null
   updatedAt: number
 }
 
@@ -115,6 +116,10 @@ export function decideCommit(
         save()
         return { ok: true, kind: 'wait', result: 'waiting' }
       }
+      case 'progress':
+        next.progress = write.progress
+        save()
+        return { ok: true, kind: 'progress' }
       case 'suspend': {
         const awaited = new Set(write.waits.flatMap((w) => (w.kind === 'event' && w.event ? [w.event] : [])))
         const ready = events.filter((e) => e.executionId === id && awaited.has(e.name)).map((e) => e.name)
@@ -163,7 +168,13 @@ export function decideCommit(
         .filter((id) => !moved.has(id))
         .map((id) => {
           const row = current.get(id) as ExecutionRecord
-          return { id, currentStep: row.currentStep, takeovers: row.takeovers, updatedAt: row.updatedAt }
+          return {
+            id,
+            currentStep: row.currentStep,
+            takeovers: row.takeovers,
+            progress: row.progress,
+            updatedAt: row.updatedAt,
+          }
         }),
       steps: [...steps.values()],
       consumed,

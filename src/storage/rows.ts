@@ -1,5 +1,5 @@
-import { firstEvent } from './commit-plan.ts'
-import type { ExecutionRecord, ExecutionStatus, StepRecord, WaitEntry } from './store.ts'
+import { firstEvent, type TouchedExecution } from './commit-plan.ts'
+import type { ExecutionRecord, ExecutionStatus, Progress, StepRecord, WaitEntry } from './store.ts'
 
 /**
  * The rows of zart's tables as the SQL adapters read them. The three schemas use the same
@@ -21,6 +21,7 @@ export interface ExecutionRow {
   wait_event: string | null
   wait_until: number | null
   waits_json: string | null
+  progress_json: string | null
   workflow_version: string | null
   takeovers: number
   deadline_at: number | null
@@ -63,6 +64,10 @@ export function toExecution(row: ExecutionRow): ExecutionRecord {
     currentStep: row.current_step,
     waits: row.waits_json === null ? null : (JSON.parse(row.waits_json) as WaitEntry[]),
     waitUntil: row.wait_until,
+    progress:
+      row.progress_json === null || row.progress_json === undefined
+        ? null
+        : (JSON.parse(row.progress_json) as Progress),
     version: row.workflow_version,
     takeovers: Number(row.takeovers),
     deadlineAt: row.deadline_at,
@@ -108,6 +113,7 @@ export const UPDATED_COLUMNS = [
   'waits_json',
   'workflow_retries',
   'takeovers',
+  'progress_json',
   'lease_owner',
   'lease_expires_at',
   'due_at',
@@ -129,6 +135,7 @@ export function updatedColumns(record: ExecutionRecord): Record<(typeof UPDATED_
     waits_json: record.waits === null ? null : JSON.stringify(record.waits),
     workflow_retries: record.workflowRetries,
     takeovers: record.takeovers,
+    progress_json: record.progress === null ? null : JSON.stringify(record.progress),
     lease_owner: record.leaseOwner,
     lease_expires_at: record.leaseExpiresAt,
     due_at: record.dueAt,
@@ -169,5 +176,16 @@ export function stepColumns(executionId: string, step: StepRecord): Record<(type
     started_at: step.startedAt,
     finished_at: step.finishedAt,
     wake_at: step.wakeAt,
+  }
+}
+
+/** The columns of a row that stays running, keyed by column name. */
+export function touchedColumns(touched: TouchedExecution) {
+  return {
+    id: touched.id,
+    current_step: touched.currentStep,
+    takeovers: touched.takeovers,
+    progress_json: touched.progress === null ? null : JSON.stringify(touched.progress),
+    updated_at: touched.updatedAt,
   }
 }

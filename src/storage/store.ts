@@ -39,6 +39,8 @@ export interface ExecutionRecord {
   waits: WaitEntry[] | null
   /** The earliest end among `waits` (an event timeout, a sleep, a retry delay). */
   waitUntil: number | null
+  /** The latest progress the workflow reported (`ctx.progress`), or null. */
+  progress: Progress | null
   /** The workflow's version the execution was started under (declared, or derived from its code). */
   version: string | null
   /**
@@ -59,6 +61,17 @@ export interface ExecutionRecord {
   dueAt: number | null
   createdAt: number
   updatedAt: number
+}
+
+/** What a workflow reports of how far it got (`ctx.progress`). */
+export interface Progress {
+  /** 0 to 1. */
+  fraction?: number
+  message?: string
+  /** A small JSON object of the workflow's own. */
+  data?: Record<string, unknown>
+  /** When it was reported (ms since the epoch). */
+  at: number
 }
 
 /** One thing a suspended execution waits for. */
@@ -217,6 +230,13 @@ export type FencedWrite =
       now: number
     }
   | {
+      /** Record the latest progress; the execution stays running. */
+      kind: 'progress'
+      lease: Lease
+      progress: Progress
+      now: number
+    }
+  | {
       /** Finish the execution in a terminal state. */
       kind: 'finish'
       lease: Lease
@@ -239,7 +259,7 @@ export type FencedWrite =
     }
 
 export type WriteOutcome =
-  | { ok: true; kind: 'step' | 'release' }
+  | { ok: true; kind: 'step' | 'release' | 'progress' }
   /** `execution`: the finished row. */
   | { ok: true; kind: 'finish'; execution?: ExecutionRecord }
   | { ok: true; kind: 'wait'; result: 'consumed'; payloadJson: string; finishedAt: number }

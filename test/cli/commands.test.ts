@@ -21,10 +21,10 @@ describe('zart CLI commands', () => {
     const { flags } = fresh()
     const first = await runZart(['migrate', ...flags])
     expect(first.code).toBe(0)
-    expect(first.stdout).toMatch(/^applied 0001_init\napplied 0002_safe_replay\n/)
+    expect(first.stdout).toMatch(/^applied 0001_init\napplied 0002_safe_replay\napplied 0003_progress\n/)
     const second = await runZart(['migrate', ...flags])
     expect(second.code).toBe(0)
-    expect(second.stdout).toMatch(/^no pending migrations; schema is at 0002_safe_replay/)
+    expect(second.stdout).toMatch(/^no pending migrations; schema is at 0003_progress/)
   })
 
   it('workflows lists names, options and JSON Schemas', async () => {

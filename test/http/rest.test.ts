@@ -189,6 +189,7 @@ describe('REST API over real HTTP', () => {
       '/executions',
       '/executions/{id}',
       '/executions/{id}/cancel',
+      '/executions/{id}/stream',
       '/executions/{id}/wait',
       '/replay-check',
       '/workflows',

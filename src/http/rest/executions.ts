@@ -12,6 +12,9 @@ import {
   waitResponse,
 } from './schemas.ts'
 
+/** How often a stream looks for changes (the status is one indexed read). */
+const STREAM_POLL_MS = 250
+
 /** The execution routes: schedule, list, status, cancel, and a bounded long-poll wait. */
 export function executionRoutes(context: RestContext): RouteSpec[] {
   const { zart, limits } = context
@@ -123,7 +126,54 @@ export function executionRoutes(context: RestContext): RouteSpec[] {
     },
   })
 
-  return [schedule, list, status, cancel, wait] as RouteSpec[]
+  const stream = defineRoute({
+    method: 'get',
+    path: '/executions/{id}/stream',
+    operationId: 'streamExecution',
+    summary: 'Follow an execution as server-sent events',
+    description:
+      'A `text/event-stream` of `status` events, each the status object (with `progress`), sent at once and then ' +
+      'whenever the status, step, what it waits for or its progress changes; the stream ends after the final ' +
+      'status of a finished execution. A `ping` event every 15 s of quiet keeps proxies from closing it.',
+    schemas: { params: idParams },
+    responses: {
+      200: {
+        description: 'An event stream; each `status` event carries the status object as JSON',
+        schema: executionResponse,
+        contentType: 'text/event-stream',
+      },
+    },
+    errors: ['EXECUTION_NOT_FOUND'],
+    async handle({ params }) {
+      let view = await zart.status(params.id) // unknown ids fail here, before the stream starts
+      return {
+        status: 200,
+        body: null,
+        events: async (send, gone) => {
+          const signal = AbortSignal.any([gone, context.shutdown])
+          const key = (v: typeof view) => JSON.stringify([v.status, v.step, v.updated_at, v.waiting_for, v.progress])
+          let last = ''
+          let quietSince = Date.now()
+          for (;;) {
+            if (key(view) !== last) {
+              last = key(view)
+              quietSince = Date.now()
+              send('status', view)
+            }
+            if (signal.aborted || ['completed', 'failed', 'cancelled', 'timed_out'].includes(view.status)) return
+            await new Promise((resolve) => setTimeout(resolve, STREAM_POLL_MS))
+            if (Date.now() - quietSince > 15_000) {
+              quietSince = Date.now()
+              send('ping', {})
+            }
+            view = await zart.status(params.id)
+          }
+        },
+      }
+    },
+  })
+
+  return [schedule, list, status, cancel, wait, stream] as RouteSpec[]
 }
 
 function withoutUndefined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {

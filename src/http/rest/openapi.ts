@@ -35,7 +35,7 @@ function operation(spec: RouteSpec): Json {
   for (const [status, response] of Object.entries(spec.responses)) {
     responses[status] = {
       description: response.description,
-      content: { 'application/json': { schema: schemaOf(response.schema, 'output') } },
+      content: { [response.contentType ?? 'application/json']: { schema: schemaOf(response.schema, 'output') } },
     }
   }
   for (const status of errorStatuses(spec)) {

@@ -21,6 +21,12 @@ export interface Reply {
   status: number
   body: unknown
   headers?: Record<string, string>
+  /**
+   * Instead of a JSON body, a stream of server-sent events: called with a function that
+   * sends one event and a signal that fires when the client goes away; the response ends
+   * when it resolves.
+   */
+  events?: (send: (event: string, data: unknown) => void, signal: AbortSignal) => Promise<void>
 }
 
 /**
@@ -38,7 +44,7 @@ export interface RouteSpec<S extends RouteSchemas = RouteSchemas> {
   /** Whether a body must be sent (otherwise a missing body is validated as `undefined`). */
   bodyRequired?: boolean
   /** Success responses by status. */
-  responses: Record<number, { description: string; schema: z.ZodType }>
+  responses: Record<number, { description: string; schema: z.ZodType; contentType?: string }>
   /** The error codes this operation may answer with (documented as problem responses). */
   errors: readonly ProblemCode[]
   handle(input: Parsed<S>, req: Request, res: Response): Promise<Reply>
@@ -68,12 +74,34 @@ export function mountRoute<S extends RouteSchemas>(router: Router, spec: RouteSp
       body: parsePart(spec.schemas.body, req.body, 'body'),
     } as Parsed<S>
     const reply = await spec.handle(input, req, res)
+    if (reply.events) return streamEvents(res, reply)
     res
       .status(reply.status)
       .set(reply.headers ?? {})
       .json(reply.body)
   }
   router[spec.method](expressPath, handler)
+}
+
+/** Answers with `text/event-stream` and hands the route a way to send events until it is done. */
+async function streamEvents(res: Response, reply: Reply): Promise<void> {
+  const gone = new AbortController()
+  res.once('close', () => gone.abort())
+  res.status(reply.status).set({
+    ...reply.headers,
+    'Content-Type': 'text/event-stream',
+    'Cache-Control': 'no-cache',
+    'X-Accel-Buffering': 'no',
+  })
+  res.flushHeaders()
+  const send = (event: string, data: unknown) => {
+    if (!gone.signal.aborted) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+  }
+  try {
+    await reply.events?.(send, gone.signal)
+  } finally {
+    res.end()
+  }
 }
 
 function parsePart(schema: z.ZodType | undefined, value: unknown, where: string): unknown {

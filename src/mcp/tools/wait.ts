@@ -118,13 +118,19 @@ function startProgress(zart: Zart, id: string, extra: Extra, intervalMs: number,
     const view = await zart.status(id).catch(() => null)
     const events = view?.waiting_for?.flatMap((w) => (w.event ? [`"${w.event}"`] : [])) ?? []
     const waiting = events.length > 0 ? ` for event ${events.join(' or ')}` : ''
+    // The workflow's own progress (ctx.progress) goes in the message; the number stays the
+    // time waited, which only grows, as progress notifications must.
+    const reported = view?.progress
+    const done = reported?.fraction === undefined ? '' : ` ${Math.round(reported.fraction * 100)}%`
+    const said = reported?.message === undefined ? '' : ` ${reported.message}`
+    const how = reported ? `,${done}${said}` : ''
     await extra.sendNotification({
       method: 'notifications/progress',
       params: {
         progressToken: token,
         progress,
         total: timeoutMs / 1_000,
-        message: view ? `${view.status}${waiting}` : 'waiting',
+        message: view ? `${view.status}${waiting}${how}` : 'waiting',
       },
     })
   }

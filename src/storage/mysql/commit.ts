@@ -1,5 +1,13 @@
 import { decideCommit, inboxIds, lockIds, type InboxEvent } from '../commit-plan.ts'
-import { STEP_COLUMNS, stepColumns, toExecution, UPDATED_COLUMNS, updatedColumns, type ExecutionRow } from '../rows.ts'
+import {
+  STEP_COLUMNS,
+  stepColumns,
+  toExecution,
+  touchedColumns,
+  UPDATED_COLUMNS,
+  updatedColumns,
+  type ExecutionRow,
+} from '../rows.ts'
 import type { FencedWrite, WriteOutcome } from '../store.ts'
 import * as q from './queries.ts'
 import { BEGIN, COMMIT, run, type Connection, type Statement } from './round-trip.ts'
@@ -35,12 +43,7 @@ export async function commitWrites(connection: Connection, writes: readonly Fenc
     })),
   )
   const statements: Statement[] = []
-  const touched = changes.touched.map((t) => ({
-    id: t.id,
-    current_step: t.currentStep,
-    takeovers: t.takeovers,
-    updated_at: t.updatedAt,
-  }))
+  const touched = changes.touched.map(touchedColumns)
   if (touched.length > 0) statements.push(updateRows(touched, q.TOUCHED_COLUMN_ORDER))
   const moved = changes.executions.map(updatedColumns)
   if (moved.length > 0) statements.push(updateRows(moved, UPDATED_COLUMNS))

@@ -355,6 +355,7 @@ function newRecord(input: NewExecution, state: InitialState): ExecutionRecord {
     waitUntil: null,
     version: input.version,
     takeovers: 0,
+    progress: null,
     deadlineAt: input.deadlineAt,
     workflowRetries: 0,
     createdAt: input.now,

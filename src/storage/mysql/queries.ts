@@ -148,7 +148,7 @@ export const updateRows = (n: number, columns: readonly string[]): string => `
   WHERE id IN (?)`
 
 /** The columns of a row that stays running, in the order TOUCHED_VALUES gives them. */
-export const TOUCHED_COLUMN_ORDER = ['current_step', 'takeovers', 'updated_at'] as const
+export const TOUCHED_COLUMN_ORDER = ['current_step', 'takeovers', 'progress_json', 'updated_at'] as const
 
 /** Upserts `n` step rows, in order. */
 export const upsertSteps = (n: number): string => `

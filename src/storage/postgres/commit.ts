@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import { decideCommit, inboxIds, lockIds, type InboxEvent } from '../commit-plan.ts'
-import { stepColumns, toExecution, updatedColumns, type ExecutionRow } from '../rows.ts'
+import { stepColumns, toExecution, touchedColumns, updatedColumns, type ExecutionRow } from '../rows.ts'
 import type { FencedWrite, WriteOutcome } from '../store.ts'
 import * as q from './queries.ts'
 
@@ -36,12 +36,7 @@ export async function commitWrites(client: pg.PoolClient, writes: readonly Fence
   )
   await client.query(
     inline(q.APPLY_AND_COMMIT, [
-      changes.touched.map((t) => ({
-        id: t.id,
-        current_step: t.currentStep,
-        takeovers: t.takeovers,
-        updated_at: t.updatedAt,
-      })),
+      changes.touched.map(touchedColumns),
       changes.executions.map(updatedColumns),
       changes.steps.map((s) => stepColumns(s.executionId, s.step)),
       changes.consumed.map((c) => ({ seq: c.seq, consumed_by: c.by })),

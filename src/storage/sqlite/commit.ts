@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3'
 import { decideCommit, inboxIds, lockIds, type InboxEvent } from '../commit-plan.ts'
-import { stepColumns, toExecution, updatedColumns, type ExecutionRow } from '../rows.ts'
+import { stepColumns, toExecution, touchedColumns, updatedColumns, type ExecutionRow } from '../rows.ts'
 import type { FencedWrite, WriteOutcome } from '../store.ts'
 import * as q from './queries.ts'
 
@@ -29,7 +29,7 @@ export function commitWrites(
     payloadJson: e.payload_json,
   }))
   const { changes, outcomes } = decideCommit(writes, new Map(rows.map((r) => [r.id, toExecution(r)])), inbox)
-  for (const touched of changes.touched) sql(q.TOUCH_EXECUTION).run(touched)
+  for (const touched of changes.touched) sql(q.TOUCH_EXECUTION).run(touchedColumns(touched))
   for (const execution of changes.executions) sql(q.UPDATE_EXECUTION).run(updatedColumns(execution))
   for (const { executionId, step } of changes.steps) sql(q.UPSERT_STEP).run(stepColumns(executionId, step))
   for (const { seq, by } of changes.consumed) sql(q.CONSUME_EVENT).run(by, seq)

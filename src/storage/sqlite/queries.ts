@@ -107,7 +107,8 @@ export const LOCK_INBOX = `
 
 /** A row that stays running: the step reached, progress, the time. */
 export const TOUCH_EXECUTION = `
-  UPDATE zart_executions SET current_step = @currentStep, takeovers = @takeovers, updated_at = @updatedAt
+  UPDATE zart_executions
+  SET current_step = @current_step, takeovers = @takeovers, progress_json = @progress_json, updated_at = @updated_at
   WHERE id = @id`
 
 /** Writes an execution's changeable columns (rows.ts UPDATED_COLUMNS). */
@@ -115,7 +116,8 @@ export const UPDATE_EXECUTION = `
   UPDATE zart_executions
   SET status = @status, current_step = @current_step, output_json = @output_json, error_json = @error_json,
       wait_event = @wait_event, wait_until = @wait_until, waits_json = @waits_json,
-      workflow_retries = @workflow_retries, takeovers = @takeovers, lease_owner = @lease_owner,
+      workflow_retries = @workflow_retries, takeovers = @takeovers, progress_json = @progress_json,
+      lease_owner = @lease_owner,
       lease_expires_at = @lease_expires_at, due_at = @due_at, updated_at = @updated_at
   WHERE id = @id`
 
