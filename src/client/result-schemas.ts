@@ -45,6 +45,8 @@ export const executionShape = {
   waiting_for: waitingFor.nullable(),
   attempt: z.number().int(),
   version: z.string().optional().describe('The workflow version the execution started under'),
+  input: z.unknown().optional().describe('The data it was scheduled with (status only)'),
+  hint: z.string().optional().describe('Why an unfinished execution does not move: no worker runs its workflow'),
   progress: z
     .looseObject({
       fraction: z.number().optional().describe('0 to 1'),
@@ -129,4 +131,18 @@ export const replayCheckShape = {
     )
     .describe('Executions the loaded code does not replay: deploying it would stop them with REPLAY_DIVERGED'),
   skipped: z.number().int().describe('Unfinished executions of workflows not loaded here, not checked'),
+}
+
+/** The live workers: the same fields from `zart workers --json`, MCP and REST. */
+export const workersShape = {
+  workers: z.array(
+    z.looseObject({
+      id: z.string(),
+      host: z.string(),
+      pid: z.number().int(),
+      workflows: z.array(z.string()),
+      started_at: z.string(),
+      last_seen_at: z.string(),
+    }),
+  ),
 }

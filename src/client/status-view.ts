@@ -42,6 +42,10 @@ export interface ExecutionView {
   attempt: number
   /** The workflow version the execution started under. */
   version?: string
+  /** The data the execution was scheduled with (in `status`; lists leave it out). */
+  input?: unknown
+  /** Why an unfinished execution does not move, when that is a fact (no worker runs its workflow). */
+  hint?: string
   /** The latest progress the workflow reported (`ctx.progress`). */
   progress?: { fraction?: number; message?: string; data?: Record<string, unknown>; updated_at: string }
   created_at: string

@@ -116,3 +116,14 @@ export interface ReplayCheckResult {
   /** Unfinished executions of workflows this process has not loaded, not checked. */
   skipped: number
 }
+
+/** A live worker, as `zart workers`, MCP `list_workers` and `GET /api/v1/workers` show it. */
+export interface WorkerView {
+  id: string
+  host: string
+  pid: number
+  /** The workflows it runs. */
+  workflows: string[]
+  started_at: string
+  last_seen_at: string
+}

@@ -54,6 +54,7 @@ import {
   type ReplayCheckOptions,
   type ReplayCheckResult,
   type ReplayFinding,
+  type WorkerView,
   type ScheduleOptions,
   type ScheduleResult,
   type WaitResult,
@@ -72,6 +73,7 @@ export type {
   ReplayCheckResult,
   ReplayFinding,
   ScheduleOptions,
+  WorkerView,
   ScheduleResult,
   WaitResult,
   WorkflowInfo,
@@ -194,7 +196,40 @@ export class Zart {
   async status(executionId: string, options: { includeSteps?: boolean } = {}): Promise<ExecutionView> {
     const record = await this.find(executionId)
     const steps = options.includeSteps ? await this.store.getSteps(record.id) : undefined
-    return this.view(record, steps)
+    const view = this.view(record, steps)
+    view.input = JSON.parse(record.inputJson) as unknown
+    const hint = await this.noWorkerHint(record)
+    if (hint !== undefined) view.hint = hint
+    return view
+  }
+
+  /** The workers alive now on this database (each reports itself once per heartbeat period). */
+  async workers(): Promise<WorkerView[]> {
+    const now = this.clock.now()
+    return (await this.store.listWorkers(now)).map((w) => ({
+      id: w.id,
+      host: w.host,
+      pid: w.pid,
+      workflows: w.workflows,
+      started_at: new Date(w.startedAt).toISOString(),
+      last_seen_at: new Date(w.lastSeenAt).toISOString(),
+    }))
+  }
+
+  /**
+   * Why an unfinished execution does not move, when the reason is a fact: no live worker
+   * runs its workflow (none reported itself within its lease period).
+   */
+  private async noWorkerHint(record: ExecutionRecord): Promise<string | undefined> {
+    if (isTerminal(record.status)) return undefined
+    const now = this.clock.now()
+    if (record.status === 'running' && (record.leaseExpiresAt ?? 0) > now) return undefined
+    const live = await this.store.listWorkers(now)
+    if (live.some((w) => w.workflows.includes(record.workflow))) return undefined
+    return (
+      `no worker is running workflow "${record.workflow}": start one on this database ` +
+      `(zart worker --workflows <path>, or zart serve / zart mcp, which run one too); the execution goes on once one runs`
+    )
   }
 
   /** Delivers an event: resumes a wait on it, or keeps it for the next wait of that name. */

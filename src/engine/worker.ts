@@ -1,3 +1,4 @@
+import { hostname } from 'node:os'
 import { nanoid } from 'nanoid'
 import { databaseUnavailable } from '../errors.ts'
 import type { Clock } from '../clock.ts'
@@ -83,6 +84,8 @@ export class Worker {
   private wake: (() => void) | null = null
   private poked = false
   private heartbeatTimer: LongTimer | undefined
+  /** When `start()` ran, for the worker's row (see `reportAlive`). */
+  private startedAt = 0
   /** A lease check asked for by a wake-up, waiting out the rate limit. */
   private checkTimer: LongTimer | null = null
   /** The lease check in flight, if any; checks never overlap. */
@@ -123,7 +126,15 @@ export class Worker {
     if (this.running) return
     this.running = true
     // Long timers: a lease of months must not heartbeat every millisecond (see src/timers.ts).
-    this.heartbeatTimer = setLongInterval(() => this.checkLeases(), Math.max(50, Math.floor(this.leaseMs / 3))).unref()
+    this.heartbeatTimer = setLongInterval(
+      () => {
+        this.checkLeases()
+        void this.reportAlive()
+      },
+      Math.max(50, Math.floor(this.leaseMs / 3)),
+    ).unref()
+    this.startedAt = this.deps.clock.now()
+    void this.reportAlive()
     this.unsubscribe =
       this.deps.store
         .subscribe?.(() => this.changedElsewhere())
@@ -265,6 +276,30 @@ export class Worker {
         })),
       )
       this.deps.logger.info('released leases on shutdown', { count: left.length })
+    }
+    await this.deps.store.removeWorker(this.id).catch(() => {
+      // Its row is forgotten once its lease period passes without a report.
+    })
+  }
+
+  /**
+   * Says in the database that this worker is alive and what it runs, once per heartbeat
+   * period, so `status` can tell as a fact when no worker runs a workflow.
+   */
+  private async reportAlive(): Promise<void> {
+    if (!this.running) return
+    try {
+      await this.deps.store.recordWorker({
+        id: this.id,
+        host: hostname(),
+        pid: process.pid,
+        workflows: this.workflowNames,
+        leaseMs: this.leaseMs,
+        startedAt: this.startedAt,
+        lastSeenAt: this.deps.clock.now(),
+      })
+    } catch (error) {
+      this.deps.logger.warn('could not record that this worker is alive', { error: String(error) })
     }
   }
 

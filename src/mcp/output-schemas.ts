@@ -5,6 +5,7 @@ import {
   listShape,
   replayCheckShape,
   scheduleShape,
+  workersShape,
   waitShape,
   workflowsShape,
 } from '../client/result-schemas.ts'
@@ -47,3 +48,5 @@ export const listResultSchema = toolResult(listShape)
 export const workflowsResultSchema = toolResult(workflowsShape)
 
 export const replayCheckResultSchema = toolResult(replayCheckShape)
+
+export const workersResultSchema = toolResult(workersShape)

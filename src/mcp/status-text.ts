@@ -20,11 +20,13 @@ export function statusHint(view: ExecutionView): string {
       const what = events.length > 1 ? 'the event name' : `event ${names}`
       return (
         `Execution ${id} is waiting for the event ${names}${until ? ` (until ${until})` : ''}${either}. ` +
-        `If it needs a person's decision, ask them, then call deliver_event with execution_id ${id}, ${what}${data}.`
+        `If it needs a person's decision, ask them, then call deliver_event with execution_id ${id}, ${what}${data}.` +
+        (view.hint ? ` Note: ${view.hint}.` : '')
       )
     }
     case 'pending':
     case 'running':
+      if (view.hint) return `Execution ${id} is ${view.status} but does not move: ${view.hint}.`
       return `Execution ${id} is ${view.status} and goes on by itself, outside this session. Check it later with status; use wait only if you need the result before doing anything else.`
     case 'completed':
       return `Execution ${id} completed; its result is in output.`

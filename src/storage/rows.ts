@@ -1,5 +1,5 @@
 import { firstEvent, type TouchedExecution } from './commit-plan.ts'
-import type { ExecutionRecord, ExecutionStatus, Progress, StepRecord, WaitEntry } from './store.ts'
+import type { ExecutionRecord, ExecutionStatus, Progress, StepRecord, WaitEntry, WorkerRecord } from './store.ts'
 
 /**
  * The rows of zart's tables as the SQL adapters read them. The three schemas use the same
@@ -188,4 +188,40 @@ export function touchedColumns(touched: TouchedExecution) {
     progress_json: touched.progress === null ? null : JSON.stringify(touched.progress),
     updated_at: touched.updatedAt,
   }
+}
+
+/** A `zart_workers` row. */
+export interface WorkerRow {
+  id: string
+  host: string
+  pid: number
+  workflows_json: string
+  lease_ms: number
+  started_at: number
+  last_seen_at: number
+}
+
+export function toWorker(row: WorkerRow): WorkerRecord {
+  return {
+    id: row.id,
+    host: row.host,
+    pid: Number(row.pid),
+    workflows: JSON.parse(row.workflows_json) as string[],
+    leaseMs: Number(row.lease_ms),
+    startedAt: Number(row.started_at),
+    lastSeenAt: Number(row.last_seen_at),
+  }
+}
+
+/** A worker's columns, in the order every store's upsert lists them. */
+export function workerColumns(worker: WorkerRecord): unknown[] {
+  return [
+    worker.id,
+    worker.host,
+    worker.pid,
+    JSON.stringify(worker.workflows),
+    worker.leaseMs,
+    worker.startedAt,
+    worker.lastSeenAt,
+  ]
 }

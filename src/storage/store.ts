@@ -270,6 +270,19 @@ export type WriteOutcome =
   /** The lease no longer holds: the execution was cancelled, timed out or taken over. */
   | { ok: false; reason: 'lease_lost' }
 
+/** A worker process as it reports itself (see `Store.recordWorker`). */
+export interface WorkerRecord {
+  id: string
+  host: string
+  pid: number
+  /** The workflows it runs. */
+  workflows: string[]
+  /** Its lease period: it reports itself at least once in each. */
+  leaseMs: number
+  startedAt: number
+  lastSeenAt: number
+}
+
 export interface ClaimOptions {
   workerId: string
   limit: number
@@ -364,6 +377,13 @@ export interface Store {
   heartbeat(leases: Lease[], now: number, leaseMs: number): Promise<string[]>
   /** Applies fenced writes in one transaction; one outcome per write, in order. */
   commit(writes: FencedWrite[]): Promise<WriteOutcome[]>
+
+  /** Inserts or refreshes a worker's row (by id): it is alive now. */
+  recordWorker(worker: WorkerRecord): Promise<void>
+  /** Workers whose last report is not older than their own lease period at `now`; forgets older ones. */
+  listWorkers(now: number): Promise<WorkerRecord[]>
+  /** A worker that stopped cleanly. */
+  removeWorker(id: string): Promise<void>
 
   /**
    * Optional wake-up channel across processes: calls `onDue` soon after any process makes

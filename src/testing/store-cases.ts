@@ -478,6 +478,29 @@ export function storeCases(h: ContractHarness): void {
     expect(any.map((c) => c.execution.id)).toEqual(['v1'])
   })
 
+  it('keeps live workers: refreshed by id, listed within their lease period, removed on stop', async () => {
+    const store = await h.store()
+    const worker = {
+      id: 'w-1',
+      host: 'box',
+      pid: 42,
+      workflows: ['flow'],
+      leaseMs: 1000,
+      startedAt: T0,
+      lastSeenAt: T0,
+    }
+    await store.recordWorker(worker)
+    await store.recordWorker({ ...worker, id: 'w-2', workflows: ['other'], lastSeenAt: T0 + 500 })
+    await store.recordWorker({ ...worker, lastSeenAt: T0 + 900 })
+    expect(await store.listWorkers(T0 + 1000)).toEqual([
+      { ...worker, lastSeenAt: T0 + 900 },
+      { ...worker, id: 'w-2', workflows: ['other'], lastSeenAt: T0 + 500 },
+    ])
+    expect((await store.listWorkers(T0 + 1600)).map((w) => w.id)).toEqual(['w-1'])
+    await store.removeWorker('w-1')
+    expect(await store.listWorkers(T0 + 1600)).toEqual([])
+  })
+
   it('stores where each durable point was reached and in which order its result came', async () => {
     const store = await h.store()
     const lease = await claimOne(store, 'a')

@@ -21,10 +21,12 @@ describe('zart CLI commands', () => {
     const { flags } = fresh()
     const first = await runZart(['migrate', ...flags])
     expect(first.code).toBe(0)
-    expect(first.stdout).toMatch(/^applied 0001_init\napplied 0002_safe_replay\napplied 0003_progress\n/)
+    expect(first.stdout).toMatch(
+      /^applied 0001_init\napplied 0002_safe_replay\napplied 0003_progress\napplied 0004_workers\n/,
+    )
     const second = await runZart(['migrate', ...flags])
     expect(second.code).toBe(0)
-    expect(second.stdout).toMatch(/^no pending migrations; schema is at 0003_progress/)
+    expect(second.stdout).toMatch(/^no pending migrations; schema is at 0004_workers/)
   })
 
   it('workflows lists names, options and JSON Schemas', async () => {

@@ -192,6 +192,7 @@ describe('REST API over real HTTP', () => {
       '/executions/{id}/stream',
       '/executions/{id}/wait',
       '/replay-check',
+      '/workers',
       '/workflows',
     ])
     const schedule = doc.paths['/executions'].post

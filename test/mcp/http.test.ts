@@ -61,6 +61,7 @@ describe.each(['streamable', 'sse'] as const)('zart serve over %s', (kind) => {
       'cancel_execution',
       'deliver_event',
       'list_executions',
+      'list_workers',
       'list_workflows',
       'replay_check',
       'schedule',

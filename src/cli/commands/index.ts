@@ -12,6 +12,7 @@ import { registerServeCommand } from './serve.ts'
 import { registerStatusCommand } from './status.ts'
 import { registerWaitCommand } from './wait.ts'
 import { registerWorkerCommand } from './worker.ts'
+import { registerWorkersCommand } from './workers.ts'
 import { registerWorkflowsCommand } from './workflows.ts'
 
 /** Adds one command (its flags, help and action) to the program. */
@@ -27,6 +28,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerCancelCommand,
   registerWorkflowsCommand,
   registerWorkerCommand,
+  registerWorkersCommand,
   registerMigrateCommand,
   registerPruneCommand,
   registerReplayCheckCommand,

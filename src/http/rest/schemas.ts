@@ -17,6 +17,7 @@ import {
   scheduleShape,
   waitShape,
   workflowsShape,
+  workersShape,
 } from '../../client/result-schemas.ts'
 
 /*
@@ -172,6 +173,8 @@ export const replayCheckQuery = strict(
 )
 
 export const replayCheckResponse = z.object(replayCheckShape)
+
+export const workersResponse = z.object(workersShape)
 
 /** RFC 9457 problem document, as every error of this API is sent. */
 export const problemResponse = z.looseObject({

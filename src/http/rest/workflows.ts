@@ -1,6 +1,6 @@
 import type { RestContext } from './context.ts'
 import { defineRoute, type RouteSpec } from './route.ts'
-import { replayCheckQuery, replayCheckResponse, workflowsResponse } from './schemas.ts'
+import { replayCheckQuery, replayCheckResponse, workersResponse, workflowsResponse } from './schemas.ts'
 
 /**
  * `GET /workflows`: what this server can run, with each input's JSON Schema.
@@ -40,5 +40,20 @@ export function workflowRoutes(context: RestContext): RouteSpec[] {
       return { status: 200, body: result }
     },
   })
-  return [list, replayCheck] as RouteSpec[]
+  const workers = defineRoute({
+    method: 'get',
+    path: '/workers',
+    operationId: 'listWorkers',
+    summary: 'The workers alive on this database',
+    description:
+      'Each worker process reports itself once per heartbeat period: id, host, pid, the workflows it runs. An ' +
+      'execution whose workflow no live worker runs waits (its status says so in `hint`).',
+    schemas: {},
+    responses: { 200: { description: 'The live workers', schema: workersResponse } },
+    errors: [],
+    async handle() {
+      return { status: 200, body: { workers: await context.zart.workers() } }
+    },
+  })
+  return [list, replayCheck, workers] as RouteSpec[]
 }

@@ -5,6 +5,7 @@ import { registerDeliverEventTool } from './deliver-event.ts'
 import { registerListExecutionsTool } from './list-executions.ts'
 import { registerListWorkflowsTool } from './list-workflows.ts'
 import { registerReplayCheckTool } from './replay-check.ts'
+import { registerListWorkersTool } from './list-workers.ts'
 import { registerScheduleTool } from './schedule.ts'
 import { registerStatusTool } from './status.ts'
 import type { ToolContext } from './tool-context.ts'
@@ -20,4 +21,5 @@ export function registerTools(server: McpServer, zart: Zart, context: ToolContex
   registerListWorkflowsTool(server, zart, context)
   registerCancelExecutionTool(server, zart, context)
   registerReplayCheckTool(server, zart, context)
+  registerListWorkersTool(server, zart, context)
 }

@@ -20,6 +20,7 @@ import type {
   PruneFilter,
   StepRecord,
   Store,
+  WorkerRecord,
   WriteOutcome,
 } from '../store.ts'
 import { isTerminal } from '../store.ts'
@@ -28,7 +29,15 @@ import { lockOrder } from '../commit-plan.ts'
 import { commitWrites } from './commit.ts'
 import { BEGIN, COMMIT, run, type Connection } from './round-trip.ts'
 import * as q from './queries.ts'
-import { toExecution, toStep, type ExecutionRow, type StepRow } from '../rows.ts'
+import {
+  toExecution,
+  toStep,
+  toWorker,
+  workerColumns,
+  type ExecutionRow,
+  type StepRow,
+  type WorkerRow,
+} from '../rows.ts'
 
 export interface MysqlStoreOptions {
   /** Connections kept in the pool (default 10). A worker needs about three: claim, commit, heartbeat. */
@@ -317,6 +326,20 @@ export class MysqlStore implements Store {
         .filter((_, i) => !(results[i + BEGIN.length] as mysql.ResultSetHeader).affectedRows)
         .map((l) => l.executionId)
     })
+  }
+
+  async recordWorker(worker: WorkerRecord): Promise<void> {
+    await this.pool.query(q.UPSERT_WORKER, workerColumns(worker))
+  }
+
+  async listWorkers(now: number): Promise<WorkerRecord[]> {
+    await this.pool.query(q.FORGET_WORKERS, [now])
+    const [rows] = await this.pool.query<mysql.RowDataPacket[]>(q.LIVE_WORKERS, [now])
+    return (rows as WorkerRow[]).map(toWorker)
+  }
+
+  async removeWorker(id: string): Promise<void> {
+    await this.pool.query(q.DELETE_WORKER, [id])
   }
 
   async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {

@@ -161,3 +161,18 @@ export const upsertSteps = (n: number): string => `
     finished_at = VALUES(finished_at), wake_at = VALUES(wake_at)`
 
 export const CONSUME_EVENT = `UPDATE zart_events SET consumed_by = ? WHERE seq = ?`
+
+/** Params: id, host, pid, workflows, lease, started, last seen. */
+export const UPSERT_WORKER = `
+  INSERT INTO zart_workers (id, host, pid, workflows_json, lease_ms, started_at, last_seen_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?)
+  ON DUPLICATE KEY UPDATE workflows_json = VALUES(workflows_json), lease_ms = VALUES(lease_ms),
+    last_seen_at = VALUES(last_seen_at)`
+
+/** Workers not heard of for ten of their lease periods are gone for good. Param: now. */
+export const FORGET_WORKERS = `DELETE FROM zart_workers WHERE last_seen_at + 10 * lease_ms < ?`
+
+/** Param: now. */
+export const LIVE_WORKERS = `SELECT * FROM zart_workers WHERE last_seen_at + lease_ms >= ? ORDER BY started_at, id`
+
+export const DELETE_WORKER = `DELETE FROM zart_workers WHERE id = ?`

@@ -20,6 +20,7 @@ import type {
   PruneFilter,
   StepRecord,
   Store,
+  WorkerRecord,
   WriteOutcome,
 } from '../store.ts'
 import { initialState } from '../initial-state.ts'
@@ -36,7 +37,15 @@ type BatchResult =
   | { outcome: 'created' | 'delivered' | 'buffered' | 'duplicate' | 'terminal'; row: ExecutionRow }
   | { outcome: 'existing'; matchedBy: 'id' | 'idempotency_key'; row: ExecutionRow }
   | { outcome: 'not_found' | 'retry' }
-import { toExecution, toStep, type ExecutionRow, type StepRow } from '../rows.ts'
+import {
+  toExecution,
+  toStep,
+  toWorker,
+  workerColumns,
+  type ExecutionRow,
+  type StepRow,
+  type WorkerRow,
+} from '../rows.ts'
 
 export interface PostgresStoreOptions {
   /** Connections kept in the pool (default 10). A worker needs about three: claim, commit, heartbeat. */
@@ -267,6 +276,19 @@ export class PostgresStore implements Store {
     ])
     const held = new Set(renewed.map((r) => r.id))
     return leases.filter((l) => !held.has(l.executionId)).map((l) => l.executionId)
+  }
+
+  async recordWorker(worker: WorkerRecord): Promise<void> {
+    await this.rows(q.UPSERT_WORKER, workerColumns(worker))
+  }
+
+  async listWorkers(now: number): Promise<WorkerRecord[]> {
+    await this.rows(q.FORGET_WORKERS, [now])
+    return (await this.rows<WorkerRow>(q.LIVE_WORKERS, [now])).map(toWorker)
+  }
+
+  async removeWorker(id: string): Promise<void> {
+    await this.rows(q.DELETE_WORKER, [id])
   }
 
   /** Lock and read, decide (commit-plan.ts), apply: one transaction, two round trips. */

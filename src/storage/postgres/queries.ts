@@ -145,3 +145,26 @@ export const APPLY_AND_COMMIT = `SELECT zart_apply_commit($1::jsonb, $2::jsonb, 
 export const LISTEN = `LISTEN zart_due`
 
 export const CURRENT_SCHEMA = `SELECT current_schema() AS schema`
+
+/** $1 id, $2 host, $3 pid, $4 workflows, $5 lease, $6 started, $7 last seen. */
+export const UPSERT_WORKER = query(
+  'upsert_worker',
+  `INSERT INTO zart_workers (id, host, pid, workflows_json, lease_ms, started_at, last_seen_at)
+   VALUES ($1, $2, $3, $4, $5, $6, $7)
+   ON CONFLICT (id) DO UPDATE SET workflows_json = excluded.workflows_json, lease_ms = excluded.lease_ms,
+     last_seen_at = excluded.last_seen_at`,
+)
+
+/** Workers not heard of for ten of their lease periods are gone for good. $1 now. */
+export const FORGET_WORKERS = query(
+  'forget_workers',
+  `DELETE FROM zart_workers WHERE last_seen_at + 10 * lease_ms < $1`,
+)
+
+/** $1 now. */
+export const LIVE_WORKERS = query(
+  'live_workers',
+  `SELECT * FROM zart_workers WHERE last_seen_at + lease_ms >= $1 ORDER BY started_at, id`,
+)
+
+export const DELETE_WORKER = query('delete_worker', `DELETE FROM zart_workers WHERE id = $1`)

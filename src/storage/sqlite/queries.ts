@@ -133,3 +133,18 @@ export const UPSERT_STEP = `
     error_json = excluded.error_json, finished_at = excluded.finished_at, wake_at = excluded.wake_at`
 
 export const CONSUME_EVENT = `UPDATE zart_events SET consumed_by = ? WHERE seq = ?`
+
+/** Params: id, host, pid, workflows, lease, started, last seen. */
+export const UPSERT_WORKER = `
+  INSERT INTO zart_workers (id, host, pid, workflows_json, lease_ms, started_at, last_seen_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (id) DO UPDATE SET workflows_json = excluded.workflows_json, lease_ms = excluded.lease_ms,
+    last_seen_at = excluded.last_seen_at`
+
+/** Workers not heard of for ten of their lease periods are gone for good. Param: now. */
+export const FORGET_WORKERS = `DELETE FROM zart_workers WHERE last_seen_at + 10 * lease_ms < ?`
+
+/** Param: now. */
+export const LIVE_WORKERS = `SELECT * FROM zart_workers WHERE last_seen_at + lease_ms >= ? ORDER BY started_at, id`
+
+export const DELETE_WORKER = `DELETE FROM zart_workers WHERE id = ?`

@@ -21,13 +21,22 @@ import type {
   PruneFilter,
   StepRecord,
   Store,
+  WorkerRecord,
   WriteOutcome,
 } from '../store.ts'
 import { isTerminal } from '../store.ts'
 import { commitWrites } from './commit.ts'
 import * as q from './queries.ts'
 import { watchDatabase } from './wake-ups.ts'
-import { toExecution, toStep, type ExecutionRow, type StepRow } from '../rows.ts'
+import {
+  toExecution,
+  toStep,
+  toWorker,
+  workerColumns,
+  type ExecutionRow,
+  type StepRow,
+  type WorkerRow,
+} from '../rows.ts'
 
 export interface SqliteStoreOptions {
   /**
@@ -245,6 +254,19 @@ export class SqliteStore implements Store {
       return lost
     })
     return run.immediate()
+  }
+
+  async recordWorker(worker: WorkerRecord): Promise<void> {
+    this.sql(q.UPSERT_WORKER).run(...workerColumns(worker))
+  }
+
+  async listWorkers(now: number): Promise<WorkerRecord[]> {
+    this.sql(q.FORGET_WORKERS).run(now)
+    return (this.sql(q.LIVE_WORKERS).all(now) as WorkerRow[]).map(toWorker)
+  }
+
+  async removeWorker(id: string): Promise<void> {
+    this.sql(q.DELETE_WORKER).run(id)
   }
 
   async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {
