@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { api, eventually } from '../http/helpers.ts'
-import { dbIn, EXAMPLE_WORKFLOWS, startServe, suiteDir, type Served } from '../mcp/helpers.ts'
+import { call, connectHttp, dbIn, EXAMPLE_WORKFLOWS, startServe, suiteDir, type Served } from '../mcp/helpers.ts'
 import { HAVE_CHROMIUM, launchBrowser, openPage, screenshot } from './helpers.ts'
 
 // The dashboard end to end: a real `zart serve` with the example workflows, driven by a
@@ -63,6 +63,10 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in chromium', () => {
     // The REST status carries the same page as dashboard_url, for an agent to hand over.
     const status = await api(served.url, 'GET', '/executions/nightly-orders-2026-05-01')
     expect(status.body.dashboard_url).toBe(`${served.url}/executions/nightly-orders-2026-05-01`)
+    const mcp = await connectHttp(served.url, 'streamable')
+    const tool = await call(mcp, 'status', { execution_id: 'nightly-orders-2026-05-01' })
+    await mcp.close()
+    expect(tool.structuredContent.dashboard_url).toBe(status.body.dashboard_url)
     expect(new URL(page.url()).pathname).toBe('/executions/nightly-orders-2026-05-01')
     await screenshot(page, 'execution')
     expect(errors).toEqual([])
