@@ -7,6 +7,8 @@ export default tseslint.config(
   js.configs.recommended,
   { languageOptions: { globals: globals.node } },
   ...tseslint.configs.recommended,
+  // The dashboard's ES modules run in the browser, served as they are (no build step).
+  { files: ['src/http/dashboard/public/**/*.js'], languageOptions: { globals: globals.browser } },
   {
     files: ['**/*.ts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

@@ -1,7 +1,8 @@
 // Reads vitest's JSON report and fails when a required backend did not run one of the
 // suites that must run on every backend: for each backend named on the command line and
-// each suite below, tests must have passed and none failed.
-//   node scripts/check-backends.mjs .tmp/vitest-results.json sqlite,postgres,mysql
+// each suite below, tests must have passed and none failed. With --browser, the browser
+// suite (test/browser/, skipped where there is no chromium) must have run whole too.
+//   node scripts/check-backends.mjs .tmp/vitest-results.json sqlite,postgres,mysql [--browser]
 import { readFileSync } from 'node:fs'
 import { relative } from 'node:path'
 
@@ -14,9 +15,9 @@ const suites = [
   { name: 'engine', dir: 'test/engine/', title: (backend) => `on ${backend}` },
 ]
 
-const [file, list] = process.argv.slice(2)
-if (!file || !list) {
-  console.error('usage: check-backends.mjs REPORT.json sqlite,postgres,mysql')
+const [file, list, flag] = process.argv.slice(2)
+if (!file || !list || (flag !== undefined && flag !== '--browser')) {
+  console.error('usage: check-backends.mjs REPORT.json sqlite,postgres,mysql [--browser]')
   process.exit(2)
 }
 const report = JSON.parse(readFileSync(file, 'utf8'))
@@ -34,7 +35,17 @@ for (const backend of list.split(',')) {
     if (passed === 0 || failed > 0) bad = true
   }
 }
+if (flag === '--browser') {
+  const mine = tests.filter((t) => t.file.startsWith('test/browser/'))
+  const passed = mine.filter((t) => t.status === 'passed').length
+  const other = mine.length - passed
+  console.log(`browser suite: ${passed} passed, ${other} skipped or failed`)
+  if (passed === 0 || other > 0) {
+    console.error('the browser suite did not run whole: install chromium (apt-get install -y chromium)')
+    bad = true
+  }
+}
 if (bad) {
-  console.error('a required backend did not pass every suite that must run on it')
+  console.error('a required suite did not pass everywhere it must run')
   process.exit(1)
 }

@@ -6,6 +6,7 @@ import type { Zart } from '../client/zart.ts'
 import { ZartError } from '../errors.ts'
 import { problem, sendProblem } from './rest/problem.ts'
 import { silentLogger, type Logger } from '../engine/logger.ts'
+import { createDashboard, type Dashboard } from './dashboard/index.ts'
 import { allowedHostnames, createMcpHttpEndpoints, hostGuard, isLoopback, type McpHttpOptions } from '../mcp/http.ts'
 
 /** The default port of `zart serve`. */
@@ -31,6 +32,11 @@ export interface HttpServerOptions {
    * `[['/api/v1', restRouter]]`. This is where the REST API plugs in.
    */
   routes?: ReadonlyArray<readonly [path: string, handler: RequestHandler]>
+  /**
+   * Serve the web dashboard at `/` (default false). With a token, its pages need a session
+   * cookie (login form or one-time link), which then also passes the API's token check.
+   */
+  dashboard?: boolean
 }
 
 /** A listening `zart serve`. */
@@ -39,6 +45,8 @@ export interface HttpServer {
   readonly server: Server
   /** Base URL, e.g. `http://127.0.0.1:7420`. */
   readonly url: string
+  /** The dashboard, when `dashboard` was set. */
+  readonly dashboard: Dashboard | null
   /** Open MCP sessions by transport. */
   sessions(): { streamable: number; sse: number }
   /** Ends every MCP session and stops listening. Does not close the client. */
@@ -77,7 +85,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', sessions: mcp.sessions() })
   })
-  if (token !== undefined) app.use(bearerAuth(token))
+  const dashboard = options.dashboard ? createDashboard(token === undefined ? {} : { token }) : null
+  // The dashboard checks sessions itself, so that a browser without one gets the login page.
+  if (dashboard) app.use(dashboard.router)
+  if (token !== undefined) app.use(bearerAuth(token, dashboard))
   // Routes go before the MCP router: its JSON body parser (and its JSON-RPC errors for a
   // bad body) would otherwise apply to every request, the REST API's included.
   for (const [path, handler] of options.routes ?? []) app.use(path, handler)
@@ -98,6 +109,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     app,
     server,
     url,
+    dashboard,
     sessions: () => mcp.sessions(),
     async close() {
       await mcp.close()
@@ -143,8 +155,28 @@ function hostname(header: string): string | null {
 function originCheck(allowed: readonly string[]): RequestHandler {
   return (req, res, next) => {
     const origin = req.header('origin')
-    if (origin === undefined || allowed.includes(origin) || loopbackOrigin(origin)) return next()
+    if (
+      origin === undefined ||
+      allowed.includes(origin) ||
+      loopbackOrigin(origin) ||
+      sameOrigin(origin, req.header('host'))
+    )
+      return next()
     sendProblem(res, problem('FORBIDDEN_ORIGIN', `origin ${origin} is not allowed: add it with --allow-origin`))
+  }
+}
+
+/**
+ * A page served by this very server (the dashboard) under a name the Host check let in.
+ * A rebinding page cannot pass as one: its Host is the foreign name, refused before this;
+ * and a server with no host list has a token, which such a page lacks (the browser keeps
+ * the session cookie for the real name).
+ */
+function sameOrigin(origin: string, host: string | undefined): boolean {
+  try {
+    return host !== undefined && new URL(origin).host === host.toLowerCase()
+  } catch {
+    return false
   }
 }
 
@@ -157,8 +189,12 @@ function loopbackOrigin(origin: string): boolean {
   }
 }
 
-/** Checks `Authorization: Bearer <token>` in constant time (digests make the lengths equal). */
-function bearerAuth(token: string): RequestHandler {
+/**
+ * Checks `Authorization: Bearer <token>` in constant time (digests make the lengths equal).
+ * A dashboard session cookie stands for the token: the browser got it by showing the token
+ * (or a one-time code) once, and it is HttpOnly and SameSite=Strict.
+ */
+function bearerAuth(token: string, dashboard: Dashboard | null): RequestHandler {
   const expected = createHash('sha256').update(token).digest()
   return (req, res, next) => {
     const match = /^Bearer\s+(.+)$/i.exec(req.header('authorization') ?? '')
@@ -166,6 +202,7 @@ function bearerAuth(token: string): RequestHandler {
       .update(match?.[1] ?? '')
       .digest()
     if (match && timingSafeEqual(given, expected)) return next()
+    if (!match && dashboard?.hasSession(req)) return next()
     sendProblem(
       res,
       problem(

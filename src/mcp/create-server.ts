@@ -30,6 +30,8 @@ export interface McpServerOptions {
   elicitation?: boolean
   /** How often subscribed execution resources are re-read, in ms (default 1000). */
   resourcePollMs?: number
+  /** The dashboard page of an execution, when one is served; the `status` tool adds it as `dashboard_url`. */
+  dashboardUrl?: (executionId: string) => string | undefined
 }
 
 /**
@@ -51,6 +53,7 @@ export function createMcpServer(zart: Zart, options: McpServerOptions = {}): Mcp
     logger,
     progressIntervalMs: options.progressIntervalMs ?? defaultToolContext.progressIntervalMs,
     elicitation: options.elicitation ?? defaultToolContext.elicitation,
+    dashboardUrl: options.dashboardUrl,
   })
   registerExecutionResources(server, zart, { logger, pollMs: options.resourcePollMs ?? 1_000 })
   return server

@@ -58,6 +58,8 @@ export async function connectStdio(
 export interface Served {
   child: ChildProcess
   url: string
+  /** Everything it printed on stdout so far. */
+  stdout(): string
   stderr(): string
   /** Resolves with the exit code once the process has ended. */
   exited: Promise<number | null>
@@ -89,6 +91,7 @@ export function startServe(
         resolve({
           child,
           url: match[1],
+          stdout: () => out,
           stderr: () => log,
           exited,
           stop: () => {

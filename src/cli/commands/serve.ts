@@ -65,8 +65,13 @@ export function registerServeCommand(program: Command, context: CliContext): voi
       if (flags.retention !== undefined) zart.startRetention(flags.retention)
       try {
         const worker = zart.startWorker({ graceMs })
+        // Known once the server listens (the port may be 0); until then no link is given.
+        const listening: { base?: string } = {}
+        const dashboardUrl = (id: string) =>
+          listening.base === undefined ? undefined : `${listening.base}/executions/${encodeURIComponent(id)}`
         const rest = createRestApi(zart, {
           logger,
+          dashboardUrl,
           limits: {
             ...(flags.maxBody !== undefined && { maxBodyBytes: flags.maxBody }),
             ...(flags.maxWaits !== undefined && { maxWaits: flags.maxWaits }),
@@ -81,7 +86,8 @@ export function registerServeCommand(program: Command, context: CliContext): voi
           ...(flags.token !== undefined && { token: flags.token }),
           ...(flags.allowHost && { allowedHosts: flags.allowHost }),
           ...(flags.allowOrigin && { allowedOrigins: flags.allowOrigin }),
-          mcp: flags.sessionIdle === undefined ? {} : { sessionIdleMs: flags.sessionIdle },
+          mcp: { dashboardUrl, ...(flags.sessionIdle !== undefined && { sessionIdleMs: flags.sessionIdle }) },
+          dashboard: true,
           // The REST API (/api/v1) mounts here, on the same port and behind the same checks.
           routes: [
             ['/api/v1', rest.router],
@@ -90,9 +96,18 @@ export function registerServeCommand(program: Command, context: CliContext): voi
         })
         // Listen for signals before saying we are up: whoever reads that line may signal at once.
         const stopSignal = untilSignal()
+        const dashboardBase = publicBase(http.url, flags)
+        listening.base = dashboardBase
         context.io.stdout(
           `zart serve: MCP at ${http.url}/mcp (legacy SSE at ${http.url}/sse), REST at ${http.url}/api/v1\n`,
         )
+        context.io.stdout(`zart serve: dashboard at ${dashboardBase}/\n`)
+        // A one-time code, not the token: the link may end up in a terminal log or history.
+        const login = http.dashboard?.oneTimeLoginPath()
+        if (login)
+          context.io.stdout(
+            `zart serve: sign in to the dashboard once at ${dashboardBase}${login} (one-time link, valid 15 minutes)\n`,
+          )
         logger.info('http server listening', {
           url: http.url,
           worker: worker.id,
@@ -112,6 +127,17 @@ export function registerServeCommand(program: Command, context: CliContext): voi
         logger.info('http server stopped', { pid: process.pid })
       }
     })
+}
+
+/**
+ * The base URL people reach this server by: the listening address, or on a wildcard
+ * address (0.0.0.0, ::) the first --allow-host name, since the wildcard is no address
+ * a browser can open.
+ */
+function publicBase(url: string, flags: ServeFlags): string {
+  const wildcard = flags.host === '0.0.0.0' || flags.host === '::' || flags.host === '[::]'
+  const name = flags.allowHost?.[0]
+  return wildcard && name !== undefined ? `http://${name}:${new URL(url).port}` : url
 }
 
 /** Commander parser for a size: bytes, or a number with kb / mb (1024-based). */

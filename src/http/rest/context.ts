@@ -29,6 +29,8 @@ export interface RestContext {
   waits: WaitSlots
   /** Aborts when the server starts shutting down: long polls return at once. */
   shutdown: AbortSignal
+  /** The dashboard page of an execution, when a dashboard is served (added to status as `dashboard_url`). */
+  dashboardUrl?: ((executionId: string) => string | undefined) | undefined
 }
 
 /**

@@ -81,7 +81,9 @@ export function executionRoutes(context: RestContext): RouteSpec[] {
     errors: ['INVALID_INPUT', 'EXECUTION_NOT_FOUND'],
     async handle({ params, query }, _req, res) {
       res.locals.execution = params.id
-      return { status: 200, body: await zart.status(params.id, { includeSteps: query.steps === 'true' }) }
+      const view = await zart.status(params.id, { includeSteps: query.steps === 'true' })
+      const dashboardUrl = context.dashboardUrl?.(view.id)
+      return { status: 200, body: dashboardUrl === undefined ? view : { ...view, dashboard_url: dashboardUrl } }
     },
   })
 

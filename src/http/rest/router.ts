@@ -17,6 +17,8 @@ const { version } = createRequire(import.meta.url)('../../../package.json') as {
 export interface RestApiOptions {
   logger?: Logger
   limits?: Partial<RestLimits>
+  /** The dashboard page of an execution; when it answers, status carries it as `dashboard_url`. */
+  dashboardUrl?: (executionId: string) => string | undefined
 }
 
 /** The REST API, ready to mount at `/api/v1` (e.g. through `startHttpServer({ routes })`). */
@@ -54,6 +56,7 @@ export function createRestApi(zart: Zart, options: RestApiOptions = {}): RestApi
     limits,
     waits: new WaitSlots(limits.maxWaits),
     shutdown: shutdown.signal,
+    dashboardUrl: options.dashboardUrl,
   }
   const routes = [...executionRoutes(context), ...eventRoutes(context), ...workflowRoutes(context)]
   const openapi = openApiDocument(routes, { version })

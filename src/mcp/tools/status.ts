@@ -32,7 +32,11 @@ export function registerStatusTool(server: McpServer, zart: Zart, context: ToolC
       runTool(context.logger, async () => {
         const { execution_id, include_steps } = parseArguments(input, args, 'status')
         const view = await zart.status(execution_id, { includeSteps: include_steps ?? false })
-        return toolSuccess(view, statusHint(view))
+        const dashboardUrl = context.dashboardUrl?.(view.id)
+        return toolSuccess(
+          dashboardUrl === undefined ? view : { ...view, dashboard_url: dashboardUrl },
+          statusHint(view),
+        )
       }),
   )
 }

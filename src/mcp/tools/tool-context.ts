@@ -7,6 +7,8 @@ export interface ToolContext {
   progressIntervalMs: number
   /** Whether `wait` may ask the person for a waited-for event when the client supports elicitation. */
   elicitation: boolean
+  /** The dashboard page of an execution, when `zart serve` serves one: `status` adds it as `dashboard_url`. */
+  dashboardUrl?: ((executionId: string) => string | undefined) | undefined
 }
 
 export const defaultToolContext: ToolContext = { logger: silentLogger, progressIntervalMs: 3_000, elicitation: true }
