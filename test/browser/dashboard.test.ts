@@ -59,6 +59,9 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in chromium', () => {
     await expect(items.first().textContent()).resolves.toMatch(/completed.*took .*1 attempt/s)
     await expect(page.locator('.timeline-item[data-step="approval"]').textContent()).resolves.toMatch(/Wait for event/)
     await expect(page.getByText('Deadline').isVisible()).resolves.toBe(true)
+    // The workflow's own progress and the data it was scheduled with.
+    await expect(page.locator('.summary').textContent()).resolves.toMatch(/Progress75% · loaded into/)
+    await page.getByRole('heading', { name: 'Input' }).waitFor({ timeout: 5000 })
     await page.getByRole('button', { name: 'Approve' }).waitFor({ timeout: 5000 })
     // The REST status carries the same page as dashboard_url, for an agent to hand over.
     const status = await api(served.url, 'GET', '/executions/nightly-orders-2026-05-01')

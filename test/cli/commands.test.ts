@@ -30,7 +30,7 @@ describe('zart CLI commands', () => {
   })
 
   it('workflows lists names, options and JSON Schemas', async () => {
-    const run = await runZart(['workflows'])
+    const run = await runZart(['workflows'], { env: { ZART_HOME: tempDir() } })
     expect(run.code).toBe(0)
     const workflows =
       json<{ name: string; timeout_ms: number | null; input_schema: { properties?: object }; events: object }[]>(run)

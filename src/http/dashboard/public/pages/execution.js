@@ -73,6 +73,8 @@ function summaryList(view) {
       ? ['Deadline', [time(view.deadline), isTerminal(view.status) ? '' : ` (${fromNow(view.deadline)})`]]
       : null,
     view.version ? ['Version', h('code', null, view.version)] : null,
+    view.progress ? ['Progress', progressText(view.progress)] : null,
+    view.hint ? ['Note', h('span', { class: 'hint' }, view.hint)] : null,
     view.idempotency_key ? ['Idempotency key', h('code', null, view.idempotency_key)] : null,
   ].filter(Boolean)
   return h(
@@ -146,8 +148,17 @@ function steps(view) {
   )
 }
 
+/** `40% · copied 400 of 1000 rows` from a status's progress. */
+function progressText(progress) {
+  const parts = []
+  if (progress.fraction !== undefined) parts.push(`${Math.round(progress.fraction * 100)}%`)
+  if (progress.message !== undefined) parts.push(progress.message)
+  return parts.join(' · ') || '—'
+}
+
 function outcome(view) {
   const parts = []
+  if (view.input !== undefined) parts.push(h('h2', null, 'Input'), jsonView(view.input, { label: 'Input' }))
   if (view.output !== undefined) parts.push(h('h2', null, 'Output'), jsonView(view.output, { label: 'Output' }))
   if (view.error !== undefined && view.error !== null)
     parts.push(h('h2', null, 'Error'), jsonView(view.error, { label: 'Error' }))
