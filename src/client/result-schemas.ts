@@ -82,6 +82,7 @@ export const scheduleShape = {
   created: z
     .boolean()
     .describe('False when an existing execution (same id or idempotency key, same input) was returned'),
+  run_at: z.string().optional().describe('When it starts, if later than now (scheduled with run_at or delay)'),
 }
 
 export const deliverShape = {

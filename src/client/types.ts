@@ -43,8 +43,10 @@ export interface PruneResult {
 export interface ScheduleOptions {
   id?: string
   idempotencyKey?: string
-  /** Start no earlier than this (a Date, or ms since the epoch). */
-  runAt?: Date | number
+  /** Start no earlier than this (a Date, an ISO 8601 time, or ms since the epoch). */
+  runAt?: Date | number | string
+  /** Start no earlier than this long from now (`'10m'`, `'2h'`, ms); not with `runAt`. */
+  delay?: Duration
 }
 
 export interface ScheduleResult {
@@ -52,6 +54,8 @@ export interface ScheduleResult {
   status: ExecutionView['status']
   /** False when an existing execution (same id or idempotency key, same input) was returned. */
   created: boolean
+  /** When it starts, if that is later than now (scheduled with `run_at` or `delay`). */
+  run_at?: string
 }
 
 export interface DeliverResult {

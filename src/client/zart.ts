@@ -145,7 +145,18 @@ export class Zart {
     const input = definition.input ? parseData(definition.input, data, `data for workflow "${workflow}"`) : data
     const inputJson = toJsonInput(input, 'data', this.maxPayloadBytes)
     const now = this.clock.now()
-    const runAt = options.runAt === undefined ? now : new Date(options.runAt).getTime()
+    if (options.runAt !== undefined && options.delay !== undefined) {
+      throw new ZartError(
+        'INVALID_INPUT',
+        'give run_at or delay, not both: run_at is a time, delay a duration from now',
+      )
+    }
+    const runAt =
+      options.delay !== undefined
+        ? now + parseDuration(options.delay, 'delay')
+        : options.runAt === undefined
+          ? now
+          : new Date(options.runAt).getTime()
     if (!Number.isFinite(runAt))
       throw new ZartError('INVALID_INPUT', 'run_at is not a valid time: use an ISO 8601 time or ms since the epoch')
     const timeoutMs = this.infos.get(definition.name)?.timeout_ms ?? null
@@ -189,7 +200,8 @@ export class Zart {
     const created = result.execution
     if (adopted && worker) worker.adopt({ execution: created, steps: [] })
     else this.worker?.poke()
-    return { execution_id: id, status: created.status, created: true }
+    const later = runAt > now ? { run_at: new Date(runAt).toISOString() } : {}
+    return { execution_id: id, status: created.status, created: true, ...later }
   }
 
   /** The status of one execution; `includeSteps` adds its step history. */

@@ -60,7 +60,7 @@ describe('the tool list', () => {
       required: (tools.get(name)!.inputSchema.required ?? []).slice().sort(),
     })
     expect(args('schedule')).toEqual({
-      properties: ['data', 'id', 'idempotency_key', 'workflow'],
+      properties: ['data', 'delay', 'id', 'idempotency_key', 'run_at', 'workflow'],
       required: ['workflow'],
     })
     expect(args('status')).toEqual({ properties: ['execution_id', 'include_steps'], required: ['execution_id'] })

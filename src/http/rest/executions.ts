@@ -46,6 +46,7 @@ export function executionRoutes(context: RestContext): RouteSpec[] {
         ...(body.id !== undefined && { id: body.id }),
         ...(body.idempotency_key !== undefined && { idempotencyKey: body.idempotency_key }),
         ...(runAt !== undefined && { runAt }),
+        ...(body.delay !== undefined && { delay: body.delay }),
       })
       res.locals.execution = result.execution_id
       return {

@@ -64,6 +64,10 @@ export const scheduleBody = strict(
       .optional()
       .describe('Maps to at most one execution: retrying with it never starts a second one'),
     run_at: runAt.optional(),
+    delay: z
+      .union([z.string(), z.number()])
+      .optional()
+      .describe('Start no earlier than this long from now: ms, or "10m", "2h"; not with run_at'),
   },
   'the body',
 ).refine((body) => (body.workflow === undefined) !== (body.task === undefined), {

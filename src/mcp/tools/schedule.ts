@@ -16,6 +16,8 @@ const input = z.object({
   idempotency_key: idempotencyKeySchema
     .optional()
     .describe('A key that maps to at most one execution: retrying with it never starts a second one'),
+  run_at: z.string().optional().describe('Start no earlier than this ISO 8601 time, e.g. 2026-12-01T09:00:00Z'),
+  delay: z.string().optional().describe('Start no earlier than this long from now, e.g. "10m" or "2h"'),
 })
 
 /** `schedule`: starts a workflow and returns at once. */
@@ -41,10 +43,12 @@ export function registerScheduleTool(server: McpServer, zart: Zart, context: Too
     },
     (args) =>
       runTool(context.logger, async () => {
-        const { workflow, data, id, idempotency_key } = parseArguments(input, args, 'schedule')
+        const { workflow, data, id, idempotency_key, run_at, delay } = parseArguments(input, args, 'schedule')
         const result = await zart.schedule(workflow, data ?? {}, {
           ...(id !== undefined && { id }),
           ...(idempotency_key !== undefined && { idempotencyKey: idempotency_key }),
+          ...(run_at !== undefined && { runAt: run_at }),
+          ...(delay !== undefined && { delay }),
         })
         const quoted = JSON.stringify(result.execution_id)
         const hint = result.created
