@@ -1,6 +1,6 @@
-import { hostname } from 'node:os'
 import { nanoid } from 'nanoid'
 import { databaseUnavailable } from '../errors.ts'
+import { processExists, thisProcess } from '../process-info.ts'
 import type { Clock } from '../clock.ts'
 import { setLongInterval, setLongTimeout, type LongTimer } from '../timers.ts'
 import type { Claim, ExecutionRecord, Lease, Store } from '../storage/store.ts'
@@ -55,6 +55,9 @@ export interface WorkerDeps {
   onSettled: (executionId: string, finished: ExecutionRecord | null) => void
 }
 
+/** How often a worker looks for workers on its own machine whose process is gone. */
+const NEIGHBOUR_CHECK_MS = 1_000
+
 /**
  * Claims due executions and runs them, holding a lease on each that a heartbeat renews.
  * Waiting executions are rows, not promises: the worker holds only what it runs.
@@ -84,6 +87,9 @@ export class Worker {
   private wake: (() => void) | null = null
   private poked = false
   private heartbeatTimer: LongTimer | undefined
+  private neighbourTimer: LongTimer | undefined
+  /** Where this worker runs, for its row and to tell a dead neighbour (see `reportAlive`). */
+  private readonly process = thisProcess()
   /** When `start()` ran, for the worker's row (see `reportAlive`). */
   private startedAt = 0
   /** A lease check asked for by a wake-up, waiting out the rate limit. */
@@ -135,6 +141,13 @@ export class Worker {
     ).unref()
     this.startedAt = this.deps.clock.now()
     void this.reportAlive()
+    // A cheap read (and one kill(pid, 0) per neighbour), often: a dead neighbour's work is
+    // taken over within about a second instead of a lease period.
+    this.neighbourTimer = setLongInterval(() => {
+      this.takeOverDeadNeighbours().catch((error: unknown) =>
+        this.deps.logger.warn('could not look for dead workers on this machine', { error: String(error) }),
+      )
+    }, NEIGHBOUR_CHECK_MS).unref()
     this.unsubscribe =
       this.deps.store
         .subscribe?.(() => this.changedElsewhere())
@@ -246,6 +259,7 @@ export class Worker {
     this.stopController.abort()
     this.wake?.()
     this.heartbeatTimer?.clear()
+    this.neighbourTimer?.clear()
     this.checkTimer?.clear()
     this.checkTimer = null
     const unsubscribe = await this.unsubscribe
@@ -289,17 +303,41 @@ export class Worker {
   private async reportAlive(): Promise<void> {
     if (!this.running) return
     try {
+      const now = this.deps.clock.now()
       await this.deps.store.recordWorker({
         id: this.id,
-        host: hostname(),
-        pid: process.pid,
+        host: this.process.host,
+        pid: this.process.pid,
+        scope: this.process.scope,
         workflows: this.workflowNames,
         leaseMs: this.leaseMs,
         startedAt: this.startedAt,
-        lastSeenAt: this.deps.clock.now(),
+        lastSeenAt: now,
       })
     } catch (error) {
       this.deps.logger.warn('could not record that this worker is alive', { error: String(error) })
+    }
+  }
+
+  /**
+   * A worker whose process is gone from this machine (same boot and pid namespace, so its
+   * pid means something here) is dead: its running executions are made due at once rather
+   * than after its leases run out. Fenced as always: the takeover is a new claim with a new
+   * token. Across machines the lease stays the rule.
+   */
+  private async takeOverDeadNeighbours(): Promise<void> {
+    if (!this.running) return
+    const now = this.deps.clock.now()
+    const workers = await this.deps.store.listWorkers(now)
+    for (const worker of workers) {
+      if (worker.id === this.id || worker.scope !== this.process.scope || processExists(worker.pid)) continue
+      const expired = await this.deps.store.expireLeasesOf(worker.id, now)
+      this.deps.logger.warn('a worker on this machine died; taking over its executions now', {
+        dead: worker.id,
+        pid: worker.pid,
+        executions: expired,
+      })
+      if (expired > 0) this.poke()
     }
   }
 

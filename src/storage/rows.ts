@@ -195,6 +195,7 @@ export interface WorkerRow {
   id: string
   host: string
   pid: number
+  scope: string
   workflows_json: string
   lease_ms: number
   started_at: number
@@ -206,6 +207,7 @@ export function toWorker(row: WorkerRow): WorkerRecord {
     id: row.id,
     host: row.host,
     pid: Number(row.pid),
+    scope: row.scope,
     workflows: JSON.parse(row.workflows_json) as string[],
     leaseMs: Number(row.lease_ms),
     startedAt: Number(row.started_at),
@@ -223,5 +225,6 @@ export function workerColumns(worker: WorkerRecord): unknown[] {
     worker.leaseMs,
     worker.startedAt,
     worker.lastSeenAt,
+    worker.scope,
   ]
 }

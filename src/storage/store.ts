@@ -275,6 +275,8 @@ export interface WorkerRecord {
   id: string
   host: string
   pid: number
+  /** Processes with the same scope see each other's pids (same machine boot, same pid namespace). */
+  scope: string
   /** The workflows it runs. */
   workflows: string[]
   /** Its lease period: it reports itself at least once in each. */
@@ -378,12 +380,17 @@ export interface Store {
   /** Applies fenced writes in one transaction; one outcome per write, in order. */
   commit(writes: FencedWrite[]): Promise<WriteOutcome[]>
 
-  /** Inserts or refreshes a worker's row (by id): it is alive now. */
+  /** Inserts or refreshes a worker's row (by id): it is alive now. Forgets rows silent for ten lease periods. */
   recordWorker(worker: WorkerRecord): Promise<void>
-  /** Workers whose last report is not older than their own lease period at `now`; forgets older ones. */
+  /** Workers whose last report is not older than their own lease period at `now` (reads only). */
   listWorkers(now: number): Promise<WorkerRecord[]>
   /** A worker that stopped cleanly. */
   removeWorker(id: string): Promise<void>
+  /**
+   * A worker known to be dead (its process is gone): its running executions become due at
+   * once, as if their leases had run out, and its row goes. Returns how many executions.
+   */
+  expireLeasesOf(workerId: string, now: number): Promise<number>
 
   /**
    * Optional wake-up channel across processes: calls `onDue` soon after any process makes

@@ -484,6 +484,7 @@ export function storeCases(h: ContractHarness): void {
       id: 'w-1',
       host: 'box',
       pid: 42,
+      scope: 'box/boot/pid',
       workflows: ['flow'],
       leaseMs: 1000,
       startedAt: T0,
@@ -499,6 +500,28 @@ export function storeCases(h: ContractHarness): void {
     expect((await store.listWorkers(T0 + 1600)).map((w) => w.id)).toEqual(['w-1'])
     await store.removeWorker('w-1')
     expect(await store.listWorkers(T0 + 1600)).toEqual([])
+  })
+
+  it("makes a dead worker's running executions due at once, and forgets it", async () => {
+    const store = await h.store()
+    await claimOne(store, 'a', T0, 'w-dead', 60_000)
+    await claimOne(store, 'b', T0, 'w-alive', 60_000)
+    const worker = {
+      id: 'w-dead',
+      host: 'box',
+      pid: 42,
+      scope: 's',
+      workflows: WF,
+      leaseMs: 60_000,
+      startedAt: T0,
+      lastSeenAt: T0,
+    }
+    await store.recordWorker(worker)
+    expect(await store.expireLeasesOf('w-dead', T0 + 10)).toBe(1)
+    expect(await store.listWorkers(T0 + 10)).toEqual([])
+    const [taken] = await store.claim({ workerId: 'w-new', limit: 5, now: T0 + 10, leaseMs: 1000, workflows: WF })
+    expect(taken?.execution).toMatchObject({ id: 'a', leaseOwner: 'w-new', takeovers: 1, attempt: 2 })
+    expect(await store.getExecution('b')).toMatchObject({ leaseOwner: 'w-alive', status: 'running' })
   })
 
   it('stores where each durable point was reached and in which order its result came', async () => {

@@ -26,7 +26,7 @@ describe('zart CLI commands', () => {
     )
     const second = await runZart(['migrate', ...flags])
     expect(second.code).toBe(0)
-    expect(second.stdout).toMatch(/^no pending migrations; schema is at 0004_workers/)
+    expect(second.stdout).toMatch(/^no pending migrations; schema is at 0006_worker_scope/)
   })
 
   it('workflows lists names, options and JSON Schemas', async () => {

@@ -330,16 +330,22 @@ export class MysqlStore implements Store {
 
   async recordWorker(worker: WorkerRecord): Promise<void> {
     await this.pool.query(q.UPSERT_WORKER, workerColumns(worker))
+    await this.pool.query(q.FORGET_WORKERS, [worker.lastSeenAt])
   }
 
   async listWorkers(now: number): Promise<WorkerRecord[]> {
-    await this.pool.query(q.FORGET_WORKERS, [now])
     const [rows] = await this.pool.query<mysql.RowDataPacket[]>(q.LIVE_WORKERS, [now])
     return (rows as WorkerRow[]).map(toWorker)
   }
 
   async removeWorker(id: string): Promise<void> {
     await this.pool.query(q.DELETE_WORKER, [id])
+  }
+
+  async expireLeasesOf(workerId: string, now: number): Promise<number> {
+    const [result] = await this.pool.query<mysql.ResultSetHeader>(q.EXPIRE_LEASES_OF, [now, now, workerId, now])
+    await this.pool.query(q.DELETE_WORKER, [workerId])
+    return result.affectedRows
   }
 
   async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {

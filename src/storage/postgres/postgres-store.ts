@@ -280,15 +280,21 @@ export class PostgresStore implements Store {
 
   async recordWorker(worker: WorkerRecord): Promise<void> {
     await this.rows(q.UPSERT_WORKER, workerColumns(worker))
+    await this.rows(q.FORGET_WORKERS, [worker.lastSeenAt])
   }
 
   async listWorkers(now: number): Promise<WorkerRecord[]> {
-    await this.rows(q.FORGET_WORKERS, [now])
     return (await this.rows<WorkerRow>(q.LIVE_WORKERS, [now])).map(toWorker)
   }
 
   async removeWorker(id: string): Promise<void> {
     await this.rows(q.DELETE_WORKER, [id])
+  }
+
+  async expireLeasesOf(workerId: string, now: number): Promise<number> {
+    const expired = await this.rows(q.EXPIRE_LEASES_OF, [workerId, now])
+    await this.rows(q.DELETE_WORKER, [workerId])
+    return expired.length
   }
 
   /** Lock and read, decide (commit-plan.ts), apply: one transaction, two round trips. */

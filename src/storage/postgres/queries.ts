@@ -146,11 +146,11 @@ export const LISTEN = `LISTEN zart_due`
 
 export const CURRENT_SCHEMA = `SELECT current_schema() AS schema`
 
-/** $1 id, $2 host, $3 pid, $4 workflows, $5 lease, $6 started, $7 last seen. */
+/** $1 id, $2 host, $3 pid, $4 workflows, $5 lease, $6 started, $7 last seen, $8 scope. */
 export const UPSERT_WORKER = query(
   'upsert_worker',
-  `INSERT INTO zart_workers (id, host, pid, workflows_json, lease_ms, started_at, last_seen_at)
-   VALUES ($1, $2, $3, $4, $5, $6, $7)
+  `INSERT INTO zart_workers (id, host, pid, workflows_json, lease_ms, started_at, last_seen_at, scope)
+   VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
    ON CONFLICT (id) DO UPDATE SET workflows_json = excluded.workflows_json, lease_ms = excluded.lease_ms,
      last_seen_at = excluded.last_seen_at`,
 )
@@ -168,3 +168,11 @@ export const LIVE_WORKERS = query(
 )
 
 export const DELETE_WORKER = query('delete_worker', `DELETE FROM zart_workers WHERE id = $1`)
+
+/** A dead worker's running executions become due now. $1 worker, $2 now. */
+export const EXPIRE_LEASES_OF = query(
+  'expire_leases_of',
+  `UPDATE zart_executions SET lease_expires_at = $2, due_at = $2
+   WHERE status = 'running' AND lease_owner = $1 AND lease_expires_at > $2
+   RETURNING id`,
+)

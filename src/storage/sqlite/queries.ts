@@ -134,10 +134,10 @@ export const UPSERT_STEP = `
 
 export const CONSUME_EVENT = `UPDATE zart_events SET consumed_by = ? WHERE seq = ?`
 
-/** Params: id, host, pid, workflows, lease, started, last seen. */
+/** Params: id, host, pid, workflows, lease, started, last seen, scope. */
 export const UPSERT_WORKER = `
-  INSERT INTO zart_workers (id, host, pid, workflows_json, lease_ms, started_at, last_seen_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?)
+  INSERT INTO zart_workers (id, host, pid, workflows_json, lease_ms, started_at, last_seen_at, scope)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (id) DO UPDATE SET workflows_json = excluded.workflows_json, lease_ms = excluded.lease_ms,
     last_seen_at = excluded.last_seen_at`
 
@@ -148,3 +148,8 @@ export const FORGET_WORKERS = `DELETE FROM zart_workers WHERE last_seen_at + 10 
 export const LIVE_WORKERS = `SELECT * FROM zart_workers WHERE last_seen_at + lease_ms >= ? ORDER BY started_at, id`
 
 export const DELETE_WORKER = `DELETE FROM zart_workers WHERE id = ?`
+
+/** A dead worker's running executions become due now. Params: now (x2), worker, now. */
+export const EXPIRE_LEASES_OF = `
+  UPDATE zart_executions SET lease_expires_at = ?, due_at = ?
+  WHERE status = 'running' AND lease_owner = ? AND lease_expires_at > ?`

@@ -258,15 +258,24 @@ export class SqliteStore implements Store {
 
   async recordWorker(worker: WorkerRecord): Promise<void> {
     this.sql(q.UPSERT_WORKER).run(...workerColumns(worker))
+    this.sql(q.FORGET_WORKERS).run(worker.lastSeenAt)
   }
 
   async listWorkers(now: number): Promise<WorkerRecord[]> {
-    this.sql(q.FORGET_WORKERS).run(now)
     return (this.sql(q.LIVE_WORKERS).all(now) as WorkerRow[]).map(toWorker)
   }
 
   async removeWorker(id: string): Promise<void> {
     this.sql(q.DELETE_WORKER).run(id)
+  }
+
+  async expireLeasesOf(workerId: string, now: number): Promise<number> {
+    const run = this.db.transaction(() => {
+      const expired = this.sql(q.EXPIRE_LEASES_OF).run(now, now, workerId, now).changes
+      this.sql(q.DELETE_WORKER).run(workerId)
+      return expired
+    })
+    return run.immediate()
   }
 
   async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {
