@@ -15,6 +15,7 @@ import { fromJson, NotJsonError, toJson } from './json.ts'
 import { RetryConfig, retryDelay, type RetryPolicy } from './retry-policy.ts'
 import { Sequencer } from './sequencer.ts'
 import { setLongTimeout, type LongTimer } from '../timers.ts'
+import type { Logger } from './logger.ts'
 import { Suspend, type HaltReason } from './suspend.ts'
 
 /** What a step function is told about the attempt it runs. */
@@ -114,6 +115,8 @@ export interface RunDeps {
   isHalted: () => boolean
   /** Largest step result accepted, in bytes of JSON. */
   maxResultBytes: number
+  /** Where step failures and retries are logged for operators. */
+  logger?: Logger
   /** The event names the workflow declares, when it declares any: waits on others are refused. */
   events?: readonly string[] | undefined
   /**
@@ -227,8 +230,21 @@ export class ExecutionContext implements WorkflowContext {
       }
       const cause = serializeError(outcome.error)
       const retryable = !cause.nonRetryable && !(outcome.error instanceof NotJsonError)
-      if (retryable && attempt < policy.maxAttempts) {
+      const willRetry = retryable && attempt < policy.maxAttempts
+      this.deps.logger?.warn(willRetry ? 'step failed; retrying' : 'step failed for good', {
+        execution: this.executionId,
+        step: key,
+        attempt,
+        error: cause.message,
+      })
+      if (willRetry) {
         const retryAt = this.deps.clock.now() + retryDelay(policy, attempt, this.deps.random)
+        this.deps.logger?.info('step retry scheduled', {
+          execution: this.executionId,
+          step: key,
+          attempt: attempt + 1,
+          at: new Date(retryAt).toISOString(),
+        })
         await this.write({
           kind: 'step',
           lease: this.lease,

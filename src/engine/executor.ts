@@ -104,6 +104,7 @@ export class ExecutionRun {
       },
       isHalted: () => this.haltReason !== null,
       maxResultBytes: this.deps.maxResultBytes,
+      logger: this.deps.logger,
       events: this.definition.events ? Object.keys(this.definition.events) : undefined,
     })
     try {
@@ -266,6 +267,28 @@ export class ExecutionRun {
   private async finish(write: FencedWrite): Promise<HaltReason | 'finished'> {
     const outcome = await this.deps.commit(write)
     if (outcome.ok && outcome.kind === 'finish' && outcome.execution) this.finished = outcome.execution
+    if (outcome.ok && write.kind === 'finish') {
+      const { execution } = this.claim
+      const fields = {
+        execution: this.id,
+        workflow: execution.workflow,
+        status: write.status,
+        attempt: execution.attempt,
+        duration_ms: write.now - execution.createdAt,
+      }
+      if (write.status === 'completed') this.deps.logger.info('execution finished', fields)
+      else this.deps.logger.warn('execution finished', { ...fields, error: errorMessage(write.errorJson) })
+    }
     return outcome.ok ? 'finished' : 'lease_lost'
+  }
+}
+
+/** The message of a stored error, for a log line. */
+function errorMessage(errorJson: string | null): string | undefined {
+  if (errorJson === null) return undefined
+  try {
+    return (JSON.parse(errorJson) as { message?: string }).message
+  } catch {
+    return errorJson
   }
 }

@@ -388,6 +388,15 @@ export class Worker {
     if (!definition) return
     // A row this worker still runs under an older lease was taken over: the old run stops.
     this.active.get(claim.execution.id)?.halt('lease_lost')
+    if (claim.execution.takeovers > 0) {
+      this.deps.logger.warn('took over an execution whose worker died or hung', {
+        execution: claim.execution.id,
+        workflow: claim.execution.workflow,
+        attempt: claim.execution.attempt,
+        takeovers: claim.execution.takeovers,
+        step: claim.execution.currentStep,
+      })
+    }
     const run = new ExecutionRun(claim, definition, {
       clock: this.deps.clock,
       random: this.deps.random,

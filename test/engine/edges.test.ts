@@ -145,3 +145,49 @@ eachBackend('edge cases of a run', (backend) => {
     expect(await zart.status(b.execution_id)).toMatchObject({ status: 'completed', output: 'other ok' })
   })
 })
+
+eachBackend('operator logs', (backend) => {
+  it('logs each step failure, each retry scheduled and each finished execution', async () => {
+    const lines: { level: string; message: string; fields: Record<string, unknown> }[] = []
+    const log =
+      (level: string) =>
+      (message: string, fields: Record<string, unknown> = {}) =>
+        void lines.push({ level, message, fields })
+    const logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }
+    const clock = new FakeClock()
+    const flow = defineWorkflow({ name: 'flaky-once' }, async (ctx) =>
+      ctx.step(
+        'call',
+        ({ attempt }) => {
+          if (attempt === 1) throw new Error('timeout talking to the bank')
+          return 'ok'
+        },
+        { retry: RetryConfig.fixed(2, '1s') },
+      ),
+    )
+    const zart = await createZart({ db: await backend.store(), workflows: [flow], clock, logger })
+    const { execution_id } = await zart.schedule('flaky-once')
+    await zart.drain()
+    clock.advance('1s')
+    await zart.drain()
+    const seen = lines.map((l) => [l.level, l.message])
+    expect(seen).toEqual(
+      expect.arrayContaining([
+        ['warn', 'step failed; retrying'],
+        ['info', 'step retry scheduled'],
+        ['info', 'execution finished'],
+      ]),
+    )
+    expect(lines.find((l) => l.message === 'step failed; retrying')?.fields).toMatchObject({
+      execution: execution_id,
+      step: 'call',
+      attempt: 1,
+      error: 'timeout talking to the bank',
+    })
+    expect(lines.find((l) => l.message === 'execution finished')?.fields).toMatchObject({
+      status: 'completed',
+      duration_ms: 1000,
+    })
+    await zart.close()
+  })
+})
