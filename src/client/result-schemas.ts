@@ -46,6 +46,7 @@ export const executionShape = {
   attempt: z.number().int(),
   version: z.string().optional().describe('The workflow version the execution started under'),
   input: z.unknown().optional().describe('The data it was scheduled with (status only)'),
+  paused: z.literal(true).optional().describe('Paused: not claimed until resumed'),
   hint: z.string().optional().describe('Why an unfinished execution does not move: no worker runs its workflow'),
   progress: z
     .looseObject({

@@ -42,6 +42,8 @@ export interface ExecutionView {
   attempt: number
   /** The workflow version the execution started under. */
   version?: string
+  /** Set by `zart pause`: not claimed until resumed. */
+  paused?: true
   /** The data the execution was scheduled with (in `status`; lists leave it out). */
   input?: unknown
   /** Why an unfinished execution does not move, when that is a fact (no worker runs its workflow). */
@@ -92,6 +94,7 @@ export function toExecutionView(
     })
   }
   if (record.version !== null) view.version = record.version
+  if (record.paused) view.paused = true
   if (record.progress !== null) {
     const { at, ...reported } = record.progress
     view.progress = { ...reported, updated_at: iso(at) }

@@ -360,6 +360,67 @@ export class Zart {
     return result
   }
 
+  /**
+   * Pauses an unfinished execution: it is not claimed until resumed. A running one stops at
+   * its next recorded point (the step running then finishes and is recorded first). Its
+   * deadline and timers keep running meanwhile; they are looked at when it resumes.
+   */
+  async pause(executionId: string): Promise<ExecutionView> {
+    return this.setPaused(executionId, true)
+  }
+
+  /** Resumes a paused execution: it is claimed again as soon as it is due. */
+  async resume(executionId: string): Promise<ExecutionView> {
+    return this.setPaused(executionId, false)
+  }
+
+  private async setPaused(executionId: string, paused: boolean): Promise<ExecutionView> {
+    const id = parseOrThrow(executionIdSchema, executionId, 'execution id')
+    const result = await this.store.setPaused(id, paused, this.clock.now())
+    if (result.outcome === 'not_found') throw notFound(id)
+    if (result.outcome === 'refused') throw terminal(result.execution, paused ? 'pause it' : 'resume it')
+    if (!paused) this.worker?.poke()
+    this.changes.emit(id)
+    return this.view(result.execution)
+  }
+
+  /**
+   * Runs a failed, timed-out or cancelled execution again from where it stopped: completed
+   * steps are kept and not run again, the failed step (or timed-out wait) runs again, and
+   * `attempt` goes on counting. Its deadline starts again from now: `timeout`, else the
+   * workflow's own timeout, else none.
+   */
+  async retry(executionId: string, options: { timeout?: Duration } = {}): Promise<ExecutionView> {
+    const id = parseOrThrow(executionIdSchema, executionId, 'execution id')
+    const record = await this.find(id)
+    if (!['failed', 'timed_out', 'cancelled'].includes(record.status)) {
+      throw new ZartError(
+        'INVALID_INPUT',
+        `execution "${id}" is ${record.status}: only a failed, timed_out or cancelled execution can be retried` +
+          (record.status === 'completed' ? '; schedule a new one to run it again' : '; it is still going'),
+        { execution_id: id, status: record.status },
+      )
+    }
+    const now = this.clock.now()
+    const timeout =
+      options.timeout !== undefined
+        ? parseDuration(options.timeout, 'timeout')
+        : this.definitions.get(record.workflow)?.timeout !== undefined
+          ? parseDuration(this.definitions.get(record.workflow)?.timeout ?? 0, 'workflow timeout')
+          : null
+    const result = await this.store.retryExecution(id, now, timeout === null ? null : now + timeout)
+    if (result.outcome === 'not_found') throw notFound(id)
+    if (result.outcome === 'refused') {
+      throw new ZartError(
+        'INVALID_INPUT',
+        `execution "${id}" changed meanwhile (${result.execution.status}); look again`,
+      )
+    }
+    this.worker?.poke()
+    this.changes.emit(id)
+    return this.view(result.execution)
+  }
+
   /** Cancels an execution that has not finished; a running workflow sees its AbortSignal fire. */
   async cancel(executionId: string): Promise<ExecutionView> {
     const id = parseOrThrow(executionIdSchema, executionId, 'execution id')

@@ -623,7 +623,7 @@ export class ExecutionContext implements WorkflowContext {
       this.busy--
       this.settled()
     }
-    if (!outcome.ok) this.suspend('lease_lost')
+    if (!outcome.ok) this.suspend(outcome.reason === 'paused' ? 'paused' : 'lease_lost')
     this.assertActive()
     return outcome
   }

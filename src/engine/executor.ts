@@ -69,7 +69,8 @@ export class ExecutionRun {
       reason === 'timed_out' ||
       reason === 'lease_lost' ||
       reason === 'shutdown' ||
-      reason === 'diverged'
+      reason === 'diverged' ||
+      reason === 'paused'
     ) {
       this.controller.abort(new Error(`execution ${reason.replace('_', ' ')}`))
     }

@@ -88,12 +88,19 @@ export function decideCommit(
       else steps.set(key, { executionId: id, step })
       if (step.status === 'completed' || step.status === 'failed') next.takeovers = 0
     }
+    /** A paused execution stops at its next recorded point: handed back, not claimed until resumed. */
+    const pausedAfter = (outcome: WriteOutcome): WriteOutcome => {
+      if (!next.paused) return outcome
+      moved.add(id)
+      Object.assign(next, released(next), { status: 'pending', dueAt: write.now })
+      return { ok: false, reason: 'paused' }
+    }
     switch (write.kind) {
       case 'step':
         next.currentStep = write.step.key
         putStep(write.step)
         save()
-        return { ok: true, kind: 'step' }
+        return pausedAfter({ ok: true, kind: 'step' })
       case 'wait': {
         next.currentStep = write.step.key
         const at = events.findIndex((e) => e.executionId === id && e.name === write.event)
@@ -103,7 +110,13 @@ export function decideCommit(
           consumed.push({ seq: event.seq, by: write.step.key })
           putStep({ ...write.step, status: 'completed', outputJson: event.payloadJson, finishedAt: write.now })
           save()
-          return { ok: true, kind: 'wait', result: 'consumed', payloadJson: event.payloadJson, finishedAt: write.now }
+          return pausedAfter({
+            ok: true,
+            kind: 'wait',
+            result: 'consumed',
+            payloadJson: event.payloadJson,
+            finishedAt: write.now,
+          })
         }
         const wakeAt = write.step.wakeAt
         if (wakeAt !== null && wakeAt <= write.now) {

@@ -22,6 +22,7 @@ export interface ExecutionRow {
   wait_until: number | null
   waits_json: string | null
   progress_json: string | null
+  paused: number
   workflow_version: string | null
   takeovers: number
   deadline_at: number | null
@@ -69,6 +70,7 @@ export function toExecution(row: ExecutionRow): ExecutionRecord {
         ? null
         : (JSON.parse(row.progress_json) as Progress),
     version: row.workflow_version,
+    paused: Number(row.paused ?? 0) === 1,
     takeovers: Number(row.takeovers),
     deadlineAt: row.deadline_at,
     attempt: row.attempt,

@@ -39,6 +39,8 @@ export interface ExecutionRecord {
   waits: WaitEntry[] | null
   /** The earliest end among `waits` (an event timeout, a sleep, a retry delay). */
   waitUntil: number | null
+  /** Paused by `zart pause`: not claimed until resumed. */
+  paused: boolean
   /** The latest progress the workflow reported (`ctx.progress`), or null. */
   progress: Progress | null
   /** The workflow's version the execution was started under (declared, or derived from its code). */
@@ -168,6 +170,12 @@ export type DeliverResult =
   | { outcome: 'not_found' }
   | { outcome: 'terminal'; execution: ExecutionRecord }
 
+/** Result of `retryExecution` and `setPaused`: the row after the change, or why nothing changed. */
+export type RepairResult =
+  | { outcome: 'changed'; execution: ExecutionRecord }
+  | { outcome: 'not_found' }
+  | { outcome: 'refused'; execution: ExecutionRecord }
+
 export type CancelResult =
   | { outcome: 'cancelled'; execution: ExecutionRecord }
   | { outcome: 'not_found' }
@@ -269,6 +277,11 @@ export type WriteOutcome =
   | { ok: true; kind: 'suspend'; result: 'events_ready'; events: string[] }
   /** The lease no longer holds: the execution was cancelled, timed out or taken over. */
   | { ok: false; reason: 'lease_lost' }
+  /**
+   * The write was recorded, but the execution was paused meanwhile: it is handed back
+   * (pending, not claimed until resumed) and the run must stop here.
+   */
+  | { ok: false; reason: 'paused' }
 
 /** A worker process as it reports itself (see `Store.recordWorker`). */
 export interface WorkerRecord {
@@ -359,6 +372,15 @@ export interface Store {
    */
   deliverEvents?(events: NewEvent[]): Promise<DeliverResult[]>
   cancelExecution(id: string, now: number, errorJson: string): Promise<CancelResult>
+  /**
+   * Runs a failed, timed-out or cancelled execution again from where it stopped: its
+   * completed steps are kept, its failed steps and timed-out waits are removed so they run
+   * again, and it becomes pending now with `deadlineAt` as its deadline. Any other state
+   * is `refused`.
+   */
+  retryExecution(id: string, now: number, deadlineAt: number | null): Promise<RepairResult>
+  /** Pauses or resumes an unfinished execution (a paused one is not claimed); a finished one is `refused`. */
+  setPaused(id: string, paused: boolean, now: number): Promise<RepairResult>
   /**
    * Deletes up to `limit` terminal executions matching the filter, with their steps and
    * events, in one transaction; returns how many executions went. Never touches pending,

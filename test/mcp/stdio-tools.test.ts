@@ -33,14 +33,17 @@ async function waiting(data: unknown = { rows: 5 }): Promise<string> {
 }
 
 describe('the tool list', () => {
-  it('has exactly the nine tools, each with title, description, schemas and annotations', () => {
+  it('has exactly the twelve tools, each with title, description, schemas and annotations', () => {
     expect([...tools.keys()].sort()).toEqual([
       'cancel_execution',
       'deliver_event',
       'list_executions',
       'list_workers',
       'list_workflows',
+      'pause_execution',
       'replay_check',
+      'resume_execution',
+      'retry_execution',
       'schedule',
       'status',
       'wait',

@@ -7,6 +7,7 @@ import { registerMcpCommand } from './mcp.ts'
 import { registerMigrateCommand } from './migrate.ts'
 import { registerPruneCommand } from './prune.ts'
 import { registerReplayCheckCommand } from './replay-check.ts'
+import { registerRepairCommands } from './repair.ts'
 import { registerScheduleCommand } from './schedule.ts'
 import { registerServeCommand } from './serve.ts'
 import { registerStatusCommand } from './status.ts'
@@ -26,6 +27,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerWaitCommand,
   registerListCommand,
   registerCancelCommand,
+  registerRepairCommands,
   registerWorkflowsCommand,
   registerWorkerCommand,
   registerWorkersCommand,

@@ -2,7 +2,9 @@ import { defineRoute, type RouteSpec } from './route.ts'
 import type { RestContext } from './context.ts'
 import {
   executionResponse,
+  emptyBody,
   idParams,
+  retryBody,
   listQuery,
   listResponse,
   scheduleBody,
@@ -176,7 +178,51 @@ export function executionRoutes(context: RestContext): RouteSpec[] {
     },
   })
 
-  return [schedule, list, status, cancel, wait, stream] as RouteSpec[]
+  const repair = (action: 'pause' | 'resume' | 'retry', summary: string, description: string) =>
+    defineRoute({
+      method: 'post',
+      path: `/executions/{id}/${action}`,
+      operationId: `${action}Execution`,
+      summary,
+      description,
+      schemas: { params: idParams, body: action === 'retry' ? retryBody : emptyBody },
+      responses: { 200: { description: 'The status after the change', schema: executionResponse } },
+      errors:
+        action === 'retry'
+          ? ['EXECUTION_NOT_FOUND', 'INVALID_INPUT']
+          : ['EXECUTION_NOT_FOUND', 'EXECUTION_TERMINAL', 'INVALID_INPUT'],
+      async handle({ params, body }) {
+        const id = params.id
+        const timeout = (body as { timeout?: string } | undefined)?.timeout
+        const view =
+          action === 'pause'
+            ? await zart.pause(id)
+            : action === 'resume'
+              ? await zart.resume(id)
+              : await zart.retry(id, timeout === undefined ? {} : { timeout })
+        return { status: 200, body: view }
+      },
+    })
+
+  return [
+    schedule,
+    list,
+    status,
+    cancel,
+    wait,
+    stream,
+    repair(
+      'pause',
+      'Pause an execution',
+      'Not claimed until resumed; a step running now finishes and is recorded first.',
+    ),
+    repair('resume', 'Resume a paused execution', 'It goes on as soon as it is due.'),
+    repair(
+      'retry',
+      'Retry a failed, timed-out or cancelled execution',
+      'Runs again from where it stopped: completed steps are kept, the failed step runs again; `timeout` sets a new deadline from now.',
+    ),
+  ] as RouteSpec[]
 }
 
 function withoutUndefined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {

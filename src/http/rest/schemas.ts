@@ -192,3 +192,13 @@ export const problemResponse = z.looseObject({
     .optional()
     .describe('Each bad field, for INVALID_INPUT'),
 })
+
+/** A body that must be empty or `{}`: the action needs nothing. */
+export const emptyBody = strict({}, 'the body').optional()
+
+export const retryBody = strict(
+  {
+    timeout: z.string().optional().describe('A new deadline from now, e.g. "1h" (default: the workflow\'s timeout)'),
+  },
+  'the body',
+).optional()

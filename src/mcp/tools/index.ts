@@ -6,6 +6,7 @@ import { registerListExecutionsTool } from './list-executions.ts'
 import { registerListWorkflowsTool } from './list-workflows.ts'
 import { registerReplayCheckTool } from './replay-check.ts'
 import { registerListWorkersTool } from './list-workers.ts'
+import { registerRepairTools } from './repair.ts'
 import { registerScheduleTool } from './schedule.ts'
 import { registerStatusTool } from './status.ts'
 import type { ToolContext } from './tool-context.ts'
@@ -22,4 +23,5 @@ export function registerTools(server: McpServer, zart: Zart, context: ToolContex
   registerCancelExecutionTool(server, zart, context)
   registerReplayCheckTool(server, zart, context)
   registerListWorkersTool(server, zart, context)
+  registerRepairTools(server, zart, context)
 }

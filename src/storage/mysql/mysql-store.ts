@@ -18,6 +18,7 @@ import type {
   NewEvent,
   NewExecution,
   PruneFilter,
+  RepairResult,
   StepRecord,
   Store,
   WorkerRecord,
@@ -247,6 +248,33 @@ export class MysqlStore implements Store {
     })
   }
 
+  async retryExecution(id: string, now: number, deadlineAt: number | null): Promise<RepairResult> {
+    return this.withConnection(async (connection) => {
+      const [, , retried] = await run(connection, [...BEGIN, { sql: q.RETRY, values: [now, deadlineAt, now, id] }])
+      if ((retried as mysql.ResultSetHeader).affectedRows > 0) {
+        const [, rows] = await run(connection, [
+          { sql: q.DELETE_FAILED_STEPS, values: [id] },
+          { sql: q.SELECT_EXECUTION, values: [id] },
+          COMMIT,
+        ])
+        const row = (rows as ExecutionRow[])[0]
+        if (row) return { outcome: 'changed', execution: toExecution(row) }
+      } else await connection.query('COMMIT')
+      const existing = await this.getExecution(id)
+      return existing ? { outcome: 'refused', execution: existing } : { outcome: 'not_found' }
+    })
+  }
+
+  async setPaused(id: string, paused: boolean, now: number): Promise<RepairResult> {
+    await this.pool.query(q.SET_PAUSED, [paused ? 1 : 0, now, id])
+    const existing = await this.getExecution(id)
+    if (!existing) return { outcome: 'not_found' }
+    // Only unfinished rows change; a finished one is read back as it was.
+    return isTerminal(existing.status)
+      ? { outcome: 'refused', execution: existing }
+      : { outcome: 'changed', execution: existing }
+  }
+
   async pruneExecutions(filter: PruneFilter): Promise<number> {
     if (filter.statuses.length === 0) return 0
     return this.withConnection(async (connection) => {
@@ -385,6 +413,7 @@ function newRecord(input: NewExecution, state: InitialState): ExecutionRecord {
     version: input.version,
     takeovers: 0,
     progress: null,
+    paused: false,
     deadlineAt: input.deadlineAt,
     workflowRetries: 0,
     createdAt: input.now,

@@ -88,12 +88,12 @@ export const DELETE_EXECUTIONS_IN = `DELETE FROM zart_executions WHERE id IN (?)
 const VERSIONS = `(? = 0 OR workflow_version IS NULL OR CONCAT(workflow, '@', workflow_version) IN (?))`
 
 /** A cheap look before taking any lock: most polls find nothing. */
-export const ANY_DUE = `SELECT id FROM zart_executions WHERE due_at <= ? AND workflow IN (?) AND ${VERSIONS} LIMIT 1`
+export const ANY_DUE = `SELECT id FROM zart_executions WHERE due_at <= ? AND paused = 0 AND workflow IN (?) AND ${VERSIONS} LIMIT 1`
 
 /** Rows another worker is claiming or committing are skipped, not waited for. */
 export const LOCK_DUE = `
   SELECT id FROM zart_executions
-  WHERE due_at <= ? AND workflow IN (?) AND ${VERSIONS}
+  WHERE due_at <= ? AND paused = 0 AND workflow IN (?) AND ${VERSIONS}
   ORDER BY due_at
   LIMIT ?
   FOR UPDATE SKIP LOCKED`
@@ -116,7 +116,7 @@ export const SELECT_EXECUTIONS_IN = `SELECT * FROM zart_executions WHERE id IN (
 export const SELECT_STEPS_IN = `SELECT * FROM zart_steps WHERE execution_id IN (?) ORDER BY seq`
 
 export const NEXT_DUE = `
-  SELECT MIN(due_at) AS due FROM zart_executions WHERE due_at IS NOT NULL AND workflow IN (?)`
+  SELECT MIN(due_at) AS due FROM zart_executions WHERE due_at IS NOT NULL AND paused = 0 AND workflow IN (?)`
 
 /** Params: lease expiry (x2), id, token. */
 export const HEARTBEAT = `
@@ -181,3 +181,19 @@ export const DELETE_WORKER = `DELETE FROM zart_workers WHERE id = ?`
 export const EXPIRE_LEASES_OF = `
   UPDATE zart_executions SET lease_expires_at = ?, due_at = ?
   WHERE status = 'running' AND lease_owner = ? AND lease_expires_at > ?`
+
+/** Pause or resume an unfinished execution. Params: paused (0/1), now, id. */
+export const SET_PAUSED = `
+  UPDATE zart_executions SET paused = ?, updated_at = ?
+  WHERE id = ? AND status IN ('pending', 'running', 'waiting')`
+
+/** A failed, timed-out or cancelled execution runs again. Params: now (x2), deadline, now, id. */
+export const RETRY = `
+  UPDATE zart_executions
+  SET status = 'pending', due_at = ?, output_json = NULL, error_json = NULL, waits_json = NULL, wait_event = NULL,
+      wait_until = NULL, lease_owner = NULL, lease_expires_at = NULL, takeovers = 0, paused = 0,
+      deadline_at = ?, updated_at = ?
+  WHERE id = ? AND status IN ('failed', 'timed_out', 'cancelled')`
+
+/** Failed steps and timed-out waits go, so a retried execution runs them again. */
+export const DELETE_FAILED_STEPS = `DELETE FROM zart_steps WHERE execution_id = ? AND status = 'failed'`

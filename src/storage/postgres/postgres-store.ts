@@ -18,6 +18,7 @@ import type {
   NewEvent,
   NewExecution,
   PruneFilter,
+  RepairResult,
   StepRecord,
   Store,
   WorkerRecord,
@@ -231,6 +232,20 @@ export class PostgresStore implements Store {
     if (row) return { outcome: 'cancelled', execution: toExecution(row) }
     const existing = await this.getExecution(id)
     return existing ? { outcome: 'terminal', execution: existing } : { outcome: 'not_found' }
+  }
+
+  async retryExecution(id: string, now: number, deadlineAt: number | null): Promise<RepairResult> {
+    const row = (await this.rows<ExecutionRow>(q.RETRY, [now, deadlineAt, id]))[0]
+    if (row) return { outcome: 'changed', execution: toExecution(row) }
+    const existing = await this.getExecution(id)
+    return existing ? { outcome: 'refused', execution: existing } : { outcome: 'not_found' }
+  }
+
+  async setPaused(id: string, paused: boolean, now: number): Promise<RepairResult> {
+    const row = (await this.rows<ExecutionRow>(q.SET_PAUSED, [paused ? 1 : 0, now, id]))[0]
+    if (row) return { outcome: 'changed', execution: toExecution(row) }
+    const existing = await this.getExecution(id)
+    return existing ? { outcome: 'refused', execution: existing } : { outcome: 'not_found' }
   }
 
   async pruneExecutions(filter: PruneFilter): Promise<number> {

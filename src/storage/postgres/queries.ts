@@ -89,7 +89,7 @@ export const CLAIM = query(
   'claim',
   `WITH due AS (
      SELECT id FROM zart_executions
-     WHERE due_at <= $1 AND workflow = ANY($2::text[])
+     WHERE due_at <= $1 AND paused = 0 AND workflow = ANY($2::text[])
        AND ($6::text[] IS NULL OR workflow_version IS NULL OR workflow || '@' || workflow_version = ANY($6::text[]))
      ORDER BY due_at
      LIMIT $3
@@ -107,7 +107,7 @@ export const CLAIM = query(
 export const NEXT_DUE = query(
   'next_due',
   `SELECT MIN(due_at) AS due FROM zart_executions
-   WHERE due_at IS NOT NULL AND workflow = ANY($1::text[])`,
+   WHERE due_at IS NOT NULL AND paused = 0 AND workflow = ANY($1::text[])`,
 )
 
 /**
@@ -175,4 +175,31 @@ export const EXPIRE_LEASES_OF = query(
   `UPDATE zart_executions SET lease_expires_at = $2, due_at = $2
    WHERE status = 'running' AND lease_owner = $1 AND lease_expires_at > $2
    RETURNING id`,
+)
+
+/** Pause or resume an unfinished execution. $1 paused (0/1), $2 now, $3 id. */
+export const SET_PAUSED = query(
+  'set_paused',
+  `UPDATE zart_executions SET paused = $1, updated_at = $2
+   WHERE id = $3 AND status IN ('pending', 'running', 'waiting')
+   RETURNING *`,
+)
+
+/**
+ * A failed, timed-out or cancelled execution runs again: its failed steps and timed-out
+ * waits go, so they run again. $1 now, $2 deadline, $3 id.
+ */
+export const RETRY = query(
+  'retry',
+  `WITH retried AS (
+     UPDATE zart_executions
+     SET status = 'pending', due_at = $1, output_json = NULL, error_json = NULL, waits_json = NULL, wait_event = NULL,
+         wait_until = NULL, lease_owner = NULL, lease_expires_at = NULL, takeovers = 0, paused = 0,
+         deadline_at = $2, updated_at = $1
+     WHERE id = $3 AND status IN ('failed', 'timed_out', 'cancelled')
+     RETURNING *
+   ), gone AS (
+     DELETE FROM zart_steps WHERE execution_id IN (SELECT id FROM retried) AND status = 'failed'
+   )
+   SELECT * FROM retried`,
 )

@@ -65,7 +65,7 @@ export const DELETE_EXECUTION = `DELETE FROM zart_executions WHERE id = ?`
 /** Due rows of these workflows; with `@versions`, only of those `workflow@version` pairs (or none recorded). */
 export const SELECT_DUE = `
   SELECT id FROM zart_executions
-  WHERE due_at <= @now AND workflow IN (SELECT value FROM json_each(@workflows))
+  WHERE due_at <= @now AND paused = 0 AND workflow IN (SELECT value FROM json_each(@workflows))
     AND (@versions IS NULL OR workflow_version IS NULL
          OR workflow || '@' || workflow_version IN (SELECT value FROM json_each(@versions)))
   ORDER BY due_at LIMIT @limit`
@@ -81,12 +81,12 @@ export const CLAIM = `
       status = 'running', lease_owner = @workerId, lease_token = lease_token + 1,
       lease_expires_at = @leaseExpiresAt, due_at = @leaseExpiresAt,
       attempt = attempt + 1, wait_event = NULL, wait_until = NULL, waits_json = NULL, updated_at = @now
-  WHERE id = @id AND due_at <= @now
+  WHERE id = @id AND due_at <= @now AND paused = 0
   RETURNING *`
 
 export const NEXT_DUE = `
   SELECT MIN(due_at) AS due FROM zart_executions
-  WHERE due_at IS NOT NULL AND workflow IN (SELECT value FROM json_each(?))`
+  WHERE due_at IS NOT NULL AND paused = 0 AND workflow IN (SELECT value FROM json_each(?))`
 
 export const HEARTBEAT = `
   UPDATE zart_executions
@@ -153,3 +153,21 @@ export const DELETE_WORKER = `DELETE FROM zart_workers WHERE id = ?`
 export const EXPIRE_LEASES_OF = `
   UPDATE zart_executions SET lease_expires_at = ?, due_at = ?
   WHERE status = 'running' AND lease_owner = ? AND lease_expires_at > ?`
+
+/** Pause or resume an unfinished execution. Params: paused (0/1), now, id. */
+export const SET_PAUSED = `
+  UPDATE zart_executions SET paused = ?, updated_at = ?
+  WHERE id = ? AND status IN ('pending', 'running', 'waiting')
+  RETURNING *`
+
+/** Failed steps and timed-out waits go, so a retried execution runs them again. */
+export const DELETE_FAILED_STEPS = `DELETE FROM zart_steps WHERE execution_id = ? AND status = 'failed'`
+
+/** A failed, timed-out or cancelled execution runs again. */
+export const RETRY = `
+  UPDATE zart_executions
+  SET status = 'pending', due_at = @now, output_json = NULL, error_json = NULL, waits_json = NULL, wait_event = NULL,
+      wait_until = NULL, lease_owner = NULL, lease_expires_at = NULL, takeovers = 0, paused = 0,
+      deadline_at = @deadline, updated_at = @now
+  WHERE id = @id AND status IN ('failed', 'timed_out', 'cancelled')
+  RETURNING *`

@@ -19,6 +19,7 @@ import type {
   NewEvent,
   NewExecution,
   PruneFilter,
+  RepairResult,
   StepRecord,
   Store,
   WorkerRecord,
@@ -188,6 +189,26 @@ export class SqliteStore implements Store {
       return existing ? { outcome: 'terminal', execution: toExecution(existing) } : { outcome: 'not_found' }
     })
     return run.immediate()
+  }
+
+  async retryExecution(id: string, now: number, deadlineAt: number | null): Promise<RepairResult> {
+    const run = this.db.transaction((): RepairResult => {
+      const row = this.sql(q.RETRY).get({ now, deadline: deadlineAt, id }) as ExecutionRow | undefined
+      if (row) {
+        this.sql(q.DELETE_FAILED_STEPS).run(id)
+        return { outcome: 'changed', execution: toExecution(row) }
+      }
+      const existing = this.sql(q.SELECT_EXECUTION).get(id) as ExecutionRow | undefined
+      return existing ? { outcome: 'refused', execution: toExecution(existing) } : { outcome: 'not_found' }
+    })
+    return run.immediate()
+  }
+
+  async setPaused(id: string, paused: boolean, now: number): Promise<RepairResult> {
+    const row = this.sql(q.SET_PAUSED).get(paused ? 1 : 0, now, id) as ExecutionRow | undefined
+    if (row) return { outcome: 'changed', execution: toExecution(row) }
+    const existing = this.sql(q.SELECT_EXECUTION).get(id) as ExecutionRow | undefined
+    return existing ? { outcome: 'refused', execution: toExecution(existing) } : { outcome: 'not_found' }
   }
 
   async pruneExecutions(filter: PruneFilter): Promise<number> {

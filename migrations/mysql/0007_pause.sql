@@ -1,0 +1,2 @@
+-- A paused execution is not claimed until it is resumed (zart pause / zart resume).
+ALTER TABLE zart_executions ADD COLUMN paused TINYINT NOT NULL DEFAULT 0;

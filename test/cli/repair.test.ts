@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { tempDb } from '../helpers.ts'
+import { api, HTTP_FIXTURES, serve, type Served } from '../http/helpers.ts'
+import { call, connectHttp } from '../mcp/helpers.ts'
+import { runZart } from '../fixtures/zart-process.ts'
+
+describe('pause, resume and retry at every door', () => {
+  let db: string
+  let served: Served
+  beforeAll(async () => {
+    db = tempDb()
+    served = await serve(db)
+  })
+  afterAll(async () => {
+    await served?.stop()
+  })
+
+  it('CLI, REST and MCP pause and resume the same way; retry refuses a running execution', async () => {
+    const flags = ['--db', db, '--workflows', HTTP_FIXTURES]
+    await api(served.url, 'POST', '/executions', { json: { workflow: 'collect', data: { count: 1 }, id: 'r-1' } })
+
+    const cli = await runZart([...flags, 'pause', 'r-1'])
+    expect(cli.code).toBe(0)
+    expect(cli.stdout).toBe('paused | execution_id: r-1\n')
+    expect((await api(served.url, 'GET', '/executions/r-1')).body.paused).toBe(true)
+
+    const rest = await api(served.url, 'POST', '/executions/r-1/resume')
+    expect(rest.status).toBe(200)
+    expect(rest.body.paused).toBeUndefined()
+
+    const client = await connectHttp(served.url, 'streamable')
+    const paused = await call(client, 'pause_execution', { execution_id: 'r-1' })
+    expect(paused.structuredContent).toMatchObject({ id: 'r-1', paused: true })
+    expect((await call(client, 'resume_execution', { execution_id: 'r-1' })).structuredContent.paused).toBeUndefined()
+    const tools = (await client.listTools()).tools
+    for (const name of ['pause_execution', 'resume_execution', 'retry_execution'])
+      expect(tools.find((t) => t.name === name)?.annotations?.destructiveHint, name).toBe(true)
+
+    const early = await call(client, 'retry_execution', { execution_id: 'r-1' })
+    expect(early.isError).toBe(true)
+    expect(early.structuredContent.error).toMatchObject({ code: 'INVALID_INPUT' })
+    expect(early.structuredContent.error.message).toMatch(/only a failed, timed_out or cancelled execution/)
+    await client.close()
+
+    // Cancelled, then retried: it runs again and takes its event.
+    expect((await api(served.url, 'POST', '/executions/r-1/cancel')).status).toBe(200)
+    const retried = await runZart([...flags, 'retry', 'r-1', '--timeout', '1h'])
+    expect(retried.code).toBe(0)
+    expect(retried.stdout).toBe('retrying | execution_id: r-1\n')
+    for (let i = 0; i < 100; i++) {
+      if ((await api(served.url, 'GET', '/executions/r-1')).body.status === 'waiting') break
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    await api(served.url, 'POST', '/events/r-1/item', { json: { n: 9 } })
+    const done = await api(served.url, 'GET', '/executions/r-1/wait?timeout=10')
+    expect(done.body).toMatchObject({ status: 'completed', output: { values: [9] } })
+
+    expect((await api(served.url, 'POST', '/executions/r-1/pause')).status).toBe(409)
+    expect((await api(served.url, 'POST', '/executions/nope/retry', { json: {} })).status).toBe(404)
+    expect(
+      (await api(served.url, 'POST', '/executions/r-1/retry', { json: { timeout: 'soon', extra: 1 } })).status,
+    ).toBe(400)
+  })
+})
