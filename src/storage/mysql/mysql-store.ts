@@ -21,6 +21,9 @@ import type {
   StepRecord,
   Store,
   WorkerRecord,
+  TaskFilter,
+  TaskPage,
+  TaskRecord,
   WriteOutcome,
 } from '../store.ts'
 import { isTerminal } from '../store.ts'
@@ -33,10 +36,14 @@ import {
   toExecution,
   toStep,
   toWorker,
+  toTask,
+  toTaskPage,
+  taskColumns,
   workerColumns,
   type ExecutionRow,
   type StepRow,
   type WorkerRow,
+  type TaskRow,
 } from '../rows.ts'
 
 export interface MysqlStoreOptions {
@@ -340,6 +347,27 @@ export class MysqlStore implements Store {
 
   async removeWorker(id: string): Promise<void> {
     await this.pool.query(q.DELETE_WORKER, [id])
+  }
+
+  async createTask(task: TaskRecord): Promise<void> {
+    await this.pool.query(q.INSERT_TASK, taskColumns(task))
+  }
+
+  async getTask(id: string, owner: string): Promise<TaskRecord | undefined> {
+    const [rows] = await this.pool.query<mysql.RowDataPacket[]>(q.SELECT_TASK, [id, owner])
+    const row = (rows as TaskRow[])[0]
+    return row && toTask(row)
+  }
+
+  async listTasks(filter: TaskFilter): Promise<TaskPage> {
+    const before = filter.cursor === undefined ? null : decodeCursor(filter.cursor)
+    const [rows] = await this.pool.query<mysql.RowDataPacket[]>(q.LIST_TASKS, [
+      filter.owner,
+      before,
+      before,
+      filter.limit + 1,
+    ])
+    return toTaskPage(rows as TaskRow[], filter.limit)
   }
 
   async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {

@@ -176,3 +176,18 @@ export const FORGET_WORKERS = `DELETE FROM zart_workers WHERE last_seen_at + 10 
 export const LIVE_WORKERS = `SELECT * FROM zart_workers WHERE last_seen_at + lease_ms >= ? ORDER BY started_at, id`
 
 export const DELETE_WORKER = `DELETE FROM zart_workers WHERE id = ?`
+
+export const INSERT_TASK = `
+  INSERT INTO zart_tasks (id, execution_id, owner, ttl_ms, created_at) VALUES (?, ?, ?, ?, ?)`
+
+/** A task whose execution still exists (pruning an execution ends its task). Params: id, owner. */
+export const SELECT_TASK = `
+  SELECT t.* FROM zart_tasks t JOIN zart_executions e ON e.id = t.execution_id
+  WHERE t.id = ? AND t.owner = ?`
+
+/** An owner's tasks, newest first. Params: owner, before seq (twice, null for none), limit. */
+export const LIST_TASKS = `
+  SELECT t.* FROM zart_tasks t JOIN zart_executions e ON e.id = t.execution_id
+  WHERE t.owner = ? AND (? IS NULL OR t.seq < ?)
+  ORDER BY t.seq DESC
+  LIMIT ?`

@@ -21,6 +21,9 @@ import type {
   StepRecord,
   Store,
   WorkerRecord,
+  TaskFilter,
+  TaskPage,
+  TaskRecord,
   WriteOutcome,
 } from '../store.ts'
 import { initialState } from '../initial-state.ts'
@@ -41,10 +44,14 @@ import {
   toExecution,
   toStep,
   toWorker,
+  toTask,
+  toTaskPage,
+  taskColumns,
   workerColumns,
   type ExecutionRow,
   type StepRow,
   type WorkerRow,
+  type TaskRow,
 } from '../rows.ts'
 
 export interface PostgresStoreOptions {
@@ -289,6 +296,21 @@ export class PostgresStore implements Store {
 
   async removeWorker(id: string): Promise<void> {
     await this.rows(q.DELETE_WORKER, [id])
+  }
+
+  async createTask(task: TaskRecord): Promise<void> {
+    await this.rows(q.INSERT_TASK, taskColumns(task))
+  }
+
+  async getTask(id: string, owner: string): Promise<TaskRecord | undefined> {
+    const row = (await this.rows<TaskRow>(q.SELECT_TASK, [id, owner]))[0]
+    return row && toTask(row)
+  }
+
+  async listTasks(filter: TaskFilter): Promise<TaskPage> {
+    const before = filter.cursor === undefined ? null : decodeCursor(filter.cursor)
+    const rows = await this.rows<TaskRow>(q.LIST_TASKS, [filter.owner, before, filter.limit + 1])
+    return toTaskPage(rows, filter.limit)
   }
 
   /** Lock and read, decide (commit-plan.ts), apply: one transaction, two round trips. */
