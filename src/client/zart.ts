@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { customAlphabet } from 'nanoid'
 import { z } from 'zod'
@@ -29,6 +30,8 @@ import {
   type DeliverResult as StoreDeliverResult,
   type NewEvent,
   type NewExecution,
+  type TaskPage,
+  type TaskRecord,
 } from '../storage/store.ts'
 import {
   eventIdSchema,
@@ -63,6 +66,7 @@ import {
 } from './types.ts'
 
 export { DEFAULT_MAX_PAYLOAD_BYTES } from './types.ts'
+export type { TaskPage, TaskRecord } from '../storage/store.ts'
 export type {
   DeliverResult,
   ListOptions,
@@ -104,6 +108,8 @@ export class Zart {
   private readonly changes = new EventEmitter().setMaxListeners(0)
   private worker: Worker | null = null
   private stopRetention: () => void = () => {}
+  /** How long finished executions are kept when `startRetention` runs, else null (for ever). */
+  private retentionMs: number | null = null
   private readonly creates: Batcher<NewExecution, CreateResult> | null
   private readonly deliveries: Batcher<NewEvent, StoreDeliverResult> | null
   private ownsStore: boolean
@@ -433,6 +439,34 @@ export class Zart {
     return this.view(result.execution)
   }
 
+  /**
+   * Records an MCP task for an execution (MCP `run_workflow` called as a task): an
+   * unguessable id, visible only to `owner`. It lives as long as the execution is kept, so
+   * its ttl is this process's retention (null when none runs).
+   */
+  async createTask(executionId: string, owner: string): Promise<TaskRecord> {
+    const record = await this.find(executionId)
+    const task: TaskRecord = {
+      id: randomBytes(24).toString('base64url'),
+      executionId: record.id,
+      owner,
+      ttlMs: this.retentionMs,
+      createdAt: this.clock.now(),
+    }
+    await this.store.createTask(task)
+    return task
+  }
+
+  /** The MCP task with this id, if `owner` may see it and its execution is still kept. */
+  getTask(taskId: string, owner: string): Promise<TaskRecord | undefined> {
+    return this.store.getTask(taskId, owner)
+  }
+
+  /** The owner's MCP tasks, newest first, a page at a time. */
+  listTasks(owner: string, cursor?: string): Promise<TaskPage> {
+    return this.store.listTasks({ owner, limit: TASK_PAGE, cursor })
+  }
+
   /** The workflows this process knows, with options and input JSON Schema. */
   workflows(): WorkflowInfo[] {
     return [...this.infos.values()]
@@ -520,6 +554,7 @@ export class Zart {
    */
   startRetention(olderThan: Duration, every: Duration = '1h'): void {
     const olderThanMs = parseDuration(olderThan, 'retention')
+    this.retentionMs = olderThanMs
     const run = () => {
       this.prune({ olderThan: olderThanMs }).catch((error: unknown) => {
         this.logger.warn('retention prune failed; trying again later', {
@@ -637,6 +672,9 @@ export async function createZart(options: ZartOptions = {}): Promise<Zart> {
  * scheduled executions could not be looked up by its own id.
  */
 const newExecutionId = customAlphabet('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', 21)
+
+/** MCP tasks per `tasks/list` page. */
+const TASK_PAGE = 50
 
 /** Executions deleted per store call while pruning. */
 const PRUNE_BATCH = 500

@@ -3,6 +3,9 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { Zart } from '../client/zart.ts'
 import { silentLogger, type Logger } from '../engine/logger.ts'
 import { registerExecutionResources } from './resources.ts'
+import { handleTaskResults } from './task-result.ts'
+import { ExecutionTaskStore } from './task-store.ts'
+import { registerRunWorkflowTool } from './tools/run-workflow.ts'
 import { defaultToolContext } from './tools/tool-context.ts'
 import { registerTools } from './tools/index.ts'
 
@@ -14,6 +17,7 @@ const { version } = createRequire(import.meta.url)('../../package.json') as { ve
  */
 export const INSTRUCTIONS = [
   'zart runs durable workflows whose state lives in a database, outside this conversation.',
+  '- run_workflow starts one and follows it: as an MCP task (the task is the execution, readable from any session), or without a task waiting at most 50 s.',
   '- schedule starts an execution and returns at once with its execution_id; it never waits for the work.',
   '- Check later with status (instant), or with wait (bounded: at most 50 s, then it returns timed_out: true, not an error).',
   '- An execution with status "waiting" and an event entry in waiting_for needs deliver_event to go on (any one listed event resumes it); when it is a decision such as an approval, ask the person first and send data matching the schema of that entry.',
@@ -32,6 +36,11 @@ export interface McpServerOptions {
   resourcePollMs?: number
   /** The dashboard page of an execution, when one is served; the `status` tool adds it as `dashboard_url`. */
   dashboardUrl?: (executionId: string) => string | undefined
+  /**
+   * Who this connection's MCP tasks belong to: a digest of its bearer token over HTTP
+   * (see `taskOwner`), '' (the default) without one. Tasks of another owner are not found.
+   */
+  taskOwner?: string
 }
 
 /**
@@ -45,16 +54,27 @@ export interface McpServerOptions {
  */
 export function createMcpServer(zart: Zart, options: McpServerOptions = {}): McpServer {
   const logger = options.logger ?? silentLogger
+  const owner = options.taskOwner ?? ''
+  const tasks = new ExecutionTaskStore(zart, owner)
   const server = new McpServer(
     { name: 'zart', title: 'zart durable execution', version },
-    { instructions: INSTRUCTIONS },
+    {
+      instructions: INSTRUCTIONS,
+      // MCP tasks (2025-11-25): one adapter per wire format over the same store; a later
+      // revision (server-directed tasks, tasks/update) would be another adapter here.
+      capabilities: { tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } },
+      taskStore: tasks,
+    },
   )
-  registerTools(server, zart, {
+  const context = {
     logger,
     progressIntervalMs: options.progressIntervalMs ?? defaultToolContext.progressIntervalMs,
     elicitation: options.elicitation ?? defaultToolContext.elicitation,
     dashboardUrl: options.dashboardUrl,
-  })
+  }
+  registerTools(server, zart, context)
+  registerRunWorkflowTool(server, zart, context, tasks)
+  handleTaskResults(server, zart, owner, context.elicitation)
   registerExecutionResources(server, zart, { logger, pollMs: options.resourcePollMs ?? 1_000 })
   return server
 }

@@ -14,6 +14,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js'
 import type { Zart } from '../client/zart.ts'
 import { silentLogger } from '../engine/logger.ts'
 import { createMcpServer, type McpServerOptions } from './create-server.ts'
+import { taskOwner } from './task-store.ts'
 
 export interface McpHttpOptions extends McpServerOptions {
   /** A Streamable HTTP session with no request for this long (and no open stream) is closed, in ms (default 30 min). */
@@ -87,7 +88,8 @@ export function createMcpHttpEndpoints(zart: Zart, options: McpHttpOptions = {})
     if (req.method !== 'POST' || !isInitializeRequest(req.body)) {
       return rpcError(res, 400, -32000, 'no mcp-session-id header: start a session with an initialize request')
     }
-    const server = createMcpServer(zart, options)
+    // Tasks are bound to the bearer token the session was opened with (checked before this).
+    const server = createMcpServer(zart, { ...options, taskOwner: taskOwner(req.header('authorization')) })
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
       onsessioninitialized: (sid) => {
@@ -109,8 +111,8 @@ export function createMcpHttpEndpoints(zart: Zart, options: McpHttpOptions = {})
   router.get('/mcp', streamable)
   router.delete('/mcp', streamable)
 
-  router.get('/sse', async (_req, res) => {
-    const server = createMcpServer(zart, options)
+  router.get('/sse', async (req, res) => {
+    const server = createMcpServer(zart, { ...options, taskOwner: taskOwner(req.header('authorization')) })
     const transport = new SSEServerTransport('/messages', res)
     const session: Session = { kind: 'sse', server, transport, lastSeen: Date.now(), open: 0 }
     sessions.set(transport.sessionId, session)

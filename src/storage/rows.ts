@@ -1,5 +1,15 @@
 import { firstEvent, type TouchedExecution } from './commit-plan.ts'
-import type { ExecutionRecord, ExecutionStatus, Progress, StepRecord, WaitEntry, WorkerRecord } from './store.ts'
+import { encodeCursor } from './cursor.ts'
+import type {
+  ExecutionRecord,
+  ExecutionStatus,
+  Progress,
+  StepRecord,
+  TaskPage,
+  TaskRecord,
+  WaitEntry,
+  WorkerRecord,
+} from './store.ts'
 
 /**
  * The rows of zart's tables as the SQL adapters read them. The three schemas use the same
@@ -229,4 +239,36 @@ export function workerColumns(worker: WorkerRecord): unknown[] {
     worker.lastSeenAt,
     worker.scope,
   ]
+}
+
+/** A `zart_tasks` row. */
+export interface TaskRow {
+  seq: number
+  id: string
+  execution_id: string
+  owner: string
+  ttl_ms: number | null
+  created_at: number
+}
+
+export function toTask(row: TaskRow): TaskRecord {
+  return {
+    id: row.id,
+    executionId: row.execution_id,
+    owner: row.owner,
+    ttlMs: row.ttl_ms === null ? null : Number(row.ttl_ms),
+    createdAt: Number(row.created_at),
+  }
+}
+
+/** A task's columns, in the order every store's insert lists them. */
+export function taskColumns(task: TaskRecord): unknown[] {
+  return [task.id, task.executionId, task.owner, task.ttlMs, task.createdAt]
+}
+
+/** A page of tasks from `limit + 1` rows read newest first: the extra row says there are more. */
+export function toTaskPage(rows: TaskRow[], limit: number): TaskPage {
+  const page = rows.slice(0, limit)
+  const last = page.at(-1)
+  return { tasks: page.map(toTask), nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null }
 }

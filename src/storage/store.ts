@@ -312,6 +312,33 @@ export interface ClaimOptions {
   versions?: string[]
 }
 
+/**
+ * An MCP task: an execution seen through MCP. The row holds only what maps the task to its
+ * execution; the task's state is the execution's (see `src/mcp/task-store.ts`).
+ */
+export interface TaskRecord {
+  /** Unguessable: knowing an execution id must not reveal its task. */
+  id: string
+  executionId: string
+  /** Who may see it: a digest of the bearer token it was created under, or '' for none. */
+  owner: string
+  /** How long the task is kept after it finishes, in ms; null while its execution is kept. */
+  ttlMs: number | null
+  createdAt: number
+}
+
+export interface TaskFilter {
+  owner: string
+  limit: number
+  /** Opaque cursor returned by a previous page. */
+  cursor?: string | undefined
+}
+
+export interface TaskPage {
+  tasks: TaskRecord[]
+  nextCursor: string | null
+}
+
 /** Which executions `pruneExecutions` removes. */
 export interface PruneFilter {
   /** Executions last updated before this time (ms since the epoch). */
@@ -413,6 +440,13 @@ export interface Store {
    * once, as if their leases had run out, and its row goes. Returns how many executions.
    */
   expireLeasesOf(workerId: string, now: number): Promise<number>
+
+  /** Records an MCP task for an execution. Task ids are unique; a repeated id is an error. */
+  createTask(task: TaskRecord): Promise<void>
+  /** The task with this id and owner, while its execution exists (pruning it ends the task). */
+  getTask(id: string, owner: string): Promise<TaskRecord | undefined>
+  /** The owner's tasks whose executions exist, newest first, in pages joined by a cursor. */
+  listTasks(filter: TaskFilter): Promise<TaskPage>
 
   /**
    * Optional wake-up channel across processes: calls `onDue` soon after any process makes

@@ -524,6 +524,30 @@ export function storeCases(h: ContractHarness): void {
     expect(await store.getExecution('b')).toMatchObject({ leaseOwner: 'w-alive', status: 'running' })
   })
 
+  it('maps tasks to executions per owner, lists them newest first, and forgets them with their execution', async () => {
+    const store = await h.store()
+    for (const id of ['e1', 'e2', 'e3']) await store.createExecution(execution(id))
+    const task = { id: 't-1', executionId: 'e1', owner: 'alice', ttlMs: null, createdAt: T0 }
+    await store.createTask(task)
+    await store.createTask({ ...task, id: 't-2', executionId: 'e2', ttlMs: 86_400_000, createdAt: T0 + 1 })
+    await store.createTask({ ...task, id: 't-3', executionId: 'e3', createdAt: T0 + 2 })
+    await store.createTask({ ...task, id: 't-bob', owner: 'bob' })
+    await expect(store.createTask(task)).rejects.toThrow()
+    expect(await store.getTask('t-1', 'alice')).toEqual(task)
+    expect(await store.getTask('t-2', 'alice')).toMatchObject({ ttlMs: 86_400_000 })
+    expect(await store.getTask('t-1', 'bob')).toBeUndefined()
+    expect(await store.getTask('nope', 'alice')).toBeUndefined()
+    const first = await store.listTasks({ owner: 'alice', limit: 2 })
+    expect(first.tasks.map((t) => t.id)).toEqual(['t-3', 't-2'])
+    const rest = await store.listTasks({ owner: 'alice', limit: 2, cursor: first.nextCursor ?? '' })
+    expect(rest).toEqual({ tasks: [task], nextCursor: null })
+    expect((await store.listTasks({ owner: 'bob', limit: 5 })).tasks.map((t) => t.id)).toEqual(['t-bob'])
+    await store.cancelExecution('e1', T0, '{}')
+    expect(await store.pruneExecutions({ before: T0 + 1, statuses: ['cancelled'], limit: 10 })).toBe(1)
+    expect(await store.getTask('t-1', 'alice')).toBeUndefined()
+    expect((await store.listTasks({ owner: 'alice', limit: 5 })).tasks.map((t) => t.id)).toEqual(['t-3', 't-2'])
+  })
+
   it('stores where each durable point was reached and in which order its result came', async () => {
     const store = await h.store()
     const lease = await claimOne(store, 'a')

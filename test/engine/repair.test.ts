@@ -53,17 +53,18 @@ eachBackend('repair', (backend) => {
 
   it('pauses: not claimed until resumed; a running one stops after the step in flight', async () => {
     const runs: string[] = []
-    let zart!: Awaited<ReturnType<typeof createZart>>
+    const ref: { zart?: Awaited<ReturnType<typeof createZart>> } = {}
     let id = ''
     const flow = defineWorkflow({ name: 'two' }, async (ctx) => {
       await ctx.step('first', async () => {
         runs.push('first')
-        await zart.pause(id) // paused while this step runs: it still finishes and is recorded
+        await ref.zart?.pause(id) // paused while this step runs: it still finishes and is recorded
         return 1
       })
       return ctx.step('second', () => (runs.push('second'), 2))
     })
-    zart = await createZart({ db: await backend.store(), workflows: [flow], clock: new FakeClock() })
+    const zart = await createZart({ db: await backend.store(), workflows: [flow], clock: new FakeClock() })
+    ref.zart = zart
     id = (await zart.schedule('two')).execution_id
     await zart.drain()
     const paused = await zart.status(id, { includeSteps: true })

@@ -33,7 +33,7 @@ async function waiting(data: unknown = { rows: 5 }): Promise<string> {
 }
 
 describe('the tool list', () => {
-  it('has exactly the twelve tools, each with title, description, schemas and annotations', () => {
+  it('has exactly the thirteen tools, each with title, description, schemas and annotations', () => {
     expect([...tools.keys()].sort()).toEqual([
       'cancel_execution',
       'deliver_event',
@@ -44,6 +44,7 @@ describe('the tool list', () => {
       'replay_check',
       'resume_execution',
       'retry_execution',
+      'run_workflow',
       'schedule',
       'status',
       'wait',
@@ -52,7 +53,8 @@ describe('the tool list', () => {
       expect(tool.title, tool.name).toBeTruthy()
       expect(tool.description!.length, tool.name).toBeGreaterThan(80)
       expect(tool.inputSchema.type).toBe('object')
-      expect(tool.outputSchema?.type, tool.name).toBe('object')
+      // run_workflow's result is the workflow's own output: no one output schema fits it.
+      if (tool.name !== 'run_workflow') expect(tool.outputSchema?.type, tool.name).toBe('object')
       expect(tool.annotations, tool.name).toBeDefined()
     }
   })
@@ -73,6 +75,11 @@ describe('the tool list', () => {
     })
     expect(args('wait')).toEqual({ properties: ['execution_id', 'timeout_seconds'], required: ['execution_id'] })
     expect(args('list_executions')).toEqual({ properties: ['cursor', 'limit', 'status', 'workflow'], required: [] })
+    expect(args('run_workflow')).toEqual({
+      properties: ['data', 'id', 'idempotency_key', 'workflow'],
+      required: ['workflow'],
+    })
+    expect(tools.get('run_workflow')!.execution).toEqual({ taskSupport: 'optional' })
     expect(args('cancel_execution')).toEqual({ properties: ['execution_id'], required: ['execution_id'] })
     expect(tools.get('wait')!.inputSchema.properties!.timeout_seconds).toMatchObject({ maximum: 50 })
     expect(tools.get('list_executions')!.inputSchema.properties!.limit).toMatchObject({ minimum: 1, maximum: 100 })
@@ -83,6 +90,7 @@ describe('the tool list', () => {
       expect(tools.get(name)!.annotations?.readOnlyHint, name).toBe(true)
     expect(tools.get('schedule')!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false })
     expect(tools.get('deliver_event')!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false })
+    expect(tools.get('run_workflow')!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false })
     expect(tools.get('cancel_execution')!.annotations).toMatchObject({ destructiveHint: true })
   })
 

@@ -38,7 +38,8 @@ export function registerRepairTools(server: McpServer, zart: Zart, context: Tool
     'resume_execution',
     {
       title: 'Resume an execution',
-      description: 'Resume a paused execution: it goes on as soon as it is due.',
+      description:
+        'Resume an execution paused with pause_execution: workers claim it again and it goes on as soon as it is due.',
       inputSchema: advertised(byId),
       outputSchema: executionResultSchema,
       annotations: { title: 'Resume an execution', ...CHANGES },

@@ -65,7 +65,7 @@ export function registerWaitTool(server: McpServer, zart: Zart, context: ToolCon
  * Waits for the execution; when the client can show the person a form, also asks them
  * (once per event) for an event the execution is waiting for, and delivers their answer.
  */
-async function waitAndAsk(
+export async function waitAndAsk(
   server: McpServer,
   zart: Zart,
   id: string,
@@ -109,7 +109,7 @@ async function waitAndAsk(
 }
 
 /** Sends `notifications/progress` now and every `intervalMs` while the wait lasts, if asked to. */
-function startProgress(zart: Zart, id: string, extra: Extra, intervalMs: number, timeoutMs: number): () => void {
+export function startProgress(zart: Zart, id: string, extra: Extra, intervalMs: number, timeoutMs: number): () => void {
   const token = extra._meta?.progressToken
   if (token === undefined) return () => {}
   let tick = 0

@@ -22,6 +22,9 @@ import type {
   StepRecord,
   Store,
   WorkerRecord,
+  TaskFilter,
+  TaskPage,
+  TaskRecord,
   WriteOutcome,
 } from '../store.ts'
 import { isTerminal } from '../store.ts'
@@ -34,10 +37,14 @@ import {
   toExecution,
   toStep,
   toWorker,
+  toTask,
+  toTaskPage,
+  taskColumns,
   workerColumns,
   type ExecutionRow,
   type StepRow,
   type WorkerRow,
+  type TaskRow,
 } from '../rows.ts'
 
 export interface MysqlStoreOptions {
@@ -374,6 +381,27 @@ export class MysqlStore implements Store {
     const [result] = await this.pool.query<mysql.ResultSetHeader>(q.EXPIRE_LEASES_OF, [now, now, workerId, now])
     await this.pool.query(q.DELETE_WORKER, [workerId])
     return result.affectedRows
+  }
+
+  async createTask(task: TaskRecord): Promise<void> {
+    await this.pool.query(q.INSERT_TASK, taskColumns(task))
+  }
+
+  async getTask(id: string, owner: string): Promise<TaskRecord | undefined> {
+    const [rows] = await this.pool.query<mysql.RowDataPacket[]>(q.SELECT_TASK, [id, owner])
+    const row = (rows as TaskRow[])[0]
+    return row && toTask(row)
+  }
+
+  async listTasks(filter: TaskFilter): Promise<TaskPage> {
+    const before = filter.cursor === undefined ? null : decodeCursor(filter.cursor)
+    const [rows] = await this.pool.query<mysql.RowDataPacket[]>(q.LIST_TASKS, [
+      filter.owner,
+      before,
+      before,
+      filter.limit + 1,
+    ])
+    return toTaskPage(rows as TaskRow[], filter.limit)
   }
 
   async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {

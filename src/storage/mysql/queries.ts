@@ -197,3 +197,18 @@ export const RETRY = `
 
 /** Failed steps and timed-out waits go, so a retried execution runs them again. */
 export const DELETE_FAILED_STEPS = `DELETE FROM zart_steps WHERE execution_id = ? AND status = 'failed'`
+
+export const INSERT_TASK = `
+  INSERT INTO zart_tasks (id, execution_id, owner, ttl_ms, created_at) VALUES (?, ?, ?, ?, ?)`
+
+/** A task whose execution still exists (pruning an execution ends its task). Params: id, owner. */
+export const SELECT_TASK = `
+  SELECT t.* FROM zart_tasks t JOIN zart_executions e ON e.id = t.execution_id
+  WHERE t.id = ? AND t.owner = ?`
+
+/** An owner's tasks, newest first. Params: owner, before seq (twice, null for none), limit. */
+export const LIST_TASKS = `
+  SELECT t.* FROM zart_tasks t JOIN zart_executions e ON e.id = t.execution_id
+  WHERE t.owner = ? AND (? IS NULL OR t.seq < ?)
+  ORDER BY t.seq DESC
+  LIMIT ?`

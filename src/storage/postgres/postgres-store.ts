@@ -22,6 +22,9 @@ import type {
   StepRecord,
   Store,
   WorkerRecord,
+  TaskFilter,
+  TaskPage,
+  TaskRecord,
   WriteOutcome,
 } from '../store.ts'
 import { initialState } from '../initial-state.ts'
@@ -42,10 +45,14 @@ import {
   toExecution,
   toStep,
   toWorker,
+  toTask,
+  toTaskPage,
+  taskColumns,
   workerColumns,
   type ExecutionRow,
   type StepRow,
   type WorkerRow,
+  type TaskRow,
 } from '../rows.ts'
 
 export interface PostgresStoreOptions {
@@ -310,6 +317,21 @@ export class PostgresStore implements Store {
     const expired = await this.rows(q.EXPIRE_LEASES_OF, [workerId, now])
     await this.rows(q.DELETE_WORKER, [workerId])
     return expired.length
+  }
+
+  async createTask(task: TaskRecord): Promise<void> {
+    await this.rows(q.INSERT_TASK, taskColumns(task))
+  }
+
+  async getTask(id: string, owner: string): Promise<TaskRecord | undefined> {
+    const row = (await this.rows<TaskRow>(q.SELECT_TASK, [id, owner]))[0]
+    return row && toTask(row)
+  }
+
+  async listTasks(filter: TaskFilter): Promise<TaskPage> {
+    const before = filter.cursor === undefined ? null : decodeCursor(filter.cursor)
+    const rows = await this.rows<TaskRow>(q.LIST_TASKS, [filter.owner, before, filter.limit + 1])
+    return toTaskPage(rows, filter.limit)
   }
 
   /** Lock and read, decide (commit-plan.ts), apply: one transaction, two round trips. */

@@ -203,3 +203,24 @@ export const RETRY = query(
    )
    SELECT * FROM retried`,
 )
+
+export const INSERT_TASK = query(
+  'insert_task',
+  `INSERT INTO zart_tasks (id, execution_id, owner, ttl_ms, created_at) VALUES ($1, $2, $3, $4, $5)`,
+)
+
+/** A task whose execution still exists (pruning an execution ends its task). $1 id, $2 owner. */
+export const SELECT_TASK = query(
+  'select_task',
+  `SELECT t.* FROM zart_tasks t JOIN zart_executions e ON e.id = t.execution_id
+   WHERE t.id = $1 AND t.owner = $2`,
+)
+
+/** An owner's tasks, newest first. $1 owner, $2 before seq or null, $3 limit. */
+export const LIST_TASKS = query(
+  'list_tasks',
+  `SELECT t.* FROM zart_tasks t JOIN zart_executions e ON e.id = t.execution_id
+   WHERE t.owner = $1 AND ($2::bigint IS NULL OR t.seq < $2)
+   ORDER BY t.seq DESC
+   LIMIT $3`,
+)

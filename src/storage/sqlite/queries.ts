@@ -171,3 +171,18 @@ export const RETRY = `
       deadline_at = @deadline, updated_at = @now
   WHERE id = @id AND status IN ('failed', 'timed_out', 'cancelled')
   RETURNING *`
+
+export const INSERT_TASK = `
+  INSERT INTO zart_tasks (id, execution_id, owner, ttl_ms, created_at) VALUES (?, ?, ?, ?, ?)`
+
+/** A task whose execution still exists (pruning an execution ends its task). Params: id, owner. */
+export const SELECT_TASK = `
+  SELECT t.* FROM zart_tasks t JOIN zart_executions e ON e.id = t.execution_id
+  WHERE t.id = ? AND t.owner = ?`
+
+/** An owner's tasks, newest first. */
+export const LIST_TASKS = `
+  SELECT t.* FROM zart_tasks t JOIN zart_executions e ON e.id = t.execution_id
+  WHERE t.owner = @owner AND (@before IS NULL OR t.seq < @before)
+  ORDER BY t.seq DESC
+  LIMIT @limit`

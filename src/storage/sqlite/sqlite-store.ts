@@ -23,6 +23,9 @@ import type {
   StepRecord,
   Store,
   WorkerRecord,
+  TaskFilter,
+  TaskPage,
+  TaskRecord,
   WriteOutcome,
 } from '../store.ts'
 import { isTerminal } from '../store.ts'
@@ -33,10 +36,14 @@ import {
   toExecution,
   toStep,
   toWorker,
+  toTask,
+  toTaskPage,
+  taskColumns,
   workerColumns,
   type ExecutionRow,
   type StepRow,
   type WorkerRow,
+  type TaskRow,
 } from '../rows.ts'
 
 export interface SqliteStoreOptions {
@@ -297,6 +304,24 @@ export class SqliteStore implements Store {
       return expired
     })
     return run.immediate()
+  }
+
+  async createTask(task: TaskRecord): Promise<void> {
+    this.sql(q.INSERT_TASK).run(...taskColumns(task))
+  }
+
+  async getTask(id: string, owner: string): Promise<TaskRecord | undefined> {
+    const row = this.sql(q.SELECT_TASK).get(id, owner) as TaskRow | undefined
+    return row && toTask(row)
+  }
+
+  async listTasks(filter: TaskFilter): Promise<TaskPage> {
+    const rows = this.sql(q.LIST_TASKS).all({
+      owner: filter.owner,
+      before: filter.cursor === undefined ? null : decodeCursor(filter.cursor),
+      limit: filter.limit + 1,
+    }) as TaskRow[]
+    return toTaskPage(rows, filter.limit)
   }
 
   async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {
