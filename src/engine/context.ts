@@ -158,6 +158,12 @@ export class ExecutionContext implements WorkflowContext {
   /** Step functions running and commits in flight. */
   private busy = 0
   private checkScheduled = false
+  /**
+   * A suspend write is on its way: no blocked branch may resume in this run meanwhile (a
+   * timer coming due now would run a step the next claim runs too); `check` looks again
+   * if the write did not suspend.
+   */
+  private suspending = false
   /** The workflow body returned or threw: branches still blocked are abandoned, never suspended on. */
   private bodyDone = false
   private logicalTime: number
@@ -517,6 +523,7 @@ export class ExecutionContext implements WorkflowContext {
     blocked.timer = setLongTimeout(
       () => {
         if (this.deps.isHalted() || this.blocked.get(blocked.entry.key) !== blocked) return
+        if (this.suspending) return // `check` runs again if the run goes on
         if (this.deps.clock.now() >= until) blocked.resume()
         else this.armTimer(blocked)
       },
@@ -550,7 +557,7 @@ export class ExecutionContext implements WorkflowContext {
    * resume branches whose time came; else suspend on everything blocked.
    */
   private async check(): Promise<void> {
-    if (this.deps.isHalted() || this.bodyDone || !this.isIdle()) return
+    if (this.deps.isHalted() || this.bodyDone || this.suspending || !this.isIdle()) return
     const stuck = this.sequencer.blockedOn !== undefined || this.deferred.length > 0 || this.blocked.size > 0
     if (stuck) {
       const divergence = this.history.firstUnmatched()
@@ -571,13 +578,17 @@ export class ExecutionContext implements WorkflowContext {
     const waits = [...this.blocked.values()].map((b) => b.entry)
     const status = waits.every((w) => w.kind === 'retry') ? 'pending' : 'waiting'
     let outcome: WriteOutcome
+    this.suspending = true
     try {
       outcome = await this.write({ kind: 'suspend', lease: this.lease, status, waits, now })
     } catch {
       return // halted by the failed write
+    } finally {
+      this.suspending = false
     }
     if (!outcome.ok || outcome.kind !== 'suspend') return
     if (outcome.result === 'suspended') return this.deps.halt('waiting')
+    this.scheduleCheck() // a timer that came due meanwhile is looked at again
     // Events some branches wait for are in: the oldest such wait takes its event, and the
     // run goes on from there; the others look again the next time the run is idle.
     const ready = new Set(outcome.events)

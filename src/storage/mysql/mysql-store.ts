@@ -53,6 +53,8 @@ export interface MysqlStoreOptions {
 }
 
 const DUPLICATE_KEY = 1062
+/** ER_LOCK_DEADLOCK: the server rolled back the transaction to break a deadlock. */
+const DEADLOCK = 1213
 
 /**
  * MySQL 8 / MariaDB 10.6+ store: pooled mysql2 connections, `FOR UPDATE SKIP LOCKED`
@@ -406,7 +408,14 @@ export class MysqlStore implements Store {
 
   async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {
     if (writes.length === 0) return []
-    return this.withConnection((connection) => commitWrites(connection, writes))
+    // A deadlock the server broke rolled the whole transaction back: running it again is safe.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.withConnection((connection) => commitWrites(connection, writes))
+      } catch (error) {
+        if (attempt >= 3 || (error as { errno?: number }).errno !== DEADLOCK) throw error
+      }
+    }
   }
 
   /** Runs `fn` on one pooled connection; a transaction left open by a failure is rolled back. */

@@ -337,6 +337,10 @@ export class PostgresStore implements Store {
   /** Lock and read, decide (commit-plan.ts), apply: one transaction, two round trips. */
   async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {
     if (writes.length === 0) return []
+    return this.retryingDeadlock(() => this.commitOnce(writes))
+  }
+
+  private async commitOnce(writes: FencedWrite[]): Promise<WriteOutcome[]> {
     const client = await this.pool.connect()
     try {
       const outcomes = await commitWrites(client, writes)
