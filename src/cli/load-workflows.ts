@@ -84,17 +84,20 @@ function moduleFiles(dir: string): string[] {
 }
 
 async function importWorkflows(file: string): Promise<WorkflowDefinition[]> {
+  // A .ts file in a CommonJS package fails under tsx (Node 20) and loads with a warning
+  // where Node strips types: refused on every Node alike, before the loader's own error.
+  const commonJs = commonJsPackage(file)
+  const refuse = () =>
+    new ZartError(
+      'INVALID_INPUT',
+      `cannot load workflows from ${basename(file)}: its package is CommonJS (${commonJs} has no "type": "module"); add "type": "module" to that package.json (npx zart init does it), or name the file .mts`,
+    )
+  if (commonJs && extname(file) === '.ts') throw refuse()
   let module: Record<string, unknown>
   try {
     module = await importModule(file)
   } catch (error) {
-    const commonJs = commonJsPackage(file)
-    if (commonJs) {
-      throw new ZartError(
-        'INVALID_INPUT',
-        `cannot load workflows from ${basename(file)}: its package is CommonJS (${commonJs} has no "type": "module"); add "type": "module" to that package.json (npx zart init does it), or name the file .mts`,
-      )
-    }
+    if (commonJs) throw refuse()
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error)
     throw new ZartError('INVALID_INPUT', `cannot load workflows from ${basename(file)}: ${message}`)
   }
