@@ -1,7 +1,15 @@
 #!/usr/bin/env node
-// The `zart` command. It registers tsx first so the CLI and the user's TypeScript
-// workflow files run straight from source, with no build step.
-import { register } from 'tsx/esm/api'
+// The `zart` command. In a checkout (src/ is next to bin/) it registers tsx and runs the
+// TypeScript sources, so nothing needs building; an installed package has no src/ and
+// runs the compiled dist/. Either way, user workflows written in TypeScript load through
+// src/cli/load-workflows.ts, which brings a loader only when one is needed.
+import { existsSync } from 'node:fs'
 
-register()
-await import('../src/cli/main.ts')
+const source = new URL('../src/cli/main.ts', import.meta.url)
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api')
+  register()
+  await import(source.href)
+} else {
+  await import('../dist/cli/main.js')
+}

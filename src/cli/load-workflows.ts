@@ -1,11 +1,17 @@
-import { existsSync, readdirSync, statSync } from 'node:fs'
-import { basename, delimiter, extname, join, resolve } from 'node:path'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { basename, delimiter, dirname, extname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { ZartError } from '../errors.ts'
 import { toWorkflowDefinition, type WorkflowDefinition } from '../engine/workflow.ts'
 
-/** The example workflows shipped with zart, used when nothing else is configured. */
-export const BUNDLED_WORKFLOWS = fileURLToPath(new URL('../../workflows/', import.meta.url))
+/** True when this file runs as compiled JavaScript (an installed package), not from src/. */
+const COMPILED = import.meta.url.endsWith('.js')
+
+/**
+ * The example workflows shipped with zart, used when nothing else is configured: the
+ * TypeScript sources in a checkout, their compiled copies (dist/examples/) in a package.
+ */
+export const BUNDLED_WORKFLOWS = fileURLToPath(new URL(COMPILED ? '../examples/' : '../../workflows/', import.meta.url))
 
 const MODULE_EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs'])
 
@@ -25,8 +31,8 @@ export function workflowPaths(flags: readonly string[], env: NodeJS.ProcessEnv, 
 /**
  * Imports every module at `paths` (files, or the `.ts`/`.js` files directly in a folder)
  * and returns each export that is a workflow: `defineWorkflow` results, TaskHandler
- * instances and TaskHandler classes. TypeScript loads because the `zart` bin registers
- * tsx before anything else runs.
+ * instances and TaskHandler classes. TypeScript files need no build step: see
+ * {@link prepareTypeScript}.
  */
 export async function loadWorkflows(paths: readonly string[]): Promise<WorkflowDefinition[]> {
   const found = new Map<string, { definition: WorkflowDefinition; file: string }>()
@@ -78,10 +84,20 @@ function moduleFiles(dir: string): string[] {
 }
 
 async function importWorkflows(file: string): Promise<WorkflowDefinition[]> {
+  // A .ts file in a CommonJS package fails under tsx (Node 20) and loads with a warning
+  // where Node strips types: refused on every Node alike, before the loader's own error.
+  const commonJs = commonJsPackage(file)
+  const refuse = () =>
+    new ZartError(
+      'INVALID_INPUT',
+      `cannot load workflows from ${basename(file)}: its package is CommonJS (${commonJs} has no "type": "module"); add "type": "module" to that package.json (npx zart init does it), or name the file .mts`,
+    )
+  if (commonJs && extname(file) === '.ts') throw refuse()
   let module: Record<string, unknown>
   try {
-    module = (await import(pathToFileURL(file).href)) as Record<string, unknown>
+    module = await importModule(file)
   } catch (error) {
+    if (commonJs) throw refuse()
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error)
     throw new ZartError('INVALID_INPUT', `cannot load workflows from ${basename(file)}: ${message}`)
   }
@@ -95,4 +111,73 @@ async function importWorkflows(file: string): Promise<WorkflowDefinition[]> {
   const byName = new Map<string, WorkflowDefinition>()
   for (const definition of byValue.values()) if (!byName.has(definition.name)) byName.set(definition.name, definition)
   return [...byName.values()]
+}
+
+type TypeScriptMode = 'ready' | 'native' | 'tsx'
+let typeScriptMode: TypeScriptMode | undefined
+
+/**
+ * How `.ts` workflow files get loaded, decided once, on the first such file. From the
+ * sources (a checkout, or vitest) something already compiles TypeScript. Where Node strips
+ * types itself (on by default since Node 22.18 and 23.6) it does the work; elsewhere
+ * (Node 20) the tsx loader is registered then, and only then: a project of `.js`
+ * workflows never pays for it.
+ */
+async function prepareTypeScript(): Promise<TypeScriptMode> {
+  if (typeScriptMode) return typeScriptMode
+  if (!COMPILED) typeScriptMode = 'ready'
+  else if (nodeStripsTypes()) typeScriptMode = 'native'
+  else typeScriptMode = await registerTsx()
+  return typeScriptMode
+}
+
+/** `process.features.typescript` exists from Node 22.10 ('strip' or 'transform' when on); @types/node 20 lacks it. */
+function nodeStripsTypes(): boolean {
+  return Boolean((process.features as { typescript?: unknown }).typescript)
+}
+
+async function registerTsx(): Promise<'tsx'> {
+  const { register } = await import('tsx/esm/api')
+  register()
+  return 'tsx'
+}
+
+/**
+ * Imports one workflow module. Node's type stripping refuses some TypeScript (enums,
+ * parameter properties, a type imported without `type`); such a file is loaded again
+ * through tsx (under a fresh URL, as the failed one stays in Node's module cache).
+ */
+async function importModule(file: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(file).href
+  if (!/\.[mc]?ts$/.test(file)) return (await import(url)) as Record<string, unknown>
+  const mode = await prepareTypeScript()
+  try {
+    return (await import(url)) as Record<string, unknown>
+  } catch (error) {
+    if (mode !== 'native' || !strippingRefused(error)) throw error
+    typeScriptMode = await registerTsx()
+    return (await import(`${url}?tsx`)) as Record<string, unknown>
+  }
+}
+
+function strippingRefused(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX' || error instanceof SyntaxError
+}
+
+/** The package.json that makes `file` CommonJS (its nearest one, without "type": "module"), if any. */
+function commonJsPackage(file: string): string | undefined {
+  if (/\.m[jt]s$/.test(file)) return undefined
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json')
+    if (existsSync(manifest)) {
+      try {
+        const type = (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: unknown }).type
+        return type === 'module' ? undefined : manifest
+      } catch {
+        return undefined
+      }
+    }
+    if (dirname(dir) === dir) return undefined
+  }
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import type { CliContext } from '../context.ts'
 import { registerCancelCommand } from './cancel.ts'
 import { registerEventCommand } from './event.ts'
+import { registerInitCommand } from './init.ts'
 import { registerListCommand } from './list.ts'
 import { registerMcpCommand } from './mcp.ts'
 import { registerMigrateCommand } from './migrate.ts'
@@ -36,6 +37,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerReplayCheckCommand,
   registerMcpCommand,
   registerServeCommand,
+  registerInitCommand,
 ]
 
 /** Registers every command on the program. */
