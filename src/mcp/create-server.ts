@@ -37,6 +37,11 @@ export interface McpServerOptions {
   /** The dashboard page of an execution, when one is served; the `status` tool adds it as `dashboard_url`. */
   dashboardUrl?: (executionId: string) => string | undefined
   /**
+   * Only the tools that read (status, wait, list_executions, list_workflows, list_workers,
+   * replay_check) and task reads: for agents that may watch but not act.
+   */
+  readOnly?: boolean
+  /**
    * Who this connection's MCP tasks belong to: a digest of its bearer token over HTTP
    * (see `taskOwner`), '' (the default) without one. Tasks of another owner are not found.
    */
@@ -71,9 +76,10 @@ export function createMcpServer(zart: Zart, options: McpServerOptions = {}): Mcp
     progressIntervalMs: options.progressIntervalMs ?? defaultToolContext.progressIntervalMs,
     elicitation: options.elicitation ?? defaultToolContext.elicitation,
     dashboardUrl: options.dashboardUrl,
+    readOnly: options.readOnly,
   }
   registerTools(server, zart, context)
-  registerRunWorkflowTool(server, zart, context, tasks)
+  if (!options.readOnly) registerRunWorkflowTool(server, zart, context, tasks)
   handleTaskResults(server, zart, owner, context.elicitation)
   registerExecutionResources(server, zart, { logger, pollMs: options.resourcePollMs ?? 1_000 })
   return server

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { parseOrThrow } from '../client/schemas.ts'
+import { ZartError } from '../errors.ts'
 
 /**
  * The schema handed to the SDK for a tool's input: it advertises `schema` as JSON Schema
@@ -11,10 +12,25 @@ import { parseOrThrow } from '../client/schemas.ts'
 export function advertised(schema: z.ZodObject): z.ZodObject {
   const json = z.toJSONSchema(schema, { io: 'input', target: 'draft-7' }) as Record<string, unknown>
   delete json.$schema
-  return z.looseObject({}).meta(json)
+  // Unknown arguments are refused (see parseArguments): the schema says so too.
+  return z.looseObject({}).meta({ ...json, additionalProperties: false })
 }
 
-/** Validates a tool's arguments, or throws INVALID_INPUT naming each bad argument. */
+/**
+ * Validates a tool's arguments, or throws INVALID_INPUT naming each bad argument. An
+ * argument the tool does not take is an error naming the ones it does, never ignored: a
+ * misspelt `idempotency_key` must not silently start a second execution.
+ */
 export function parseArguments<T extends z.ZodObject>(schema: T, args: unknown, tool: string): z.output<T> {
+  const known = Object.keys(schema.shape)
+  const given = typeof args === 'object' && args !== null && !Array.isArray(args) ? Object.keys(args) : []
+  const unknown = given.filter((key) => !known.includes(key))
+  if (unknown.length > 0) {
+    throw new ZartError(
+      'INVALID_INPUT',
+      `${tool} does not take ${unknown.map((k) => JSON.stringify(k)).join(', ')}: its arguments are ${known.join(', ')}`,
+      { issues: unknown.map((path) => ({ path, message: 'unknown argument' })), known },
+    )
+  }
   return parseOrThrow(schema, args ?? {}, `arguments for ${tool}`) as z.output<T>
 }

@@ -39,10 +39,11 @@ export async function connectStdio(
   db: string,
   workflows: readonly string[],
   options: ClientOptions = {},
+  mcpFlags: readonly string[] = [],
 ): Promise<Connected> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [ZART_BIN, ...zartArgs(db, workflows), 'mcp'],
+    args: [ZART_BIN, ...zartArgs(db, workflows), 'mcp', ...mcpFlags],
     env: zartEnv(),
     cwd: ROOT,
     stderr: 'pipe',

@@ -11,14 +11,18 @@ export function registerMcpCommand(program: Command, context: CliContext): void 
   program
     .command('mcp')
     .description('serve MCP over stdio for an agent, and run a worker (logs on stderr)')
-    .action(async (_flags: unknown, command: Command) => {
+    .option(
+      '--read-only',
+      'offer only the tools that read (status, wait, lists): for agents that watch but may not act',
+    )
+    .action(async (flags: { readOnly?: boolean }, command: Command) => {
       const { logger } = context
       // Loaded here, not at the top: the MCP SDK would slow every other zart command's start.
       const { serveStdio } = await import('../../mcp/stdio.ts')
       const zart = await context.open(command)
       try {
         const worker = zart.startWorker()
-        const connection = await serveStdio(zart, { logger })
+        const connection = await serveStdio(zart, { logger, readOnly: flags.readOnly === true })
         // Listen for signals before saying we are up: whoever reads that line may signal at once.
         const stopSignal = untilSignal()
         logger.info('mcp server ready on stdio', {

@@ -16,6 +16,7 @@ interface ServeFlags {
   maxWait?: number
   grace?: number
   retention?: number
+  readOnly?: boolean
 }
 
 /** The default port of `zart serve` (kept here so `zart --help` needs no HTTP modules). */
@@ -41,6 +42,7 @@ export function registerServeCommand(program: Command, context: CliContext): voi
     )
     .option('--allow-host <name>', 'a host name accepted in the Host header (may repeat)', collect)
     .option('--allow-origin <origin>', 'a browser origin allowed besides loopback ones (may repeat)', collect)
+    .option('--read-only', 'MCP offers only the tools that read (status, wait, lists): agents may watch but not act')
     .option('--session-idle <duration>', 'close an MCP session idle this long (default 30m)', duration)
     .option('--max-body <size>', 'largest REST request body, e.g. 512kb, 4mb (default 2mb)', byteSize)
     .option('--max-payload <size>', 'largest schedule or event data, as JSON (default 1mb)', byteSize)
@@ -86,7 +88,11 @@ export function registerServeCommand(program: Command, context: CliContext): voi
           ...(flags.token !== undefined && { token: flags.token }),
           ...(flags.allowHost && { allowedHosts: flags.allowHost }),
           ...(flags.allowOrigin && { allowedOrigins: flags.allowOrigin }),
-          mcp: { dashboardUrl, ...(flags.sessionIdle !== undefined && { sessionIdleMs: flags.sessionIdle }) },
+          mcp: {
+            dashboardUrl,
+            readOnly: flags.readOnly === true,
+            ...(flags.sessionIdle !== undefined && { sessionIdleMs: flags.sessionIdle }),
+          },
           dashboard: true,
           // The REST API (/api/v1) mounts here, on the same port and behind the same checks.
           routes: [

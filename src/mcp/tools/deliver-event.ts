@@ -11,9 +11,9 @@ const input = z.object({
   execution_id: executionIdSchema.describe('The execution to send the event to'),
   event: eventNameSchema.describe('The event name, as in an event entry of waiting_for in status'),
   data: z
-    .unknown()
+    .record(z.string(), z.unknown())
     .optional()
-    .describe('The event data; must match the schema of that waiting_for entry when there is one'),
+    .describe('The event data, a JSON object; must match the schema of that waiting_for entry when there is one'),
   event_id: eventIdSchema
     .optional()
     .describe('Your id for this event: delivering the same event_id again is reported as duplicate and stored once'),

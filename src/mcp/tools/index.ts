@@ -12,16 +12,17 @@ import { registerStatusTool } from './status.ts'
 import type { ToolContext } from './tool-context.ts'
 import { registerWaitTool } from './wait.ts'
 
-/** Registers every zart tool on `server`. */
+/** Registers every zart tool on `server`; in read-only mode, only those that read. */
 export function registerTools(server: McpServer, zart: Zart, context: ToolContext): void {
-  registerScheduleTool(server, zart, context)
   registerStatusTool(server, zart, context)
-  registerDeliverEventTool(server, zart, context)
   registerWaitTool(server, zart, context)
   registerListExecutionsTool(server, zart, context)
   registerListWorkflowsTool(server, zart, context)
-  registerCancelExecutionTool(server, zart, context)
   registerReplayCheckTool(server, zart, context)
   registerListWorkersTool(server, zart, context)
+  if (context.readOnly) return
+  registerScheduleTool(server, zart, context)
+  registerDeliverEventTool(server, zart, context)
+  registerCancelExecutionTool(server, zart, context)
   registerRepairTools(server, zart, context)
 }

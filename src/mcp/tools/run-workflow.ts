@@ -13,7 +13,10 @@ import { startProgress, WAIT_MAX_SECONDS, waitAndAsk } from './wait.ts'
 
 const input = z.object({
   workflow: workflowNameSchema.describe('Name of the workflow to run (see list_workflows)'),
-  data: z.unknown().optional().describe("The workflow's input; must match its input_schema from list_workflows"),
+  data: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe("The workflow's input, a JSON object; must match its input_schema from list_workflows"),
   id: executionIdSchema
     .optional()
     .describe('Your own execution id; running the same id and data again returns the existing execution'),

@@ -9,7 +9,10 @@ import { defaultToolContext, type ToolContext } from './tool-context.ts'
 
 const input = z.object({
   workflow: workflowNameSchema.describe('Name of the workflow to run (see list_workflows)'),
-  data: z.unknown().optional().describe("The workflow's input; must match its input_schema from list_workflows"),
+  data: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe("The workflow's input, a JSON object; must match its input_schema from list_workflows"),
   id: executionIdSchema
     .optional()
     .describe('Your own execution id; scheduling the same id and data again returns the existing execution'),

@@ -7,6 +7,8 @@ export interface ToolContext {
   progressIntervalMs: number
   /** Whether `wait` may ask the person for a waited-for event when the client supports elicitation. */
   elicitation: boolean
+  /** Only the tools that read (status, wait, lists, replay check): for agents that may watch but not act. */
+  readOnly?: boolean | undefined
   /** The dashboard page of an execution, when `zart serve` serves one: `status` adds it as `dashboard_url`. */
   dashboardUrl?: ((executionId: string) => string | undefined) | undefined
 }
