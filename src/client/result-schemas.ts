@@ -33,7 +33,8 @@ const step = z.looseObject({
   attempts: z.number(),
   started_at: z.string(),
   finished_at: z.string().nullable(),
-  error: z.unknown().optional(),
+  error: z.unknown().optional().describe('Why it failed or is retrying; history lists every failed attempt'),
+  errors: z.array(z.unknown()).optional().describe('For a step completed after failed attempts: their errors'),
 })
 
 /** The status object: the same fields as `zart status`, the MCP `status` tool and `GET /api/v1/executions/:id`. */
@@ -63,6 +64,10 @@ export const executionShape = {
   deadline: z.string().optional().describe('The workflow deadline, when it has a timeout'),
   idempotency_key: z.string().optional(),
   output: z.unknown().optional().describe('The result, when completed'),
+  output_uri: z
+    .string()
+    .optional()
+    .describe('MCP status only: where to read a completed output too big to paste (over 32 KiB of JSON)'),
   error: z
     .unknown()
     .optional()
@@ -93,6 +98,10 @@ export const deliverShape = {
       'delivered: a wait resumed; buffered: kept for a later wait; duplicate: this event id was already delivered',
     ),
   status,
+  waiting_for: z
+    .array(z.string())
+    .optional()
+    .describe('When buffered while the execution waits for other events: the event names it waits for'),
 }
 
 export const listShape = {

@@ -25,7 +25,10 @@ export interface StepView {
   attempts: number
   started_at: string
   finished_at: string | null
+  /** Why it failed or is retrying; `error.history` lists every failed attempt. */
   error?: unknown
+  /** For a step that completed after failed attempts: each failed attempt's error. */
+  errors?: unknown[]
 }
 
 /**
@@ -116,7 +119,12 @@ export function toExecutionView(
         started_at: iso(s.startedAt),
         finished_at: s.finishedAt === null ? null : iso(s.finishedAt),
       }
-      if (s.errorJson !== null) step.error = JSON.parse(s.errorJson)
+      if (s.errorJson !== null) {
+        const error = JSON.parse(s.errorJson) as { history?: unknown[] }
+        // A completed step keeps only the errors of the attempts that failed before it.
+        if (s.status === 'completed') step.errors = error.history ?? []
+        else step.error = error
+      }
       return step
     })
   }

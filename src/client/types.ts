@@ -61,6 +61,11 @@ export interface ScheduleResult {
 export interface DeliverResult {
   result: 'delivered' | 'buffered' | 'duplicate'
   status: ExecutionView['status']
+  /**
+   * When the event was kept for later while the execution waits for other events: the
+   * names it waits for (a misspelt name shows here instead of passing for a delivery).
+   */
+  waiting_for?: string[]
 }
 
 export interface ListOptions {

@@ -278,7 +278,14 @@ export class Zart {
     if (result.outcome === 'not_found') throw notFound(id)
     if (result.outcome === 'terminal') throw terminal(result.execution, `deliver "${name}" to it`)
     if (result.outcome === 'delivered') this.worker?.poke()
-    return { result: result.outcome, status: result.execution.status }
+    const answer: DeliverResult = { result: result.outcome, status: result.execution.status }
+    // Kept for later while the execution waits for something else: say what it waits for,
+    // so a misspelt name does not pass for a delivery.
+    const awaited = (result.execution.waits ?? []).flatMap((w) => (w.kind === 'event' && w.event ? [w.event] : []))
+    if (result.outcome === 'buffered' && result.execution.status === 'waiting' && awaited.length > 0) {
+      answer.waiting_for = awaited
+    }
+    return answer
   }
 
   /**

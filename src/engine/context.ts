@@ -198,6 +198,10 @@ export class ExecutionContext implements WorkflowContext {
     const policy = options.retry ?? RetryConfig.none()
     let attempts = record?.attempts ?? 0
     const startedAt = record?.startedAt ?? this.deps.clock.now()
+    // Every failed attempt's error, kept with the step (not only the last) for `status --steps`.
+    const history: AttemptError[] = record?.errorJson
+      ? (fromJson<{ history?: AttemptError[] }>(record.errorJson).history ?? [])
+      : []
     if (record?.status === 'retrying' && record.wakeAt !== null) {
       await this.block({ kind: 'retry', key, until: record.wakeAt }, position)
     }
@@ -232,9 +236,13 @@ export class ExecutionContext implements WorkflowContext {
       this.assertActive()
       if (outcome.ok) {
         const { value, json } = outcome
-        return this.resolveWith<T>({ ...base, outputJson: json }, () => value)
+        // A step that succeeded after failed attempts keeps their errors too.
+        const errorJson = history.length > 0 ? JSON.stringify({ history }) : null
+        return this.resolveWith<T>({ ...base, outputJson: json, errorJson }, () => value)
       }
       const cause = serializeError(outcome.error)
+      history.push({ attempt, name: cause.name, message: cause.message, at: this.deps.clock.now() })
+      const errorJson = JSON.stringify({ ...cause, history })
       const retryable = !cause.nonRetryable && !(outcome.error instanceof NotJsonError)
       const willRetry = retryable && attempt < policy.maxAttempts
       this.deps.logger?.warn(willRetry ? 'step failed; retrying' : 'step failed for good', {
@@ -255,13 +263,13 @@ export class ExecutionContext implements WorkflowContext {
           kind: 'step',
           lease: this.lease,
           now: this.deps.clock.now(),
-          step: { ...base, status: 'retrying', errorJson: JSON.stringify(cause), wakeAt: retryAt },
+          step: { ...base, status: 'retrying', errorJson, wakeAt: retryAt },
         })
         attempts = attempt
         await this.block({ kind: 'retry', key, until: retryAt }, position)
         continue
       }
-      const failed: StepRecord = { ...base, status: 'failed', errorJson: JSON.stringify(cause) }
+      const failed: StepRecord = { ...base, status: 'failed', errorJson }
       return this.resolveWith<T>(failed, () => {
         throw stepFailure(failed)
       })
@@ -677,6 +685,15 @@ function checkProgress(report: ProgressReport): ProgressReport {
     throw bad('give a fraction from 0 to 1, a message, or both')
   }
   return out
+}
+
+/** One failed attempt of a step, as its error history keeps it. */
+interface AttemptError {
+  attempt: number
+  name: string
+  message: string
+  /** When it failed (ms since the epoch). */
+  at: number
 }
 
 /** The record of a wait or sleep reached and not over yet. */

@@ -14,6 +14,14 @@ import type { Logger } from '../engine/logger.ts'
 
 /** The URI template of an execution resource. */
 export const EXECUTION_URI_TEMPLATE = 'zart://executions/{id}'
+/** The output of a completed execution alone: where `status` points when it is too big to paste. */
+export const OUTPUT_URI_TEMPLATE = 'zart://executions/{id}/output'
+const OUTPUT_SUFFIX = '/output'
+
+/** The URI of an execution's output. */
+export function outputUri(id: string): string {
+  return `zart://executions/${encodeURIComponent(id)}${OUTPUT_SUFFIX}`
+}
 const PREFIX = 'zart://executions/'
 const PAGE_SIZE = 50
 /** JSON-RPC code the MCP spec gives to "resource not found". */
@@ -47,6 +55,13 @@ export function registerExecutionResources(server: McpServer, zart: Zart, option
           'The status of one durable execution, with its step history; subscribe to hear when its status changes',
         mimeType: 'application/json',
       },
+      {
+        uriTemplate: OUTPUT_URI_TEMPLATE,
+        name: 'execution-output',
+        title: 'zart execution output',
+        description: 'The output of a completed execution, as JSON (status links here when it is large)',
+        mimeType: 'application/json',
+      },
     ],
   }))
 
@@ -66,7 +81,19 @@ export function registerExecutionResources(server: McpServer, zart: Zart, option
   })
 
   low.setRequestHandler(ReadResourceRequestSchema, async (request) => {
-    const id = executionIdOf(request.params.uri)
+    const { uri } = request.params
+    if (uri.endsWith(OUTPUT_SUFFIX)) {
+      const id = executionIdOf(uri.slice(0, -OUTPUT_SUFFIX.length))
+      const view = await protocolErrors(options.logger, () => zart.status(id))
+      if (view.status !== 'completed') {
+        throw new McpError(
+          RESOURCE_NOT_FOUND,
+          `execution "${id}" is ${view.status}: only a completed one has an output`,
+        )
+      }
+      return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(view.output) }] }
+    }
+    const id = executionIdOf(uri)
     const view = await protocolErrors(options.logger, () => zart.status(id, { includeSteps: true }))
     return { contents: [{ uri: request.params.uri, mimeType: 'application/json', text: JSON.stringify(view) }] }
   })

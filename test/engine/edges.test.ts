@@ -191,3 +191,48 @@ eachBackend('operator logs', (backend) => {
     await zart.close()
   })
 })
+
+eachBackend('what a caller is told', (backend) => {
+  it("keeps every failed attempt's error with the step, and says what an execution waits for on a buffered event", async () => {
+    const clock = new FakeClock()
+    const flow = defineWorkflow({ name: 'bumpy' }, async (ctx) => {
+      await ctx.step(
+        'call',
+        ({ attempt }) => {
+          if (attempt < 3) throw new Error(`refused ${attempt}`)
+          return 'ok'
+        },
+        { retry: RetryConfig.fixed(3, '1s') },
+      )
+      return ctx.waitForEvent('approval')
+    })
+    const zart = await createZart({ db: await backend.store(), workflows: [flow], clock })
+    const { execution_id } = await zart.schedule('bumpy')
+    await zart.drain()
+    const retrying = await zart.status(execution_id, { includeSteps: true })
+    expect(retrying.steps?.[0]).toMatchObject({
+      status: 'retrying',
+      error: { message: 'refused 1', history: [{ attempt: 1, message: 'refused 1' }] },
+    })
+    for (let i = 0; i < 2; i++) {
+      clock.advance('1s')
+      await zart.drain()
+    }
+    const waiting = await zart.status(execution_id, { includeSteps: true })
+    expect(waiting.steps?.[0]).toMatchObject({
+      status: 'completed',
+      attempts: 3,
+      errors: [
+        { attempt: 1, message: 'refused 1' },
+        { attempt: 2, message: 'refused 2' },
+      ],
+    })
+    // A misspelt event name is kept, and the answer says what the execution waits for.
+    expect(await zart.deliverEvent(execution_id, 'aproval', {})).toEqual({
+      result: 'buffered',
+      status: 'waiting',
+      waiting_for: ['approval'],
+    })
+    await zart.close()
+  })
+})

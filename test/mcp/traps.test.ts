@@ -51,3 +51,28 @@ describe('no silent traps for agents (zart mcp over stdio)', () => {
     expect(refused.isError).toBe(true)
   })
 })
+
+describe('a large output over MCP', () => {
+  it('is linked as a resource instead of pasted into the agent context', async () => {
+    const db = tempDb()
+    const { createZart, defineWorkflow } = await import('../../src/index.ts')
+    const big = defineWorkflow({ name: 'big' }, async (ctx) => ctx.step('make', () => ({ rows: 'x'.repeat(40_000) })))
+    const zart = await createZart({ db, workflows: [big] })
+    await zart.schedule('big', {}, { id: 'big-1' })
+    await zart.drain()
+    await zart.close()
+    const { client } = await connectStdio(db, [EXAMPLE_WORKFLOWS])
+    const result = await call(client, 'status', { execution_id: 'big-1' })
+    expect(result.structuredContent).toMatchObject({
+      status: 'completed',
+      output_uri: 'zart://executions/big-1/output',
+    })
+    expect(result.structuredContent.output).toBeUndefined()
+    expect(result.content).toContainEqual(
+      expect.objectContaining({ type: 'resource_link', uri: 'zart://executions/big-1/output' }),
+    )
+    const read = await client.readResource({ uri: 'zart://executions/big-1/output' })
+    expect(JSON.parse(String((read.contents[0] as { text: string }).text))).toEqual({ rows: 'x'.repeat(40_000) })
+    await client.close()
+  })
+})

@@ -25,5 +25,11 @@ export function registerEventCommand(program: Command, context: CliContext): voi
         zart.deliverEvent(id, name, data, flags.eventId === undefined ? {} : { eventId: flags.eventId }),
       )
       context.io.stdout(flags.json ? formatJson(result) : `${result.result}\n`)
+      if (!flags.json && result.waiting_for) {
+        const names = result.waiting_for.map((e) => JSON.stringify(e)).join(' or ')
+        context.io.stderr(
+          `note: execution ${id} waits for ${names}, not ${JSON.stringify(name)}; the event is kept for later\n`,
+        )
+      }
     })
 }

@@ -58,7 +58,10 @@ export function registerDeliverEventTool(
           result.result === 'delivered'
             ? 'The execution resumed'
             : result.result === 'buffered'
-              ? 'The execution was not waiting for it yet; the event is kept for its next wait on that name'
+              ? result.waiting_for
+                ? `The execution waits for ${result.waiting_for.map((e) => JSON.stringify(e)).join(' or ')}, not ${JSON.stringify(event)}: ` +
+                  'the event is kept for a later wait on that name; check the name'
+                : 'The execution was not waiting for it yet; the event is kept for its next wait on that name'
               : 'This event_id was delivered before; nothing changed'
         return toolSuccess(
           result,

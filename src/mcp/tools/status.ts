@@ -4,6 +4,7 @@ import { executionIdSchema } from '../../client/schemas.ts'
 import type { Zart } from '../../client/zart.ts'
 import { executionResultSchema } from '../output-schemas.ts'
 import { statusHint } from '../status-text.ts'
+import { outputUri } from '../resources.ts'
 import { runTool, toolSuccess } from '../tool-result.ts'
 import { advertised, parseArguments } from '../tool-schema.ts'
 import { defaultToolContext, type ToolContext } from './tool-context.ts'
@@ -12,6 +13,9 @@ const input = z.object({
   execution_id: executionIdSchema.describe('The id schedule returned'),
   include_steps: z.boolean().optional().describe('Add the step history (default false)'),
 })
+
+/** Larger outputs are linked (zart://executions/{id}/output), not pasted into the agent's context. */
+const MAX_INLINE_OUTPUT_BYTES = 32 * 1024
 
 /** `status`: reads one execution, never blocks. */
 export function registerStatusTool(server: McpServer, zart: Zart, context: ToolContext = defaultToolContext): void {
@@ -33,10 +37,24 @@ export function registerStatusTool(server: McpServer, zart: Zart, context: ToolC
         const { execution_id, include_steps } = parseArguments(input, args, 'status')
         const view = await zart.status(execution_id, { includeSteps: include_steps ?? false })
         const dashboardUrl = context.dashboardUrl?.(view.id)
-        return toolSuccess(
-          dashboardUrl === undefined ? view : { ...view, dashboard_url: dashboardUrl },
-          statusHint(view),
+        const shown: Record<string, unknown> =
+          dashboardUrl === undefined ? { ...view } : { ...view, dashboard_url: dashboardUrl }
+        // A large output is not pasted into the agent's context: it gets a link to read it by.
+        const size = view.output === undefined ? 0 : Buffer.byteLength(JSON.stringify(view.output))
+        if (size <= MAX_INLINE_OUTPUT_BYTES) return toolSuccess(shown, statusHint(view))
+        delete shown.output
+        shown.output_uri = outputUri(view.id)
+        const result = toolSuccess(
+          shown,
+          `${statusHint(view)} Its output is ${size} bytes of JSON, too big to show here: read the resource ${outputUri(view.id)} if you need it.`,
         )
+        result.content.push({
+          type: 'resource_link',
+          uri: outputUri(view.id),
+          name: `output of ${view.id}`,
+          mimeType: 'application/json',
+        })
+        return result
       }),
   )
 }
