@@ -341,20 +341,8 @@ export class PostgresStore implements Store {
   }
 
   private async commitOnce(writes: FencedWrite[]): Promise<WriteOutcome[]> {
-    const client = await this.pool.connect()
-    try {
-      const outcomes = await commitWrites(client, writes)
-      client.release()
-      return outcomes
-    } catch (error) {
-      // A connection whose rollback fails is in an unknown state: drop it from the pool.
-      const broken = await client.query('ROLLBACK').then(
-        () => undefined,
-        (e: unknown) => e as Error,
-      )
-      client.release(broken)
-      throw error
-    }
+    // commitWrites sends BEGIN and COMMIT itself, each with its neighbour statement.
+    return this.withClient((client) => commitWrites(client, writes))
   }
 
   /**
@@ -376,11 +364,19 @@ export class PostgresStore implements Store {
   }
 
   private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect()
-    try {
+    return this.withClient(async (client) => {
       await client.query('BEGIN')
       const result = await fn(client)
       await client.query('COMMIT')
+      return result
+    })
+  }
+
+  /** Runs `fn` on one pooled connection, rolling back what a failure left open. */
+  private async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect()
+    try {
+      const result = await fn(client)
       client.release()
       return result
     } catch (error) {
