@@ -2,6 +2,7 @@ import { createRequire } from 'node:module'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { Zart } from '../client/zart.ts'
 import { silentLogger, type Logger } from '../engine/logger.ts'
+import { registerExecutionIdCompletion } from './complete-execution-id.ts'
 import { forwardLogs } from './log-forwarding.ts'
 import { registerExecutionResources } from './resources.ts'
 import { handleTaskResults } from './task-result.ts'
@@ -87,6 +88,7 @@ export function createMcpServer(zart: Zart, options: McpServerOptions = {}): Mcp
   if (!options.readOnly) registerRunWorkflowTool(server, zart, context, tasks)
   handleTaskResults(server, zart, owner, context.elicitation)
   registerExecutionResources(server, zart, { logger, pollMs: options.resourcePollMs ?? 1_000 })
+  registerExecutionIdCompletion(server, zart, logger)
   forwardLogs(server, logger)
   return server
 }
