@@ -1,7 +1,9 @@
 /**
  * MCP benchmark: cold start of `zart mcp`, the `status` round trip over stdio and HTTP,
  * and `deliver_event` → `wait` returning. Real processes and transports throughout, on a
- * fresh SQLite database with the bundled workflows.
+ * fresh SQLite database with the bundled workflows. The cold start, the stdio `status`
+ * round trip and the idle RSS are measured beside a bare MCP SDK server
+ * (bench/bare-mcp-server.ts) in the same run.
  *
  *   npx tsx bench/mcp.ts            (or through `npm run bench`)
  */
@@ -9,18 +11,29 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
 const BIN = join(ROOT, 'bin/zart.js')
+const BARE = join(ROOT, 'bench/bare-mcp-server.ts')
+/** How each server is started: zart from the checkout (tsx), the bare server through tsx too. */
+const ZART_ARGS = [BIN, 'mcp']
+// tsx by path: the servers run in a scratch folder, where a bare `tsx` would not resolve.
+const BARE_ARGS = ['--import', pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href, BARE]
 
 export interface McpBenchResult {
   coldStartMs: { initialize: number; toolsList: number }
+  bareColdStartMs: { initialize: number; toolsList: number }
   statusStdioMs: { median: number; p99: number }
+  bareStatusStdioMs: { median: number; p99: number }
+  /** Resident set size 1 s after tools/list, in MiB (Linux only, else NaN). */
+  idleRssMiB: { zart: number; bare: number }
   statusHttpMs: { median: number; p99: number }
   deliverToWaitMs: { median: number; p99: number }
 }
@@ -38,20 +51,42 @@ const quantile = (xs: number[], q: number) => {
 const stats = (xs: number[]) => ({ median: quantile(xs, 0.5), p99: quantile(xs, 0.99) })
 const round = (n: number) => Math.round(n * 100) / 100
 
-async function stdioClient(home: string): Promise<Client> {
+async function stdioClient(home: string, args: string[] = ZART_ARGS): Promise<Client> {
   const client = new Client({ name: 'bench', version: '1.0.0' })
-  await client.connect(
-    new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp'], cwd: home, env: env(home) }),
-  )
+  await client.connect(new StdioClientTransport({ command: process.execPath, args, cwd: home, env: env(home) }))
   return client
 }
 
-async function coldStart(home: string, runs: number): Promise<McpBenchResult['coldStartMs']> {
+/** The server process's resident set in MiB, read from /proc (NaN where there is none). */
+function rssMiB(client: Client): number {
+  const pid = (client.transport as StdioClientTransport | undefined)?.pid
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+    return kb === undefined ? NaN : Number(kb) / 1024
+  } catch {
+    return NaN
+  }
+}
+
+async function idleRss(home: string, args: string[]): Promise<number> {
+  const client = await stdioClient(home, args)
+  await client.listTools()
+  await sleep(1_000)
+  const rss = rssMiB(client)
+  await client.close()
+  return rss
+}
+
+async function coldStart(
+  home: string,
+  runs: number,
+  args: string[] = ZART_ARGS,
+): Promise<McpBenchResult['coldStartMs']> {
   const init: number[] = []
   const list: number[] = []
   for (let i = 0; i < runs; i++) {
     const started = performance.now()
-    const client = await stdioClient(home)
+    const client = await stdioClient(home, args)
     init.push(performance.now() - started)
     await client.listTools()
     list.push(performance.now() - started)
@@ -135,6 +170,11 @@ export async function runMcpBench(
   const home = mkdtempSync(join(tmpdir(), 'zart-bench-mcp-'))
   try {
     const coldStartMs = await coldStart(home, options.coldStarts ?? 20)
+    const bareColdStartMs = await coldStart(home, options.coldStarts ?? 20, BARE_ARGS)
+    const idleRssMiB = { zart: await idleRss(home, ZART_ARGS), bare: await idleRss(home, BARE_ARGS) }
+    const bare = await stdioClient(home, BARE_ARGS)
+    const bareStatusStdioMs = stats(await statusRoundTrips(bare, 'bench-status', options.calls ?? 500))
+    await bare.close()
     const client = await stdioClient(home)
     await client.callTool({ name: 'schedule', arguments: { workflow: 'data-pipeline', id: 'bench-status' } })
     const statusStdioMs = stats(await statusRoundTrips(client, 'bench-status', options.calls ?? 500))
@@ -149,7 +189,7 @@ export async function runMcpBench(
       await http.close()
       return figures
     })
-    return { coldStartMs, statusStdioMs, statusHttpMs, deliverToWaitMs }
+    return { coldStartMs, bareColdStartMs, statusStdioMs, bareStatusStdioMs, idleRssMiB, statusHttpMs, deliverToWaitMs }
   } finally {
     rmSync(home, { recursive: true, force: true })
   }
@@ -161,8 +201,24 @@ export function printMcpBench(result: McpBenchResult): void {
     ['zart mcp cold start: spawn → initialize answered (median of runs)', `${round(result.coldStartMs.initialize)} ms`],
     ['zart mcp cold start: spawn → tools/list answered (median of runs)', `${round(result.coldStartMs.toolsList)} ms`],
     [
+      'bare SDK server cold start: spawn → initialize / tools/list (median)',
+      `${round(result.bareColdStartMs.initialize)} / ${round(result.bareColdStartMs.toolsList)} ms`,
+    ],
+    [
+      'cold start ratio, zart / bare (tools/list)',
+      `${round(result.coldStartMs.toolsList / result.bareColdStartMs.toolsList)}x`,
+    ],
+    [
       'status round trip over stdio (median / p99)',
       `${round(result.statusStdioMs.median)} / ${round(result.statusStdioMs.p99)} ms`,
+    ],
+    [
+      'bare SDK server status round trip over stdio (median / p99)',
+      `${round(result.bareStatusStdioMs.median)} / ${round(result.bareStatusStdioMs.p99)} ms`,
+    ],
+    [
+      'idle RSS 1 s after tools/list, zart mcp / bare',
+      `${round(result.idleRssMiB.zart)} / ${round(result.idleRssMiB.bare)} MiB`,
     ],
     [
       'status round trip over Streamable HTTP (median / p99)',

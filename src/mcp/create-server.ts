@@ -2,6 +2,8 @@ import { createRequire } from 'node:module'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { Zart } from '../client/zart.ts'
 import { silentLogger, type Logger } from '../engine/logger.ts'
+import { registerExecutionIdCompletion } from './complete-execution-id.ts'
+import { forwardLogs } from './log-forwarding.ts'
 import { registerExecutionResources } from './resources.ts'
 import { handleTaskResults } from './task-result.ts'
 import { ExecutionTaskStore } from './task-store.ts'
@@ -26,7 +28,11 @@ export const INSTRUCTIONS = [
 ].join('\n')
 
 export interface McpServerOptions {
-  /** Where tool failures that are not the caller's fault are logged (never sent to the client). */
+  /**
+   * The process's logger: tool failures that are not the caller's fault are logged here
+   * rather than put in a tool result, and each line it is given (the engine's too, when it
+   * shares this logger) is also sent to a client that asked with `logging/setLevel`.
+   */
   logger?: Logger
   /** How often `wait` sends progress when asked, in ms (default 3000). */
   progressIntervalMs?: number
@@ -82,5 +88,7 @@ export function createMcpServer(zart: Zart, options: McpServerOptions = {}): Mcp
   if (!options.readOnly) registerRunWorkflowTool(server, zart, context, tasks)
   handleTaskResults(server, zart, owner, context.elicitation)
   registerExecutionResources(server, zart, { logger, pollMs: options.resourcePollMs ?? 1_000 })
+  registerExecutionIdCompletion(server, zart, logger)
+  forwardLogs(server, logger)
   return server
 }

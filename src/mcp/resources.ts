@@ -177,7 +177,7 @@ function executionIdOf(uri: string): string {
 }
 
 /** Client errors become protocol errors: resources have no `isError` result to carry them. */
-async function protocolErrors<T>(logger: Logger, body: () => Promise<T>): Promise<T> {
+export async function protocolErrors<T>(logger: Logger, body: () => Promise<T>): Promise<T> {
   try {
     return await body()
   } catch (error) {
