@@ -69,8 +69,13 @@ export function forwardLogs(server: McpServer, logger: Logger): void {
   const send: LogListener = (level, message, fields) => {
     const mcpLevel = MCP_LEVEL[level]
     if (SEVERITY.indexOf(mcpLevel) < threshold) return
+    // Only the lines about executions (steps, retries, finishes, takeovers): the server's
+    // own errors carry stack traces and internals that never go to an agent.
+    if (fields?.execution === undefined) return
     // A closed or slow transport loses the line; logging the loss would loop back here.
-    low.sendLoggingMessage({ level: mcpLevel, logger: 'zart', data: { message, ...fields } }).catch(() => {})
+    low
+      .sendLoggingMessage({ level: mcpLevel, logger: 'zart', data: { message, ...withoutStacks(fields) } })
+      .catch(() => {})
   }
   low.setRequestHandler(SetLevelRequestSchema, (request) => {
     threshold = SEVERITY.indexOf(request.params.level)
@@ -82,4 +87,14 @@ export function forwardLogs(server: McpServer, logger: Logger): void {
     stop?.()
     previous?.()
   }
+}
+
+/** Field values with any stack trace cut off: the first line of an error says what happened. */
+function withoutStacks(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(fields).map(([key, value]) => [
+      key,
+      typeof value === 'string' ? value.split('\n    at ')[0] : value,
+    ]),
+  )
 }

@@ -47,15 +47,40 @@ describe('forwardLogs', () => {
     await client.connect(clientSide)
     await client.setLoggingLevel('debug')
 
-    logger.debug('one', { n: 1 })
+    logger.debug('one', { execution: 'e-1', n: 1 })
     await client.ping() // notifications sent before the answer arrive before it
-    expect(received).toEqual([{ level: 'debug', logger: 'zart', data: { message: 'one', n: 1 } }])
+    expect(received).toEqual([{ level: 'debug', logger: 'zart', data: { message: 'one', execution: 'e-1', n: 1 } }])
 
     let sent = 0
     const send = server.server.sendLoggingMessage.bind(server.server)
     server.server.sendLoggingMessage = (params, sessionId) => (sent++, send(params, sessionId))
     await client.close()
-    logger.warn('after close')
+    logger.warn('after close', { execution: 'e-1' })
     expect(sent).toBe(0)
+  })
+
+  it('forwards only lines about executions, and never a stack trace', async () => {
+    const logger = jsonLogger('error', () => {})
+    const server = new McpServer({ name: 't', version: '1' })
+    forwardLogs(server, logger)
+    const [serverSide, clientSide] = InMemoryTransport.createLinkedPair()
+    await server.connect(serverSide)
+    const client = new Client({ name: 'c', version: '1' })
+    const received: unknown[] = []
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void received.push(n.params))
+    await client.connect(clientSide)
+    await client.setLoggingLevel('debug')
+    const stack = 'Error: boom\n    at run (/srv/app/internal.ts:1:1)\n    at next (/srv/app/internal.ts:2:2)'
+    logger.error('mcp tool failed', { error: stack })
+    logger.warn('step failed; retrying', { execution: 'e-1', error: stack })
+    await client.ping()
+    expect(received).toEqual([
+      {
+        level: 'warning',
+        logger: 'zart',
+        data: { message: 'step failed; retrying', execution: 'e-1', error: 'Error: boom' },
+      },
+    ])
+    await client.close()
   })
 })
