@@ -27,10 +27,26 @@ export function toJsonInput(value: unknown, what: string, maxBytes = Infinity): 
 /** JSON Schema of a zod schema, for people and agents choosing what to send. */
 export function jsonSchema(schema: z.ZodType): unknown {
   try {
-    return z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' })
+    return closeObjects(z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }))
   } catch {
     return {}
   }
+}
+
+/**
+ * Unknown keys in workflow data are refused (src/client/unknown-keys.ts) unless the schema
+ * lets them through (a loose object, whose JSON Schema already says what it allows): the
+ * published schema says the same, `additionalProperties: false`, on every other object.
+ */
+function closeObjects(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(closeObjects)
+  if (typeof node !== 'object' || node === null) return node
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(node)) out[key] = closeObjects(value)
+  if (out.type === 'object' && out.properties !== undefined && out.additionalProperties === undefined) {
+    out.additionalProperties = false
+  }
+  return out
 }
 
 export function notFound(id: string): ZartError {

@@ -76,7 +76,7 @@ describe('the tool list', () => {
     expect(args('wait')).toEqual({ properties: ['execution_id', 'timeout_seconds'], required: ['execution_id'] })
     expect(args('list_executions')).toEqual({ properties: ['cursor', 'limit', 'status', 'workflow'], required: [] })
     expect(args('run_workflow')).toEqual({
-      properties: ['data', 'id', 'idempotency_key', 'workflow'],
+      properties: ['data', 'delay', 'id', 'idempotency_key', 'run_at', 'workflow'],
       required: ['workflow'],
     })
     expect(tools.get('run_workflow')!.execution).toEqual({ taskSupport: 'optional' })
@@ -250,7 +250,10 @@ describe('execution resources', () => {
   it('lists a page of executions, reads one, and notifies a subscriber when its status changes', async () => {
     const id = await waiting()
     const templates = await client.listResourceTemplates()
-    expect(templates.resourceTemplates.map((t) => t.uriTemplate)).toEqual(['zart://executions/{id}'])
+    expect(templates.resourceTemplates.map((t) => t.uriTemplate)).toEqual([
+      'zart://executions/{id}',
+      'zart://executions/{id}/output',
+    ])
     const listed = await client.listResources()
     expect(listed.resources.map((r) => r.uri)).toContain(`zart://executions/${id}`)
 

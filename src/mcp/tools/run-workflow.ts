@@ -23,6 +23,8 @@ const input = z.object({
   idempotency_key: idempotencyKeySchema
     .optional()
     .describe('A key that maps to at most one execution: retrying with it never starts a second one'),
+  run_at: z.string().optional().describe('Start no earlier than this ISO 8601 time, e.g. 2026-12-01T09:00:00Z'),
+  delay: z.string().optional().describe('Start no earlier than this long from now, e.g. "10m" or "2h"'),
 })
 
 /**
@@ -80,10 +82,12 @@ export function registerRunWorkflowTool(
  */
 async function start(zart: Zart, args: unknown): Promise<string> {
   try {
-    const { workflow, data, id, idempotency_key } = parseArguments(input, args, 'run_workflow')
+    const { workflow, data, id, idempotency_key, run_at, delay } = parseArguments(input, args, 'run_workflow')
     const scheduled = await zart.schedule(workflow, data ?? {}, {
       ...(id !== undefined && { id }),
       ...(idempotency_key !== undefined && { idempotencyKey: idempotency_key }),
+      ...(run_at !== undefined && { runAt: run_at }),
+      ...(delay !== undefined && { delay }),
     })
     return scheduled.execution_id
   } catch (error) {
