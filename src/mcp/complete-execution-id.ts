@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
-import { CompleteRequestSchema, ErrorCode, McpError, type CompleteResult } from '@modelcontextprotocol/sdk/types.js'
+import { CompleteRequestSchema, type CompleteResult } from '@modelcontextprotocol/sdk/types.js'
 import type { Zart } from '../client/zart.ts'
 import { MAX_LIST_LIMIT } from '../client/schemas.ts'
 import type { Logger } from '../engine/logger.ts'
@@ -23,9 +23,8 @@ export function registerExecutionIdCompletion(server: McpServer, zart: Zart, log
   low.registerCapabilities({ completions: {} })
   low.setRequestHandler(CompleteRequestSchema, async (request) => {
     const { ref, argument } = request.params
-    if (ref.type === 'ref/prompt') {
-      throw new McpError(ErrorCode.InvalidParams, `no prompt named ${ref.name}: zart offers no prompts`)
-    }
+    // zart offers no prompts: nothing to complete there (an empty answer, as the spec allows).
+    if (ref.type === 'ref/prompt') return NOTHING
     if (ref.uri !== EXECUTION_URI_TEMPLATE || argument.name !== 'id') return NOTHING
     const page = await protocolErrors(logger, () => zart.list({ limit: MAX_LIST_LIMIT }))
     const values = page.executions.map((e) => e.id).filter((id) => id.startsWith(argument.value))
