@@ -281,9 +281,10 @@ const DOORS: {
   },
   {
     what: 'id conflict',
-    rest: ['POST', '/executions', { json: { workflow: 'echo', data: 2, id: 'done-1' } }],
-    mcp: ['schedule', { workflow: 'echo', data: 2, id: 'done-1' }],
-    cli: ['schedule', 'echo', '--data', '2', '--id', 'done-1'],
+    // Object data: MCP types `data` as a JSON object, so generic clients send one.
+    rest: ['POST', '/executions', { json: { workflow: 'echo', data: { n: 2 }, id: 'done-1' } }],
+    mcp: ['schedule', { workflow: 'echo', data: { n: 2 }, id: 'done-1' }],
+    cli: ['schedule', 'echo', '--data', '{"n":2}', '--id', 'done-1'],
   },
   {
     what: 'cancel terminal',
