@@ -13,7 +13,7 @@ eachBackend('live workers', (backend) => {
     expect(await caller.workers()).toEqual([])
     const worker = runner.startWorker()
     let workers = await caller.workers()
-    for (let i = 0; i < 100 && workers.length === 0; i++) {
+    for (let i = 0; i < 250 && workers.length === 0; i++) {
       await new Promise((resolve) => setTimeout(resolve, 20))
       workers = await caller.workers()
     }
@@ -26,7 +26,7 @@ eachBackend('live workers', (backend) => {
       hint: expect.stringMatching(/^no worker is running workflow "report": start one/),
     })
     const moving = await caller.schedule('mail', {})
-    for (let i = 0; i < 100 && (await caller.status(moving.execution_id)).status !== 'waiting'; i++) {
+    for (let i = 0; i < 250 && (await caller.status(moving.execution_id)).status !== 'waiting'; i++) {
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
     expect((await caller.status(moving.execution_id)).hint).toBeUndefined()

@@ -3,19 +3,36 @@ import { tempDb } from '../helpers.ts'
 import { call, connectHttp, type LooseJson } from '../mcp/helpers.ts'
 import { api, serve, type Served } from './helpers.ts'
 
-/** Reads a server-sent event stream to its end: the events, in order. */
-async function readEvents(url: string): Promise<{ event: string; data: LooseJson }[]> {
-  const response = await fetch(url)
-  expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/)
-  const text = await response.text()
-  return text
-    .split('\n\n')
-    .filter((chunk) => chunk.trim() !== '')
-    .map((chunk) => {
-      const event = /^event: (.*)$/m.exec(chunk)?.[1] ?? ''
-      const data = /^data: (.*)$/m.exec(chunk)?.[1] ?? 'null'
-      return { event, data: JSON.parse(data) as LooseJson }
-    })
+type Event = { event: string; data: LooseJson }
+
+/** Follows a server-sent event stream: the events so far, and a way to wait for one. */
+function follow(url: string) {
+  const seen: Event[] = []
+  const waiters: { match: (e: Event) => boolean; resolve: () => void }[] = []
+  const done = (async () => {
+    const response = await fetch(url)
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/)
+    const decoder = new TextDecoder()
+    let buffer = ''
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true })
+      let end: number
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end)
+        buffer = buffer.slice(end + 2)
+        const event = /^event: (.*)$/m.exec(block)?.[1] ?? ''
+        const data = JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null') as LooseJson
+        seen.push({ event, data })
+        for (const w of waiters.splice(0))
+          if (w.match({ event, data })) w.resolve()
+          else waiters.push(w)
+      }
+    }
+    return seen
+  })()
+  const until = (match: (e: Event) => boolean) =>
+    seen.some(match) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ match, resolve }))
+  return { done, until }
 }
 
 describe('progress at every door', () => {
@@ -32,19 +49,14 @@ describe('progress at every door', () => {
       json: { workflow: 'collect', data: { count: 2 }, id: 'p-1' },
     })
     expect(scheduled.status).toBe(201)
-    const events = readEvents(`${served.url}/api/v1/executions/p-1/stream`)
+    const stream = follow(`${served.url}/api/v1/executions/p-1/stream`)
     for (const n of [1, 2]) {
-      // Each item after the execution waits for it, so each progress is its own change.
-      for (let i = 0; i < 100; i++) {
-        const view = (await api(served.url, 'GET', '/executions/p-1')).body
-        if (view.status === 'waiting' && (view.progress?.fraction ?? 0) === (n - 1) / 2) break
-        await new Promise((resolve) => setTimeout(resolve, 50))
-      }
-      // The stream looks every 250 ms: give it time to see this state before the next event.
-      await new Promise((resolve) => setTimeout(resolve, 600))
+      // Each item only once the stream has shown the execution waiting for it, so each
+      // progress is a change of its own that the stream must send.
+      await stream.until((e) => e.data.status === 'waiting' && (e.data.progress?.fraction ?? 0) === (n - 1) / 2)
       expect((await api(served.url, 'POST', `/events/p-1/item`, { json: { n } })).status).toBe(202)
     }
-    const seen = await events
+    const seen = await stream.done
     const statuses = seen.filter((e) => e.event === 'status').map((e) => e.data)
     expect(statuses.at(-1)).toMatchObject({
       status: 'completed',
