@@ -46,7 +46,7 @@ function cancelCase(backend: Backend) {
       const latency = (await abortedAt) - cancelledAt
       console.info(`${backend.name}: cancel reached the running step in ${latency} ms`)
       expect(String((step.signal.reason as Error).message)).toMatch(/cancelled/)
-      expect(latency).toBeLessThan(push ? PUSH_BOUND_MS : 1_500)
+      expect(latency).toBeLessThan(push ? PUSH_BOUND_MS : 3_000) // MySQL: a heartbeat (every 500 ms), with room for load
       expect((await other.status(execution_id)).status).toBe('cancelled')
       failed = false
     } finally {
