@@ -48,6 +48,7 @@ export const executionShape = {
   version: z.string().optional().describe('The workflow version the execution started under'),
   input: z.unknown().optional().describe('The data it was scheduled with (status only)'),
   paused: z.literal(true).optional().describe('Paused: not claimed until resumed'),
+  rerun_of: z.string().optional().describe('The execution this one was forked from by rerun'),
   hint: z.string().optional().describe('Why an unfinished execution does not move: no worker runs its workflow'),
   progress: z
     .looseObject({

@@ -47,6 +47,8 @@ export interface ExecutionView {
   version?: string
   /** Set by `zart pause`: not claimed until resumed. */
   paused?: true
+  /** The execution this one was forked from by `zart rerun`. */
+  rerun_of?: string
   /** The data the execution was scheduled with (in `status`; lists leave it out). */
   input?: unknown
   /** Why an unfinished execution does not move, when that is a fact (no worker runs its workflow). */
@@ -98,6 +100,7 @@ export function toExecutionView(
   }
   if (record.version !== null) view.version = record.version
   if (record.paused) view.paused = true
+  if (record.rerunOf !== null) view.rerun_of = record.rerunOf
   if (record.progress !== null) {
     const { at, ...reported } = record.progress
     view.progress = { ...reported, updated_at: iso(at) }

@@ -434,6 +434,65 @@ export class Zart {
     return this.view(result.execution)
   }
 
+  /**
+   * Forks a new execution from `executionId` that replays its recorded steps before
+   * `fromStep` and runs that step and the rest anew, with the same input or `data`. Both
+   * stay visible; the new one names the original in `rerun_of`.
+   */
+  async rerun(executionId: string, options: { fromStep: string; data?: unknown; id?: string }): Promise<ExecutionView> {
+    const original = await this.find(parseOrThrow(executionIdSchema, executionId, 'execution id'))
+    const definition = this.definition(original.workflow)
+    const steps = await this.store.getSteps(original.id)
+    const from = steps.find((s) => s.key === options.fromStep)
+    if (!from) {
+      const known = steps.filter((s) => s.kind !== 'patch').map((s) => s.key)
+      throw new ZartError(
+        'INVALID_INPUT',
+        `execution "${original.id}" has no step "${options.fromStep}": its steps are ${known.join(', ') || 'none yet'}`,
+        { known },
+      )
+    }
+    if (from.position === null) {
+      throw new ZartError(
+        'INVALID_INPUT',
+        `step "${from.key}" was recorded before zart kept positions, so a rerun cannot tell what came before it`,
+      )
+    }
+    const id =
+      options.id === undefined
+        ? `${original.id.slice(0, 100)}.rerun-${newExecutionId().slice(0, 8)}`
+        : parseOrThrow(executionIdSchema, options.id, 'execution id')
+    const input =
+      options.data === undefined
+        ? (JSON.parse(original.inputJson) as unknown)
+        : definition.input
+          ? parseOrThrow(definition.input, options.data, `data for workflow "${original.workflow}"`)
+          : options.data
+    const now = this.clock.now()
+    const timeoutMs = definition.timeout === undefined ? null : parseDuration(definition.timeout, 'workflow timeout')
+    const result = await this.store.forkExecution(
+      {
+        id,
+        workflow: original.workflow,
+        inputJson: toJsonInput(input, 'data', this.maxPayloadBytes),
+        idempotencyKey: null,
+        deadlineAt: timeoutMs === null ? null : now + timeoutMs,
+        runAt: now,
+        now,
+        version: definition.version,
+      },
+      original.id,
+      from.position,
+    )
+    if (result.outcome === 'existing') {
+      throw new ZartError('ID_CONFLICT', `execution "${id}" already exists: give another id for the rerun`, {
+        execution_id: id,
+      })
+    }
+    this.worker?.poke()
+    return this.view(result.execution)
+  }
+
   /** Cancels an execution that has not finished; a running workflow sees its AbortSignal fire. */
   async cancel(executionId: string): Promise<ExecutionView> {
     const id = parseOrThrow(executionIdSchema, executionId, 'execution id')

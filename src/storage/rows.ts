@@ -33,6 +33,7 @@ export interface ExecutionRow {
   waits_json: string | null
   progress_json: string | null
   paused: number
+  rerun_of: string | null
   workflow_version: string | null
   takeovers: number
   deadline_at: number | null
@@ -81,6 +82,7 @@ export function toExecution(row: ExecutionRow): ExecutionRecord {
         : (JSON.parse(row.progress_json) as Progress),
     version: row.workflow_version,
     paused: Number(row.paused ?? 0) === 1,
+    rerunOf: row.rerun_of ?? null,
     takeovers: Number(row.takeovers),
     deadlineAt: row.deadline_at,
     attempt: row.attempt,

@@ -41,6 +41,8 @@ export interface ExecutionRecord {
   waitUntil: number | null
   /** Paused by `zart pause`: not claimed until resumed. */
   paused: boolean
+  /** The execution this one was forked from by `zart rerun`, if any. */
+  rerunOf: string | null
   /** The latest progress the workflow reported (`ctx.progress`), or null. */
   progress: Progress | null
   /** The workflow's version the execution was started under (declared, or derived from its code). */
@@ -406,6 +408,12 @@ export interface Store {
    * is `refused`.
    */
   retryExecution(id: string, now: number, deadlineAt: number | null): Promise<RepairResult>
+  /**
+   * Creates `input` as a fork of execution `from`: with `rerunOf` set to it, and a copy of
+   * `from`'s recorded steps before durable point `beforePosition`, all in one transaction
+   * (no worker may claim it half made). An existing id is returned as `existing`.
+   */
+  forkExecution(input: NewExecution, from: string, beforePosition: number): Promise<CreateResult>
   /** Pauses or resumes an unfinished execution (a paused one is not claimed); a finished one is `refused`. */
   setPaused(id: string, paused: boolean, now: number): Promise<RepairResult>
   /**

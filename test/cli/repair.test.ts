@@ -62,3 +62,52 @@ describe('pause, resume and retry at every door', () => {
     ).toBe(400)
   })
 })
+
+describe('rerun at every door', () => {
+  // Its own database and server: test/helpers.ts removes temp folders after each test.
+  let db: string
+  let served: Served
+  beforeAll(async () => {
+    db = tempDb()
+    served = await serve(db)
+  })
+  afterAll(async () => {
+    await served?.stop()
+  })
+
+  it('reruns from a step at every door: a new, linked execution; the original stays', async () => {
+    const flags = ['--db', db, '--workflows', HTTP_FIXTURES]
+    const made = await api(served.url, 'POST', '/executions', {
+      json: { workflow: 'echo', data: { n: 1 }, id: 'orig-1' },
+    })
+    expect(made.status, made.text).toBe(201)
+    await api(served.url, 'GET', '/executions/orig-1/wait?timeout=10')
+    const cli = await runZart([
+      ...flags,
+      'rerun',
+      'orig-1',
+      '--from-step',
+      'echo',
+      '--data',
+      '{"n":2}',
+      '--id',
+      'orig-1-b',
+    ])
+    expect(cli.code, cli.stderr).toBe(0)
+    expect(cli.stdout).toBe('rerun | execution_id: orig-1-b | rerun_of: orig-1\n')
+    const rest = await api(served.url, 'POST', '/executions/orig-1/rerun', {
+      json: { from_step: 'echo', id: 'orig-1-c' },
+    })
+    expect(rest.status).toBe(201)
+    expect(rest.body).toMatchObject({ id: 'orig-1-c', rerun_of: 'orig-1' })
+    const client = await connectHttp(served.url, 'streamable')
+    const mcp = await call(client, 'rerun_execution', { execution_id: 'orig-1', from_step: 'echo', data: { n: 3 } })
+    expect(mcp.structuredContent).toMatchObject({ rerun_of: 'orig-1' })
+    const typo = await call(client, 'rerun_execution', { execution_id: 'orig-1', from_step: 'ecko' })
+    expect(typo.structuredContent.error.message).toMatch(/has no step "ecko": its steps are echo/)
+    await client.close()
+    const done = await api(served.url, 'GET', '/executions/orig-1-b/wait?timeout=10')
+    expect(done.body).toMatchObject({ status: 'completed', output: { n: 2 }, rerun_of: 'orig-1' })
+    expect((await api(served.url, 'GET', '/executions/orig-1')).body.output).toEqual({ n: 1 })
+  })
+})

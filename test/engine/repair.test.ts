@@ -79,4 +79,35 @@ eachBackend('repair', (backend) => {
     await expect(zart.pause(id)).rejects.toMatchObject({ code: 'EXECUTION_TERMINAL' })
     await zart.close()
   })
+
+  it('reruns from a step: earlier steps replay, that step and the rest run anew with new input', async () => {
+    const runs: string[] = []
+    const flow = defineWorkflow({ name: 'report' }, async (ctx, input: { month: string }) => {
+      const rows = await ctx.step('extract', () => (runs.push('extract'), 42))
+      const total = await ctx.step('aggregate', () => (runs.push(`aggregate ${input.month}`), rows * 2))
+      return ctx.step('publish', () => (runs.push('publish'), `${input.month}: ${total}`))
+    })
+    const zart = await createZart({ db: await backend.store(), workflows: [flow], clock: new FakeClock() })
+    const { execution_id } = await zart.schedule('report', { month: 'may' })
+    await zart.drain()
+    expect((await zart.status(execution_id)).output).toBe('may: 84')
+    await expect(zart.rerun(execution_id, { fromStep: 'agregate' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringMatching(/has no step "agregate": its steps are extract, aggregate, publish/),
+    })
+    const fork = await zart.rerun(execution_id, { fromStep: 'aggregate', data: { month: 'june' }, id: 'report-june' })
+    expect(fork).toMatchObject({ id: 'report-june', status: 'pending', rerun_of: execution_id })
+    await zart.drain()
+    expect(await zart.status('report-june')).toMatchObject({
+      status: 'completed',
+      output: 'june: 84',
+      input: { month: 'june' },
+    })
+    expect(runs).toEqual(['extract', 'aggregate may', 'publish', 'aggregate june', 'publish'])
+    expect((await zart.status(execution_id)).output).toBe('may: 84')
+    await expect(zart.rerun(execution_id, { fromStep: 'aggregate', id: 'report-june' })).rejects.toMatchObject({
+      code: 'ID_CONFLICT',
+    })
+    await zart.close()
+  })
 })

@@ -190,6 +190,7 @@ describe('REST API over real HTTP', () => {
       '/executions/{id}',
       '/executions/{id}/cancel',
       '/executions/{id}/pause',
+      '/executions/{id}/rerun',
       '/executions/{id}/resume',
       '/executions/{id}/retry',
       '/executions/{id}/stream',

@@ -65,6 +65,7 @@ describe.each(['streamable', 'sse'] as const)('zart serve over %s', (kind) => {
       'list_workflows',
       'pause_execution',
       'replay_check',
+      'rerun_execution',
       'resume_execution',
       'retry_execution',
       'run_workflow',

@@ -33,7 +33,7 @@ async function waiting(data: unknown = { rows: 5 }): Promise<string> {
 }
 
 describe('the tool list', () => {
-  it('has exactly the thirteen tools, each with title, description, schemas and annotations', () => {
+  it('has exactly the fourteen tools, each with title, description, schemas and annotations', () => {
     expect([...tools.keys()].sort()).toEqual([
       'cancel_execution',
       'deliver_event',
@@ -42,6 +42,7 @@ describe('the tool list', () => {
       'list_workflows',
       'pause_execution',
       'replay_check',
+      'rerun_execution',
       'resume_execution',
       'retry_execution',
       'run_workflow',

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { withClient, type CliContext } from '../context.ts'
-import { duration } from '../options.ts'
+import { duration, readJsonData } from '../options.ts'
 import { formatJson } from '../output.ts'
 
 /**
@@ -41,4 +41,26 @@ export function registerRepairCommands(program: Command, context: CliContext): v
       )
       done('retrying', flags.json, view)
     })
+
+  program
+    .command('rerun')
+    .description('fork a new execution that replays the steps before <step> and runs it and the rest anew')
+    .argument('<id>', 'execution id')
+    .requiredOption('--from-step <step>', 'the step to run again, and everything after it')
+    .option('--data <json>', 'new input as JSON, or @file.json, or @- for stdin (default: the original input)')
+    .option('--id <id>', 'id of the new execution (default: <id>.rerun-<random>)')
+    .option('--json', 'print the status as JSON')
+    .action(
+      async (id: string, flags: { fromStep: string; data?: string; id?: string; json?: boolean }, command: Command) => {
+        const data = readJsonData(flags.data)
+        const view = await withClient(context, command, (zart) =>
+          zart.rerun(id, {
+            fromStep: flags.fromStep,
+            ...(data !== undefined && { data }),
+            ...(flags.id !== undefined && { id: flags.id }),
+          }),
+        )
+        context.io.stdout(flags.json ? formatJson(view) : `rerun | execution_id: ${view.id} | rerun_of: ${id}\n`)
+      },
+    )
 }

@@ -4,6 +4,7 @@ import {
   executionResponse,
   emptyBody,
   idParams,
+  rerunBody,
   retryBody,
   listQuery,
   listResponse,
@@ -204,7 +205,30 @@ export function executionRoutes(context: RestContext): RouteSpec[] {
       },
     })
 
+  const rerun = defineRoute({
+    method: 'post',
+    path: '/executions/{id}/rerun',
+    operationId: 'rerunExecution',
+    summary: 'Fork a new execution that reruns this one from a step',
+    description:
+      'The steps before `from_step` are replayed from the original history, `from_step` and the rest run anew, with the ' +
+      'original input or `data`. The new execution names the original in `rerun_of`.',
+    schemas: { params: idParams, body: rerunBody },
+    bodyRequired: true,
+    responses: { 201: { description: 'The new execution', schema: executionResponse } },
+    errors: ['EXECUTION_NOT_FOUND', 'INVALID_INPUT', 'UNKNOWN_WORKFLOW', 'ID_CONFLICT'],
+    async handle({ params, body }) {
+      const view = await zart.rerun(params.id, {
+        fromStep: body.from_step,
+        ...(body.data !== undefined && { data: body.data }),
+        ...(body.id !== undefined && { id: body.id }),
+      })
+      return { status: 201, body: view, headers: { Location: `/api/v1/executions/${encodeURIComponent(view.id)}` } }
+    },
+  })
+
   return [
+    rerun,
     schedule,
     list,
     status,

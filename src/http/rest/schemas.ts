@@ -202,3 +202,12 @@ export const retryBody = strict(
   },
   'the body',
 ).optional()
+
+export const rerunBody = strict(
+  {
+    from_step: z.string().min(1).describe('The step to run again, and everything after it'),
+    data: z.unknown().optional().describe('New input (default: the original input)'),
+    id: executionIdSchema.optional().describe('Id of the new execution (default: generated)'),
+  },
+  'the body',
+)

@@ -8,6 +8,11 @@ import { advertised, parseArguments } from '../tool-schema.ts'
 import { defaultToolContext, type ToolContext } from './tool-context.ts'
 
 const byId = z.object({ execution_id: executionIdSchema.describe('The execution') })
+const rerunInput = byId.extend({
+  from_step: z.string().describe('The step to run again, and everything after it (a key from status --steps)'),
+  data: z.record(z.string(), z.unknown()).optional().describe('New input, a JSON object (default: the original input)'),
+  id: z.string().optional().describe('Id of the new execution (default: generated)'),
+})
 const retryInput = byId.extend({
   timeout: z.string().optional().describe('A new deadline from now, e.g. "1h" (default: the workflow\'s timeout)'),
 })
@@ -66,6 +71,32 @@ export function registerRepairTools(server: McpServer, zart: Zart, context: Tool
         const { execution_id, timeout } = parseArguments(retryInput, args, 'retry_execution')
         const view = await zart.retry(execution_id, timeout === undefined ? {} : { timeout })
         return toolSuccess(view, `Execution ${JSON.stringify(view.id)} runs again; check it later with status.`)
+      }),
+  )
+  server.registerTool(
+    'rerun_execution',
+    {
+      title: 'Rerun an execution from a step',
+      description:
+        'Fork a new execution from an existing one: the steps before from_step are replayed from its history (not ' +
+        'run again), from_step and the rest run anew, with the same input or new data. Both stay visible; the new ' +
+        'one names the original in rerun_of. Only when the person asks.',
+      inputSchema: advertised(rerunInput),
+      outputSchema: executionResultSchema,
+      annotations: { title: 'Rerun an execution from a step', ...CHANGES },
+    },
+    (args) =>
+      runTool(context.logger, async () => {
+        const { execution_id, from_step, data, id } = parseArguments(rerunInput, args, 'rerun_execution')
+        const view = await zart.rerun(execution_id, {
+          fromStep: from_step,
+          ...(data !== undefined && { data }),
+          ...(id !== undefined && { id }),
+        })
+        return toolSuccess(
+          view,
+          `Execution ${JSON.stringify(view.id)} reruns ${JSON.stringify(execution_id)} from step ${JSON.stringify(from_step)}.`,
+        )
       }),
   )
 }

@@ -257,6 +257,46 @@ export class MysqlStore implements Store {
     })
   }
 
+  async forkExecution(input: NewExecution, from: string, beforePosition: number): Promise<CreateResult> {
+    const state = initialState(input)
+    return this.withConnection(async (connection) => {
+      try {
+        await run(connection, [
+          ...BEGIN,
+          {
+            sql: q.INSERT_EXECUTION,
+            values: [
+              input.id,
+              input.workflow,
+              input.version,
+              input.inputJson,
+              input.idempotencyKey,
+              input.deadlineAt,
+              input.now,
+              input.now,
+              state.status,
+              state.dueAt,
+              state.leaseOwner,
+              state.leaseToken,
+              state.leaseExpiresAt,
+              state.attempt,
+            ],
+          },
+          { sql: q.SET_RERUN_OF, values: [from, input.id] },
+          { sql: q.COPY_STEPS, values: [input.id, from, beforePosition] },
+          COMMIT,
+        ])
+      } catch (error) {
+        if ((error as { errno?: number }).errno !== DUPLICATE_KEY) throw error
+        await connection.query('ROLLBACK')
+        const existing = await this.getExecution(input.id)
+        if (existing) return { outcome: 'existing', execution: existing, matchedBy: 'id' }
+        throw error
+      }
+      return { outcome: 'created', execution: { ...newRecord(input, state), rerunOf: from } }
+    })
+  }
+
   async retryExecution(id: string, now: number, deadlineAt: number | null): Promise<RepairResult> {
     return this.withConnection(async (connection) => {
       const [, , retried] = await run(connection, [...BEGIN, { sql: q.RETRY, values: [now, deadlineAt, now, id] }])
@@ -451,6 +491,7 @@ function newRecord(input: NewExecution, state: InitialState): ExecutionRecord {
     takeovers: 0,
     progress: null,
     paused: false,
+    rerunOf: null,
     deadlineAt: input.deadlineAt,
     workflowRetries: 0,
     createdAt: input.now,

@@ -214,3 +214,13 @@ export const LIST_TASKS = `
   WHERE t.owner = ? AND (? IS NULL OR t.seq < ?)
   ORDER BY t.seq DESC
   LIMIT ?`
+
+/** Params: origin, new id. */
+export const SET_RERUN_OF = `UPDATE zart_executions SET rerun_of = ? WHERE id = ?`
+
+/** The recorded steps of an origin before a durable point, copied in order. Params: new id, origin, before. */
+export const COPY_STEPS = `
+  INSERT INTO zart_steps (execution_id, step_key, name, kind, status, position, resolved_seq, attempts, output_json, error_json, started_at, finished_at, wake_at)
+  SELECT ?, step_key, name, kind, status, position, resolved_seq, attempts, output_json, error_json, started_at, finished_at, wake_at
+  FROM zart_steps WHERE execution_id = ? AND position IS NOT NULL AND position < ?
+  ORDER BY seq`

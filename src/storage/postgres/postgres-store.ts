@@ -241,6 +241,24 @@ export class PostgresStore implements Store {
     return existing ? { outcome: 'terminal', execution: existing } : { outcome: 'not_found' }
   }
 
+  async forkExecution(input: NewExecution, from: string, beforePosition: number): Promise<CreateResult> {
+    return this.transaction(async (client) => {
+      const { rows } = await client.query<{ results: BatchResult[] }>({
+        ...q.CREATE_EXECUTIONS,
+        values: [JSON.stringify([{ ...input, ...initialState(input) }])],
+      })
+      const result = rows[0]?.results[0]
+      if (result?.outcome === 'existing') {
+        return { outcome: 'existing', execution: toExecution(result.row), matchedBy: result.matchedBy }
+      }
+      if (result?.outcome !== 'created') {
+        throw new ZartError('INTERNAL', `execution "${input.id}" could not be created nor found; retry the call`)
+      }
+      await client.query({ ...q.FILL_FORK, values: [input.id, from, beforePosition] })
+      return { outcome: 'created', execution: { ...toExecution(result.row), rerunOf: from } }
+    })
+  }
+
   async retryExecution(id: string, now: number, deadlineAt: number | null): Promise<RepairResult> {
     const row = (await this.rows<ExecutionRow>(q.RETRY, [now, deadlineAt, id]))[0]
     if (row) return { outcome: 'changed', execution: toExecution(row) }
@@ -268,9 +286,10 @@ export class PostgresStore implements Store {
       options.now + options.leaseMs,
       options.versions ?? null,
     ])
-    // Steps are written only under a lease, so a first claim has none to read: skipping
+    // Steps are written only under a lease (or copied into a fork), so a first claim has none to read: skipping
     // the query saves a round trip on every new execution.
-    const resumed = rows.filter((r) => r.attempt > 1).map((r) => r.id)
+    // A fork (rerun_of) has copied steps from its first claim on.
+    const resumed = rows.filter((r) => r.attempt > 1 || r.rerun_of !== null).map((r) => r.id)
     if (resumed.length === 0) return rows.map((row) => ({ execution: toExecution(row), steps: [] }))
     // Read after the claim committed: a step the previous holder committed before losing
     // its lease is then always visible (one snapshot for both could miss it).

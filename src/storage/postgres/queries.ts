@@ -224,3 +224,19 @@ export const LIST_TASKS = query(
    ORDER BY t.seq DESC
    LIMIT $3`,
 )
+
+/**
+ * Fills in a fork made by createExecutions: names its origin and copies the origin's
+ * recorded steps before a durable point. $1 new id, $2 origin, $3 before position.
+ */
+export const FILL_FORK = query(
+  'fill_fork',
+  `WITH marked AS (
+     UPDATE zart_executions SET rerun_of = $2 WHERE id = $1 RETURNING id
+   )
+   INSERT INTO zart_steps (execution_id, step_key, name, kind, status, position, resolved_seq, attempts, output_json, error_json, started_at, finished_at, wake_at)
+   SELECT $1, step_key, name, kind, status, position, resolved_seq, attempts, output_json, error_json, started_at, finished_at, wake_at
+   FROM zart_steps WHERE execution_id = $2 AND position IS NOT NULL AND position < $3
+     AND EXISTS (SELECT 1 FROM marked)
+   ORDER BY seq`,
+)

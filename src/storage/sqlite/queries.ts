@@ -186,3 +186,12 @@ export const LIST_TASKS = `
   WHERE t.owner = @owner AND (@before IS NULL OR t.seq < @before)
   ORDER BY t.seq DESC
   LIMIT @limit`
+
+export const SET_RERUN_OF = `UPDATE zart_executions SET rerun_of = @from WHERE id = @id`
+
+/** The recorded steps of @from before durable point @before, copied to @to in their order. */
+export const COPY_STEPS = `
+  INSERT INTO zart_steps (execution_id, step_key, name, kind, status, position, resolved_seq, attempts, output_json, error_json, started_at, finished_at, wake_at)
+  SELECT @to, step_key, name, kind, status, position, resolved_seq, attempts, output_json, error_json, started_at, finished_at, wake_at
+  FROM zart_steps WHERE execution_id = @from AND position IS NOT NULL AND position < @before
+  ORDER BY rowid`

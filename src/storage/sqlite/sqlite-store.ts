@@ -198,6 +198,17 @@ export class SqliteStore implements Store {
     return run.immediate()
   }
 
+  async forkExecution(input: NewExecution, from: string, beforePosition: number): Promise<CreateResult> {
+    const run = this.db.transaction((): CreateResult => {
+      const result = this.insertOrFind(input)
+      if (result.outcome !== 'created') return result
+      this.sql(q.SET_RERUN_OF).run({ from, id: input.id })
+      this.sql(q.COPY_STEPS).run({ from, to: input.id, before: beforePosition })
+      return { outcome: 'created', execution: { ...result.execution, rerunOf: from } }
+    })
+    return run.immediate()
+  }
+
   async retryExecution(id: string, now: number, deadlineAt: number | null): Promise<RepairResult> {
     const run = this.db.transaction((): RepairResult => {
       const row = this.sql(q.RETRY).get({ now, deadline: deadlineAt, id }) as ExecutionRow | undefined
