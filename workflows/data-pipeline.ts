@@ -53,6 +53,7 @@ export const dataPipeline = defineWorkflow(
     if (!decision.approved) return { ...summary, published: false, status: 'not approved: loaded but not published' }
 
     const published = await ctx.step('publish', () => warehouse.publish(loaded.table, ctx.executionId))
+    ctx.progress(1, `published ${loaded.table}`)
     return { ...summary, published: true, status: 'published', url: published.url }
   },
 )
