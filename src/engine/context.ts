@@ -379,7 +379,7 @@ export class ExecutionContext implements WorkflowContext {
     this.assertActive()
     const report = checkProgress(typeof value === 'number' ? { fraction: value, message } : value)
     // While the code is still catching up with history, it only repeats what it reported.
-    if (this.deps.dryRun || this.history.firstUnmatched() !== null) return
+    if (this.deps.dryRun || !this.history.caughtUp()) return
     const now = this.deps.clock.now()
     this.write({ kind: 'progress', lease: this.lease, now, progress: { ...report, at: now } }).catch(() => {
       // The run halts on a failed write; nothing waits on this one.
@@ -496,7 +496,7 @@ export class ExecutionContext implements WorkflowContext {
    */
   private async startAllowed(position: number): Promise<void> {
     await this.frontier()
-    if (!this.history.recordedFrom(position + 1) || this.history.firstUnmatched() === null) return
+    if (!this.history.recordedFrom(position + 1) || this.history.caughtUp()) return
     await new Promise<void>((resolve) => {
       this.deferred.push(resolve)
       this.scheduleCheck()
@@ -662,6 +662,8 @@ export class ExecutionContext implements WorkflowContext {
 function checkProgress(report: ProgressReport): ProgressReport {
   const out: ProgressReport = {}
   const bad = (what: string) => new ZartError('INVALID_INPUT', `ctx.progress: ${what}`)
+  const unknown = Object.keys(report).filter((k) => !['fraction', 'message', 'data'].includes(k))
+  if (unknown.length > 0) throw bad(`unknown ${unknown.join(', ')}: it takes fraction, message and data`)
   if (report.fraction !== undefined) {
     if (typeof report.fraction !== 'number' || !(report.fraction >= 0 && report.fraction <= 1)) {
       throw bad(`fraction ${String(report.fraction)} is not a number from 0 to 1`)

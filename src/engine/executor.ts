@@ -243,7 +243,7 @@ export class ExecutionRun {
   }
 
   private async timeOut(): Promise<HaltReason> {
-    if (this.haltReason !== null && this.haltReason !== 'waiting' && this.haltReason !== 'retry') return this.haltReason
+    if (this.haltReason !== null && this.haltReason !== 'waiting') return this.haltReason
     this.halt('timed_out')
     const deadline = this.claim.execution.deadlineAt ?? this.deps.clock.now()
     const errorJson = JSON.stringify({

@@ -27,12 +27,24 @@ export class History {
   private readonly byPosition = new Map<number, StepRecord>()
   private readonly byKey = new Map<string, StepRecord>()
   private readonly matched = new Set<number>()
+  /** The highest recorded position (0 for none): kept, as every new step asks about it. */
+  private readonly lastPosition: number
 
   constructor(records: readonly StepRecord[]) {
+    let last = 0
     for (const record of records) {
       this.byKey.set(record.key, record)
-      if (record.position !== null) this.byPosition.set(record.position, record)
+      if (record.position !== null) {
+        this.byPosition.set(record.position, record)
+        last = Math.max(last, record.position)
+      }
     }
+    this.lastPosition = last
+  }
+
+  /** Whether every recorded point has been matched by a call: the replay has caught up. */
+  caughtUp(): boolean {
+    return this.matched.size === this.byPosition.size
   }
 
   /**
@@ -56,8 +68,7 @@ export class History {
 
   /** Whether anything was recorded at this position or after it. */
   recordedFrom(position: number): boolean {
-    for (const p of this.byPosition.keys()) if (p >= position) return true
-    return false
+    return this.lastPosition >= position
   }
 
   /** Whether a patch marker of this id was recorded at this position. */

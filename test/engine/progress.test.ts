@@ -60,4 +60,19 @@ eachBackend('progress', (backend) => {
     })
     await zart.close()
   })
+
+  it('refuses a misspelt field in the report, naming the fields it takes', async () => {
+    const flow = defineWorkflow({ name: 'misspelt-progress' }, async (ctx) => {
+      ctx.progress({ fracton: 0.5 } as never)
+      return 'unreachable'
+    })
+    const zart = await createZart({ db: await backend.store(), workflows: [flow], clock: new FakeClock() })
+    const { execution_id } = await zart.schedule('misspelt-progress')
+    await zart.drain()
+    expect(await zart.status(execution_id)).toMatchObject({
+      status: 'failed',
+      error: { message: expect.stringMatching(/ctx\.progress: unknown fracton: it takes fraction, message and data/) },
+    })
+    await zart.close()
+  })
 })

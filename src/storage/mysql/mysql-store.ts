@@ -145,22 +145,7 @@ export class MysqlStore implements Store {
   private async insertOrFind(input: NewExecution): Promise<CreateResult | undefined> {
     const state = initialState(input)
     try {
-      await this.pool.query(q.INSERT_EXECUTION, [
-        input.id,
-        input.workflow,
-        input.version,
-        input.inputJson,
-        input.idempotencyKey,
-        input.deadlineAt,
-        input.now,
-        input.now,
-        state.status,
-        state.dueAt,
-        state.leaseOwner,
-        state.leaseToken,
-        state.leaseExpiresAt,
-        state.attempt,
-      ])
+      await this.pool.query(q.INSERT_EXECUTION, insertValues(input, state))
       return { outcome: 'created', execution: newRecord(input, state) }
     } catch (error) {
       if ((error as { errno?: number }).errno !== DUPLICATE_KEY) throw error
@@ -263,25 +248,7 @@ export class MysqlStore implements Store {
       try {
         await run(connection, [
           ...BEGIN,
-          {
-            sql: q.INSERT_EXECUTION,
-            values: [
-              input.id,
-              input.workflow,
-              input.version,
-              input.inputJson,
-              input.idempotencyKey,
-              input.deadlineAt,
-              input.now,
-              input.now,
-              state.status,
-              state.dueAt,
-              state.leaseOwner,
-              state.leaseToken,
-              state.leaseExpiresAt,
-              state.attempt,
-            ],
-          },
+          { sql: q.INSERT_EXECUTION, values: insertValues(input, state) },
           { sql: q.SET_RERUN_OF, values: [from, input.id] },
           { sql: q.COPY_STEPS, values: [input.id, from, beforePosition] },
           COMMIT,
@@ -474,6 +441,26 @@ export class MysqlStore implements Store {
       else connection.release()
     }
   }
+}
+
+/** The values of INSERT_EXECUTION for a new row, in its column order. */
+function insertValues(input: NewExecution, state: InitialState): unknown[] {
+  return [
+    input.id,
+    input.workflow,
+    input.version,
+    input.inputJson,
+    input.idempotencyKey,
+    input.deadlineAt,
+    input.now,
+    input.now,
+    state.status,
+    state.dueAt,
+    state.leaseOwner,
+    state.leaseToken,
+    state.leaseExpiresAt,
+    state.attempt,
+  ]
 }
 
 function newRecord(input: NewExecution, state: InitialState): ExecutionRecord {
