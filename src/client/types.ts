@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.ts'
 import type { Duration } from '../duration.ts'
 import type { Logger } from '../engine/logger.ts'
+import type { EngineMetrics } from '../engine/telemetry.ts'
 import type { WorkflowLike } from '../engine/workflow.ts'
 import type { ExecutionStatus, Store } from '../storage/store.ts'
 import type { ExecutionView } from './status-view.ts'
@@ -21,6 +22,12 @@ export interface ZartOptions {
   waitPollMs?: number
   /** Largest JSON of a schedule's data or of an event's data, in bytes (default 1 MiB). */
   maxPayloadBytes?: number
+  /**
+   * Where this process counts executions, steps, claims and commits (e.g. the Prometheus
+   * registry `zart serve` exposes at /metrics). Traces need no option: they go to whatever
+   * OpenTelemetry SDK the process registered, and cost next to nothing when none is.
+   */
+  metrics?: EngineMetrics
 }
 
 /** Default of `ZartOptions.maxPayloadBytes`: big enough for documents, small enough to keep rows cheap. */
@@ -47,6 +54,22 @@ export interface ScheduleOptions {
   runAt?: Date | number | string
   /** Start no earlier than this long from now (`'10m'`, `'2h'`, ms); not with `runAt`. */
   delay?: Duration
+  /**
+   * A W3C `traceparent` the execution's runs join as children (a door passes the one its
+   * caller sent). Malformed values are ignored, as the W3C spec asks. Default: the active
+   * OpenTelemetry context of the call, if any.
+   */
+  traceparent?: string
+}
+
+/** How much work waits, for metrics and dashboards. */
+export interface QueueDepthView {
+  /** Executions due now that no worker holds (not paused): the backlog. */
+  due: number
+  /** How long the oldest of them has been due, in seconds (0 when none is). */
+  oldest_due_seconds: number
+  /** Executions suspended on an event, a sleep or a timeout. */
+  waiting: number
 }
 
 export interface ScheduleResult {

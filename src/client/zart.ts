@@ -11,6 +11,7 @@ import { silentLogger, type Logger } from '../engine/logger.ts'
 import { Batcher } from '../engine/batcher.ts'
 import { Worker, type WorkerOptions } from '../engine/worker.ts'
 import { checkReplay } from '../engine/replay-check.ts'
+import { traceSchedule, type EngineMetrics } from '../engine/telemetry.ts'
 import {
   checkWorkflowDefinition,
   toWorkflowDefinition,
@@ -54,6 +55,7 @@ import {
   type ListResult,
   type PruneOptions,
   type PruneResult,
+  type QueueDepthView,
   type ReplayCheckOptions,
   type ReplayCheckResult,
   type ReplayFinding,
@@ -73,6 +75,7 @@ export type {
   ListResult,
   PruneOptions,
   PruneResult,
+  QueueDepthView,
   ReplayCheckOptions,
   ReplayCheckResult,
   ReplayFinding,
@@ -105,6 +108,7 @@ export class Zart {
   private readonly logger: Logger
   private readonly waitPollMs: number
   private readonly maxPayloadBytes: number
+  private readonly metrics: EngineMetrics | undefined
   private readonly changes = new EventEmitter().setMaxListeners(0)
   private worker: Worker | null = null
   private stopRetention: () => void = () => {}
@@ -126,6 +130,7 @@ export class Zart {
     this.logger = options.logger ?? silentLogger
     this.waitPollMs = options.waitPollMs ?? 100
     this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
+    this.metrics = options.metrics
     for (const item of workflows) {
       const definition = toWorkflowDefinition(item)
       if (!definition) throw new TypeError('not a workflow: pass defineWorkflow(...) results or TaskHandler classes')
@@ -169,6 +174,7 @@ export class Zart {
     // With a local worker free, the row is created already claimed: one transaction, not two.
     const worker = this.worker
     const claim = runAt <= now ? worker?.offerSlot() : undefined
+    const span = traceSchedule(workflow, id, options.traceparent)
     let result: CreateResult
     try {
       result = await this.create({
@@ -180,12 +186,15 @@ export class Zart {
         runAt,
         version: definition.version,
         deadlineAt: timeoutMs === null ? null : Math.max(now, runAt) + timeoutMs,
+        traceParent: span.traceParent,
         ...(claim && { claim }),
       })
     } catch (error) {
       if (claim) worker?.returnSlot()
+      span.end(error)
       throw error
     }
+    span.end()
     const adopted =
       result.outcome === 'created' &&
       result.execution.status === 'running' &&
@@ -501,6 +510,7 @@ export class Zart {
     if (result.outcome === 'not_found') throw notFound(id)
     if (result.outcome === 'terminal') throw terminal(result.execution, 'cancel it')
     this.worker?.halt(id, 'cancelled')
+    this.metrics?.executionFinished(result.execution.workflow, 'cancelled')
     this.changes.emit(id)
     return this.view(result.execution)
   }
@@ -536,6 +546,21 @@ export class Zart {
   /** The workflows this process knows, with options and input JSON Schema. */
   workflows(): WorkflowInfo[] {
     return [...this.infos.values()]
+  }
+
+  /**
+   * How much work waits: executions due that no worker holds (the backlog, with how long
+   * the oldest has waited) and executions suspended on events or timers. Two index-backed
+   * counts, for metrics read at scrape time.
+   */
+  async queueDepth(): Promise<QueueDepthView> {
+    const now = this.clock.now()
+    const depth = await this.store.queueDepth(now)
+    return {
+      due: depth.due,
+      oldest_due_seconds: depth.oldestDueAt === null ? 0 : Math.max(0, now - depth.oldestDueAt) / 1000,
+      waiting: depth.waiting,
+    }
   }
 
   /** Starts this process's worker (once); it shares work with every other worker on the database. */
@@ -666,6 +691,7 @@ export class Zart {
         random: this.random,
         logger: this.logger,
         onSettled: (id, finished) => this.changes.emit(id, finished),
+        metrics: this.metrics,
       },
       { maxResultBytes: this.maxPayloadBytes, ...options },
     )

@@ -1,6 +1,7 @@
 import { databaseUnavailable, ZartError } from '../errors.ts'
 import type { FencedWrite, Store, WriteOutcome } from '../storage/store.ts'
 import { Batcher } from './batcher.ts'
+import type { EngineMetrics } from './telemetry.ts'
 
 /**
  * Group commit of fenced writes: the steps, waits and finishes of executions running at
@@ -17,9 +18,10 @@ import { Batcher } from './batcher.ts'
 export class GroupCommitter {
   private readonly batcher: Batcher<FencedWrite, WriteOutcome>
 
-  constructor(store: Store) {
+  constructor(store: Store, metrics?: EngineMetrics) {
     this.batcher = new Batcher(
       async (writes) => {
+        metrics?.commitGroup(writes.length)
         try {
           return await store.commit(writes)
         } catch (error) {

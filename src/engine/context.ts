@@ -17,6 +17,7 @@ import { Sequencer } from './sequencer.ts'
 import { setLongTimeout, type LongTimer } from '../timers.ts'
 import type { Logger } from './logger.ts'
 import { Suspend, type HaltReason } from './suspend.ts'
+import type { RunTelemetry } from './telemetry.ts'
 
 /** What a step function is told about the attempt it runs. */
 export interface StepInfo {
@@ -124,6 +125,8 @@ export interface RunDeps {
    * anything not recorded yet halts the run with `waiting`.
    */
   dryRun?: boolean
+  /** The run's span, for a span per step attempt (absent in replay checks). */
+  telemetry?: RunTelemetry
 }
 
 /** A branch of the run that cannot go on until an event comes or a time passes. */
@@ -223,9 +226,11 @@ export class ExecutionContext implements WorkflowContext {
         wakeAt: null,
       }
       this.busy++
+      const span = this.deps.telemetry?.step(key, name, attempt)
+      const info = { key, idempotencyKey: `${this.executionId}:${key}`, attempt, signal: this.signal }
       let outcome: { ok: true; value: T; json: string } | { ok: false; error: unknown }
       try {
-        const value = await fn({ key, idempotencyKey: `${this.executionId}:${key}`, attempt, signal: this.signal })
+        const value = await (span ? span.within(() => fn(info)) : fn(info))
         this.assertActive()
         outcome = { ok: true, value, json: toJson(value, `result of step "${key}"`, this.deps.maxResultBytes) }
       } catch (error) {
@@ -233,6 +238,9 @@ export class ExecutionContext implements WorkflowContext {
       } finally {
         this.busy--
       }
+      // A run halted meanwhile records nothing: the attempt's outcome is not the step's.
+      if (outcome.ok) span?.end('completed')
+      else if (this.deps.isHalted()) span?.end('halted')
       this.assertActive()
       if (outcome.ok) {
         const { value, json } = outcome
@@ -245,6 +253,7 @@ export class ExecutionContext implements WorkflowContext {
       const errorJson = JSON.stringify({ ...cause, history })
       const retryable = !cause.nonRetryable && !(outcome.error instanceof NotJsonError)
       const willRetry = retryable && attempt < policy.maxAttempts
+      span?.end(willRetry ? 'retrying' : 'failed', outcome.error)
       this.deps.logger?.warn(willRetry ? 'step failed; retrying' : 'step failed for good', {
         execution: this.executionId,
         step: key,

@@ -9,6 +9,7 @@ import { toJson } from './json.ts'
 import type { Logger } from './logger.ts'
 import { retryDelay, WORKFLOW_RETRY_POLICY } from './retry-policy.ts'
 import { Suspend, type HaltReason } from './suspend.ts'
+import { RunTelemetry, type EngineMetrics } from './telemetry.ts'
 import type { WorkflowDefinition } from './workflow.ts'
 
 export interface ExecutorDeps {
@@ -25,6 +26,8 @@ export interface ExecutorDeps {
   maxTakeovers: number
   /** How long a finished body waits for steps still running beside it (a lost race), in ms. */
   finishGraceMs: number
+  /** Where runs, steps and finishes are counted, if anywhere (traces need no sink). */
+  metrics?: EngineMetrics | undefined
 }
 
 /** How long an execution whose replay diverged waits before a worker tries it again. */
@@ -49,6 +52,9 @@ export class ExecutionRun {
   private deadlineTimer: LongTimer | undefined
   /** The commit handing back a run whose replay diverged, while it is on its way. */
   private handingBack: Promise<void> | undefined
+  private readonly telemetry: RunTelemetry
+  /** What the run's last write made of the execution, for its span. */
+  private outcome: { status: string; errorJson: string | null } | undefined
 
   constructor(
     private readonly claim: Claim,
@@ -57,7 +63,12 @@ export class ExecutionRun {
   ) {
     this.id = claim.execution.id
     this.token = claim.execution.leaseToken
-    this.done = this.run().finally(() => this.deadlineTimer?.clear())
+    this.telemetry = new RunTelemetry(claim.execution, deps.metrics)
+    this.done = this.run().finally(() => {
+      this.deadlineTimer?.clear()
+      const stopped = this.haltReason === 'waiting' ? 'suspended' : (this.haltReason ?? 'lease_lost')
+      this.telemetry.end(this.outcome?.status ?? stopped, this.outcome?.errorJson)
+    })
   }
 
   /** Stops the run from outside: the workflow sees its AbortSignal fire and writes nothing more. */
@@ -107,11 +118,12 @@ export class ExecutionRun {
       maxResultBytes: this.deps.maxResultBytes,
       logger: this.deps.logger,
       events: this.definition.events ? Object.keys(this.definition.events) : undefined,
+      telemetry: this.telemetry,
     })
     try {
       const input: unknown = JSON.parse(execution.inputJson)
       const body = Promise.resolve()
-        .then(() => this.definition.run(ctx, input as never))
+        .then(() => this.telemetry.within(() => this.definition.run(ctx, input as never)))
         .then(
           (output) => ({ ok: true as const, output }),
           (error: unknown) => ({ ok: false as const, error }),
@@ -168,6 +180,7 @@ export class ExecutionRun {
       execution: this.id,
       error: divergence.message,
     })
+    this.outcome = { status: 'diverged', errorJson }
     await this.deps
       .commit({ kind: 'release', lease: this.lease, runAt: now + DIVERGED_RETRY_MS, errorJson, countRetry: false, now })
       .catch((error: unknown) =>
@@ -250,6 +263,7 @@ export class ExecutionRun {
       name: 'WorkflowTimeoutError',
       message: `the workflow did not finish before its deadline ${isoTime(deadline)}`,
     })
+    this.outcome = { status: 'timed_out', errorJson }
     await this.deps
       .commit({
         kind: 'finish',
@@ -268,6 +282,9 @@ export class ExecutionRun {
   private async finish(write: FencedWrite): Promise<HaltReason | 'finished'> {
     const outcome = await this.deps.commit(write)
     if (outcome.ok && outcome.kind === 'finish' && outcome.execution) this.finished = outcome.execution
+    if (outcome.ok && write.kind === 'finish') this.outcome = { status: write.status, errorJson: write.errorJson }
+    // A whole-run retry: the run failed, the execution goes on.
+    if (outcome.ok && write.kind === 'release') this.outcome = { status: 'pending', errorJson: write.errorJson }
     if (outcome.ok && write.kind === 'finish') {
       const { execution } = this.claim
       const fields = {

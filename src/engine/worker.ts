@@ -8,6 +8,7 @@ import { GroupCommitter } from './committer.ts'
 import { ExecutionRun } from './executor.ts'
 import type { Logger } from './logger.ts'
 import type { HaltReason } from './suspend.ts'
+import type { EngineMetrics } from './telemetry.ts'
 import type { WorkflowDefinition } from './workflow.ts'
 
 /**
@@ -53,6 +54,8 @@ export interface WorkerDeps {
    * when the run finished the execution and the store answered with it.
    */
   onSettled: (executionId: string, finished: ExecutionRecord | null) => void
+  /** Where claims, runs, steps and commits are counted, if anywhere. */
+  metrics?: EngineMetrics | undefined
 }
 
 /** How often a worker looks for workers on its own machine whose process is gone. */
@@ -107,7 +110,7 @@ export class Worker {
     private readonly deps: WorkerDeps,
     options: WorkerOptions = {},
   ) {
-    this.committer = new GroupCommitter(deps.store)
+    this.committer = new GroupCommitter(deps.store, deps.metrics)
     this.concurrency = options.concurrency ?? 64
     this.leaseMs = options.leaseMs ?? 30_000
     this.pollMs = options.pollMs ?? 50
@@ -371,6 +374,7 @@ export class Worker {
     this.poked = false
     const free = this.concurrency - this.busySlots
     if (free <= 0) return 0
+    const started = performance.now()
     const claims = await this.deps.store.claim({
       workerId: this.id,
       limit: free,
@@ -379,6 +383,7 @@ export class Worker {
       workflows: this.workflowNames,
       ...(this.versions && { versions: this.versions }),
     })
+    this.deps.metrics?.claim((performance.now() - started) / 1000, claims.length)
     for (const claim of claims) this.launch(claim)
     return claims.length
   }
@@ -405,6 +410,7 @@ export class Worker {
       maxResultBytes: this.maxResultBytes,
       maxTakeovers: this.maxTakeovers,
       finishGraceMs: this.graceMs,
+      metrics: this.deps.metrics,
     })
     this.active.set(run.id, run)
     run.done

@@ -34,6 +34,8 @@ export interface ExecutionRow {
   progress_json: string | null
   paused: number
   rerun_of: string | null
+  /** Absent before migration 0012 (0017 on PostgreSQL). */
+  trace_parent?: string | null
   workflow_version: string | null
   takeovers: number
   deadline_at: number | null
@@ -83,6 +85,7 @@ export function toExecution(row: ExecutionRow): ExecutionRecord {
     version: row.workflow_version,
     paused: Number(row.paused ?? 0) === 1,
     rerunOf: row.rerun_of ?? null,
+    traceParent: row.trace_parent ?? null,
     takeovers: Number(row.takeovers),
     deadlineAt: row.deadline_at,
     attempt: row.attempt,

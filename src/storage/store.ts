@@ -47,6 +47,8 @@ export interface ExecutionRecord {
   progress: Progress | null
   /** The workflow's version the execution was started under (declared, or derived from its code). */
   version: string | null
+  /** The W3C traceparent of the call that scheduled it, which every run's span is a child of. */
+  traceParent: string | null
   /**
    * Claims in a row that took over a lease that had run out (the worker died or hung)
    * with no durable progress since: a step that kills its worker shows here.
@@ -139,6 +141,18 @@ export interface NewExecution {
    * create a `pending` row; the caller checks the returned status.
    */
   claim?: { workerId: string; leaseMs: number }
+  /** The W3C traceparent of the scheduling call, kept for the runs' spans (default null). */
+  traceParent?: string | null
+}
+
+/** How much work waits, for metrics: read at scrape time, from indexes only. */
+export interface QueueDepth {
+  /** Executions due now (run time, wake time or lease expiry passed) that no worker holds, not paused. */
+  due: number
+  /** The earliest due time among them (ms since the epoch), or null when none is due. */
+  oldestDueAt: number | null
+  /** Executions suspended on an event, a sleep or a timeout (status `waiting`). */
+  waiting: number
 }
 
 /** Result of `createExecution`: an existing row is returned as is, never overwritten. */
@@ -432,6 +446,8 @@ export interface Store {
   claim(options: ClaimOptions): Promise<Claim[]>
   /** The earliest `dueAt` among executions of these workflows, to sleep exactly until then. */
   nextDueAt(workflows: string[]): Promise<number | null>
+  /** Due-but-unclaimed and waiting counts at `now`, for metrics (index-backed counts). */
+  queueDepth(now: number): Promise<QueueDepth>
   /** Extends the leases still held; returns the ids of those that were lost. */
   heartbeat(leases: Lease[], now: number, leaseMs: number): Promise<string[]>
   /** Applies fenced writes in one transaction; one outcome per write, in order. */

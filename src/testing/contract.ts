@@ -2,6 +2,7 @@ import { afterEach, describe } from 'vitest'
 import type { Store } from '../storage/store.ts'
 import { ContractHarness, type StoreContractOptions } from './harness.ts'
 import { storeCases } from './store-cases.ts'
+import { telemetryCases } from './telemetry-cases.ts'
 import { wakeUpCases, workflowCases } from './workflow-cases.ts'
 
 /**
@@ -26,6 +27,7 @@ export function runStoreContract(
       await harness.dispose(context.task.result?.state === 'fail')
     })
     describe('store API', () => storeCases(harness))
+    describe('traces and metrics', () => telemetryCases(harness))
     describe('workflows', () => workflowCases(harness))
     describe('wake-ups', () => wakeUpCases(harness))
   })

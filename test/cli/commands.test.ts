@@ -22,11 +22,11 @@ describe('zart CLI commands', () => {
     const first = await runZart(['migrate', ...flags])
     expect(first.code).toBe(0)
     expect(first.stdout).toMatch(
-      /^applied 0001_init\napplied 0002_safe_replay\napplied 0003_progress\napplied 0004_workers\napplied 0005_tasks\napplied 0006_worker_scope\napplied 0007_pause\napplied 0008_rerun\n/,
+      /^applied 0001_init\napplied 0002_safe_replay\napplied 0003_progress\napplied 0004_workers\napplied 0005_tasks\napplied 0006_worker_scope\napplied 0007_pause\napplied 0008_rerun\napplied 0012_trace\n/,
     )
     const second = await runZart(['migrate', ...flags])
     expect(second.code).toBe(0)
-    expect(second.stdout).toMatch(/^no pending migrations; schema is at 0008_rerun/)
+    expect(second.stdout).toMatch(/^no pending migrations; schema is at 0012_trace/)
   })
 
   it('workflows lists names, options and JSON Schemas', async () => {

@@ -26,6 +26,7 @@ import type {
   TaskPage,
   TaskRecord,
   WriteOutcome,
+  QueueDepth,
 } from '../store.ts'
 import { isTerminal } from '../store.ts'
 import { initialState, type InitialState } from '../initial-state.ts'
@@ -355,6 +356,17 @@ export class MysqlStore implements Store {
     return due === null || due === undefined ? null : Number(due)
   }
 
+  async queueDepth(now: number): Promise<QueueDepth> {
+    const [rows] = await this.pool.query<mysql.RowDataPacket[]>(q.QUEUE_DEPTH, [now, now])
+    const row = rows[0] as { due: unknown; oldest: unknown; waiting: unknown } | undefined
+    const oldest = row?.oldest
+    return {
+      due: Number(row?.due ?? 0),
+      oldestDueAt: oldest === null || oldest === undefined ? null : Number(oldest),
+      waiting: Number(row?.waiting ?? 0),
+    }
+  }
+
   async heartbeat(leases: Lease[], now: number, leaseMs: number): Promise<string[]> {
     if (leases.length === 0) return []
     const expires = now + leaseMs
@@ -460,6 +472,7 @@ function insertValues(input: NewExecution, state: InitialState): unknown[] {
     state.leaseToken,
     state.leaseExpiresAt,
     state.attempt,
+    input.traceParent ?? null,
   ]
 }
 
@@ -479,6 +492,7 @@ function newRecord(input: NewExecution, state: InitialState): ExecutionRecord {
     progress: null,
     paused: false,
     rerunOf: null,
+    traceParent: input.traceParent ?? null,
     deadlineAt: input.deadlineAt,
     workflowRetries: 0,
     createdAt: input.now,

@@ -31,8 +31,8 @@ export const SELECT_BY_IDEMPOTENCY_KEY = `SELECT * FROM zart_executions WHERE id
 export const INSERT_EXECUTION = `
   INSERT INTO zart_executions
     (id, workflow, workflow_version, input_json, idempotency_key, deadline_at, created_at, updated_at,
-     status, due_at, lease_owner, lease_token, lease_expires_at, attempt)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+     status, due_at, lease_owner, lease_token, lease_expires_at, attempt, trace_parent)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 export const SELECT_STEPS = `SELECT * FROM zart_steps WHERE execution_id = ? ORDER BY seq`
 
@@ -117,6 +117,16 @@ export const SELECT_STEPS_IN = `SELECT * FROM zart_steps WHERE execution_id IN (
 
 export const NEXT_DUE = `
   SELECT MIN(due_at) AS due FROM zart_executions WHERE due_at IS NOT NULL AND paused = 0 AND workflow IN (?)`
+
+/**
+ * For metrics: rows due now that no live lease holds (the due-at index), and suspended
+ * ones (the status index). Read at scrape time, never per step.
+ * Params: now (x2).
+ */
+export const QUEUE_DEPTH = `
+  SELECT (SELECT COUNT(*) FROM zart_executions WHERE due_at <= ? AND paused = 0) AS due,
+         (SELECT MIN(due_at) FROM zart_executions WHERE due_at <= ? AND paused = 0) AS oldest,
+         (SELECT COUNT(*) FROM zart_executions WHERE status = 'waiting') AS waiting`
 
 /** Params: lease expiry (x2), id, token. */
 export const HEARTBEAT = `

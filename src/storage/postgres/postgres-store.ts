@@ -26,6 +26,7 @@ import type {
   TaskPage,
   TaskRecord,
   WriteOutcome,
+  QueueDepth,
 } from '../store.ts'
 import { initialState } from '../initial-state.ts'
 import { lockOrder } from '../commit-plan.ts'
@@ -305,6 +306,11 @@ export class PostgresStore implements Store {
 
   async nextDueAt(workflows: string[]): Promise<number | null> {
     return (await this.rows<{ due: number | null }>(q.NEXT_DUE, [workflows]))[0]?.due ?? null
+  }
+
+  async queueDepth(now: number): Promise<QueueDepth> {
+    const [row] = await this.rows<{ due: number; oldest: number | null; waiting: number }>(q.QUEUE_DEPTH, [now])
+    return { due: row?.due ?? 0, oldestDueAt: row?.oldest ?? null, waiting: row?.waiting ?? 0 }
   }
 
   async heartbeat(leases: Lease[], now: number, leaseMs: number): Promise<string[]> {

@@ -111,6 +111,17 @@ export const NEXT_DUE = query(
 )
 
 /**
+ * For metrics: rows due now that no live lease holds (the due-at index), and suspended
+ * ones (the status index). Read at scrape time, never per step.
+ */
+export const QUEUE_DEPTH = query(
+  'queue_depth',
+  `SELECT (SELECT COUNT(*)::int FROM zart_executions WHERE due_at <= $1 AND paused = 0) AS due,
+          (SELECT MIN(due_at) FROM zart_executions WHERE due_at <= $1 AND paused = 0) AS oldest,
+          (SELECT COUNT(*)::int FROM zart_executions WHERE status = 'waiting') AS waiting`,
+)
+
+/**
  * Renews the leases still held; the ids returned are the ones renewed. Rows are locked in
  * the order given (the store's lock order, as group commit uses) so the two never deadlock.
  */

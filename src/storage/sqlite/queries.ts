@@ -12,9 +12,9 @@ export const SELECT_BY_IDEMPOTENCY_KEY = `SELECT * FROM zart_executions WHERE id
 export const INSERT_EXECUTION = `
   INSERT INTO zart_executions
     (id, workflow, workflow_version, status, input_json, idempotency_key, deadline_at, due_at, created_at,
-     updated_at, lease_owner, lease_token, lease_expires_at, attempt)
+     updated_at, lease_owner, lease_token, lease_expires_at, attempt, trace_parent)
   VALUES (@id, @workflow, @version, @status, @inputJson, @idempotencyKey, @deadlineAt, @dueAt, @now,
-          @now, @leaseOwner, @leaseToken, @leaseExpiresAt, @attempt)
+          @now, @leaseOwner, @leaseToken, @leaseExpiresAt, @attempt, @traceParent)
   RETURNING *`
 
 export const SELECT_STEPS = `SELECT * FROM zart_steps WHERE execution_id = ? ORDER BY rowid`
@@ -87,6 +87,15 @@ export const CLAIM = `
 export const NEXT_DUE = `
   SELECT MIN(due_at) AS due FROM zart_executions
   WHERE due_at IS NOT NULL AND paused = 0 AND workflow IN (SELECT value FROM json_each(?))`
+
+/**
+ * For metrics: rows due now that no live lease holds (the due-at index), and suspended
+ * ones (the status index). Read at scrape time, never per step.
+ */
+export const QUEUE_DEPTH = `
+  SELECT (SELECT COUNT(*) FROM zart_executions WHERE due_at <= @now AND paused = 0) AS due,
+         (SELECT MIN(due_at) FROM zart_executions WHERE due_at <= @now AND paused = 0) AS oldest,
+         (SELECT COUNT(*) FROM zart_executions WHERE status = 'waiting') AS waiting`
 
 export const HEARTBEAT = `
   UPDATE zart_executions

@@ -27,6 +27,7 @@ import type {
   TaskPage,
   TaskRecord,
   WriteOutcome,
+  QueueDepth,
 } from '../store.ts'
 import { isTerminal } from '../store.ts'
 import { commitWrites } from './commit.ts'
@@ -278,6 +279,11 @@ export class SqliteStore implements Store {
     return row.due
   }
 
+  async queueDepth(now: number): Promise<QueueDepth> {
+    const row = this.sql(q.QUEUE_DEPTH).get({ now }) as { due: number; oldest: number | null; waiting: number }
+    return { due: row.due, oldestDueAt: row.oldest, waiting: row.waiting }
+  }
+
   async heartbeat(leases: Lease[], now: number, leaseMs: number): Promise<string[]> {
     if (leases.length === 0) return []
     const run = this.db.transaction((): string[] => {
@@ -352,5 +358,6 @@ function insertParams(input: NewExecution) {
     leaseToken: claim ? 1 : 0,
     leaseExpiresAt,
     attempt: claim ? 1 : 0,
+    traceParent: input.traceParent ?? null,
   }
 }

@@ -1,0 +1,73 @@
+import { expect, it } from 'vitest'
+import type { NewExecution } from '../storage/store.ts'
+import type { ContractHarness } from './harness.ts'
+
+const T0 = Date.parse('2026-01-01T00:00:00Z')
+const WF = ['flow']
+const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
+
+function execution(id: string, patch: Partial<NewExecution> = {}): NewExecution {
+  return {
+    id,
+    workflow: 'flow',
+    inputJson: '{}',
+    idempotencyKey: null,
+    deadlineAt: null,
+    runAt: T0,
+    now: T0,
+    version: null,
+    ...patch,
+  }
+}
+
+/** What traces and metrics need of a store: the scheduling call's trace context, and queue depth. */
+export function telemetryCases(h: ContractHarness): void {
+  it('keeps the trace context an execution was scheduled under, or none', async () => {
+    const store = await h.store()
+    const [traced] = await (store.createExecutions?.([execution('t', { traceParent: TRACEPARENT })]) ??
+      Promise.all([store.createExecution(execution('t', { traceParent: TRACEPARENT }))]))
+    expect(traced?.execution.traceParent).toBe(TRACEPARENT)
+    await store.createExecution(execution('u'))
+    expect((await store.getExecution('t'))?.traceParent).toBe(TRACEPARENT)
+    expect((await store.getExecution('u'))?.traceParent).toBeNull()
+    const claims = await store.claim({ workerId: 'w1', limit: 5, now: T0, leaseMs: 1000, workflows: WF })
+    expect(claims.find((c) => c.execution.id === 't')?.execution.traceParent).toBe(TRACEPARENT)
+  })
+
+  it('counts due-but-unclaimed and waiting executions for metrics', async () => {
+    const store = await h.store()
+    expect(await store.queueDepth(T0)).toEqual({ due: 0, oldestDueAt: null, waiting: 0 })
+    await store.createExecution(execution('due1', { runAt: T0 - 5000 }))
+    await store.createExecution(execution('due2'))
+    await store.createExecution(execution('later', { runAt: T0 + 60_000 }))
+    await store.createExecution(execution('paused'))
+    await store.setPaused('paused', true, T0)
+    // Three claimed earlier, under a lease until T0 + 50 s.
+    for (const id of ['held', 'waits', 'sleeps']) await store.createExecution(execution(id, { runAt: T0 - 20_000 }))
+    const claims = await store.claim({ workerId: 'w1', limit: 5, now: T0 - 10_000, leaseMs: 60_000, workflows: WF })
+    expect(claims.map((c) => c.execution.id).sort()).toEqual(['held', 'sleeps', 'waits'])
+    const leases = new Map(claims.map((c) => [c.execution.id, c.execution.leaseToken]))
+    const lease = (id: string) => ({ executionId: id, token: leases.get(id) ?? -1 })
+    await store.commit([
+      {
+        kind: 'suspend',
+        lease: lease('waits'),
+        status: 'waiting',
+        waits: [{ kind: 'event', key: 'a', event: 'a', until: null }],
+        now: T0,
+      },
+      {
+        kind: 'suspend',
+        lease: lease('sleeps'),
+        status: 'waiting',
+        waits: [{ kind: 'sleep', key: 's', until: T0 - 1000 }],
+        now: T0,
+      },
+    ])
+    // due1 (since T0 - 5000), due2 and the sleep that ended; not the later one, the paused
+    // one, the held lease, nor the event wait.
+    expect(await store.queueDepth(T0)).toEqual({ due: 3, oldestDueAt: T0 - 5000, waiting: 2 })
+    // A lease that ran out is due again: its worker is gone.
+    expect((await store.queueDepth(T0 + 50_000)).due).toBe(4)
+  })
+}
