@@ -14,6 +14,8 @@ export type {
   ListResult,
   WaitResult,
   WorkflowInfo,
+  EngineMetrics,
+  QueueDepthView,
 } from './client/zart.ts'
 export type { ExecutionView, StepView, WaitingFor } from './client/status-view.ts'
 export { defineWorkflow, fromTaskHandler } from './engine/workflow.ts'

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { createZart, type Zart } from '../client/zart.ts'
+import { createZart, type EngineMetrics, type Zart } from '../client/zart.ts'
 import { ZartError } from '../errors.ts'
 import { jsonLogger, silentLogger, type Logger } from '../engine/logger.ts'
 import type { WorkflowDefinition } from '../engine/workflow.ts'
@@ -25,7 +25,10 @@ export interface CliContext {
   /** Loads the workflows the global options name. */
   workflows(command: Command): Promise<WorkflowDefinition[]>
   /** Opens the client on the global options' database and workflows; the caller closes it. */
-  open(command: Command, options?: { migrate?: boolean; maxPayloadBytes?: number }): Promise<Zart>
+  open(
+    command: Command,
+    options?: { migrate?: boolean; maxPayloadBytes?: number; metrics?: EngineMetrics },
+  ): Promise<Zart>
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const
@@ -61,6 +64,7 @@ export function createCliContext(io: CliIO): CliContext {
         logger,
         migrate: options.migrate ?? true,
         ...(options.maxPayloadBytes !== undefined && { maxPayloadBytes: options.maxPayloadBytes }),
+        ...(options.metrics && { metrics: options.metrics }),
       })
     },
   }

@@ -68,6 +68,7 @@ import {
 } from './types.ts'
 
 export { DEFAULT_MAX_PAYLOAD_BYTES } from './types.ts'
+export type { EngineMetrics } from '../engine/telemetry.ts'
 export type { TaskPage, TaskRecord } from '../storage/store.ts'
 export type {
   DeliverResult,
@@ -213,6 +214,7 @@ export class Zart {
       return { execution_id: existing.id, status: existing.status, created: false }
     }
     const created = result.execution
+    this.metrics?.executionScheduled(workflow)
     if (adopted && worker) worker.adopt({ execution: created, steps: [] })
     else this.worker?.poke()
     const later = runAt > now ? { run_at: new Date(runAt).toISOString() } : {}

@@ -19,6 +19,8 @@ import {
 
 /** Where the engine reports what it counts; every method must be cheap and never throw. */
 export interface EngineMetrics {
+  /** This process created an execution (a schedule call that did not find an existing one). */
+  executionScheduled(workflow: string): void
   /** A worker began the first run of an execution. */
   executionStarted(workflow: string): void
   /** An execution reached a terminal status here (`completed`, `failed`, `timed_out`, `cancelled`). */

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import type { CliContext } from '../context.ts'
+import { startTracing } from '../tracing.ts'
 import { untilSignal } from '../until-signal.ts'
 
 /**
@@ -18,7 +19,10 @@ export function registerMcpCommand(program: Command, context: CliContext): void 
     .action(async (flags: { readOnly?: boolean }, command: Command) => {
       const { logger } = context
       // Loaded here, not at the top: the MCP SDK would slow every other zart command's start.
-      const { serveStdio } = await import('../../mcp/stdio.ts')
+      const [{ serveStdio }, stopTracing] = await Promise.all([
+        import('../../mcp/stdio.ts'),
+        startTracing(context, 'zart mcp'),
+      ])
       const zart = await context.open(command)
       try {
         const worker = zart.startWorker()
@@ -37,6 +41,7 @@ export function registerMcpCommand(program: Command, context: CliContext): void 
       } finally {
         // Hands back this worker's leases: workflows pause durably until some worker runs again.
         await zart.close()
+        await stopTracing()
       }
     })
 }

@@ -32,6 +32,8 @@ export function registerScheduleCommand(program: Command, context: CliContext): 
           ...(flags.idempotencyKey !== undefined && { idempotencyKey: flags.idempotencyKey }),
           ...(flags.runAt !== undefined && { runAt: flags.runAt }),
           ...(flags.delay !== undefined && { delay: flags.delay }),
+          // The OpenTelemetry convention for handing trace context to a command: TRACEPARENT.
+          ...(context.io.env.TRACEPARENT !== undefined && { traceparent: context.io.env.TRACEPARENT }),
         }),
       )
       if (flags.json) return context.io.stdout(formatJson(result))

@@ -1,6 +1,7 @@
 import { Option, InvalidArgumentError, type Command } from 'commander'
 import type { CliContext } from '../context.ts'
 import { collect, duration, positiveInt, retentionOption, seconds } from '../options.ts'
+import { startTracing } from '../tracing.ts'
 import { untilSignal } from '../until-signal.ts'
 
 interface ServeFlags {
@@ -56,13 +57,27 @@ export function registerServeCommand(program: Command, context: CliContext): voi
     .addOption(retentionOption())
     .action(async (flags: ServeFlags, command: Command) => {
       const { logger } = context
-      // Loaded here, not at the top: express and the MCP SDK would slow every other zart command's start.
-      const { startHttpServer } = await import('../../http/server.ts')
-      const { createRestApi, readyHandler } = await import('../../http/rest/index.ts')
-      const zart = await context.open(
-        command,
-        flags.maxPayload === undefined ? {} : { maxPayloadBytes: flags.maxPayload },
-      )
+      // Loaded here, not at the top: express, the MCP SDK and prom-client would slow every
+      // other zart command's start.
+      const [
+        { startHttpServer },
+        { createRestApi, readyHandler },
+        { PrometheusMetrics },
+        { metricsHandler },
+        stopTracing,
+      ] = await Promise.all([
+        import('../../http/server.ts'),
+        import('../../http/rest/index.ts'),
+        import('../../metrics/prometheus.ts'),
+        import('../../metrics/endpoint.ts'),
+        startTracing(context, 'zart serve'),
+      ])
+      const metrics = new PrometheusMetrics()
+      const zart = await context.open(command, {
+        metrics: metrics.sink,
+        ...(flags.maxPayload !== undefined && { maxPayloadBytes: flags.maxPayload }),
+      })
+      metrics.watch(zart)
       const graceMs = flags.grace ?? 10_000
       if (flags.retention !== undefined) zart.startRetention(flags.retention)
       try {
@@ -98,6 +113,7 @@ export function registerServeCommand(program: Command, context: CliContext): voi
           routes: [
             ['/api/v1', rest.router],
             ['/readyz', readyHandler(zart, logger)],
+            ['/metrics', metricsHandler(metrics)],
           ],
         })
         // Listen for signals before saying we are up: whoever reads that line may signal at once.
@@ -130,6 +146,7 @@ export function registerServeCommand(program: Command, context: CliContext): voi
         await http.close()
       } finally {
         await zart.close()
+        await stopTracing()
         logger.info('http server stopped', { pid: process.pid })
       }
     })

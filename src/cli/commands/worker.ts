@@ -1,7 +1,8 @@
-import type { Command } from 'commander'
+import { InvalidArgumentError, Option, type Command } from 'commander'
 import type { CliContext } from '../context.ts'
 import { EXIT } from '../exit-codes.ts'
 import { duration, positiveInt, retentionOption } from '../options.ts'
+import { startTracing } from '../tracing.ts'
 import { untilSignal } from '../until-signal.ts'
 
 interface WorkerFlags {
@@ -11,6 +12,9 @@ interface WorkerFlags {
   poll?: number
   retention?: number
   pinVersions?: boolean
+  metricsPort?: number
+  metricsHost: string
+  token?: string
 }
 
 /**
@@ -37,10 +41,44 @@ export function registerWorkerCommand(program: Command, context: CliContext): vo
       '--pin-versions',
       'claim only executions started under the versions of the workflows loaded here, so old ones finish on old code',
     )
+    .option(
+      '--metrics-port <n>',
+      'serve Prometheus metrics at http://127.0.0.1:N/metrics (0 for any free port)',
+      metricsPort,
+    )
+    .option('--metrics-host <host>', 'interface of --metrics-port; anything but loopback requires --token', '127.0.0.1')
+    .addOption(
+      new Option('--token <token>', 'with --metrics-port, require Authorization: Bearer <token> to scrape').env(
+        'ZART_TOKEN',
+      ),
+    )
     .addOption(retentionOption())
     .action(async (flags: WorkerFlags, command: Command) => {
       const { logger } = context
-      const zart = await context.open(command)
+      const stopTracing = await startTracing(context, 'zart worker')
+      // prom-client is loaded only when metrics are asked for: it would slow the start otherwise.
+      const metrics =
+        flags.metricsPort === undefined
+          ? undefined
+          : await Promise.all([import('../../metrics/prometheus.ts'), import('../../metrics/endpoint.ts')]).then(
+              ([{ PrometheusMetrics }, endpoint]) => ({ registry: new PrometheusMetrics(), endpoint }),
+            )
+      const zart = await context.open(command, metrics ? { metrics: metrics.registry.sink } : {})
+      let metricsServer: { url: string; close(): Promise<void> } | undefined
+      if (metrics && flags.metricsPort !== undefined) {
+        metrics.registry.watch(zart)
+        try {
+          metricsServer = await metrics.endpoint.startMetricsServer({
+            metrics: metrics.registry,
+            host: flags.metricsHost,
+            port: flags.metricsPort,
+            token: flags.token,
+          })
+        } catch (error) {
+          await zart.close()
+          throw error
+        }
+      }
       // Listen for signals before saying we are up: whoever reads that line may signal at once.
       const stopSignal = untilSignal()
       const worker = zart.startWorker({
@@ -55,6 +93,7 @@ export function registerWorkerCommand(program: Command, context: CliContext): vo
         pid: process.pid,
         db: context.databaseUrl(command),
         workflows: zart.workflows().map((w) => w.name),
+        ...(metricsServer && { metrics: metricsServer.url }),
       })
       if (flags.retention !== undefined) zart.startRetention(flags.retention)
       // The worker's own timers may all be unref'd while it is idle; this one holds the process open.
@@ -70,8 +109,18 @@ export function registerWorkerCommand(program: Command, context: CliContext): vo
       process.once('SIGINT', force)
       process.once('SIGTERM', force)
       await zart.close()
+      await metricsServer?.close()
+      await stopTracing()
       process.off('SIGINT', force)
       process.off('SIGTERM', force)
       logger.info('worker stopped', { worker: worker.id })
     })
+}
+
+/** Commander parser for --metrics-port: a port number, 0 for any free one. */
+function metricsPort(value: string): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value.trim()) || n > 65_535)
+    throw new InvalidArgumentError('expected a port number from 0 to 65535, e.g. --metrics-port 9464')
+  return n
 }

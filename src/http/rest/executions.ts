@@ -9,6 +9,7 @@ import {
   listQuery,
   listResponse,
   scheduleBody,
+  scheduleHeaders,
   scheduleResponse,
   statusQuery,
   waitQuery,
@@ -31,7 +32,7 @@ export function executionRoutes(context: RestContext): RouteSpec[] {
     description:
       'Starts a workflow execution and returns at once. With an `id` or `idempotency_key` that exists already, returns that ' +
       'execution (200) when the workflow and data match, and 409 ID_CONFLICT when they differ.',
-    schemas: { body: scheduleBody },
+    schemas: { headers: scheduleHeaders, body: scheduleBody },
     bodyRequired: true,
     responses: {
       201: { description: 'A new execution was created', schema: scheduleResponse },
@@ -41,7 +42,7 @@ export function executionRoutes(context: RestContext): RouteSpec[] {
       },
     },
     errors: ['INVALID_INPUT', 'UNKNOWN_WORKFLOW', 'ID_CONFLICT', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'],
-    async handle({ body }, _req, res) {
+    async handle({ headers, body }, _req, res) {
       res.locals.execution = body.id // so a conflict is logged with the id too
       const runAt =
         body.run_at === undefined ? undefined : typeof body.run_at === 'number' ? body.run_at : Date.parse(body.run_at)
@@ -50,6 +51,7 @@ export function executionRoutes(context: RestContext): RouteSpec[] {
         ...(body.idempotency_key !== undefined && { idempotencyKey: body.idempotency_key }),
         ...(runAt !== undefined && { runAt }),
         ...(body.delay !== undefined && { delay: body.delay }),
+        ...(headers.traceparent !== undefined && { traceparent: headers.traceparent }),
       })
       res.locals.execution = result.execution_id
       return {

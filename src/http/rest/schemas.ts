@@ -138,6 +138,17 @@ export const eventQuery = strict(
   'the query',
 )
 
+/** A malformed traceparent is ignored (W3C Trace Context), never refused. */
+export const scheduleHeaders = z.object({
+  traceparent: z
+    .string()
+    .optional()
+    .describe(
+      "W3C Trace Context: the execution's runs and steps become spans in this trace, children of this parent. " +
+        'A malformed value is ignored, as the W3C spec asks',
+    ),
+})
+
 export const eventHeaders = z.object({
   'idempotency-key': eventIdSchema
     .optional()

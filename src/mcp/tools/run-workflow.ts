@@ -10,6 +10,7 @@ import { runTool, toolSuccess } from '../tool-result.ts'
 import { advertised, parseArguments } from '../tool-schema.ts'
 import type { ToolContext } from './tool-context.ts'
 import { startProgress, WAIT_MAX_SECONDS, waitAndAsk } from './wait.ts'
+import { traceparentOf } from '../trace-meta.ts'
 
 const input = z.object({
   workflow: workflowNameSchema.describe('Name of the workflow to run (see list_workflows)'),
@@ -54,7 +55,7 @@ export function registerRunWorkflowTool(
     },
     {
       createTask: async (args, extra) => {
-        const execution_id = await start(zart, args)
+        const execution_id = await start(zart, args, traceparentOf(extra))
         const task = await extra.taskStore.createTask({ context: { [EXECUTION_KEY]: execution_id } })
         if (!tasks.isDirect(task.taskId)) return { task, _meta: { 'zart/execution_id': execution_id } }
         // Called without a task: the SDK would poll with no end, so the bounded wait happens here.
@@ -80,7 +81,7 @@ export function registerRunWorkflowTool(
  * Schedules the run. The SDK turns what a task tool throws into bare text, so the error's
  * code is put in front of its message, as every other tool shows it.
  */
-async function start(zart: Zart, args: unknown): Promise<string> {
+async function start(zart: Zart, args: unknown, trace: { traceparent?: string }): Promise<string> {
   try {
     const { workflow, data, id, idempotency_key, run_at, delay } = parseArguments(input, args, 'run_workflow')
     const scheduled = await zart.schedule(workflow, data ?? {}, {
@@ -88,6 +89,7 @@ async function start(zart: Zart, args: unknown): Promise<string> {
       ...(idempotency_key !== undefined && { idempotencyKey: idempotency_key }),
       ...(run_at !== undefined && { runAt: run_at }),
       ...(delay !== undefined && { delay }),
+      ...trace,
     })
     return scheduled.execution_id
   } catch (error) {

@@ -5,6 +5,7 @@ import type { Zart } from '../../client/zart.ts'
 import { scheduleResultSchema } from '../output-schemas.ts'
 import { toolSuccess, runTool } from '../tool-result.ts'
 import { advertised, parseArguments } from '../tool-schema.ts'
+import { traceparentOf } from '../trace-meta.ts'
 import { defaultToolContext, type ToolContext } from './tool-context.ts'
 
 const input = z.object({
@@ -44,7 +45,7 @@ export function registerScheduleTool(server: McpServer, zart: Zart, context: Too
         openWorldHint: false,
       },
     },
-    (args) =>
+    (args, extra) =>
       runTool(context.logger, async () => {
         const { workflow, data, id, idempotency_key, run_at, delay } = parseArguments(input, args, 'schedule')
         const result = await zart.schedule(workflow, data ?? {}, {
@@ -52,6 +53,7 @@ export function registerScheduleTool(server: McpServer, zart: Zart, context: Too
           ...(idempotency_key !== undefined && { idempotencyKey: idempotency_key }),
           ...(run_at !== undefined && { runAt: run_at }),
           ...(delay !== undefined && { delay }),
+          ...traceparentOf(extra),
         })
         const quoted = JSON.stringify(result.execution_id)
         const hint = result.created
