@@ -9,7 +9,12 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
-import { createZart, SqliteStore, type Zart } from '../src/index.ts'
+import { context, trace } from '@opentelemetry/api'
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
+import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base'
+import { createZart, SqliteStore, type EngineMetrics, type Zart } from '../src/index.ts'
+import { PrometheusMetrics } from '../src/metrics/prometheus.ts'
+import { RunTelemetry, traceSchedule } from '../src/engine/telemetry.ts'
 import { fmt, median, percentile, sleep, table, tempFolder, wallNow } from './stats.ts'
 import { parked, warmUp, resumed, resumeProbe, threeSteps } from './workflows.ts'
 
@@ -24,7 +29,7 @@ const SAMPLES = flag('samples', 200)
 const WAITING = flag('waiting', 10_000)
 const sectionAt = args.indexOf('--section')
 const SECTIONS = new Set(
-  sectionAt >= 0 ? (args[sectionAt + 1] ?? '').split(',') : ['throughput', 'latency', 'cross', 'memory'],
+  sectionAt >= 0 ? (args[sectionAt + 1] ?? '').split(',') : ['throughput', 'telemetry', 'latency', 'cross', 'memory'],
 )
 const ZART_BIN = fileURLToPath(new URL('../bin/zart.js', import.meta.url))
 const BENCH_WORKFLOWS = fileURLToPath(new URL('./workflows.ts', import.meta.url))
@@ -58,10 +63,11 @@ async function open(synchronous: Sync, concurrency = 64): Promise<{ zart: Zart; 
 
 async function throughput(
   synchronous: Sync,
+  metrics?: EngineMetrics,
 ): Promise<{ execPerSec: number; stepsPerSec: number; schedulePerSec: number; concurrentSchedulePerSec: number }> {
   const path = join(tempFolder('throughput'), 'zart.db')
   const store = new SqliteStore(path, { synchronous })
-  const zart = await createZart({ db: store, workflows: [threeSteps] })
+  const zart = await createZart({ db: store, workflows: [threeSteps], ...(metrics && { metrics }) })
   const scheduleStart = performance.now()
   for (let i = 0; i < EXECUTIONS; i++) await zart.schedule('bench-three-steps', { n: i })
   const schedulePerSec = EXECUTIONS / ((performance.now() - scheduleStart) / 1000)
@@ -90,6 +96,67 @@ async function throughput(
     schedulePerSec,
     concurrentSchedulePerSec,
   }
+}
+
+/** An exporter that drops what it is given: the SDK's whole cost, none of the network's. */
+const dropSpans: SpanExporter = {
+  export: (_spans, done) => done({ code: 0 }),
+  shutdown: async () => {},
+}
+
+type Telemetry = 'off' | 'traces' | 'metrics'
+
+/**
+ * What the engine's trace hooks cost with no SDK registered, in ns: per step attempt (its
+ * span started, the step function run inside it, ended) and per run plus schedule call.
+ */
+function noSdkHookNs(n = 300_000): { step: number; run: number } {
+  const subject = { id: 'e', workflow: 'w', attempt: 2, traceParent: null }
+  const run = new RunTelemetry(subject, undefined)
+  let started = performance.now()
+  for (let i = 0; i < n; i++) {
+    const span = run.step('fetch', 'fetch', 1)
+    span.within(() => i)
+    span.end('completed')
+  }
+  const step = ((performance.now() - started) * 1e6) / n
+  started = performance.now()
+  for (let i = 0; i < n; i++) {
+    traceSchedule('w', 'e').end()
+    const other = new RunTelemetry(subject, undefined)
+    other.within(() => i)
+    other.end('completed')
+  }
+  return { step, run: ((performance.now() - started) * 1e6) / n }
+}
+
+/**
+ * Throughput with telemetry off (no SDK registered: the API's no-op tracer), with an
+ * OpenTelemetry SDK recording every span (batched, exported nowhere), and with the
+ * Prometheus sink counting. Rounds alternate so drift on a shared machine hits each alike.
+ */
+async function telemetryCost(rounds = 3): Promise<Map<Telemetry, { execPerSec: number; schedulePerSec: number }[]>> {
+  const results = new Map<Telemetry, { execPerSec: number; schedulePerSec: number }[]>()
+  for (let round = 0; round < rounds; round++) {
+    // Each round in another order: whichever runs first or last gets no edge.
+    const modes: Telemetry[] = ['off', 'traces', 'metrics']
+    for (const mode of [...modes.slice(round % 3), ...modes.slice(0, round % 3)]) {
+      let provider: BasicTracerProvider | undefined
+      if (mode === 'traces') {
+        provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(dropSpans)] })
+        context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
+        trace.setGlobalTracerProvider(provider)
+      }
+      const t = await throughput('NORMAL', mode === 'metrics' ? new PrometheusMetrics().sink : undefined)
+      if (provider) {
+        await provider.shutdown()
+        trace.disable()
+        context.disable()
+      }
+      results.set(mode, [...(results.get(mode) ?? []), t])
+    }
+  }
+  return results
 }
 
 async function latency(synchronous: Sync): Promise<number[]> {
@@ -249,6 +316,38 @@ async function main(): Promise<void> {
       ['schedule calls/s (one at a time)', fmt(t.schedulePerSec)],
       ['schedule calls/s (200 callers at once)', fmt(t.concurrentSchedulePerSec)],
     ])
+  }
+
+  if (SECTIONS.has('telemetry')) {
+    const cost = await telemetryCost()
+    const best = (mode: Telemetry, key: 'execPerSec' | 'schedulePerSec') =>
+      Math.max(...(cost.get(mode) ?? []).map((t) => t[key]))
+    const off = { exec: best('off', 'execPerSec'), schedule: best('off', 'schedulePerSec') }
+    const rows: [string, string][] = []
+    for (const mode of ['off', 'traces', 'metrics'] as const) {
+      const exec = best(mode, 'execPerSec')
+      const schedule = best(mode, 'schedulePerSec')
+      const vs = mode === 'off' ? '' : ` (× ${fmt(exec / off.exec, 2)} / × ${fmt(schedule / off.schedule, 2)} of off)`
+      rows.push([
+        {
+          off: 'telemetry off (no SDK)',
+          traces: 'traces: SDK recording every span',
+          metrics: 'metrics: Prometheus sink',
+        }[mode],
+        `${fmt(exec)} executions/s, ${fmt(schedule)} schedules/s${vs}`,
+      ])
+    }
+    noSdkHookNs() // warm the JIT
+    const hooks = noSdkHookNs()
+    const stepNs = 1e9 / (off.exec * 3)
+    rows.push(
+      [
+        'no-SDK trace hooks per step attempt',
+        `${fmt(hooks.step, 0)} ns (${fmt((100 * hooks.step) / stepNs, 2)} % of one step at the off rate)`,
+      ],
+      ['no-SDK trace hooks per schedule + run', `${fmt(hooks.run, 0)} ns`],
+    )
+    table(`Telemetry cost: 3-step workflow, ${EXECUTIONS} executions, synchronous=NORMAL, best of 3 rounds`, rows)
   }
 
   for (const sync of SECTIONS.has('latency') ? (['FULL', 'NORMAL'] as const) : []) {

@@ -15,6 +15,8 @@ import {
   type Context,
   type Span,
   type SpanContext,
+  type Tracer,
+  type TracerProvider,
 } from '@opentelemetry/api'
 
 /** Where the engine reports what it counts; every method must be cheap and never throw. */
@@ -33,7 +35,17 @@ export interface EngineMetrics {
   commitGroup(size: number): void
 }
 
-const tracer = () => trace.getTracer('zart')
+/**
+ * The tracer, kept while the global provider stays the same object: asking the API for a
+ * tracer on every span would allocate one each time. A provider registered or disabled
+ * later is a new global (or the delegate of the same proxy), so it is followed.
+ */
+let cached: { provider: TracerProvider; tracer: Tracer } | undefined
+function tracer(): Tracer {
+  const provider = trace.getTracerProvider()
+  if (cached?.provider !== provider) cached = { provider, tracer: provider.getTracer('zart') }
+  return cached.tracer
+}
 
 /**
  * Parses a W3C `traceparent` header (version-format-00 rules; later versions may append
@@ -75,15 +87,12 @@ export function traceSchedule(
 ): { traceParent: string | null; end: (error?: unknown) => void } {
   const given = parseTraceparent(traceparent)
   const parent = given ? trace.setSpanContext(ROOT_CONTEXT, given) : context.active()
-  const span = tracer().startSpan(
-    `schedule ${workflow}`,
-    { kind: SpanKind.PRODUCER, attributes: { 'zart.workflow': workflow, 'zart.execution.id': executionId } },
-    parent,
-  )
+  const span = tracer().startSpan(`schedule ${workflow}`, { kind: SpanKind.PRODUCER }, parent)
+  if (span.isRecording()) span.setAttributes({ 'zart.workflow': workflow, 'zart.execution.id': executionId })
   return {
     traceParent: formatTraceparent(span.spanContext()),
     end: (error) => {
-      if (error !== undefined) fail(span, error)
+      if (error !== undefined && span.isRecording()) fail(span, error)
       span.end()
     },
   }
@@ -113,41 +122,35 @@ export class RunTelemetry {
   ) {
     const stored = parseTraceparent(execution.traceParent)
     const parent = stored ? trace.setSpanContext(ROOT_CONTEXT, stored) : ROOT_CONTEXT
-    this.span = tracer().startSpan(
-      `run ${execution.workflow}`,
-      {
-        kind: SpanKind.CONSUMER,
-        attributes: {
-          'zart.workflow': execution.workflow,
-          'zart.execution.id': execution.id,
-          'zart.attempt': execution.attempt,
-        },
-      },
-      parent,
-    )
-    this.context = trace.setSpan(parent, this.span)
+    this.span = tracer().startSpan(`run ${execution.workflow}`, { kind: SpanKind.CONSUMER }, parent)
+    // Attributes only for a span that records: with no SDK nothing is built at all.
+    if (this.span.isRecording()) {
+      this.span.setAttributes({
+        'zart.workflow': execution.workflow,
+        'zart.execution.id': execution.id,
+        'zart.attempt': execution.attempt,
+      })
+    }
+    this.context = this.span.isRecording() ? trace.setSpan(parent, this.span) : parent
     if (execution.attempt === 1) metrics?.executionStarted(execution.workflow)
   }
 
   /** Runs `fn` (the workflow body) with this run's span active, for spans the workflow makes. */
   within<T>(fn: () => T): T {
-    return context.with(this.context, fn)
+    return this.span.isRecording() ? context.with(this.context, fn) : fn()
   }
 
   /** Starts the span of one step attempt; the returned function ends it. */
   step(key: string, name: string, attempt: number): StepTelemetry {
-    const span = tracer().startSpan(
-      `step ${name}`,
-      {
-        attributes: {
-          'zart.workflow': this.execution.workflow,
-          'zart.execution.id': this.execution.id,
-          'zart.step': key,
-          'zart.attempt': attempt,
-        },
-      },
-      this.context,
-    )
+    const span = tracer().startSpan(`step ${name}`, undefined, this.context)
+    if (span.isRecording()) {
+      span.setAttributes({
+        'zart.workflow': this.execution.workflow,
+        'zart.execution.id': this.execution.id,
+        'zart.step': key,
+        'zart.attempt': attempt,
+      })
+    }
     return new StepTelemetry(span, this.execution.workflow, name, this.metrics)
   }
 
@@ -159,8 +162,8 @@ export class RunTelemetry {
   end(status: string, errorJson?: string | null): void {
     if (this.ended) return
     this.ended = true
-    this.span.setAttribute('zart.status', status)
-    if (status !== 'completed' && errorJson) {
+    if (this.span.isRecording()) this.span.setAttribute('zart.status', status)
+    if (status !== 'completed' && errorJson && this.span.isRecording()) {
       const error = storedError(errorJson)
       this.span.recordException(error)
       this.span.setStatus({ code: SpanStatusCode.ERROR, message: error.message })
@@ -174,18 +177,20 @@ export class RunTelemetry {
 
 /** The span of one step attempt, and the time it took for the step duration histogram. */
 export class StepTelemetry {
-  private readonly started = performance.now()
+  private readonly started: number
 
   constructor(
     private readonly span: Span,
     private readonly workflow: string,
     private readonly name: string,
     private readonly metrics: EngineMetrics | undefined,
-  ) {}
+  ) {
+    this.started = metrics ? performance.now() : 0
+  }
 
-  /** Runs the step function with this attempt's span active. */
+  /** Runs the step function with this attempt's span active (for spans the step makes). */
   within<T>(fn: () => T): T {
-    return context.with(trace.setSpan(context.active(), this.span), fn)
+    return this.span.isRecording() ? context.with(trace.setSpan(context.active(), this.span), fn) : fn()
   }
 
   /**
@@ -193,8 +198,10 @@ export class StepTelemetry {
    * `halted` when the run was stopped from outside meanwhile (cancel, lost lease, shutdown).
    */
   end(status: 'completed' | 'retrying' | 'failed' | 'halted', error?: unknown): void {
-    this.span.setAttribute('zart.status', status)
-    if (error !== undefined) fail(this.span, error)
+    if (this.span.isRecording()) {
+      this.span.setAttribute('zart.status', status)
+      if (error !== undefined) fail(this.span, error)
+    }
     this.span.end()
     this.metrics?.stepAttempt(this.workflow, this.name, status, (performance.now() - this.started) / 1000)
   }
