@@ -1,23 +1,14 @@
 /**
  * Every hook of the engine into traces and metrics, in one place. Traces go through the
- * OpenTelemetry API only: with no SDK registered its tracer hands out non-recording spans
- * and the calls here cost a few allocations (see `npm run bench`). Metrics go to an
- * `EngineMetrics` sink the process passes in (the Prometheus one lives outside the core).
+ * OpenTelemetry API only, and only once something registered with it (an SDK, a context
+ * manager): until then no span is made and the API is not even loaded, so commands that
+ * run no workflow start as fast as before and a worker pays next to nothing per step (see
+ * `npm run bench`). Metrics go to an `EngineMetrics` sink the process passes in (the
+ * Prometheus one lives outside the core).
  */
-import {
-  context,
-  isSpanContextValid,
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  TraceFlags,
-  type Context,
-  type Span,
-  type SpanContext,
-  type Tracer,
-  type TracerProvider,
-} from '@opentelemetry/api'
+import { createRequire } from 'node:module'
+import type * as OpenTelemetry from '@opentelemetry/api'
+import type { Context, Span, SpanContext, Tracer, TracerProvider } from '@opentelemetry/api'
 
 /** Where the engine reports what it counts; every method must be cheap and never throw. */
 export interface EngineMetrics {
@@ -36,16 +27,35 @@ export interface EngineMetrics {
 }
 
 /**
+ * Where every copy of the OpenTelemetry API (1.x) keeps what was registered with it: the
+ * API's own documented way for several copies in one process to agree. Unset while
+ * nothing registered, and then every span would be a no-op.
+ */
+const REGISTERED = Symbol.for('opentelemetry.js.api.1')
+let loaded: typeof OpenTelemetry | undefined
+
+/** The OpenTelemetry API once anything registered with it; undefined (and not loaded) before. */
+function otel(): typeof OpenTelemetry | undefined {
+  if (loaded) return loaded
+  if ((globalThis as Record<symbol, unknown>)[REGISTERED] === undefined) return undefined
+  loaded = createRequire(import.meta.url)('@opentelemetry/api') as typeof OpenTelemetry
+  return loaded
+}
+
+/**
  * The tracer, kept while the global provider stays the same object: asking the API for a
  * tracer on every span would allocate one each time. A provider registered or disabled
  * later is a new global (or the delegate of the same proxy), so it is followed.
  */
 let cached: { provider: TracerProvider; tracer: Tracer } | undefined
-function tracer(): Tracer {
-  const provider = trace.getTracerProvider()
+function tracer(api: typeof OpenTelemetry): Tracer {
+  const provider = api.trace.getTracerProvider()
   if (cached?.provider !== provider) cached = { provider, tracer: provider.getTracer('zart') }
   return cached.tracer
 }
+
+const SAMPLED = 1
+const INVALID_TRACE = /^0+$/
 
 /**
  * Parses a W3C `traceparent` header (version-format-00 rules; later versions may append
@@ -64,15 +74,16 @@ export function parseTraceparent(value: unknown): SpanContext | undefined {
     string?,
   ]
   if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined
-  const spanContext = { traceId, spanId, traceFlags: parseInt(flags, 16) & TraceFlags.SAMPLED, isRemote: true }
-  return isSpanContextValid(spanContext) ? spanContext : undefined
+  if (INVALID_TRACE.test(traceId) || INVALID_TRACE.test(spanId)) return undefined
+  return { traceId, spanId, traceFlags: parseInt(flags, 16) & SAMPLED, isRemote: true }
 }
 
 /** The W3C `traceparent` of a span context, or null when it is not a valid one. */
 export function formatTraceparent(spanContext: SpanContext): string | null {
-  if (!isSpanContextValid(spanContext)) return null
-  const flags = (spanContext.traceFlags & TraceFlags.SAMPLED).toString(16).padStart(2, '0')
-  return `00-${spanContext.traceId}-${spanContext.spanId}-${flags}`
+  const { traceId, spanId } = spanContext
+  if (!/^[0-9a-f]{32}$/.test(traceId) || !/^[0-9a-f]{16}$/.test(spanId)) return null
+  if (INVALID_TRACE.test(traceId) || INVALID_TRACE.test(spanId)) return null
+  return `00-${traceId}-${spanId}-0${spanContext.traceFlags & SAMPLED}`
 }
 
 /**
@@ -86,13 +97,15 @@ export function traceSchedule(
   traceparent?: string,
 ): { traceParent: string | null; end: (error?: unknown) => void } {
   const given = parseTraceparent(traceparent)
-  const parent = given ? trace.setSpanContext(ROOT_CONTEXT, given) : context.active()
-  const span = tracer().startSpan(`schedule ${workflow}`, { kind: SpanKind.PRODUCER }, parent)
+  const api = otel()
+  if (!api) return { traceParent: given ? formatTraceparent(given) : null, end: () => {} }
+  const parent = given ? api.trace.setSpanContext(api.ROOT_CONTEXT, given) : api.context.active()
+  const span = tracer(api).startSpan(`schedule ${workflow}`, { kind: api.SpanKind.PRODUCER }, parent)
   if (span.isRecording()) span.setAttributes({ 'zart.workflow': workflow, 'zart.execution.id': executionId })
   return {
     traceParent: formatTraceparent(span.spanContext()),
     end: (error) => {
-      if (error !== undefined && span.isRecording()) fail(span, error)
+      if (error !== undefined && span.isRecording()) fail(api, span, error)
       span.end()
     },
   }
@@ -112,37 +125,44 @@ export interface RunSubject {
  * before and after each suspension sit side by side in one trace.
  */
 export class RunTelemetry {
-  readonly context: Context
-  private readonly span: Span
+  private readonly api: typeof OpenTelemetry | undefined
+  /** The run's span and its context, while traces are on and the span records. */
+  private readonly traced: { span: Span; context: Context } | undefined
   private ended = false
 
   constructor(
     private readonly execution: RunSubject,
     private readonly metrics: EngineMetrics | undefined,
   ) {
-    const stored = parseTraceparent(execution.traceParent)
-    const parent = stored ? trace.setSpanContext(ROOT_CONTEXT, stored) : ROOT_CONTEXT
-    this.span = tracer().startSpan(`run ${execution.workflow}`, { kind: SpanKind.CONSUMER }, parent)
-    // Attributes only for a span that records: with no SDK nothing is built at all.
-    if (this.span.isRecording()) {
-      this.span.setAttributes({
-        'zart.workflow': execution.workflow,
-        'zart.execution.id': execution.id,
-        'zart.attempt': execution.attempt,
-      })
-    }
-    this.context = this.span.isRecording() ? trace.setSpan(parent, this.span) : parent
     if (execution.attempt === 1) metrics?.executionStarted(execution.workflow)
+    const api = (this.api = otel())
+    if (!api) return
+    const stored = parseTraceparent(execution.traceParent)
+    const parent = stored ? api.trace.setSpanContext(api.ROOT_CONTEXT, stored) : api.ROOT_CONTEXT
+    const span = tracer(api).startSpan(`run ${execution.workflow}`, { kind: api.SpanKind.CONSUMER }, parent)
+    // Attributes only for a span that records (an SDK registered, and sampled).
+    if (!span.isRecording()) {
+      span.end()
+      return
+    }
+    span.setAttributes({
+      'zart.workflow': execution.workflow,
+      'zart.execution.id': execution.id,
+      'zart.attempt': execution.attempt,
+    })
+    this.traced = { span, context: api.trace.setSpan(parent, span) }
   }
 
   /** Runs `fn` (the workflow body) with this run's span active, for spans the workflow makes. */
   within<T>(fn: () => T): T {
-    return this.span.isRecording() ? context.with(this.context, fn) : fn()
+    return this.api && this.traced ? this.api.context.with(this.traced.context, fn) : fn()
   }
 
-  /** Starts the span of one step attempt; the returned function ends it. */
+  /** Starts the span of one step attempt; `end` on what it returns ends it. */
   step(key: string, name: string, attempt: number): StepTelemetry {
-    const span = tracer().startSpan(`step ${name}`, undefined, this.context)
+    const api = this.api
+    if (!api || !this.traced) return new StepTelemetry(undefined, this.execution.workflow, name, this.metrics)
+    const span = tracer(api).startSpan(`step ${name}`, undefined, this.traced.context)
     if (span.isRecording()) {
       span.setAttributes({
         'zart.workflow': this.execution.workflow,
@@ -151,7 +171,7 @@ export class RunTelemetry {
         'zart.attempt': attempt,
       })
     }
-    return new StepTelemetry(span, this.execution.workflow, name, this.metrics)
+    return new StepTelemetry({ api, span }, this.execution.workflow, name, this.metrics)
   }
 
   /**
@@ -162,16 +182,14 @@ export class RunTelemetry {
   end(status: string, errorJson?: string | null): void {
     if (this.ended) return
     this.ended = true
-    if (this.span.isRecording()) this.span.setAttribute('zart.status', status)
-    if (status !== 'completed' && errorJson && this.span.isRecording()) {
-      const error = storedError(errorJson)
-      this.span.recordException(error)
-      this.span.setStatus({ code: SpanStatusCode.ERROR, message: error.message })
-    }
     if (status === 'completed' || status === 'failed' || status === 'timed_out') {
       this.metrics?.executionFinished(this.execution.workflow, status)
     }
-    this.span.end()
+    if (!this.api || !this.traced) return
+    const { span } = this.traced
+    span.setAttribute('zart.status', status)
+    if (status !== 'completed' && errorJson) fail(this.api, span, storedError(errorJson))
+    span.end()
   }
 }
 
@@ -180,7 +198,7 @@ export class StepTelemetry {
   private readonly started: number
 
   constructor(
-    private readonly span: Span,
+    private readonly traced: { api: typeof OpenTelemetry; span: Span } | undefined,
     private readonly workflow: string,
     private readonly name: string,
     private readonly metrics: EngineMetrics | undefined,
@@ -190,7 +208,9 @@ export class StepTelemetry {
 
   /** Runs the step function with this attempt's span active (for spans the step makes). */
   within<T>(fn: () => T): T {
-    return this.span.isRecording() ? context.with(trace.setSpan(context.active(), this.span), fn) : fn()
+    if (!this.traced?.span.isRecording()) return fn()
+    const { api, span } = this.traced
+    return api.context.with(api.trace.setSpan(api.context.active(), span), fn)
   }
 
   /**
@@ -198,19 +218,22 @@ export class StepTelemetry {
    * `halted` when the run was stopped from outside meanwhile (cancel, lost lease, shutdown).
    */
   end(status: 'completed' | 'retrying' | 'failed' | 'halted', error?: unknown): void {
-    if (this.span.isRecording()) {
-      this.span.setAttribute('zart.status', status)
-      if (error !== undefined) fail(this.span, error)
+    if (this.traced) {
+      const { api, span } = this.traced
+      if (span.isRecording()) {
+        span.setAttribute('zart.status', status)
+        if (error !== undefined) fail(api, span, error)
+      }
+      span.end()
     }
-    this.span.end()
     this.metrics?.stepAttempt(this.workflow, this.name, status, (performance.now() - this.started) / 1000)
   }
 }
 
-function fail(span: Span, error: unknown): void {
+function fail(api: typeof OpenTelemetry, span: Span, error: unknown): void {
   const exception = error instanceof Error ? error : new Error(String(error))
   span.recordException(exception)
-  span.setStatus({ code: SpanStatusCode.ERROR, message: exception.message })
+  span.setStatus({ code: api.SpanStatusCode.ERROR, message: exception.message })
 }
 
 /** The stored error of a failed execution as an Error, for `recordException`. */
