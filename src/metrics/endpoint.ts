@@ -79,6 +79,7 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest()
 }
 
+/** The same rule as `zart serve`'s (src/mcp/http.ts), kept here so a worker loads no HTTP framework. */
 function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host)
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host)
 }
