@@ -47,11 +47,13 @@ export async function startTracing(context: CliContext, service: string): Promis
   let sdk: typeof import('@opentelemetry/sdk-trace-node')
   let otlp: typeof import('@opentelemetry/exporter-trace-otlp-http')
   let resources: typeof import('@opentelemetry/resources')
+  let api: typeof import('@opentelemetry/api')
   try {
-    ;[sdk, otlp, resources] = await Promise.all([
+    ;[sdk, otlp, resources, api] = await Promise.all([
       import('@opentelemetry/sdk-trace-node'),
       import('@opentelemetry/exporter-trace-otlp-http'),
       import('@opentelemetry/resources'),
+      import('@opentelemetry/api'),
     ])
   } catch (error) {
     // Traces are for looking, never a reason not to run the work.
@@ -71,6 +73,14 @@ export async function startTracing(context: CliContext, service: string): Promis
     resource,
     spanProcessors: [new sdk.BatchSpanProcessor(new otlp.OTLPTraceExporter())],
   })
+  // The SDK reports export failures (a collector that does not answer) only to its
+  // diagnostic logger: send its warnings and errors to zart's log rather than nowhere.
+  const report = (message: string, ...args: unknown[]) =>
+    context.logger.warn(`opentelemetry: ${message}`, args.length > 0 ? { detail: args.map(String).join(' ') } : {})
+  api.diag.setLogger(
+    { error: report, warn: report, info: () => {}, debug: () => {}, verbose: () => {} },
+    api.DiagLogLevel.WARN,
+  )
   provider.register()
   context.logger.info('exporting traces over OTLP/HTTP', { service, endpoint: endpoint(context.io.env) })
   return async () => {
