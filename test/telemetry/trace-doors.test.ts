@@ -65,6 +65,13 @@ describe('trace context at the doors', () => {
     expect(run?.spanContext().traceId).toBe(TRACE_ID)
     expect(run?.parentSpanContext?.spanId).toBe(schedule?.spanContext().spanId)
 
+    const doc = (await (await fetch(`${http.url}/api/v1/openapi.json`)).json()) as {
+      paths: Record<string, { post: { parameters: { name: string; in: string }[] } }>
+    }
+    expect(doc.paths['/executions']?.post.parameters).toContainEqual(
+      expect.objectContaining({ name: 'Traceparent', in: 'header' }),
+    )
+
     exporter.reset()
     expect((await post('00-not-a-trace')).status).toBe(201)
     const ignored = await spansOf(zart)
