@@ -24,14 +24,22 @@ export function tempDb(): string {
 /** A clock that moves only when told: the one `zart/testing` exports to users. */
 export { ManualClock as FakeClock } from '../src/testing/manual-clock.ts'
 
-/** Every row of every zart table in a SQLite file: the strongest "nothing changed" there is. */
+/**
+ * Every row of every zart table in a SQLite file: the strongest "nothing changed" there is.
+ * A worker's heartbeat time is left out: it moves on the worker's own clock (every 10 s by
+ * default), whatever a request did, and a slow test would see it move.
+ */
 export function dump(path: string): Record<string, unknown[]> {
   const db = new Database(path, { readonly: true, fileMustExist: true })
   try {
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
       name: string
     }[]
-    return Object.fromEntries(tables.map(({ name }) => [name, db.prepare(`SELECT * FROM "${name}"`).all()]))
+    const rows = (name: string) =>
+      (db.prepare(`SELECT * FROM "${name}"`).all() as Record<string, unknown>[]).map((row) =>
+        name === 'zart_workers' ? { ...row, last_seen_at: undefined } : row,
+      )
+    return Object.fromEntries(tables.map(({ name }) => [name, rows(name)]))
   } finally {
     db.close()
   }
