@@ -20,7 +20,16 @@ import { registerWorkflowsCommand } from './workflows.ts'
 /** Adds one command (its flags, help and action) to the program. */
 export type CommandRegistrar = (program: Command, context: CliContext) => void
 
-/** Every `zart` command, in the order `zart --help` lists them. To add one, add a line. */
+/**
+ * Every `zart` command, in the order `zart --help` lists them. To add one, add a line.
+ *
+ * Keep start-up cheap: every command module is loaded on every run (for `--help`), so at
+ * its top it imports only commander, `../options.ts`, `../output.ts` and types. What the
+ * action needs beyond that is loaded inside the action: the client through
+ * `context.open` / `withClient` / `loadClient()`, anything heavier (the MCP SDK, express,
+ * a driver, an exporter) with `await import(...)`, as `mcp.ts` and `serve.ts` do.
+ * `zart --version` then loads no client, no zod and no database driver.
+ */
 export const COMMANDS: readonly CommandRegistrar[] = [
   registerScheduleCommand,
   registerStatusCommand,

@@ -18,8 +18,8 @@ export function registerMcpCommand(program: Command, context: CliContext): void 
     .action(async (flags: { readOnly?: boolean }, command: Command) => {
       const { logger } = context
       // Loaded here, not at the top: the MCP SDK would slow every other zart command's start.
-      const { serveStdio } = await import('../../mcp/stdio.ts')
-      const zart = await context.open(command)
+      // Started together with opening the client, so reading the files of one overlaps the other.
+      const [{ serveStdio }, zart] = await Promise.all([import('../../mcp/stdio.ts'), context.open(command)])
       try {
         const worker = zart.startWorker()
         const connection = await serveStdio(zart, { logger, readOnly: flags.readOnly === true })
