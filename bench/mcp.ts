@@ -1,9 +1,9 @@
 /**
- * MCP benchmark: cold start of `zart mcp`, the `status` round trip over stdio and HTTP,
- * and `deliver_event` → `wait` returning. Real processes and transports throughout, on a
- * fresh SQLite database with the bundled workflows. The cold start, the stdio `status`
- * round trip and the idle RSS are measured beside a bare MCP SDK server
- * (bench/bare-mcp-server.ts) in the same run.
+ * MCP benchmark: the `status` round trip over stdio and HTTP, and `deliver_event` →
+ * `wait` returning. Real processes and transports throughout, on a fresh SQLite database
+ * with the bundled workflows. The stdio `status` round trip is measured beside a bare MCP
+ * SDK server (bench/bare-mcp-server.mjs) in the same run. Cold start and idle memory
+ * are bench/startup.ts's.
  *
  *   npx tsx bench/mcp.ts            (or through `npm run bench`)
  */
@@ -12,28 +12,22 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
 const BIN = join(ROOT, 'bin/zart.js')
-const BARE = join(ROOT, 'bench/bare-mcp-server.ts')
+const BARE = join(ROOT, 'bench/bare-mcp-server.mjs')
 /** How each server is started: zart from the checkout (tsx), the bare server through tsx too. */
 const ZART_ARGS = [BIN, 'mcp']
 // tsx by path: the servers run in a scratch folder, where a bare `tsx` would not resolve.
 const BARE_ARGS = ['--import', pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href, BARE]
 
 export interface McpBenchResult {
-  coldStartMs: { initialize: number; toolsList: number }
-  bareColdStartMs: { initialize: number; toolsList: number }
   statusStdioMs: { median: number; p99: number }
   bareStatusStdioMs: { median: number; p99: number }
-  /** Resident set size 1 s after tools/list, in MiB (Linux only, else NaN). */
-  idleRssMiB: { zart: number; bare: number }
   statusHttpMs: { median: number; p99: number }
   deliverToWaitMs: { median: number; p99: number }
 }
@@ -55,44 +49,6 @@ async function stdioClient(home: string, args: string[] = ZART_ARGS): Promise<Cl
   const client = new Client({ name: 'bench', version: '1.0.0' })
   await client.connect(new StdioClientTransport({ command: process.execPath, args, cwd: home, env: env(home) }))
   return client
-}
-
-/** The server process's resident set in MiB, read from /proc (NaN where there is none). */
-function rssMiB(client: Client): number {
-  const pid = (client.transport as StdioClientTransport | undefined)?.pid
-  try {
-    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
-    return kb === undefined ? NaN : Number(kb) / 1024
-  } catch {
-    return NaN
-  }
-}
-
-async function idleRss(home: string, args: string[]): Promise<number> {
-  const client = await stdioClient(home, args)
-  await client.listTools()
-  await sleep(1_000)
-  const rss = rssMiB(client)
-  await client.close()
-  return rss
-}
-
-async function coldStart(
-  home: string,
-  runs: number,
-  args: string[] = ZART_ARGS,
-): Promise<McpBenchResult['coldStartMs']> {
-  const init: number[] = []
-  const list: number[] = []
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now()
-    const client = await stdioClient(home, args)
-    init.push(performance.now() - started)
-    await client.listTools()
-    list.push(performance.now() - started)
-    await client.close()
-  }
-  return { initialize: quantile(init, 0.5), toolsList: quantile(list, 0.5) }
 }
 
 async function statusRoundTrips(client: Client, id: string, calls: number): Promise<number[]> {
@@ -164,14 +120,9 @@ async function withServe<T>(home: string, body: (url: string) => Promise<T>): Pr
 }
 
 /** Runs every measurement and returns the figures in milliseconds. */
-export async function runMcpBench(
-  options: { coldStarts?: number; calls?: number; deliveries?: number } = {},
-): Promise<McpBenchResult> {
+export async function runMcpBench(options: { calls?: number; deliveries?: number } = {}): Promise<McpBenchResult> {
   const home = mkdtempSync(join(tmpdir(), 'zart-bench-mcp-'))
   try {
-    const coldStartMs = await coldStart(home, options.coldStarts ?? 20)
-    const bareColdStartMs = await coldStart(home, options.coldStarts ?? 20, BARE_ARGS)
-    const idleRssMiB = { zart: await idleRss(home, ZART_ARGS), bare: await idleRss(home, BARE_ARGS) }
     const bare = await stdioClient(home, BARE_ARGS)
     const bareStatusStdioMs = stats(await statusRoundTrips(bare, 'bench-status', options.calls ?? 500))
     await bare.close()
@@ -189,7 +140,7 @@ export async function runMcpBench(
       await http.close()
       return figures
     })
-    return { coldStartMs, bareColdStartMs, statusStdioMs, bareStatusStdioMs, idleRssMiB, statusHttpMs, deliverToWaitMs }
+    return { statusStdioMs, bareStatusStdioMs, statusHttpMs, deliverToWaitMs }
   } finally {
     rmSync(home, { recursive: true, force: true })
   }
@@ -198,16 +149,6 @@ export async function runMcpBench(
 /** Prints the figures as a small table. */
 export function printMcpBench(result: McpBenchResult): void {
   const rows: [string, string][] = [
-    ['zart mcp cold start: spawn → initialize answered (median of runs)', `${round(result.coldStartMs.initialize)} ms`],
-    ['zart mcp cold start: spawn → tools/list answered (median of runs)', `${round(result.coldStartMs.toolsList)} ms`],
-    [
-      'bare SDK server cold start: spawn → initialize / tools/list (median)',
-      `${round(result.bareColdStartMs.initialize)} / ${round(result.bareColdStartMs.toolsList)} ms`,
-    ],
-    [
-      'cold start ratio, zart / bare (tools/list)',
-      `${round(result.coldStartMs.toolsList / result.bareColdStartMs.toolsList)}x`,
-    ],
     [
       'status round trip over stdio (median / p99)',
       `${round(result.statusStdioMs.median)} / ${round(result.statusStdioMs.p99)} ms`,
@@ -215,10 +156,6 @@ export function printMcpBench(result: McpBenchResult): void {
     [
       'bare SDK server status round trip over stdio (median / p99)',
       `${round(result.bareStatusStdioMs.median)} / ${round(result.bareStatusStdioMs.p99)} ms`,
-    ],
-    [
-      'idle RSS 1 s after tools/list, zart mcp / bare',
-      `${round(result.idleRssMiB.zart)} / ${round(result.idleRssMiB.bare)} MiB`,
     ],
     [
       'status round trip over Streamable HTTP (median / p99)',

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
-import { createZart, type EngineMetrics, type Zart } from '../client/zart.ts'
+import type * as ClientModule from '../client/zart.ts'
+import type { EngineMetrics, Zart } from '../client/zart.ts'
 import { ZartError } from '../errors.ts'
 import { jsonLogger, silentLogger, type Logger } from '../engine/logger.ts'
 import type { WorkflowDefinition } from '../engine/workflow.ts'
@@ -57,7 +58,9 @@ export function createCliContext(io: CliIO): CliContext {
     databaseUrl: (command) => globals(command).db ?? defaultDatabaseUrl(io.env),
     workflows: (command) => loadWorkflows(workflowPaths(globals(command).workflows ?? [], io.env, io.cwd)),
     async open(command, options = {}) {
-      const workflows = await context.workflows(command)
+      // The client (engine, storage, zod schemas) is loaded here, when a command first
+      // needs it, not when the program starts: `zart --help` and `zart init` never pay for it.
+      const [{ createZart }, workflows] = await Promise.all([loadClient(), context.workflows(command)])
       return createZart({
         db: context.databaseUrl(command),
         workflows,
@@ -69,6 +72,14 @@ export function createCliContext(io: CliIO): CliContext {
     },
   }
   return context
+}
+
+/**
+ * Imports the client module. Commands that need more than `context.open` gives (the MCP
+ * server, the HTTP server) import it the same way, inside their action.
+ */
+export function loadClient(): Promise<typeof ClientModule> {
+  return import('../client/zart.ts')
 }
 
 /** Runs `fn` with an open client and closes it afterwards, whatever happens. */

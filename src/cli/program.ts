@@ -11,8 +11,11 @@ const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version
 
-/** The `zart` program: global options, then every command from `commands/index.ts`. */
-export function buildProgram(context: CliContext): Command {
+/**
+ * The `zart` program: global options, then the commands from `commands/index.ts` that
+ * `argv` may run (all of them for `--help`).
+ */
+export async function buildProgram(context: CliContext, argv: readonly string[]): Promise<Command> {
   const program = new Command('zart')
     .description('durable execution for TypeScript: schedule workflows, deliver events, run workers')
     .version(VERSION)
@@ -35,7 +38,7 @@ export function buildProgram(context: CliContext): Command {
       // Commander adds "(Did you mean …?)" on a second line; keep every error to one line.
       outputError: (text, write) => write(`${oneLine(text)}\n`),
     })
-  registerCommands(program, context)
+  await registerCommands(program, context, argv)
   return program
 }
 
@@ -48,7 +51,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   let context: CliContext | undefined
   try {
     context = createCliContext(io)
-    await buildProgram(context).parseAsync([...argv], { from: 'user' })
+    const program = await buildProgram(context, argv)
+    await program.parseAsync([...argv], { from: 'user' })
     return context.exitCode
   } catch (thrown) {
     if (thrown instanceof CommanderError) {

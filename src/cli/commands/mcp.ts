@@ -19,11 +19,11 @@ export function registerMcpCommand(program: Command, context: CliContext): void 
     .action(async (flags: { readOnly?: boolean }, command: Command) => {
       const { logger } = context
       // Loaded here, not at the top: the MCP SDK would slow every other zart command's start.
-      const [{ serveStdio }, stopTracing] = await Promise.all([
+      // Tracing is on (when asked) before the client opens; opening overlaps reading the SDK's files.
+      const [{ serveStdio }, [stopTracing, zart]] = await Promise.all([
         import('../../mcp/stdio.ts'),
-        startTracing(context, 'zart mcp'),
+        startTracing(context, 'zart mcp').then(async (stop) => [stop, await context.open(command)] as const),
       ])
-      const zart = await context.open(command)
       try {
         const worker = zart.startWorker()
         const connection = await serveStdio(zart, { logger, readOnly: flags.readOnly === true })

@@ -1,6 +1,5 @@
 import type { Command } from 'commander'
-import { createZart } from '../../client/zart.ts'
-import type { CliContext } from '../context.ts'
+import { loadClient, type CliContext } from '../context.ts'
 
 /** `zart migrate`: applies pending migrations and says which; running it again is harmless. */
 export function registerMigrateCommand(program: Command, context: CliContext): void {
@@ -9,6 +8,7 @@ export function registerMigrateCommand(program: Command, context: CliContext): v
     .description('apply pending database migrations (other commands also do this on start)')
     .action(async (_options: object, command: Command) => {
       const url = context.databaseUrl(command)
+      const { createZart } = await loadClient()
       const zart = await createZart({ db: url, migrate: false, logger: context.logger })
       try {
         const { applied, current } = await zart.migrate()
