@@ -21,6 +21,8 @@ export interface ZartOptions {
   waitPollMs?: number
   /** Largest JSON of a schedule's data or of an event's data, in bytes (default 1 MiB). */
   maxPayloadBytes?: number
+  /** How often a running worker looks for due cron ticks, in ms (default 1000). */
+  cronPollMs?: number
 }
 
 /** Default of `ZartOptions.maxPayloadBytes`: big enough for documents, small enough to keep rows cheap. */

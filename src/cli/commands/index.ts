@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import type { CliContext } from '../context.ts'
 import { registerCancelCommand } from './cancel.ts'
+import { registerCronCommand } from './cron.ts'
 import { registerEventCommand } from './event.ts'
 import { registerInitCommand } from './init.ts'
 import { registerListCommand } from './list.ts'
@@ -29,6 +30,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerListCommand,
   registerCancelCommand,
   registerRepairCommands,
+  registerCronCommand,
   registerWorkflowsCommand,
   registerWorkerCommand,
   registerWorkersCommand,
