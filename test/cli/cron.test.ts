@@ -95,7 +95,7 @@ describe('cron schedules at every door', () => {
     const flags = ['--db', db, '--workflows', HTTP_FIXTURES]
     const client = await connectHttp(served.url, 'streamable')
     await call(client, 'add_schedule', { name: 'taken', workflow: 'echo', cron: '0 * * * *' })
-    const cases = [
+    const cases: { what: string; args: Record<string, string>; status: number; code: string; cli: boolean }[] = [
       { what: 'bad expression', args: { cron: '0 25 * * *' }, status: 400, code: 'INVALID_INPUT', cli: true },
       { what: 'unknown zone', args: { timezone: 'Mars/Olympus' }, status: 400, code: 'INVALID_INPUT', cli: true },
       { what: 'bad overlap', args: { overlap: 'twice' }, status: 400, code: 'INVALID_INPUT', cli: true },
@@ -103,7 +103,7 @@ describe('cron schedules at every door', () => {
       { what: 'unknown workflow', args: { workflow: 'nope' }, status: 422, code: 'UNKNOWN_WORKFLOW', cli: false },
     ]
     for (const { what, args, status, code, cli } of cases) {
-      const input = { name: 'fresh', workflow: 'echo', cron: '0 9 * * *', ...args }
+      const input: Record<string, string> = { name: 'fresh', workflow: 'echo', cron: '0 9 * * *', ...args }
       const rest = await api(served.url, 'POST', '/schedules', { json: input })
       expect({ what, status: rest.status, code: rest.body.code }).toEqual({ what, status, code })
       const mcp = await call(client, 'add_schedule', input)
@@ -114,11 +114,11 @@ describe('cron schedules at every door', () => {
         ...flags,
         'cron',
         'add',
-        input.name,
-        input.workflow,
-        input.cron,
-        ...('timezone' in input ? ['--timezone', input.timezone] : []),
-        ...('overlap' in input ? ['--overlap', input.overlap] : []),
+        input.name ?? '',
+        input.workflow ?? '',
+        input.cron ?? '',
+        ...(input.timezone === undefined ? [] : ['--timezone', input.timezone]),
+        ...(input.overlap === undefined ? [] : ['--overlap', input.overlap]),
       ])
       expect(run.code, what).toBe(2)
       expect(run.stderr, what).toBe(`error: ${String(rest.body.detail)}\n`)
