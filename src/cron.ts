@@ -58,12 +58,14 @@ export function parseCron(expression: string, timezone: string = DEFAULT_TIMEZON
   }
 }
 
-/** Throws INVALID_INPUT unless `timezone` is an IANA time zone this runtime knows. */
+/**
+ * Returns the canonical spelling of an IANA time zone this runtime knows (`europe/berlin`
+ * gives `Europe/Berlin`); throws INVALID_INPUT for anything else.
+ */
 export function checkTimezone(timezone: string): string {
   try {
     if (timezone.length > 64) throw new RangeError('too long')
-    new Intl.DateTimeFormat('en', { timeZone: timezone })
-    return timezone
+    return new Intl.DateTimeFormat('en', { timeZone: timezone }).resolvedOptions().timeZone
   } catch {
     throw new ZartError(
       'INVALID_INPUT',

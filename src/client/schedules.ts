@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.ts'
-import { DEFAULT_TIMEZONE, parseCron, type CronSchedule } from '../cron.ts'
+import { checkTimezone, DEFAULT_TIMEZONE, parseCron, type CronSchedule } from '../cron.ts'
 import { isoTime } from '../duration.ts'
 import { asZartError, ZartError } from '../errors.ts'
 import { canonicalJson } from '../engine/json.ts'
@@ -206,12 +206,11 @@ export class Schedules {
     const from = schedule.nextTickAt
     if (from === null) return []
     const cron = parseCron(schedule.cron, schedule.timezone)
-    // Due ticks, oldest first, at most MAX_CATCH_UP of the latest.
-    const recent = cron
-      .previous(MAX_CATCH_UP, now)
-      .filter((t) => t >= from)
-      .reverse()
-    const due = recent.length > 0 ? recent : [from]
+    // Due ticks, oldest first, at most MAX_CATCH_UP of the latest. Walked forward from the
+    // schedule's next tick (usually the only one due); past the bound, counted back from now.
+    let due = [from]
+    for (let t = cron.next(from); t !== null && t <= now && due.length <= MAX_CATCH_UP; t = cron.next(t)) due.push(t)
+    if (due.length > MAX_CATCH_UP) due = cron.previous(MAX_CATCH_UP, now).reverse()
     const following = cron.next(now)
     // A queued tick waited for the previous run, not for a worker: it is not a missed one.
     const catchUp = schedule.overlap === 'queue' && schedule.catchUp === 'none' ? 'latest' : schedule.catchUp
@@ -238,7 +237,7 @@ export class Schedules {
     const last = chosen.at(-1)
     const backlog = last !== undefined && last < (due.at(-1) ?? last)
     const to = backlog ? cron.next(last) : following
-    const skipped = due.length - chosen.length
+    const skipped = due.filter((t) => (to === null || t < to) && !chosen.includes(t)).length
     if (skipped > 0) {
       this.deps.logger.info('cron ticks skipped', {
         schedule: schedule.name,
@@ -329,7 +328,7 @@ export class Schedules {
     parseOrThrow(workflowNameSchema, input.workflow, 'workflow name')
     const definition = this.deps.definition(input.workflow)
     const expression = parseOrThrow(cronExpressionSchema, input.cron, 'cron expression')
-    const timezone = input.timezone ?? DEFAULT_TIMEZONE
+    const timezone = checkTimezone(input.timezone ?? DEFAULT_TIMEZONE)
     const cron: CronSchedule = parseCron(expression, timezone)
     const overlap = parseOrThrow(overlapSchema, input.overlap ?? 'skip', 'overlap')
     const catchUp = parseOrThrow(catchUpSchema, input.catchUp ?? 'latest', 'catch-up')

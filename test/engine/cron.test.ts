@@ -46,11 +46,12 @@ eachBackend('cron schedules', (backend) => {
       next_tick_at: '2026-01-01T08:00:00.000Z',
       data: { team: 'ops' },
     })
+    // The zone is stored as spelled canonically: the same schedule again.
     const again = await zart.addSchedule({
       name: 'daily',
       workflow: 'report',
       cron: '0 9 * * 1-5',
-      timezone: 'Europe/Berlin',
+      timezone: 'europe/berlin',
       data: { team: 'ops' },
     })
     expect(again.created).toBe(false)
@@ -128,6 +129,7 @@ eachBackend('cron schedules', (backend) => {
     await first?.addSchedule({ name: 'race', workflow: 'report', cron: '*/5 * * * *', overlap: 'allow' })
     for (let round = 0; round < 3; round++) {
       clock.advance('5m')
+      // Each reads the schedule due before any moves it on: all four ask for the tick.
       await Promise.all(zarts.map((z) => z.fireDueSchedules()))
     }
     expect(await ids(first!)).toEqual([
