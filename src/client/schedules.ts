@@ -1,17 +1,11 @@
 import type { Clock } from '../clock.ts'
 import { checkTimezone, DEFAULT_TIMEZONE, parseCron, type CronSchedule } from '../cron.ts'
-import { isoTime } from '../duration.ts'
+import { setLongInterval, type LongTimer } from '../timers.ts'
 import { asZartError, ZartError } from '../errors.ts'
 import { canonicalJson } from '../engine/json.ts'
 import type { Logger } from '../engine/logger.ts'
 import type { WorkflowDefinition, WorkflowSchedule } from '../engine/workflow.ts'
-import {
-  isTerminal,
-  type CatchUpPolicy,
-  type OverlapPolicy,
-  type ScheduleRecord,
-  type Store,
-} from '../storage/store.ts'
+import { isTerminal, type ScheduleRecord, type Store } from '../storage/store.ts'
 import {
   catchUpSchema,
   cronExpressionSchema,
@@ -22,63 +16,18 @@ import {
   workflowNameSchema,
 } from './schemas.ts'
 import { toJsonInput } from './support.ts'
+import { MAX_CATCH_UP, planTicks } from './tick-plan.ts'
+import {
+  scheduleNotFound,
+  tickExecutionId,
+  toScheduleView,
+  type AddScheduleResult,
+  type RemoveScheduleResult,
+  type ScheduleInput,
+  type ScheduleView,
+} from './schedule-view.ts'
 
-/** Most ticks missed during downtime that catch-up `all` still starts; older ones are skipped. */
-export const MAX_CATCH_UP = 100
-
-/**
- * How late a worker may notice a tick and still count it on time. With catch-up `none`, a
- * tick found later than this is a missed one and is skipped.
- */
-export const ON_TIME_MS = 60_000
-
-/** How a schedule is defined, at every door (`zart cron add`, `add_schedule`, `POST /schedules`). */
-export interface ScheduleInput {
-  name: string
-  workflow: string
-  /** Five fields, or six with seconds first; see src/cron.ts. */
-  cron: string
-  /** The data each tick's execution starts with (default `{}`). */
-  data?: unknown
-  /** IANA time zone (default `UTC`). */
-  timezone?: string
-  /** Default `skip`. */
-  overlap?: OverlapPolicy
-  /** Default `latest`. */
-  catchUp?: CatchUpPolicy
-}
-
-/** A schedule as every door shows it: the same snake_case fields everywhere. */
-export interface ScheduleView {
-  name: string
-  workflow: string
-  cron: string
-  timezone: string
-  data: unknown
-  overlap: OverlapPolicy
-  catch_up: CatchUpPolicy
-  paused: boolean
-  /** `code`: declared with the workflow (workers upsert it); `api`: added at run time. */
-  source: 'code' | 'api'
-  /** The next tick (ISO time), or null when the expression has no more. */
-  next_tick_at: string | null
-  /** The latest tick that started an execution, and its id. */
-  last_tick_at: string | null
-  last_execution_id: string | null
-  created_at: string
-  updated_at: string
-}
-
-/** What adding a schedule answers: the schedule, and whether this call created it. */
-export type AddScheduleResult = ScheduleView & { created: boolean }
-
-/** What removing a schedule answers. */
-export interface RemoveScheduleResult {
-  name: string
-  removed: true
-  /** Declared in code: a worker that loads its workflow adds it again (pause it to stop it for good). */
-  declared_in_code: boolean
-}
+export type { AddScheduleResult, RemoveScheduleResult, ScheduleInput, ScheduleView } from './schedule-view.ts'
 
 /** What the schedules need of the client. */
 export interface ScheduleDeps {
@@ -95,27 +44,45 @@ export interface ScheduleDeps {
 }
 
 /**
- * The execution id of a schedule's tick: the same on every worker, so however many fire the
- * tick, the idempotent schedule path makes one execution.
- */
-export function tickExecutionId(name: string, tickAt: number): string {
-  return `cron:${name}:${new Date(tickAt).toISOString()}`
-}
-
-/** The schedule and tick an execution id names, when it is a tick's (see `tickExecutionId`). */
-export function scheduleOfExecution(id: string): { name: string; tick_at: string } | undefined {
-  const match = /^cron:(.+):(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)$/.exec(id)
-  return match?.[1] && match[2] ? { name: match[1], tick_at: match[2] } : undefined
-}
-
-/**
  * Cron schedules: stored in the database, so every worker on every machine sees the same
  * ones, and fired by whichever worker finds a tick due first. See docs/cron.md.
  */
 export class Schedules {
   private declared: Promise<void> | null = null
+  private timer: LongTimer | null = null
+  private pass: Promise<void> | null = null
 
   constructor(private readonly deps: ScheduleDeps) {}
+
+  /** Fires due ticks every `pollMs` (one pass at a time) until `stopPolling`. */
+  startPolling(pollMs: number): void {
+    this.timer?.clear()
+    // While the database is unreachable: one log line, not one a poll.
+    let failing = false
+    const run = () => {
+      this.pass ??= this.fireDue()
+        .then(
+          () => {
+            if (failing) this.deps.logger.info('cron poll works again')
+            failing = false
+          },
+          (error: unknown) => {
+            if (!failing) this.deps.logger.warn('cron poll failed; trying again each poll', { error: String(error) })
+            failing = true
+          },
+        )
+        .finally(() => (this.pass = null))
+    }
+    this.timer = setLongInterval(run, pollMs).unref()
+    run()
+  }
+
+  /** Stops polling and waits for a pass in flight. */
+  async stopPolling(): Promise<void> {
+    this.timer?.clear()
+    this.timer = null
+    await this.pass
+  }
 
   /** Adds a schedule; the same definition again answers the existing one, a different one ID_CONFLICT. */
   async add(input: ScheduleInput): Promise<AddScheduleResult> {
@@ -206,42 +173,31 @@ export class Schedules {
     const from = schedule.nextTickAt
     if (from === null) return []
     const cron = parseCron(schedule.cron, schedule.timezone)
-    // Due ticks, oldest first, at most MAX_CATCH_UP of the latest. Walked forward from the
-    // schedule's next tick (usually the only one due); past the bound, counted back from now.
-    let due = [from]
-    for (let t = cron.next(from); t !== null && t <= now && due.length <= MAX_CATCH_UP; t = cron.next(t)) due.push(t)
-    if (due.length > MAX_CATCH_UP) due = cron.previous(MAX_CATCH_UP, now).reverse()
-    const following = cron.next(now)
-    // A queued tick waited for the previous run, not for a worker: it is not a missed one.
-    const catchUp = schedule.overlap === 'queue' && schedule.catchUp === 'none' ? 'latest' : schedule.catchUp
-    let chosen =
-      catchUp === 'all'
-        ? due
-        : catchUp === 'latest'
-          ? due.slice(-1)
-          : due.filter((t) => now - t <= ON_TIME_MS).slice(-1)
-    if (schedule.overlap !== 'allow' && chosen.length > 0) {
-      const previous = schedule.lastExecutionId && (await this.deps.store.getExecution(schedule.lastExecutionId))
-      if (previous && !isTerminal(previous.status)) {
-        if (schedule.overlap === 'queue') return [] // the ticks stay due until it ends
-        chosen = []
-      } else {
-        chosen = chosen.slice(0, 1) // one at a time: the next waits for this one
-      }
-    }
+    const previous =
+      schedule.overlap !== 'allow' && schedule.lastExecutionId !== null
+        ? await this.deps.store.getExecution(schedule.lastExecutionId)
+        : undefined
+    const plan = planTicks({
+      cron,
+      from,
+      now,
+      overlap: schedule.overlap,
+      catchUp: schedule.catchUp,
+      previousRunning: previous !== undefined && !isTerminal(previous.status),
+    })
+    if (plan.kind === 'wait') return []
+    const { ticks: chosen, to, skipped, beyondBound } = plan
     const started: string[] = []
     for (const tick of chosen) {
       const id = tickExecutionId(schedule.name, tick)
       if (await this.startTick(schedule, id)) started.push(id)
     }
     const last = chosen.at(-1)
-    const backlog = last !== undefined && last < (due.at(-1) ?? last)
-    const to = backlog ? cron.next(last) : following
-    const skipped = due.filter((t) => (to === null || t < to) && !chosen.includes(t)).length
-    if (skipped > 0) {
+    if (skipped > 0 || beyondBound) {
       this.deps.logger.info('cron ticks skipped', {
         schedule: schedule.name,
         skipped,
+        ...(beyondBound && { older: `every tick before the ${MAX_CATCH_UP} latest` }),
         reason: chosen.length === 0 && schedule.overlap === 'skip' ? 'overlap' : 'catch-up',
       })
     }
@@ -383,32 +339,4 @@ function sameDefinition(a: ScheduleRecord, b: ScheduleRecord): boolean {
     a.catchUp === b.catchUp &&
     canonicalJson(JSON.parse(a.inputJson)) === canonicalJson(JSON.parse(b.inputJson))
   )
-}
-
-export function scheduleNotFound(name: string): ZartError {
-  return new ZartError(
-    'SCHEDULE_NOT_FOUND',
-    `no schedule named "${name}": list them with zart cron list (MCP list_schedules)`,
-    { schedule: name },
-  )
-}
-
-export function toScheduleView(s: ScheduleRecord): ScheduleView {
-  const at = (ms: number | null) => (ms === null ? null : isoTime(ms))
-  return {
-    name: s.name,
-    workflow: s.workflow,
-    cron: s.cron,
-    timezone: s.timezone,
-    data: JSON.parse(s.inputJson) as unknown,
-    overlap: s.overlap,
-    catch_up: s.catchUp,
-    paused: s.paused,
-    source: s.source,
-    next_tick_at: at(s.nextTickAt),
-    last_tick_at: at(s.lastTickAt),
-    last_execution_id: s.lastExecutionId,
-    created_at: isoTime(s.createdAt),
-    updated_at: isoTime(s.updatedAt),
-  }
 }

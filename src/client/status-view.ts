@@ -1,5 +1,5 @@
 import { isoTime } from '../duration.ts'
-import { scheduleOfExecution } from './schedules.ts'
+import { scheduleOfExecution } from './schedule-view.ts'
 import { isTerminal, type ExecutionRecord, type ExecutionStatus, type StepRecord } from '../storage/store.ts'
 
 /**

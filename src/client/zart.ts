@@ -118,8 +118,6 @@ export class Zart {
   private stopRetention: () => void = () => {}
   private readonly schedules: Schedules
   private readonly cronPollMs: number
-  private stopCron: () => void = () => {}
-  private cronPass: Promise<unknown> | null = null
   /** How long finished executions are kept when `startRetention` runs, else null (for ever). */
   private retentionMs: number | null = null
   private readonly creates: Batcher<NewExecution, CreateResult> | null
@@ -612,23 +610,8 @@ export class Zart {
   startWorker(options: WorkerOptions = {}): Worker {
     this.worker ??= this.createWorker(options)
     this.worker.start()
-    this.startCron()
+    if (this.definitions.size > 0) this.schedules.startPolling(this.cronPollMs)
     return this.worker
-  }
-
-  /** Fires due cron ticks every `cronPollMs` while the worker runs (one pass at a time). */
-  private startCron(): void {
-    if (this.definitions.size === 0) return
-    this.stopCron()
-    const run = () => {
-      this.cronPass ??= this.schedules
-        .fireDue()
-        .catch((error: unknown) => this.logger.warn('cron poll failed; trying again', { error: String(error) }))
-        .finally(() => (this.cronPass = null))
-    }
-    const timer = setLongInterval(run, this.cronPollMs).unref()
-    run()
-    this.stopCron = () => timer.clear()
   }
 
   /** Runs everything due now until nothing is left, without a background worker. For tests. */
@@ -727,8 +710,7 @@ export class Zart {
 
   async close(): Promise<void> {
     this.stopRetention()
-    this.stopCron()
-    await this.cronPass
+    await this.schedules.stopPolling()
     await this.worker?.stop()
     this.worker = null
     if (this.ownsStore) await this.store.close()
