@@ -8,6 +8,7 @@ import {
 import type { CatchUpPolicy, OverlapPolicy } from '../../storage/store.ts'
 import type { RestContext } from './context.ts'
 import { defineRoute, type RouteSpec } from './route.ts'
+import { emptyBody } from './schemas.ts'
 
 // Names, expressions and policies are checked by the client (one rule for every door).
 const nameParams = z.object({ name: z.string().describe('The schedule name') })
@@ -23,7 +24,6 @@ const addBody = z.strictObject(
   },
   { error: (issue) => (issue.code === 'invalid_type' ? 'the body must be a JSON object' : undefined) },
 )
-const emptyBody = z.strictObject({}).optional()
 const scheduleResponse = z.looseObject(cronScheduleShape)
 
 /** `/schedules`: cron schedules, the same operations as `zart cron` and the MCP schedule tools. */
