@@ -30,6 +30,8 @@ describe('cron schedules at every door', () => {
       '{"n":1}',
       '--overlap',
       'queue',
+      '--catch-up',
+      'all',
     ])
     expect(added.code, added.stderr).toBe(0)
     expect(added.stdout).toMatch(/^added \| schedule: nightly \| next tick: \d{4}-\d\d-\d\dT\d\d:00:00\.000Z\n$/)
@@ -44,7 +46,7 @@ describe('cron schedules at every door', () => {
         timezone: 'Europe/Berlin',
         data: { n: 1 },
         overlap: 'queue',
-        catch_up: 'latest',
+        catch_up: 'all',
         paused: false,
         source: 'api',
       }),
