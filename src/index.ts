@@ -16,10 +16,20 @@ export type {
   WorkflowInfo,
   EngineMetrics,
   QueueDepthView,
+  ScheduleInput,
+  ScheduleView,
+  AddScheduleResult,
+  RemoveScheduleResult,
 } from './client/zart.ts'
 export type { ExecutionView, StepView, WaitingFor } from './client/status-view.ts'
 export { defineWorkflow, fromTaskHandler } from './engine/workflow.ts'
-export type { WorkflowDefinition, WorkflowOptions, TaskHandler, WorkflowLike } from './engine/workflow.ts'
+export type {
+  WorkflowDefinition,
+  WorkflowOptions,
+  WorkflowSchedule,
+  TaskHandler,
+  WorkflowLike,
+} from './engine/workflow.ts'
 export type { WorkflowContext, StepInfo, StepOptions, WaitOptions } from './engine/context.ts'
 export { RetryConfig } from './engine/retry-policy.ts'
 export type { RetryPolicy, Backoff, RetryOptions } from './engine/retry-policy.ts'

@@ -67,6 +67,11 @@ export const WORKFLOW_NAME = identifier('workflow name', 'send-invoice')
 export const EXECUTION_ID = identifier('execution id', 'order-1234')
 /** Event names: the same at `ctx.waitForEvent`, in a workflow's `events`, and at delivery. */
 export const EVENT_NAME = identifier('event name', 'order-shipped')
+/**
+ * Cron schedule names. At most 96 so that a tick's execution id (`cron:NAME:ISO-TIME`, see
+ * `src/client/schedules.ts`) stays within the 128 of an execution id.
+ */
+export const SCHEDULE_NAME: NameRule = { ...identifier('schedule name', 'nightly-report'), max: 96 }
 /** Step names: free text (`charge card`), but no `#`, controls or edge whitespace. */
 export const STEP_NAME = text('step name', 128, true)
 /** Idempotency keys of schedule calls. */

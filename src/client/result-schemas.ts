@@ -49,6 +49,10 @@ export const executionShape = {
   input: z.unknown().optional().describe('The data it was scheduled with (status only)'),
   paused: z.literal(true).optional().describe('Paused: not claimed until resumed'),
   rerun_of: z.string().optional().describe('The execution this one was forked from by rerun'),
+  schedule: z
+    .object({ name: z.string(), tick_at: z.string() })
+    .optional()
+    .describe('The cron schedule and tick that started it'),
   hint: z.string().optional().describe('Why an unfinished execution does not move: no worker runs its workflow'),
   progress: z
     .looseObject({
@@ -157,4 +161,39 @@ export const workersShape = {
       last_seen_at: z.string(),
     }),
   ),
+}
+
+/** A cron schedule: the same fields from `zart cron list --json`, MCP and REST. */
+export const cronScheduleShape = {
+  name: z.string().describe('The schedule name'),
+  workflow: z.string(),
+  cron: z.string().describe('The cron expression'),
+  timezone: z.string().describe('IANA time zone the expression is read in'),
+  data: z.unknown().describe('The data each tick starts its execution with'),
+  overlap: z.enum(['skip', 'queue', 'allow']).describe('While the last tick still runs: skip, queue or allow'),
+  catch_up: z.enum(['none', 'latest', 'all']).describe('Ticks missed while no worker ran: none, latest or all'),
+  paused: z.boolean(),
+  source: z.enum(['code', 'api']).describe('code: declared with the workflow; api: added at run time'),
+  next_tick_at: z.string().nullable().describe('ISO time of the next tick'),
+  last_tick_at: z.string().nullable().describe('The latest tick that started an execution'),
+  last_execution_id: z.string().nullable().describe('The execution that tick started'),
+  created_at: z.string(),
+  updated_at: z.string(),
+}
+
+export const addCronScheduleShape = {
+  ...cronScheduleShape,
+  created: z.boolean().describe('False when the same schedule already existed'),
+}
+
+export const cronScheduleListShape = {
+  schedules: z.array(z.looseObject(cronScheduleShape)).describe('By name'),
+}
+
+export const removeCronScheduleShape = {
+  name: z.string(),
+  removed: z.literal(true),
+  declared_in_code: z
+    .boolean()
+    .describe('True when the workflow declares it: a worker loading the workflow adds it again'),
 }

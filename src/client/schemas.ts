@@ -7,6 +7,7 @@ import {
   EXECUTION_ID,
   IDEMPOTENCY_KEY,
   nameProblem,
+  SCHEDULE_NAME,
   WORKFLOW_NAME,
   type NameRule,
 } from '../names.ts'
@@ -31,6 +32,21 @@ export const workflowNameSchema = nameSchema(WORKFLOW_NAME)
 export const eventNameSchema = nameSchema(EVENT_NAME)
 export const idempotencyKeySchema = nameSchema(IDEMPOTENCY_KEY)
 export const eventIdSchema = nameSchema(EVENT_ID)
+export const scheduleNameSchema = nameSchema(SCHEDULE_NAME)
+
+export const OVERLAP_POLICIES = ['skip', 'queue', 'allow'] as const
+export const overlapSchema = z.enum(OVERLAP_POLICIES, {
+  error: `overlap must be one of ${OVERLAP_POLICIES.join(', ')} (skip: no new run while the last tick's runs; queue: start it when that one ends; allow: start it anyway)`,
+})
+export const CATCH_UP_POLICIES = ['none', 'latest', 'all'] as const
+export const catchUpSchema = z.enum(CATCH_UP_POLICIES, {
+  error: `catch-up must be one of ${CATCH_UP_POLICIES.join(', ')} (none: skip ticks missed while no worker ran; latest: run the most recent one; all: run each, up to 100)`,
+})
+/** A cron expression as text; `parseCron` (src/cron.ts) is the rule on what it says. */
+export const cronExpressionSchema = z
+  .string({ error: 'cron expression must be a string' })
+  .min(1, 'cron expression must not be empty')
+  .max(256, 'cron expression is over 256 characters')
 
 export const EXECUTION_STATUSES = [
   'pending',

@@ -1,4 +1,5 @@
 import { isoTime } from '../duration.ts'
+import { scheduleOfExecution } from './schedule-view.ts'
 import { isTerminal, type ExecutionRecord, type ExecutionStatus, type StepRecord } from '../storage/store.ts'
 
 /**
@@ -49,6 +50,8 @@ export interface ExecutionView {
   paused?: true
   /** The execution this one was forked from by `zart rerun`. */
   rerun_of?: string
+  /** The cron schedule and tick that started it (read from its id, `cron:NAME:TICK`). */
+  schedule?: { name: string; tick_at: string }
   /** The data the execution was scheduled with (in `status`; lists leave it out). */
   input?: unknown
   /** Why an unfinished execution does not move, when that is a fact (no worker runs its workflow). */
@@ -101,6 +104,8 @@ export function toExecutionView(
   if (record.version !== null) view.version = record.version
   if (record.paused) view.paused = true
   if (record.rerunOf !== null) view.rerun_of = record.rerunOf
+  const schedule = scheduleOfExecution(record.id)
+  if (schedule) view.schedule = schedule
   if (record.progress !== null) {
     const { at, ...reported } = record.progress
     view.progress = { ...reported, updated_at: iso(at) }

@@ -28,6 +28,8 @@ export interface ZartOptions {
    * OpenTelemetry SDK the process registered, and cost next to nothing when none is.
    */
   metrics?: EngineMetrics
+  /** How often a running worker looks for due cron ticks, in ms (default 1000). */
+  cronPollMs?: number
 }
 
 /** Default of `ZartOptions.maxPayloadBytes`: big enough for documents, small enough to keep rows cheap. */

@@ -46,6 +46,13 @@ import {
   workflowNameSchema,
 } from './schemas.ts'
 import { toExecutionView, type ExecutionView } from './status-view.ts'
+import {
+  Schedules,
+  type AddScheduleResult,
+  type RemoveScheduleResult,
+  type ScheduleInput,
+  type ScheduleView,
+} from './schedules.ts'
 
 import { jsonSchema, notFound, terminal, toJsonInput, undeclaredEvent } from './support.ts'
 import {
@@ -69,6 +76,7 @@ import {
 
 export { DEFAULT_MAX_PAYLOAD_BYTES } from './types.ts'
 export type { EngineMetrics } from '../engine/telemetry.ts'
+export type { AddScheduleResult, RemoveScheduleResult, ScheduleInput, ScheduleView } from './schedules.ts'
 export type { TaskPage, TaskRecord } from '../storage/store.ts'
 export type {
   DeliverResult,
@@ -113,6 +121,8 @@ export class Zart {
   private readonly changes = new EventEmitter().setMaxListeners(0)
   private worker: Worker | null = null
   private stopRetention: () => void = () => {}
+  private readonly schedules: Schedules
+  private readonly cronPollMs: number
   /** How long finished executions are kept when `startRetention` runs, else null (for ever). */
   private retentionMs: number | null = null
   private readonly creates: Batcher<NewExecution, CreateResult> | null
@@ -144,6 +154,64 @@ export class Zart {
     }
     // Converted to JSON Schema once: status views and listings show them on every call.
     this.infos = new Map([...this.definitions.values()].map((d) => [d.name, describeWorkflow(d)]))
+    this.cronPollMs = options.cronPollMs ?? 1000
+    this.schedules = new Schedules({
+      store,
+      clock: this.clock,
+      logger: this.logger,
+      maxPayloadBytes: this.maxPayloadBytes,
+      definition: (workflow) => this.definition(workflow),
+      definitions: () => [...this.definitions.values()],
+      start: (workflow, data, id) => this.schedule(workflow, data, { id }),
+    })
+    // Refused here, at registration, like a bad timeout: not at the first tick.
+    this.schedules.checkDeclared()
+  }
+
+  /**
+   * Adds a cron schedule: every worker that runs `workflow` fires its ticks, one execution
+   * per tick. Adding the same definition again returns it (`created: false`); another
+   * definition under a taken name is ID_CONFLICT.
+   *
+   * @example
+   * await zart.addSchedule({ name: 'daily-report', workflow: 'report', cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' })
+   */
+  addSchedule(input: ScheduleInput): Promise<AddScheduleResult> {
+    return this.schedules.add(input)
+  }
+
+  /** Every cron schedule on this database, by name. */
+  async listSchedules(): Promise<{ schedules: ScheduleView[] }> {
+    return { schedules: await this.schedules.list() }
+  }
+
+  /** One cron schedule; SCHEDULE_NOT_FOUND when there is none of that name. */
+  getSchedule(name: string): Promise<ScheduleView> {
+    return this.schedules.get(name)
+  }
+
+  /** Removes a cron schedule; executions it started are kept. */
+  removeSchedule(name: string): Promise<RemoveScheduleResult> {
+    return this.schedules.remove(name)
+  }
+
+  /** Pauses a cron schedule: its ticks start nothing until it is resumed. */
+  pauseSchedule(name: string): Promise<ScheduleView> {
+    return this.schedules.setPaused(name, true)
+  }
+
+  /** Resumes a paused cron schedule from its next tick after now (ticks missed while paused are not run). */
+  resumeSchedule(name: string): Promise<ScheduleView> {
+    return this.schedules.setPaused(name, false)
+  }
+
+  /**
+   * Starts the executions of the cron ticks due now, for the workflows this process loaded,
+   * and returns their ids. A running worker does this every `cronPollMs`; call it yourself
+   * in tests and scripts that drive time by hand (with `drain`).
+   */
+  fireDueSchedules(): Promise<string[]> {
+    return this.schedules.fireDue()
   }
 
   /** Schedules a workflow; with an existing id or idempotency key returns that execution instead. */
@@ -569,6 +637,7 @@ export class Zart {
   startWorker(options: WorkerOptions = {}): Worker {
     this.worker ??= this.createWorker(options)
     this.worker.start()
+    if (this.definitions.size > 0) this.schedules.startPolling(this.cronPollMs)
     return this.worker
   }
 
@@ -668,6 +737,7 @@ export class Zart {
 
   async close(): Promise<void> {
     this.stopRetention()
+    await this.schedules.stopPolling()
     await this.worker?.stop()
     this.worker = null
     if (this.ownsStore) await this.store.close()

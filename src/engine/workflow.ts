@@ -4,8 +4,32 @@ import { ZartError } from '../errors.ts'
 import { EVENT_NAME, nameProblem, WORKFLOW_NAME } from '../names.ts'
 import type { Duration } from '../duration.ts'
 import type { WorkflowContext } from './context.ts'
+import type { CatchUpPolicy, OverlapPolicy } from '../storage/schedules.ts'
 
 const BRAND = Symbol.for('zart.workflow')
+
+/**
+ * A cron schedule declared with a workflow. Workers that load the workflow upsert it into
+ * the database under `name` (default: the workflow's name), where it is managed like one
+ * added with `zart cron add`; see docs/cron.md for when code and run-time changes disagree.
+ *
+ * @example
+ * schedule: { cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' }
+ */
+export interface WorkflowSchedule {
+  /** Five fields (`minute hour day-of-month month day-of-week`), or six with seconds first. */
+  cron: string
+  /** IANA time zone the expression is read in (default `UTC`). */
+  timezone?: string
+  /** The data each tick's execution starts with (default `{}`). */
+  data?: unknown
+  /** While the previous tick's execution has not finished: `skip` (default), `queue` or `allow`. */
+  overlap?: OverlapPolicy
+  /** Ticks missed while no worker ran: `none`, `latest` (default) or `all` (at most 100). */
+  catchUp?: CatchUpPolicy
+  /** The schedule's name (default: the workflow's name). */
+  name?: string
+}
 
 /** Options of a workflow, as written by its author. */
 export interface WorkflowOptions<Input> {
@@ -30,6 +54,8 @@ export interface WorkflowOptions<Input> {
    * `pinVersions` claim only executions of the versions they run.
    */
   version?: string
+  /** Start the workflow on a cron schedule (see `WorkflowSchedule`). */
+  schedule?: WorkflowSchedule
 }
 
 /** A workflow the engine can run: made by `defineWorkflow` or from a `TaskHandler`. */
@@ -43,6 +69,8 @@ export interface WorkflowDefinition<Input = unknown, Output = unknown> {
   readonly events: Record<string, z.ZodType> | undefined
   /** Declared, or `code-` and a hash of the body's source. */
   readonly version: string
+  /** The cron schedule declared with it, if any. */
+  readonly schedule: WorkflowSchedule | undefined
   run(ctx: WorkflowContext, input: Input): Promise<Output>
 }
 
@@ -68,6 +96,7 @@ export function defineWorkflow<Input, Output>(
     input: options.input,
     events: options.events,
     version: options.version ?? codeVersion(body),
+    schedule: options.schedule,
     run: body,
   }
 }
@@ -94,6 +123,8 @@ export interface TaskHandler<Data = unknown, Output = unknown> {
   events?: Record<string, z.ZodType>
   /** See `WorkflowOptions.version`; derived from the class's source when omitted. */
   version?: string
+  /** See `WorkflowOptions.schedule`. */
+  schedule?: WorkflowSchedule
   run(ctx: WorkflowContext, data: Data): Promise<Output>
   maxRetries?(): number
   timeout?(): Duration
@@ -110,6 +141,7 @@ export function fromTaskHandler<Data, Output>(handler: TaskHandler<Data, Output>
       ...(handler.inputSchema && { input: handler.inputSchema }),
       ...(handler.events && { events: handler.events }),
       version: handler.version ?? codeVersion(handler.constructor),
+      ...(handler.schedule && { schedule: handler.schedule }),
     },
     (ctx, data) => handler.run(ctx, data),
   )

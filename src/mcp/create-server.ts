@@ -25,6 +25,7 @@ export const INSTRUCTIONS = [
   '- An execution with status "waiting" and an event entry in waiting_for needs deliver_event to go on (any one listed event resumes it); when it is a decision such as an approval, ask the person first and send data matching the schema of that entry.',
   '- Executions outlive this session: keep the execution_id, or find it later with list_executions.',
   '- list_workflows shows what can be scheduled and the data each workflow accepts.',
+  '- For recurring work, add_schedule starts a workflow on a cron expression (one execution per tick, whichever worker runs); list_schedules shows the schedules and their next tick.',
 ].join('\n')
 
 export interface McpServerOptions {

@@ -1,8 +1,12 @@
 import { z } from 'zod'
 import {
+  addCronScheduleShape,
+  cronScheduleListShape,
+  cronScheduleShape,
   deliverShape,
   executionShape,
   listShape,
+  removeCronScheduleShape,
   replayCheckShape,
   scheduleShape,
   workersShape,
@@ -50,3 +54,11 @@ export const workflowsResultSchema = toolResult(workflowsShape)
 export const replayCheckResultSchema = toolResult(replayCheckShape)
 
 export const workersResultSchema = toolResult(workersShape)
+
+export const cronScheduleResultSchema = toolResult(cronScheduleShape)
+
+export const addCronScheduleResultSchema = toolResult(addCronScheduleShape)
+
+export const cronScheduleListResultSchema = toolResult(cronScheduleListShape)
+
+export const removeCronScheduleResultSchema = toolResult(removeCronScheduleShape)

@@ -12,6 +12,10 @@
  *   that token.
  */
 
+import type { ScheduleAdvance, ScheduleRecord } from './schedules.ts'
+
+export type { CatchUpPolicy, OverlapPolicy, ScheduleAdvance, ScheduleRecord } from './schedules.ts'
+
 /** The states of an execution. The last four are terminal and never change again. */
 export type ExecutionStatus = 'pending' | 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled' | 'timed_out'
 
@@ -471,6 +475,29 @@ export interface Store {
   getTask(id: string, owner: string): Promise<TaskRecord | undefined>
   /** The owner's tasks whose executions exist, newest first, in pages joined by a cursor. */
   listTasks(filter: TaskFilter): Promise<TaskPage>
+
+  /** Adds a cron schedule unless one of that name exists; answers with the stored row either way. */
+  createSchedule(schedule: ScheduleRecord): Promise<{ created: boolean; schedule: ScheduleRecord }>
+  /**
+   * Replaces the definition of the schedule named `schedule.name` (workflow, cron, time zone,
+   * data, policies, source, next tick), keeping whether it is paused and its last tick.
+   */
+  replaceSchedule(schedule: ScheduleRecord): Promise<void>
+  getSchedule(name: string): Promise<ScheduleRecord | undefined>
+  /** Every schedule, by name. */
+  listSchedules(): Promise<ScheduleRecord[]>
+  /** Deletes a schedule; false when there was none. Executions it started are not touched. */
+  deleteSchedule(name: string): Promise<boolean>
+  /** Pauses or resumes a schedule, setting its next tick; false when there is none. */
+  setSchedulePaused(name: string, paused: boolean, nextTickAt: number | null, now: number): Promise<boolean>
+  /** Up to `limit` schedules of these workflows, not paused, whose next tick is at or before `now`. */
+  dueSchedules(now: number, workflows: string[], limit: number): Promise<ScheduleRecord[]>
+  /**
+   * Moves a schedule's next tick from `advance.from` to `advance.to` (recording the tick that
+   * started an execution, if any), only while the stored next tick is still `from` and the
+   * schedule is not paused: of several workers handling the same tick, one wins (true).
+   */
+  advanceSchedule(advance: ScheduleAdvance): Promise<boolean>
 
   /**
    * Optional wake-up channel across processes: calls `onDue` soon after any process makes

@@ -1,5 +1,13 @@
 import { expect, it } from 'vitest'
-import type { FencedWrite, Lease, NewExecution, Store, StepRecord, WaitEntry } from '../storage/store.ts'
+import type {
+  FencedWrite,
+  Lease,
+  NewExecution,
+  ScheduleRecord,
+  Store,
+  StepRecord,
+  WaitEntry,
+} from '../storage/store.ts'
 import type { ContractHarness } from './harness.ts'
 
 const T0 = Date.parse('2026-01-01T00:00:00Z')
@@ -522,6 +530,64 @@ export function storeCases(h: ContractHarness): void {
     const [taken] = await store.claim({ workerId: 'w-new', limit: 5, now: T0 + 10, leaseMs: 1000, workflows: WF })
     expect(taken?.execution).toMatchObject({ id: 'a', leaseOwner: 'w-new', takeovers: 1, attempt: 2 })
     expect(await store.getExecution('b')).toMatchObject({ leaseOwner: 'w-alive', status: 'running' })
+  })
+
+  it('keeps cron schedules: created once by name, due when not paused, advanced by one of racing workers', async () => {
+    const store = await h.store()
+    const schedule: ScheduleRecord = {
+      name: 'nightly',
+      workflow: 'flow',
+      cron: '0 3 * * *',
+      timezone: 'Europe/Berlin',
+      inputJson: '{"n":1}',
+      overlap: 'skip',
+      catchUp: 'latest',
+      source: 'api',
+      paused: false,
+      nextTickAt: T0 + 1000,
+      lastTickAt: null,
+      lastExecutionId: null,
+      createdAt: T0,
+      updatedAt: T0,
+    }
+    expect(await store.createSchedule(schedule)).toEqual({ created: true, schedule })
+    const other = { ...schedule, cron: '0 4 * * *', createdAt: T0 + 5 }
+    expect(await store.createSchedule(other)).toEqual({ created: false, schedule })
+    await store.createSchedule({ ...schedule, name: 'elsewhere', workflow: 'other' })
+    expect((await store.listSchedules()).map((s) => s.name)).toEqual(['elsewhere', 'nightly'])
+    expect(await store.dueSchedules(T0 + 999, WF, 10)).toEqual([])
+    expect(await store.dueSchedules(T0 + 1000, WF, 10)).toEqual([schedule])
+
+    const advance = { name: 'nightly', from: T0 + 1000, to: T0 + 2000, lastTickAt: T0 + 1000, now: T0 + 1000 }
+    const raced = await Promise.all([
+      store.advanceSchedule({ ...advance, lastExecutionId: 'cron:a' }),
+      store.advanceSchedule({ ...advance, lastExecutionId: 'cron:b' }),
+    ])
+    expect(raced.filter(Boolean)).toHaveLength(1)
+    const advanced = await store.getSchedule('nightly')
+    expect(advanced).toMatchObject({ nextTickAt: T0 + 2000, lastTickAt: T0 + 1000 })
+    expect(['cron:a', 'cron:b']).toContain(advanced?.lastExecutionId)
+    // An advance that starts nothing keeps the last tick.
+    const skipped = { ...advance, from: T0 + 2000, to: T0 + 3000, lastTickAt: null, lastExecutionId: null }
+    expect(await store.advanceSchedule(skipped)).toBe(true)
+    expect(await store.getSchedule('nightly')).toMatchObject({ nextTickAt: T0 + 3000, lastTickAt: T0 + 1000 })
+
+    expect(await store.setSchedulePaused('nightly', true, T0 + 3000, T0 + 2)).toBe(true)
+    expect(await store.dueSchedules(T0 + 5000, WF, 10)).toEqual([])
+    expect(await store.advanceSchedule({ ...skipped, from: T0 + 3000, to: T0 + 4000 })).toBe(false)
+    await store.replaceSchedule({ ...other, source: 'code', nextTickAt: T0 + 7000, updatedAt: T0 + 3 })
+    expect(await store.getSchedule('nightly')).toMatchObject({
+      cron: '0 4 * * *',
+      source: 'code',
+      paused: true,
+      nextTickAt: T0 + 7000,
+      lastExecutionId: advanced?.lastExecutionId,
+      createdAt: T0,
+    })
+    expect(await store.setSchedulePaused('nope', true, null, T0)).toBe(false)
+    expect(await store.deleteSchedule('nightly')).toBe(true)
+    expect(await store.deleteSchedule('nightly')).toBe(false)
+    expect(await store.getSchedule('nightly')).toBeUndefined()
   })
 
   it('maps tasks to executions per owner, lists them newest first, and forgets them with their execution', async () => {

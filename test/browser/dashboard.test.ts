@@ -107,9 +107,15 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in chromium', () => {
   })
 
   it("shows the API's error next to the field that caused it", async () => {
+    const nightly = { name: 'nightly-pipeline', workflow: 'data-pipeline', cron: '0 3 * * *', data: { rows: 10 } }
+    expect((await api(served.url, 'POST', '/schedules', { json: nightly })).status).toBe(201)
     await page.getByRole('link', { name: 'Workflows' }).click()
     const section = page.locator('section[data-workflow="data-pipeline"]')
     await section.waitFor()
+    await expect(section.locator('.summary').textContent()).resolves.toMatch(
+      /Cron schedulesnightly-pipeline: 0 3 \* \* \* \(UTC\), next \d{4}-/,
+    )
+    await api(served.url, 'DELETE', '/schedules/nightly-pipeline')
     await section.getByLabel('rows').fill('0')
     await section.getByRole('button', { name: 'Schedule data-pipeline' }).click()
     const field = section.locator('.field[data-field="rows"]')

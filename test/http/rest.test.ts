@@ -196,6 +196,10 @@ describe('REST API over real HTTP', () => {
       '/executions/{id}/stream',
       '/executions/{id}/wait',
       '/replay-check',
+      '/schedules',
+      '/schedules/{name}',
+      '/schedules/{name}/pause',
+      '/schedules/{name}/resume',
       '/workers',
       '/workflows',
     ])

@@ -58,15 +58,20 @@ describe.each(['streamable', 'sse'] as const)('zart serve over %s', (kind) => {
     const client = await connectHttp(served.url, kind)
     const { tools } = await client.listTools()
     expect(tools.map((t) => t.name).sort()).toEqual([
+      'add_schedule',
       'cancel_execution',
       'deliver_event',
       'list_executions',
+      'list_schedules',
       'list_workers',
       'list_workflows',
       'pause_execution',
+      'pause_schedule',
+      'remove_schedule',
       'replay_check',
       'rerun_execution',
       'resume_execution',
+      'resume_schedule',
       'retry_execution',
       'run_workflow',
       'schedule',

@@ -33,17 +33,22 @@ async function waiting(data: unknown = { rows: 5 }): Promise<string> {
 }
 
 describe('the tool list', () => {
-  it('has exactly the fourteen tools, each with title, description, schemas and annotations', () => {
+  it('has exactly the nineteen tools, each with title, description, schemas and annotations', () => {
     expect([...tools.keys()].sort()).toEqual([
+      'add_schedule',
       'cancel_execution',
       'deliver_event',
       'list_executions',
+      'list_schedules',
       'list_workers',
       'list_workflows',
       'pause_execution',
+      'pause_schedule',
+      'remove_schedule',
       'replay_check',
       'rerun_execution',
       'resume_execution',
+      'resume_schedule',
       'retry_execution',
       'run_workflow',
       'schedule',

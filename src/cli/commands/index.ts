@@ -34,6 +34,7 @@ export const COMMANDS: readonly CommandModule[] = [
     names: ['pause', 'resume', 'retry', 'rerun'],
     load: async () => (await import('./repair.ts')).registerRepairCommands,
   },
+  { names: ['cron'], load: async () => (await import('./cron.ts')).registerCronCommand },
   { names: ['workflows'], load: async () => (await import('./workflows.ts')).registerWorkflowsCommand },
   { names: ['worker'], load: async () => (await import('./worker.ts')).registerWorkerCommand },
   { names: ['workers'], load: async () => (await import('./workers.ts')).registerWorkersCommand },

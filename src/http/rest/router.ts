@@ -6,6 +6,7 @@ import { silentLogger, type Logger } from '../../engine/logger.ts'
 import { DEFAULT_REST_LIMITS, WaitSlots, type RestContext, type RestLimits } from './context.ts'
 import { eventRoutes } from './events.ts'
 import { executionRoutes } from './executions.ts'
+import { scheduleRoutes } from './schedules.ts'
 import { openApiDocument } from './openapi.ts'
 import { HttpProblem, sendProblem, toProblem } from './problem.ts'
 import { requestLog } from './request-log.ts'
@@ -58,7 +59,12 @@ export function createRestApi(zart: Zart, options: RestApiOptions = {}): RestApi
     shutdown: shutdown.signal,
     dashboardUrl: options.dashboardUrl,
   }
-  const routes = [...executionRoutes(context), ...eventRoutes(context), ...workflowRoutes(context)]
+  const routes = [
+    ...executionRoutes(context),
+    ...eventRoutes(context),
+    ...workflowRoutes(context),
+    ...scheduleRoutes(context),
+  ]
   const openapi = openApiDocument(routes, { version })
   let active = 0
   let idle: (() => void) | null = null

@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { Zart } from '../../client/zart.ts'
 import { registerCancelExecutionTool } from './cancel-execution.ts'
+import { registerCronTools, registerListSchedulesTool } from './cron.ts'
 import { registerDeliverEventTool } from './deliver-event.ts'
 import { registerListExecutionsTool } from './list-executions.ts'
 import { registerListWorkflowsTool } from './list-workflows.ts'
@@ -20,9 +21,11 @@ export function registerTools(server: McpServer, zart: Zart, context: ToolContex
   registerListWorkflowsTool(server, zart, context)
   registerReplayCheckTool(server, zart, context)
   registerListWorkersTool(server, zart, context)
+  registerListSchedulesTool(server, zart, context)
   if (context.readOnly) return
   registerScheduleTool(server, zart, context)
   registerDeliverEventTool(server, zart, context)
   registerCancelExecutionTool(server, zart, context)
   registerRepairTools(server, zart, context)
+  registerCronTools(server, zart, context)
 }

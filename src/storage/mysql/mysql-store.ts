@@ -34,6 +34,16 @@ import { lockOrder } from '../commit-plan.ts'
 import { commitWrites } from './commit.ts'
 import { BEGIN, COMMIT, run, type Connection } from './round-trip.ts'
 import * as q from './queries.ts'
+import * as sq from './schedule-queries.ts'
+import {
+  advanceColumns,
+  scheduleColumns,
+  scheduleDefinitionColumns,
+  toSchedule,
+  type ScheduleAdvance,
+  type ScheduleRecord,
+  type ScheduleRow,
+} from '../schedules.ts'
 import {
   toExecution,
   toStep,
@@ -435,6 +445,60 @@ export class MysqlStore implements Store {
         if (attempt >= 3 || (error as { errno?: number }).errno !== DEADLOCK) throw error
       }
     }
+  }
+
+  async createSchedule(schedule: ScheduleRecord): Promise<{ created: boolean; schedule: ScheduleRecord }> {
+    let created = true
+    try {
+      await this.pool.query(sq.INSERT_SCHEDULE, scheduleColumns(schedule))
+    } catch (error) {
+      if ((error as { errno?: number }).errno !== DUPLICATE_KEY) throw error
+      created = false
+    }
+    const row = await this.getSchedule(schedule.name)
+    return { created, schedule: row ?? schedule }
+  }
+
+  async replaceSchedule(schedule: ScheduleRecord): Promise<void> {
+    await this.pool.query(sq.REPLACE_SCHEDULE, scheduleDefinitionColumns(schedule))
+  }
+
+  async getSchedule(name: string): Promise<ScheduleRecord | undefined> {
+    const [rows] = await this.pool.query<mysql.RowDataPacket[]>(sq.SELECT_SCHEDULE, [name])
+    const row = (rows as ScheduleRow[])[0]
+    return row && toSchedule(row)
+  }
+
+  async listSchedules(): Promise<ScheduleRecord[]> {
+    const [rows] = await this.pool.query<mysql.RowDataPacket[]>(sq.LIST_SCHEDULES)
+    return (rows as ScheduleRow[]).map(toSchedule)
+  }
+
+  async deleteSchedule(name: string): Promise<boolean> {
+    const [result] = await this.pool.query<mysql.ResultSetHeader>(sq.DELETE_SCHEDULE, [name])
+    return result.affectedRows === 1
+  }
+
+  async setSchedulePaused(name: string, paused: boolean, nextTickAt: number | null, now: number): Promise<boolean> {
+    const [result] = await this.pool.query<mysql.ResultSetHeader>(sq.SET_SCHEDULE_PAUSED, [
+      paused ? 1 : 0,
+      nextTickAt,
+      now,
+      name,
+    ])
+    // Matched rows, not changed ones: pausing a paused schedule still finds it.
+    return result.affectedRows === 1
+  }
+
+  async dueSchedules(now: number, workflows: string[], limit: number): Promise<ScheduleRecord[]> {
+    if (workflows.length === 0) return []
+    const [rows] = await this.pool.query<mysql.RowDataPacket[]>(sq.DUE_SCHEDULES, [now, workflows, limit])
+    return (rows as ScheduleRow[]).map(toSchedule)
+  }
+
+  async advanceSchedule(advance: ScheduleAdvance): Promise<boolean> {
+    const [result] = await this.pool.query<mysql.ResultSetHeader>(sq.ADVANCE_SCHEDULE, advanceColumns(advance))
+    return result.affectedRows === 1
   }
 
   /** Runs `fn` on one pooled connection; a transaction left open by a failure is rolled back. */

@@ -33,6 +33,16 @@ import { lockOrder } from '../commit-plan.ts'
 import { commitWrites } from './commit.ts'
 import { listen } from './wake-ups.ts'
 import * as q from './queries.ts'
+import * as sq from './schedule-queries.ts'
+import {
+  advanceColumns,
+  scheduleColumns,
+  scheduleDefinitionColumns,
+  toSchedule,
+  type ScheduleAdvance,
+  type ScheduleRecord,
+  type ScheduleRow,
+} from '../schedules.ts'
 
 /** SQLSTATE of a transaction PostgreSQL chose to fail to break a deadlock. */
 const DEADLOCK_DETECTED = '40P01'
@@ -357,6 +367,43 @@ export class PostgresStore implements Store {
     const before = filter.cursor === undefined ? null : decodeCursor(filter.cursor)
     const rows = await this.rows<TaskRow>(q.LIST_TASKS, [filter.owner, before, filter.limit + 1])
     return toTaskPage(rows, filter.limit)
+  }
+
+  async createSchedule(schedule: ScheduleRecord): Promise<{ created: boolean; schedule: ScheduleRecord }> {
+    const [inserted] = await this.rows<ScheduleRow>(sq.INSERT_SCHEDULE, scheduleColumns(schedule))
+    if (inserted) return { created: true, schedule: toSchedule(inserted) }
+    const [row] = await this.rows<ScheduleRow>(sq.SELECT_SCHEDULE, [schedule.name])
+    // Deleted between the two statements: the caller's add is as good as done.
+    return { created: false, schedule: row ? toSchedule(row) : schedule }
+  }
+
+  async replaceSchedule(schedule: ScheduleRecord): Promise<void> {
+    await this.rows(sq.REPLACE_SCHEDULE, scheduleDefinitionColumns(schedule))
+  }
+
+  async getSchedule(name: string): Promise<ScheduleRecord | undefined> {
+    const [row] = await this.rows<ScheduleRow>(sq.SELECT_SCHEDULE, [name])
+    return row && toSchedule(row)
+  }
+
+  async listSchedules(): Promise<ScheduleRecord[]> {
+    return (await this.rows<ScheduleRow>(sq.LIST_SCHEDULES, [])).map(toSchedule)
+  }
+
+  async deleteSchedule(name: string): Promise<boolean> {
+    return (await this.rows(sq.DELETE_SCHEDULE, [name])).length === 1
+  }
+
+  async setSchedulePaused(name: string, paused: boolean, nextTickAt: number | null, now: number): Promise<boolean> {
+    return (await this.rows(sq.SET_SCHEDULE_PAUSED, [paused ? 1 : 0, nextTickAt, now, name])).length === 1
+  }
+
+  async dueSchedules(now: number, workflows: string[], limit: number): Promise<ScheduleRecord[]> {
+    return (await this.rows<ScheduleRow>(sq.DUE_SCHEDULES, [now, workflows, limit])).map(toSchedule)
+  }
+
+  async advanceSchedule(advance: ScheduleAdvance): Promise<boolean> {
+    return (await this.rows(sq.ADVANCE_SCHEDULE, advanceColumns(advance))).length === 1
   }
 
   /** Lock and read, decide (commit-plan.ts), apply: one transaction, two round trips. */

@@ -32,6 +32,16 @@ import type {
 import { isTerminal } from '../store.ts'
 import { commitWrites } from './commit.ts'
 import * as q from './queries.ts'
+import * as sq from './schedule-queries.ts'
+import {
+  advanceColumns,
+  scheduleColumns,
+  scheduleDefinitionColumns,
+  toSchedule,
+  type ScheduleAdvance,
+  type ScheduleRecord,
+  type ScheduleRow,
+} from '../schedules.ts'
 import { watchDatabase } from './wake-ups.ts'
 import {
   toExecution,
@@ -339,6 +349,42 @@ export class SqliteStore implements Store {
       limit: filter.limit + 1,
     }) as TaskRow[]
     return toTaskPage(rows, filter.limit)
+  }
+
+  async createSchedule(schedule: ScheduleRecord): Promise<{ created: boolean; schedule: ScheduleRecord }> {
+    const created = this.sql(sq.INSERT_SCHEDULE).run(...scheduleColumns(schedule)).changes === 1
+    const row = this.sql(sq.SELECT_SCHEDULE).get(schedule.name) as ScheduleRow
+    return { created, schedule: toSchedule(row) }
+  }
+
+  async replaceSchedule(schedule: ScheduleRecord): Promise<void> {
+    this.sql(sq.REPLACE_SCHEDULE).run(...scheduleDefinitionColumns(schedule))
+  }
+
+  async getSchedule(name: string): Promise<ScheduleRecord | undefined> {
+    const row = this.sql(sq.SELECT_SCHEDULE).get(name) as ScheduleRow | undefined
+    return row && toSchedule(row)
+  }
+
+  async listSchedules(): Promise<ScheduleRecord[]> {
+    return (this.sql(sq.LIST_SCHEDULES).all() as ScheduleRow[]).map(toSchedule)
+  }
+
+  async deleteSchedule(name: string): Promise<boolean> {
+    return this.sql(sq.DELETE_SCHEDULE).run(name).changes === 1
+  }
+
+  async setSchedulePaused(name: string, paused: boolean, nextTickAt: number | null, now: number): Promise<boolean> {
+    return this.sql(sq.SET_SCHEDULE_PAUSED).run(paused ? 1 : 0, nextTickAt, now, name).changes === 1
+  }
+
+  async dueSchedules(now: number, workflows: string[], limit: number): Promise<ScheduleRecord[]> {
+    const rows = this.sql(sq.DUE_SCHEDULES).all(now, JSON.stringify(workflows), limit) as ScheduleRow[]
+    return rows.map(toSchedule)
+  }
+
+  async advanceSchedule(advance: ScheduleAdvance): Promise<boolean> {
+    return this.sql(sq.ADVANCE_SCHEDULE).run(...advanceColumns(advance)).changes === 1
   }
 
   async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {

@@ -12,18 +12,33 @@ export function workflowsPage(main, { signal }) {
   const problem = h('div')
   const list = h('div', { class: 'workflows' })
   main.append(h('h1', null, 'Workflows'), problem, list)
-  api('GET', '/workflows', undefined, { signal })
-    .then(({ workflows }) => {
+  Promise.all([
+    api('GET', '/workflows', undefined, { signal }),
+    api('GET', '/schedules', undefined, { signal }).catch(() => ({ schedules: [] })),
+  ])
+    .then(([{ workflows }, { schedules }]) => {
       if (workflows.length === 0)
         list.append(h('p', { class: 'empty' }, 'This server has no workflows: start it with --workflows.'))
-      list.append(...workflows.map(section))
+      list.append(
+        ...workflows.map((w) =>
+          section(
+            w,
+            schedules.filter((s) => s.workflow === w.name),
+          ),
+        ),
+      )
     })
     .catch((error) => {
       if (error?.name !== 'AbortError') problem.append(message('error', error.message))
     })
 }
 
-function section(workflow) {
+/** A cron schedule in one line: `nightly: 0 3 * * * (Europe/Berlin), next 2026-…` or `paused`. */
+function scheduleLine(s) {
+  return `${s.name}: ${s.cron} (${s.timezone}), ${s.paused ? 'paused' : `next ${s.next_tick_at ?? 'none'}`}`
+}
+
+function section(workflow, schedules) {
   const slug = workflow.name.replace(/[^A-Za-z0-9_-]/g, '_')
   const titleId = `wf-${slug}`
   const events = Object.entries(workflow.events ?? {})
@@ -41,6 +56,8 @@ function section(workflow) {
       h('dd', null, String(workflow.max_retries)),
       h('dt', null, 'Events'),
       h('dd', null, events.length === 0 ? 'none' : events.map(([name]) => name).join(', ')),
+      h('dt', null, 'Cron schedules'),
+      h('dd', null, schedules.length === 0 ? 'none' : schedules.map(scheduleLine).join('; ')),
     ),
     h(
       'details',
