@@ -1,15 +1,26 @@
 import { isoTime } from '../duration.ts'
-import { isTerminal, type ExecutionRecord, type ExecutionStatus, type StepRecord } from '../storage/store.ts'
+import {
+  isTerminal,
+  type ExecutionRecord,
+  type ExecutionStatus,
+  type StepKind,
+  type StepRecord,
+} from '../storage/store.ts'
 
 /**
  * One thing a suspended execution waits for. An execution whose parallel branches are all
  * blocked waits for several at once; any of them resumes it.
  */
 export interface WaitingFor {
-  /** `event`: an event delivery; `sleep`: a durable timer; `retry`: a step's next attempt. */
-  kind: 'event' | 'sleep' | 'retry'
+  /**
+   * `event`: an event delivery; `sleep`: a durable timer; `retry`: a step's next attempt;
+   * `child`: the end of a child execution.
+   */
+  kind: 'event' | 'sleep' | 'retry' | 'child'
   /** For `event`: the event name to deliver. */
   event?: string
+  /** For `child`: the child execution's id. */
+  child?: string
   /** The key of the wait, sleep or step in the execution's history. */
   step: string
   /** ISO time it ends on its own (event timeout, end of sleep, retry time), or null for never. */
@@ -18,9 +29,16 @@ export interface WaitingFor {
   schema?: unknown
 }
 
+/** A child execution as its parent's status lists it. */
+export interface ChildView {
+  id: string
+  workflow: string
+  status: ExecutionStatus
+}
+
 export interface StepView {
   name: string
-  kind: 'step' | 'wait' | 'sleep' | 'patch'
+  kind: StepKind
   status: StepRecord['status']
   attempts: number
   started_at: string
@@ -49,6 +67,12 @@ export interface ExecutionView {
   paused?: true
   /** The execution this one was forked from by `zart rerun`. */
   rerun_of?: string
+  /** The execution that started this one as a child (`ctx.child`). */
+  parent_id?: string
+  /** Started detached: cancelling the parent leaves it running. */
+  detached?: true
+  /** The child executions it started (in `status`, oldest first, at most 100; lists leave it out). */
+  children?: ChildView[]
   /** The data the execution was scheduled with (in `status`; lists leave it out). */
   input?: unknown
   /** Why an unfinished execution does not move, when that is a fact (no worker runs its workflow). */
@@ -90,6 +114,7 @@ export function toExecutionView(
         step: wait.key,
         deadline: wait.until === null ? null : iso(wait.until),
       }
+      if (wait.kind === 'child' && wait.child !== undefined) item.child = wait.child
       if (wait.kind === 'event' && wait.event !== undefined) {
         item.event = wait.event
         const schema = options.eventSchema?.(wait.event)
@@ -101,6 +126,8 @@ export function toExecutionView(
   if (record.version !== null) view.version = record.version
   if (record.paused) view.paused = true
   if (record.rerunOf !== null) view.rerun_of = record.rerunOf
+  if (record.parentId !== null) view.parent_id = record.parentId
+  if (record.detached) view.detached = true
   if (record.progress !== null) {
     const { at, ...reported } = record.progress
     view.progress = { ...reported, updated_at: iso(at) }

@@ -11,6 +11,7 @@ import { silentLogger, type Logger } from '../engine/logger.ts'
 import { Batcher } from '../engine/batcher.ts'
 import { Worker, type WorkerOptions } from '../engine/worker.ts'
 import { checkReplay } from '../engine/replay-check.ts'
+import type { ChildSpec } from '../engine/child.ts'
 import {
   checkWorkflowDefinition,
   toWorkflowDefinition,
@@ -216,6 +217,8 @@ export class Zart {
     const steps = options.includeSteps ? await this.store.getSteps(record.id) : undefined
     const view = this.view(record, steps)
     view.input = JSON.parse(record.inputJson) as unknown
+    const children = await this.store.listChildren(record.id, MAX_CHILDREN_SHOWN)
+    if (children.length > 0) view.children = children.map((c) => ({ id: c.id, workflow: c.workflow, status: c.status }))
     const hint = await this.noWorkerHint(record)
     if (hint !== undefined) view.hint = hint
     return view
@@ -500,8 +503,12 @@ export class Zart {
     const result = await this.store.cancelExecution(id, this.clock.now(), errorJson)
     if (result.outcome === 'not_found') throw notFound(id)
     if (result.outcome === 'terminal') throw terminal(result.execution, 'cancel it')
-    this.worker?.halt(id, 'cancelled')
-    this.changes.emit(id)
+    for (const cancelled of [id, ...result.cascaded]) {
+      this.worker?.halt(cancelled, 'cancelled')
+      this.changes.emit(cancelled)
+    }
+    // A cancelled child's parent may have been woken by the news.
+    if (result.execution.parentId !== null) this.worker?.poke()
     return this.view(result.execution)
   }
 
@@ -666,9 +673,35 @@ export class Zart {
         random: this.random,
         logger: this.logger,
         onSettled: (id, finished) => this.changes.emit(id, finished),
+        prepareChild: (workflow, data, parent) => this.prepareChild(workflow, data, parent),
       },
       { maxResultBytes: this.maxPayloadBytes, ...options },
     )
+  }
+
+  /**
+   * Checks a `ctx.child` call as `schedule` checks a schedule (a loaded workflow, data
+   * valid for its schema, within the payload limit): one rule at both ends.
+   */
+  private prepareChild(workflow: string, data: unknown, parent: string): ChildSpec {
+    const definition = this.definitions.get(workflow)
+    if (!definition) {
+      const known = [...this.definitions.keys()]
+      throw new ZartError(
+        'UNKNOWN_WORKFLOW',
+        `ctx.child in workflow "${parent}": no workflow "${workflow}" is loaded here; load it beside "${parent}" ` +
+          `(the workflows given to createZart, or zart worker --workflows) so the child can be checked and run. ` +
+          `Loaded workflows are ${known.join(', ')}`,
+        { workflow, known },
+      )
+    }
+    const input = definition.input ? parseData(definition.input, data, `data for child workflow "${workflow}"`) : data
+    return {
+      workflow,
+      inputJson: toJsonInput(input, `data for child workflow "${workflow}"`, this.maxPayloadBytes),
+      version: definition.version,
+      timeoutMs: this.infos.get(workflow)?.timeout_ms ?? null,
+    }
   }
 
   private definition(workflow: string): WorkflowDefinition {
@@ -738,6 +771,9 @@ export async function createZart(options: ZartOptions = {}): Promise<Zart> {
  * scheduled executions could not be looked up by its own id.
  */
 const newExecutionId = customAlphabet('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', 21)
+
+/** Children a parent's `status` lists. */
+const MAX_CHILDREN_SHOWN = 100
 
 /** MCP tasks per `tasks/list` page. */
 const TASK_PAGE = 50

@@ -9,6 +9,7 @@ import { ExecutionRun } from './executor.ts'
 import type { Logger } from './logger.ts'
 import type { HaltReason } from './suspend.ts'
 import type { WorkflowDefinition } from './workflow.ts'
+import type { PrepareChild } from './child.ts'
 
 /**
  * Fewest ms between two lease checks made because the store signalled a change (see
@@ -53,6 +54,8 @@ export interface WorkerDeps {
    * when the run finished the execution and the store answered with it.
    */
   onSettled: (executionId: string, finished: ExecutionRecord | null) => void
+  /** Checks `ctx.child` calls as schedules are checked; absent: workflows cannot start children. */
+  prepareChild?: PrepareChild
 }
 
 /** How often a worker looks for workers on its own machine whose process is gone. */
@@ -405,6 +408,7 @@ export class Worker {
       maxResultBytes: this.maxResultBytes,
       maxTakeovers: this.maxTakeovers,
       finishGraceMs: this.graceMs,
+      prepareChild: this.deps.prepareChild,
     })
     this.active.set(run.id, run)
     run.done

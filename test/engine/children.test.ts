@@ -1,0 +1,147 @@
+import { z } from 'zod'
+import { expect, it } from 'vitest'
+import { ChildFailedError, createZart, defineWorkflow, NonRetryableError } from '../../src/index.ts'
+import { FakeClock } from '../helpers.ts'
+import { eachBackend } from './each-backend.ts'
+
+const double = defineWorkflow({ name: 'double', input: z.object({ n: z.number() }) }, async (ctx, { n }) =>
+  ctx.step('double', () => n * 2),
+)
+const boom = defineWorkflow({ name: 'boom' }, async () => {
+  throw new NonRetryableError('out of stock')
+})
+const forever = defineWorkflow({ name: 'forever' }, async (ctx) => ctx.waitForEvent('go'))
+
+eachBackend('child workflows', (backend) => {
+  it('returns a child’s output, raises its failure as ChildFailedError, and links both ways in status', async () => {
+    const parent = defineWorkflow({ name: 'parent' }, async (ctx) => {
+      const four = await ctx.child(double, { n: 2 })
+      let failure: unknown
+      try {
+        await ctx.child('boom', {})
+      } catch (error) {
+        failure = error instanceof ChildFailedError && { status: error.status, message: error.cause.message }
+      }
+      return { four, failure }
+    })
+    const zart = await createZart({
+      db: await backend.store(),
+      workflows: [parent, double, boom],
+      clock: new FakeClock(),
+    })
+    const { execution_id } = await zart.schedule('parent', {}, { id: 'p-1' })
+    await zart.drain()
+    const status = await zart.status(execution_id, { includeSteps: true })
+    expect(status).toMatchObject({
+      status: 'completed',
+      output: { four: 4, failure: { status: 'failed', message: 'out of stock' } },
+      children: [
+        { id: 'p-1/double', workflow: 'double', status: 'completed' },
+        { id: 'p-1/boom', workflow: 'boom', status: 'failed' },
+      ],
+    })
+    expect(status.steps?.map((s) => [s.name, s.kind, s.status])).toEqual([
+      ['double', 'child', 'completed'],
+      ['boom', 'child', 'completed'],
+    ])
+    expect(await zart.status('p-1/double')).toMatchObject({ parent_id: 'p-1', output: 4 })
+    await zart.close()
+  })
+
+  it('fans out to 20 children with Promise.all and in again; a replay starts none of them again', async () => {
+    let bodies = 0
+    let brokenOnce = true
+    const square = defineWorkflow({ name: 'square' }, async (ctx, n: number) => {
+      bodies++
+      return ctx.step('square', () => n * n)
+    })
+    const fan = defineWorkflow({ name: 'fan', maxRetries: 1 }, async (ctx) => {
+      const handles = await Promise.all(Array.from({ length: 20 }, (_, i) => ctx.startChild(square, i + 1)))
+      const squares = await Promise.all(handles.map((h) => h.result()))
+      // Fails once after every child is done: the whole run replays, children included.
+      if (brokenOnce) {
+        brokenOnce = false
+        throw new Error('flaky')
+      }
+      return squares.reduce((a, b) => a + b, 0)
+    })
+    const clock = new FakeClock()
+    const zart = await createZart({ db: await backend.store(), workflows: [fan, square], clock })
+    const { execution_id } = await zart.schedule('fan', {}, { id: 'fan-1' })
+    await zart.drain()
+    expect(await zart.status(execution_id)).toMatchObject({ status: 'pending', error: { message: 'flaky' } })
+    clock.advance('1h') // the whole-run retry's delay
+    await zart.drain()
+    const status = await zart.status(execution_id)
+    expect(status).toMatchObject({ status: 'completed', output: 2870, attempt: expect.any(Number) })
+    expect(brokenOnce).toBe(false)
+    expect(status.children).toHaveLength(20)
+    expect(status.children?.every((c) => c.status === 'completed')).toBe(true)
+    expect(bodies).toBe(20)
+    const all = await zart.list({ workflow: 'square', limit: 100 })
+    expect(all.executions).toHaveLength(20)
+    await zart.close()
+  })
+
+  it('waits in the database: the parent holds no worker and a child’s end wakes it', async () => {
+    const parent = defineWorkflow({ name: 'waiter' }, async (ctx) => ctx.child<string>('forever', {}))
+    const zart = await createZart({ db: await backend.store(), workflows: [parent, forever], clock: new FakeClock() })
+    const { execution_id } = await zart.schedule('waiter', {}, { id: 'w-1' })
+    await zart.drain()
+    const waiting = await zart.status(execution_id)
+    expect(waiting).toMatchObject({
+      status: 'waiting',
+      waiting_for: [{ kind: 'child', step: 'forever', child: 'w-1/forever', deadline: null }],
+    })
+    await zart.deliverEvent('w-1/forever', 'go', 'done')
+    await zart.drain()
+    expect(await zart.status(execution_id)).toMatchObject({ status: 'completed', output: 'done' })
+    await zart.close()
+  })
+
+  it('cancelling a parent cancels its running children, not detached ones; a cancelled child fails its wait', async () => {
+    const parent = defineWorkflow({ name: 'boss' }, async (ctx) => {
+      const kept = await ctx.startChild('forever', {}, { id: 'kept', detached: true })
+      await ctx.startChild('forever', {}, { id: 'grunt' })
+      return ctx.child('forever', {}, { id: 'awaited' }).catch((e: unknown) => (e as ChildFailedError).status + kept.id)
+    })
+    const zart = await createZart({ db: await backend.store(), workflows: [parent, forever], clock: new FakeClock() })
+    await zart.schedule('boss', {}, { id: 'b-1' })
+    await zart.schedule('boss', {}, { id: 'b-2' })
+    await zart.drain()
+    // A child cancelled on its own: the parent learns of it like of any other end.
+    await zart.cancel('b-1/awaited')
+    await zart.drain()
+    expect(await zart.status('b-1')).toMatchObject({ status: 'completed', output: 'cancelledb-1/kept' })
+    // The parent cancelled: its children go with it, the detached one stays.
+    const cancelled = await zart.cancel('b-2')
+    expect(cancelled.status).toBe('cancelled')
+    expect((await zart.status('b-2/grunt')).status).toBe('cancelled')
+    expect((await zart.status('b-2/awaited')).status).toBe('cancelled')
+    expect(await zart.status('b-2/kept')).toMatchObject({ status: 'waiting', detached: true, parent_id: 'b-2' })
+    await zart.close()
+  })
+
+  it('refuses a child workflow nobody loaded, and child data its schema refuses, naming the fix', async () => {
+    const parent = defineWorkflow({ name: 'caller' }, async (ctx, which: string) =>
+      which === 'unknown' ? ctx.child('nobody', {}) : ctx.child('double', { n: 'two' }),
+    )
+    const zart = await createZart({ db: await backend.store(), workflows: [parent, double], clock: new FakeClock() })
+    await zart.schedule('caller', 'unknown', { id: 'c-1' })
+    await zart.schedule('caller', 'bad', { id: 'c-2' })
+    await zart.drain()
+    expect(await zart.status('c-1')).toMatchObject({
+      status: 'failed',
+      error: {
+        code: 'UNKNOWN_WORKFLOW',
+        message: expect.stringMatching(/no workflow "nobody" is loaded here; load it/),
+      },
+    })
+    expect(await zart.status('c-2')).toMatchObject({
+      status: 'failed',
+      error: { code: 'INVALID_INPUT', message: expect.stringMatching(/data for child workflow "double"/) },
+    })
+    expect((await zart.list({ limit: 10 })).executions).toHaveLength(2)
+    await zart.close()
+  })
+})
