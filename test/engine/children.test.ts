@@ -122,6 +122,33 @@ eachBackend('child workflows', (backend) => {
     await zart.close()
   })
 
+  it('stops a replay whose code asks for something else where history started a child', async () => {
+    const store = await backend.store()
+    const clock = new FakeClock()
+    const before = defineWorkflow({ name: 'swap' }, async (ctx) => ctx.child('forever', {}))
+    const first = await createZart({ db: store, workflows: [before, forever], clock })
+    await first.schedule('swap', {}, { id: 's-1' })
+    await first.drain()
+    await first.close()
+    const after = defineWorkflow({ name: 'swap' }, async (ctx) => ctx.step('forever', () => 'no child'))
+    const zart = await createZart({ db: store, workflows: [after, forever], clock })
+    await zart.deliverEvent('s-1/forever', 'go', 1)
+    await zart.drain()
+    expect(await zart.status('s-1')).toMatchObject({
+      status: 'pending',
+      error: {
+        code: 'REPLAY_DIVERGED',
+        message: expect.stringMatching(
+          /history has child "forever" at durable point #1, but the code asked for step "forever"/,
+        ),
+      },
+    })
+    expect((await zart.status('s-1')).children).toEqual([
+      { id: 's-1/forever', workflow: 'forever', status: 'completed' },
+    ])
+    await zart.close()
+  })
+
   it('refuses a child workflow nobody loaded, and child data its schema refuses, naming the fix', async () => {
     const parent = defineWorkflow({ name: 'caller' }, async (ctx, which: string) =>
       which === 'unknown' ? ctx.child('nobody', {}) : ctx.child('double', { n: 'two' }),
