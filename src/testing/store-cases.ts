@@ -830,6 +830,38 @@ export function storeCases(h: ContractHarness): void {
     })
   })
 
+  it("hands a child's end to a wait of its parent committed in the same batch", async () => {
+    const store = await h.store()
+    const parent = await claimOne(store, 'p')
+    await store.commit([childWrite(parent, 'c', T0)])
+    const [claimed] = await store.claim({ workerId: 'w2', limit: 1, now: T0 + 1, leaseMs: 30_000, workflows: WF })
+    const child = { executionId: 'p/c', token: claimed?.execution.leaseToken ?? -1 }
+    const wait = waitWrite(parent, 'c', childEventName('c'), null, T0 + 2)
+    const look: FencedWrite = { ...wait, step: { ...childPoint('c', T0), resolvedSeq: 1 } } as FencedWrite
+    const outcomes = await store.commit([
+      {
+        kind: 'finish',
+        lease: child,
+        status: 'failed',
+        outputJson: null,
+        errorJson: '{"message":"no"}',
+        now: T0 + 2,
+        parentId: 'p',
+      },
+      look,
+    ])
+    expect(outcomes[1]).toMatchObject({ ok: true, kind: 'wait', result: 'consumed' })
+    expect(JSON.parse((outcomes[1] as { payloadJson: string }).payloadJson)).toMatchObject({
+      status: 'failed',
+      error: { message: 'no' },
+    })
+    expect((await store.getSteps('p'))[0]).toMatchObject({ key: 'c', status: 'completed', resolvedSeq: 1 })
+    // Taken once: the end is not in the inbox any more.
+    expect(
+      await store.commit([suspendWrite(parent, [{ kind: 'child', key: 'c', child: 'p/c', until: null }], T0 + 3)]),
+    ).toMatchObject([{ result: 'suspended' }])
+  })
+
   it('cancels a parent with its unfinished children down the tree, not detached ones; a child cancelled alone tells its parent', async () => {
     const store = await h.store()
     const parent = await claimOne(store, 'p')

@@ -151,11 +151,16 @@ eachBackend('child workflows', (backend) => {
 
   it('refuses a child workflow nobody loaded, and child data its schema refuses, naming the fix', async () => {
     const parent = defineWorkflow({ name: 'caller' }, async (ctx, which: string) =>
-      which === 'unknown' ? ctx.child('nobody', {}) : ctx.child('double', { n: 'two' }),
+      which === 'unknown'
+        ? ctx.child('nobody', {})
+        : which === 'bad id'
+          ? ctx.child('double', { n: 1 }, { id: 'no spaces' })
+          : ctx.child('double', { n: 'two' }),
     )
     const zart = await createZart({ db: await backend.store(), workflows: [parent, double], clock: new FakeClock() })
     await zart.schedule('caller', 'unknown', { id: 'c-1' })
     await zart.schedule('caller', 'bad', { id: 'c-2' })
+    await zart.schedule('caller', 'bad id', { id: 'c-3' })
     await zart.drain()
     expect(await zart.status('c-1')).toMatchObject({
       status: 'failed',
@@ -168,7 +173,14 @@ eachBackend('child workflows', (backend) => {
       status: 'failed',
       error: { code: 'INVALID_INPUT', message: expect.stringMatching(/data for child workflow "double"/) },
     })
-    expect((await zart.list({ limit: 10 })).executions).toHaveLength(2)
+    expect(await zart.status('c-3')).toMatchObject({
+      status: 'failed',
+      error: {
+        code: 'INVALID_INPUT',
+        message: expect.stringMatching(/ctx.child: child id "no spaces" may contain only/),
+      },
+    })
+    expect((await zart.list({ limit: 10 })).executions).toHaveLength(3)
     await zart.close()
   })
 })
