@@ -56,14 +56,20 @@ export function decideCancel(
     if (row.parentId === null || row.detached) continue
     children.set(row.parentId, [...(children.get(row.parentId) ?? []), row])
   }
+  const events: NewInboxEvent[] = []
   const below = [...(children.get(root.id) ?? [])]
   for (let row = below.shift(); row; row = below.shift()) {
     below.push(...(children.get(row.id) ?? []))
     if (isTerminal(row.status)) continue
-    executions.push(cancel(row))
+    const ended = cancel(row)
+    executions.push(ended)
     cascaded.push(row.id)
+    // Its parent is cancelled too, so nothing wakes; the end waits in the parent's inbox
+    // for a retry of the parent to find.
+    const parent = row.parentId === null ? undefined : rows.get(row.parentId)
+    const notice = parent && parentNotice(ended, { ...parent, status: 'running' }, now)
+    if (notice) events.push(notice.event)
   }
-  const events: NewInboxEvent[] = []
   const notice = root.parentId === null ? null : parentNotice(execution, rows.get(root.parentId), now)
   if (notice) {
     events.push(notice.event)

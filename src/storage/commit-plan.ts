@@ -191,7 +191,7 @@ export function decideCommit(
           events.splice(at, 1)
           if (event.fresh) event.fresh.consumedBy = write.step.key
           else consumed.push({ seq: event.seq, by: write.step.key })
-          putStep({ ...write.step, status: 'completed', outputJson: event.payloadJson, finishedAt: write.now })
+          putStep({ ...write.step, ...answered(write.step, event.payloadJson), finishedAt: write.now })
           save()
           return pausedAfter({
             ok: true,
@@ -214,18 +214,22 @@ export function decideCommit(
       }
       case 'child': {
         const { start } = write
-        const taken = current.get(start.id) ?? rows.get(start.id) ?? created.find((c) => c.start.id === start.id)
+        const row = current.get(start.id) ?? rows.get(start.id)
         let result: 'started' | 'existing' = 'started'
-        if (taken) {
-          const mine =
-            'start' in taken
-              ? taken.parentId === id && taken.start.parentKey === start.parentKey
-              : taken.parentId === id && taken.parentKey === start.parentKey
-          if (!mine) {
-            if ('start' in taken) return { ok: false, reason: 'lease_lost' } // cannot happen: keys are unique
-            return { ok: true, kind: 'child', result: 'conflict', existing: taken }
+        if (row) {
+          if (row.parentId !== id || row.parentKey !== start.parentKey) {
+            return { ok: true, kind: 'child', result: 'conflict', existing: row }
           }
           result = 'existing'
+          // Started before and over already (a retried parent reaching it anew): its end
+          // goes to the inbox again, as the parent took the first one.
+          const notice = isTerminal(row.status) ? parentNotice(row, next, write.now) : null
+          if (notice) {
+            fresh.push(notice.event)
+            events.push({ seq: -1, ...notice.event, fresh: notice.event })
+          }
+        } else if (created.some((c) => c.start.id === start.id)) {
+          result = 'existing' // the same call twice in one batch
         } else {
           created.push({ start, parentId: id, now: write.now })
         }
@@ -314,6 +318,21 @@ export function decideCommit(
     },
     outcomes,
   }
+}
+
+/**
+ * A wait's record once answered: completed with the event's payload; for a child call, the
+ * child's end, `failed` (with the child's error) when the child did not complete, so a
+ * retry of the parent awaits the child anew like any failed step.
+ */
+function answered(step: StepRecord, payloadJson: string): Pick<StepRecord, 'status' | 'outputJson' | 'errorJson'> {
+  if (step.kind === 'child') {
+    const end = JSON.parse(payloadJson) as { status: string; error?: unknown }
+    if (end.status !== 'completed') {
+      return { status: 'failed', outputJson: payloadJson, errorJson: JSON.stringify(end.error ?? null) }
+    }
+  }
+  return { status: 'completed', outputJson: payloadJson, errorJson: null }
 }
 
 /** The lease and wait columns of a row that stops running. */

@@ -855,7 +855,13 @@ export function storeCases(h: ContractHarness): void {
       status: 'failed',
       error: { message: 'no' },
     })
-    expect((await store.getSteps('p'))[0]).toMatchObject({ key: 'c', status: 'completed', resolvedSeq: 1 })
+    // A child that did not complete leaves a failed point, which a retry of the parent awaits anew.
+    expect((await store.getSteps('p'))[0]).toMatchObject({
+      key: 'c',
+      status: 'failed',
+      resolvedSeq: 1,
+      errorJson: '{"message":"no"}',
+    })
     // Taken once: the end is not in the inbox any more.
     expect(
       await store.commit([suspendWrite(parent, [{ kind: 'child', key: 'c', child: 'p/c', until: null }], T0 + 3)]),

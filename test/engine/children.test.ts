@@ -42,7 +42,7 @@ eachBackend('child workflows', (backend) => {
     })
     expect(status.steps?.map((s) => [s.name, s.kind, s.status])).toEqual([
       ['double', 'child', 'completed'],
-      ['boom', 'child', 'completed'],
+      ['boom', 'child', 'failed'],
     ])
     expect(await zart.status('p-1/double')).toMatchObject({ parent_id: 'p-1', output: 4 })
     await zart.close()
@@ -119,6 +119,51 @@ eachBackend('child workflows', (backend) => {
     expect((await zart.status('b-2/grunt')).status).toBe('cancelled')
     expect((await zart.status('b-2/awaited')).status).toBe('cancelled')
     expect(await zart.status('b-2/kept')).toMatchObject({ status: 'waiting', detached: true, parent_id: 'b-2' })
+    await zart.close()
+  })
+
+  it('retries a parent that failed on a child: the child retried first is awaited anew, not started again', async () => {
+    let broken = true
+    const flaky = defineWorkflow({ name: 'flaky' }, async (ctx) =>
+      ctx.step('call', () => {
+        if (broken) throw new NonRetryableError('service down')
+        return 'fine'
+      }),
+    )
+    const parent = defineWorkflow({ name: 'needs-flaky' }, async (ctx) => ({ got: await ctx.child(flaky, {}) }))
+    const zart = await createZart({ db: await backend.store(), workflows: [parent, flaky], clock: new FakeClock() })
+    await zart.schedule('needs-flaky', {}, { id: 'n-1' })
+    await zart.drain()
+    expect(await zart.status('n-1')).toMatchObject({
+      status: 'failed',
+      error: {
+        name: 'ChildFailedError',
+        child: 'n-1/flaky',
+        cause: { message: expect.stringMatching(/service down/) },
+      },
+    })
+    broken = false
+    await zart.retry('n-1/flaky')
+    await zart.drain()
+    await zart.retry('n-1')
+    await zart.drain()
+    expect(await zart.status('n-1')).toMatchObject({ status: 'completed', output: { got: 'fine' } })
+    expect((await zart.list({ workflow: 'flaky', limit: 10 })).executions).toHaveLength(1)
+    await zart.close()
+  })
+
+  it('a cancelled parent, retried, learns its cancelled children’s ends instead of waiting for ever', async () => {
+    const parent = defineWorkflow({ name: 'patient' }, async (ctx) =>
+      ctx.child('forever', {}).catch((e: unknown) => `child ${(e as ChildFailedError).status}`),
+    )
+    const zart = await createZart({ db: await backend.store(), workflows: [parent, forever], clock: new FakeClock() })
+    await zart.schedule('patient', {}, { id: 'pt-1' })
+    await zart.drain()
+    await zart.cancel('pt-1')
+    expect((await zart.status('pt-1/forever')).status).toBe('cancelled')
+    await zart.retry('pt-1')
+    await zart.drain()
+    expect(await zart.status('pt-1')).toMatchObject({ status: 'completed', output: 'child cancelled' })
     await zart.close()
   })
 
