@@ -62,4 +62,38 @@ describe('crash: the worker of a parent workflow killed with SIGKILL after it st
       await zart.close()
     }
   })
+
+  it('under kills at random moments of a fan-out, starts every child once and finishes every parent', async () => {
+    const dir = tempDir()
+    const db = `sqlite:${join(dir, 'zart.db')}`
+    const log = join(dir, 'steps.log')
+    const zart = await createZart({ db, workflows: [fanParent, fanChild] })
+    const parents = Array.from({ length: 10 }, (_, i) => `many-${i}`)
+    for (const id of parents) await zart.schedule('fan-parent', { children: 4, log }, { id })
+    const args = ['--db', db, '--workflows', FIXTURE_WORKFLOWS, '--lease', '1s', '--concurrency', '8']
+    try {
+      for (let kill = 0; kill < 3; kill++) {
+        const worker = startWorker(args)
+        await worker.started()
+        await sleep(100 + Math.random() * 500)
+        await worker.stop('SIGKILL')
+      }
+      const last = startWorker(args)
+      await last.started()
+      const done = async () =>
+        (await Promise.all(parents.map((id) => zart.status(id)))).every((s) => s.status === 'completed')
+      for (let waited = 0; waited < 40_000 && !(await done()); waited += 200) await sleep(200)
+      await last.stop()
+      for (const id of parents) {
+        const status = await zart.status(id)
+        expect(status, id).toMatchObject({ status: 'completed', output: 60 })
+        expect(status.children?.map((c) => c.id)).toEqual(
+          ['fan-child', 'fan-child-2', 'fan-child-3', 'fan-child-4'].map((key) => `${id}/${key}`),
+        )
+      }
+      expect((await zart.list({ workflow: 'fan-child', limit: 100 })).executions).toHaveLength(40)
+    } finally {
+      await zart.close()
+    }
+  })
 })
