@@ -420,7 +420,14 @@ export class ExecutionContext implements WorkflowContext {
         parentKey: key,
         detached: options.detached === true,
       }
-      const outcome = await this.write({ kind: 'child', lease: this.lease, step: point, start, now })
+      let outcome: WriteOutcome
+      try {
+        outcome = await this.write({ kind: 'child', lease: this.lease, step: point, start, now }, true)
+      } catch (error) {
+        // Input the database cannot store fails the call, as a schedule of it would.
+        if (error instanceof Rejected) throw error.cause
+        throw error
+      }
       if (outcome.ok && outcome.kind === 'child' && outcome.result === 'conflict') {
         throw childIdConflict(id, key, outcome.existing)
       }

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { expect, it } from 'vitest'
 import { ChildFailedError, createZart, defineWorkflow, NonRetryableError } from '../../src/index.ts'
+import type { FencedWrite } from '../../src/storage/store.ts'
 import { FakeClock } from '../helpers.ts'
 import { eachBackend } from './each-backend.ts'
 
@@ -191,6 +192,30 @@ eachBackend('child workflows', (backend) => {
     expect((await zart.status('s-1')).children).toEqual([
       { id: 's-1/forever', workflow: 'forever', status: 'completed' },
     ])
+    await zart.close()
+  })
+
+  it('fails the call, not the run, when the database refuses to store the child', async () => {
+    const store = await backend.store()
+    const refusing = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property !== 'commit') return Reflect.get(target, property, receiver) as unknown
+        return async (writes: FencedWrite[]) => {
+          if (writes.some((w) => w.kind === 'child')) {
+            throw Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' })
+          }
+          return target.commit(writes)
+        }
+      },
+    })
+    const parent = defineWorkflow({ name: 'careful' }, async (ctx) =>
+      ctx.child(double, { n: 1 }).catch((e: unknown) => (e as { code?: string }).code),
+    )
+    const zart = await createZart({ db: refusing, workflows: [parent, double], clock: new FakeClock() })
+    await zart.schedule('careful', {}, { id: 'r-1' })
+    await zart.drain()
+    expect(await zart.status('r-1')).toMatchObject({ status: 'completed', output: 'STORE_REJECTED' })
+    expect((await zart.list({ limit: 10 })).executions).toHaveLength(1)
     await zart.close()
   })
 
