@@ -326,14 +326,19 @@ export function decideCommit(
  * retry of the parent awaits the child anew like any failed step.
  */
 function answered(step: StepRecord, payloadJson: string): Pick<StepRecord, 'status' | 'outputJson' | 'errorJson'> {
-  if (step.kind === 'child') {
-    const end = JSON.parse(payloadJson) as { status: string; error?: unknown }
-    if (end.status !== 'completed') {
-      return { status: 'failed', outputJson: payloadJson, errorJson: JSON.stringify(end.error ?? null) }
-    }
+  if (step.kind === 'child' && childStatus(payloadJson) !== 'completed') {
+    const end = JSON.parse(payloadJson) as { error?: unknown }
+    return { status: 'failed', outputJson: payloadJson, errorJson: JSON.stringify(end.error ?? null) }
   }
   return { status: 'completed', outputJson: payloadJson, errorJson: null }
 }
+
+/** The status at the head of `childOutcomeJson`'s text, read without parsing an output of any size. */
+function childStatus(payloadJson: string): string | undefined {
+  return CHILD_STATUS.exec(payloadJson)?.[1] ?? (JSON.parse(payloadJson) as { status?: string }).status
+}
+
+const CHILD_STATUS = /^\{"id":"(?:[^"\\]|\\.)*","workflow":"(?:[^"\\]|\\.)*","status":"([a-z_]+)"/
 
 /** The lease and wait columns of a row that stops running. */
 function released(row: ExecutionRecord): Partial<ExecutionRecord> {
