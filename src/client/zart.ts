@@ -217,8 +217,7 @@ export class Zart {
     const steps = options.includeSteps ? await this.store.getSteps(record.id) : undefined
     const view = this.view(record, steps)
     view.input = JSON.parse(record.inputJson) as unknown
-    const children = await this.store.listChildren(record.id, MAX_CHILDREN_SHOWN)
-    if (children.length > 0) view.children = children.map((c) => ({ id: c.id, workflow: c.workflow, status: c.status }))
+    await this.addChildren(view)
     const hint = await this.noWorkerHint(record)
     if (hint !== undefined) view.hint = hint
     return view
@@ -509,7 +508,16 @@ export class Zart {
     }
     // A cancelled child's parent may have been woken by the news.
     if (result.execution.parentId !== null) this.worker?.poke()
-    return this.view(result.execution)
+    const view = this.view(result.execution)
+    // The children cancelled with it show there, as in status.
+    if (result.cascaded.length > 0) await this.addChildren(view)
+    return view
+  }
+
+  /** Lists an execution's children in its view, as `status` shows them. */
+  private async addChildren(view: ExecutionView): Promise<void> {
+    const children = await this.store.listChildren(view.id, MAX_CHILDREN_SHOWN)
+    if (children.length > 0) view.children = children.map((c) => ({ id: c.id, workflow: c.workflow, status: c.status }))
   }
 
   /**

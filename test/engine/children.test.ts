@@ -116,7 +116,14 @@ eachBackend('child workflows', (backend) => {
     expect(await zart.status('b-1')).toMatchObject({ status: 'completed', output: 'cancelledb-1/kept' })
     // The parent cancelled: its children go with it, the detached one stays.
     const cancelled = await zart.cancel('b-2')
-    expect(cancelled.status).toBe('cancelled')
+    expect(cancelled).toMatchObject({
+      status: 'cancelled',
+      children: [
+        { id: 'b-2/kept', status: 'waiting' },
+        { id: 'b-2/grunt', status: 'cancelled' },
+        { id: 'b-2/awaited', status: 'cancelled' },
+      ],
+    })
     expect((await zart.status('b-2/grunt')).status).toBe('cancelled')
     expect((await zart.status('b-2/awaited')).status).toBe('cancelled')
     expect(await zart.status('b-2/kept')).toMatchObject({ status: 'waiting', detached: true, parent_id: 'b-2' })
