@@ -55,7 +55,9 @@ export const executionShape = {
   children: z
     .array(z.looseObject({ id: z.string(), workflow: z.string(), status }))
     .optional()
-    .describe('The child executions it started, oldest first, at most 100 (status only)'),
+    .describe(
+      'The child executions it started, oldest first, at most 100 (in status, and in cancel when it took some along)',
+    ),
   hint: z.string().optional().describe('Why an unfinished execution does not move: no worker runs its workflow'),
   progress: z
     .looseObject({

@@ -71,7 +71,7 @@ export interface ExecutionView {
   parent_id?: string
   /** Started detached: cancelling the parent leaves it running. */
   detached?: true
-  /** The child executions it started (in `status`, oldest first, at most 100; lists leave it out). */
+  /** The child executions it started (in `status`, and `cancel` when it took some along; oldest first, at most 100). */
   children?: ChildView[]
   /** The data the execution was scheduled with (in `status`; lists leave it out). */
   input?: unknown
