@@ -12,6 +12,7 @@ import { Batcher } from '../engine/batcher.ts'
 import { Worker, type WorkerOptions } from '../engine/worker.ts'
 import { checkReplay } from '../engine/replay-check.ts'
 import { traceSchedule, type EngineMetrics } from '../engine/telemetry.ts'
+import type { ChildSpec } from '../engine/child.ts'
 import {
   checkWorkflowDefinition,
   toWorkflowDefinition,
@@ -295,6 +296,7 @@ export class Zart {
     const steps = options.includeSteps ? await this.store.getSteps(record.id) : undefined
     const view = this.view(record, steps)
     view.input = JSON.parse(record.inputJson) as unknown
+    await this.addChildren(view)
     const hint = await this.noWorkerHint(record)
     if (hint !== undefined) view.hint = hint
     return view
@@ -579,10 +581,23 @@ export class Zart {
     const result = await this.store.cancelExecution(id, this.clock.now(), errorJson)
     if (result.outcome === 'not_found') throw notFound(id)
     if (result.outcome === 'terminal') throw terminal(result.execution, 'cancel it')
-    this.worker?.halt(id, 'cancelled')
     this.metrics?.executionFinished(result.execution.workflow, 'cancelled')
-    this.changes.emit(id)
-    return this.view(result.execution)
+    for (const cancelled of [id, ...result.cascaded]) {
+      this.worker?.halt(cancelled, 'cancelled')
+      this.changes.emit(cancelled)
+    }
+    // A cancelled child's parent may have been woken by the news.
+    if (result.execution.parentId !== null) this.worker?.poke()
+    const view = this.view(result.execution)
+    // The children cancelled with it show there, as in status.
+    if (result.cascaded.length > 0) await this.addChildren(view)
+    return view
+  }
+
+  /** Lists an execution's children in its view, as `status` shows them. */
+  private async addChildren(view: ExecutionView): Promise<void> {
+    const children = await this.store.listChildren(view.id, MAX_CHILDREN_SHOWN)
+    if (children.length > 0) view.children = children.map((c) => ({ id: c.id, workflow: c.workflow, status: c.status }))
   }
 
   /**
@@ -764,9 +779,35 @@ export class Zart {
         logger: this.logger,
         onSettled: (id, finished) => this.changes.emit(id, finished),
         metrics: this.metrics,
+        prepareChild: (workflow, data, parent) => this.prepareChild(workflow, data, parent),
       },
       { maxResultBytes: this.maxPayloadBytes, ...options },
     )
+  }
+
+  /**
+   * Checks a `ctx.child` call as `schedule` checks a schedule (a loaded workflow, data
+   * valid for its schema, within the payload limit): one rule at both ends.
+   */
+  private prepareChild(workflow: string, data: unknown, parent: string): ChildSpec {
+    const definition = this.definitions.get(workflow)
+    if (!definition) {
+      const known = [...this.definitions.keys()]
+      throw new ZartError(
+        'UNKNOWN_WORKFLOW',
+        `ctx.child in workflow "${parent}": no workflow "${workflow}" is loaded here; load it beside "${parent}" ` +
+          `(the workflows given to createZart, or zart worker --workflows) so the child can be checked and run. ` +
+          `Loaded workflows are ${known.join(', ')}`,
+        { workflow, known },
+      )
+    }
+    const input = definition.input ? parseData(definition.input, data, `data for child workflow "${workflow}"`) : data
+    return {
+      workflow,
+      inputJson: toJsonInput(input, `data for child workflow "${workflow}"`, this.maxPayloadBytes),
+      version: definition.version,
+      timeoutMs: this.infos.get(workflow)?.timeout_ms ?? null,
+    }
   }
 
   private definition(workflow: string): WorkflowDefinition {
@@ -836,6 +877,9 @@ export async function createZart(options: ZartOptions = {}): Promise<Zart> {
  * scheduled executions could not be looked up by its own id.
  */
 const newExecutionId = customAlphabet('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', 21)
+
+/** Children a parent's `status` lists. */
+const MAX_CHILDREN_SHOWN = 100
 
 /** MCP tasks per `tasks/list` page. */
 const TASK_PAGE = 50

@@ -1,4 +1,4 @@
-import { firstEvent, type TouchedExecution } from './commit-plan.ts'
+import { firstEvent, type NewChild, type NewInboxEvent, type TouchedExecution } from './commit-plan.ts'
 import { encodeCursor } from './cursor.ts'
 import type {
   ExecutionRecord,
@@ -36,6 +36,9 @@ export interface ExecutionRow {
   rerun_of: string | null
   /** Absent before migration 0012 (0017 on PostgreSQL). */
   trace_parent?: string | null
+  parent_id: string | null
+  parent_key: string | null
+  detached: number | boolean | null
   workflow_version: string | null
   takeovers: number
   deadline_at: number | null
@@ -86,6 +89,9 @@ export function toExecution(row: ExecutionRow): ExecutionRecord {
     paused: Number(row.paused ?? 0) === 1,
     rerunOf: row.rerun_of ?? null,
     traceParent: row.trace_parent ?? null,
+    parentId: row.parent_id ?? null,
+    parentKey: row.parent_key ?? null,
+    detached: Number(row.detached ?? 0) === 1,
     takeovers: Number(row.takeovers),
     deadlineAt: row.deadline_at,
     attempt: row.attempt,
@@ -157,6 +163,49 @@ export function updatedColumns(record: ExecutionRecord): Record<(typeof UPDATED_
     lease_expires_at: record.leaseExpiresAt,
     due_at: record.dueAt,
     updated_at: record.updatedAt,
+  }
+}
+
+/** The columns of a child execution a commit creates, in the order every store's insert lists them. */
+export const CHILD_COLUMNS = [
+  'id',
+  'workflow',
+  'workflow_version',
+  'input_json',
+  'deadline_at',
+  'parent_id',
+  'parent_key',
+  'detached',
+  'created_at',
+] as const
+
+/** A new child's columns, keyed by column name (status `pending`, due at its creation). */
+export function childColumns(child: NewChild): Record<(typeof CHILD_COLUMNS)[number], unknown> {
+  const { start } = child
+  return {
+    id: start.id,
+    workflow: start.workflow,
+    workflow_version: start.version,
+    input_json: start.inputJson,
+    deadline_at: start.deadlineAt,
+    parent_id: child.parentId,
+    parent_key: start.parentKey,
+    detached: start.detached ? 1 : 0,
+    created_at: child.now,
+  }
+}
+
+/** The columns of an event a commit puts into an inbox, in the order every store's insert lists them. */
+export const INBOX_EVENT_COLUMNS = ['execution_id', 'name', 'payload_json', 'created_at', 'consumed_by'] as const
+
+/** An inbox event's columns, keyed by column name. */
+export function inboxEventColumns(event: NewInboxEvent): Record<(typeof INBOX_EVENT_COLUMNS)[number], unknown> {
+  return {
+    execution_id: event.executionId,
+    name: event.name,
+    payload_json: event.payloadJson,
+    created_at: event.createdAt,
+    consumed_by: event.consumedBy,
   }
 }
 

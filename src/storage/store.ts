@@ -47,6 +47,12 @@ export interface ExecutionRecord {
   paused: boolean
   /** The execution this one was forked from by `zart rerun`, if any. */
   rerunOf: string | null
+  /** The execution that started this one with `ctx.child` / `ctx.startChild`, if any. */
+  parentId: string | null
+  /** The key of the child call in the parent's history (where the parent awaits this one's end). */
+  parentKey: string | null
+  /** Started with `detached: true`: cancelling the parent leaves it running. */
+  detached: boolean
   /** The latest progress the workflow reported (`ctx.progress`), or null. */
   progress: Progress | null
   /** The workflow's version the execution was started under (declared, or derived from its code). */
@@ -86,11 +92,13 @@ export interface Progress {
 
 /** One thing a suspended execution waits for. */
 export interface WaitEntry {
-  kind: 'event' | 'sleep' | 'retry'
-  /** The durable point's key (a wait's, a sleep's, or the retrying step's). */
+  kind: 'event' | 'sleep' | 'retry' | 'child'
+  /** The durable point's key (a wait's, a sleep's, a child call's, or the retrying step's). */
   key: string
   /** For `event`: the event name. */
   event?: string
+  /** For `child`: the id of the child execution whose end is awaited. */
+  child?: string
   /** When it ends on its own (timeout, end of sleep, retry time); null for no timeout. */
   until: number | null
 }
@@ -98,8 +106,11 @@ export interface WaitEntry {
 /** The stored state of one step (or wait, or sleep) of an execution. */
 export type StepStatus = 'completed' | 'failed' | 'retrying' | 'waiting'
 
-/** What kind of durable point a step record is. `patch` marks a `ctx.patched()` taken. */
-export type StepKind = 'step' | 'wait' | 'sleep' | 'patch'
+/**
+ * What kind of durable point a step record is. `patch` marks a `ctx.patched()` taken;
+ * `child` a child execution started (`ctx.child`), answered when the child ends.
+ */
+export type StepKind = 'step' | 'wait' | 'sleep' | 'patch' | 'child'
 
 export interface StepRecord {
   /** Unique within the execution: the step name, with `#2`, `#3`... for repeats. */
@@ -159,6 +170,18 @@ export interface QueueDepth {
   waiting: number
 }
 
+/** A child execution as its parent's commit creates it (pending, due at once). */
+export interface ChildStart {
+  id: string
+  workflow: string
+  inputJson: string
+  version: string | null
+  deadlineAt: number | null
+  /** The key of the child call in the parent's history. */
+  parentKey: string
+  detached: boolean
+}
+
 /** Result of `createExecution`: an existing row is returned as is, never overwritten. */
 export type CreateResult =
   | { outcome: 'created'; execution: ExecutionRecord }
@@ -197,7 +220,8 @@ export type RepairResult =
   | { outcome: 'refused'; execution: ExecutionRecord }
 
 export type CancelResult =
-  | { outcome: 'cancelled'; execution: ExecutionRecord }
+  /** `cascaded`: the ids of the running children (and theirs) cancelled with it. */
+  | { outcome: 'cancelled'; execution: ExecutionRecord; cascaded: string[] }
   | { outcome: 'not_found' }
   | { outcome: 'terminal'; execution: ExecutionRecord }
 
@@ -258,6 +282,20 @@ export type FencedWrite =
       now: number
     }
   | {
+      /**
+       * Start a child execution and record the parent's child point (`step`, status
+       * `waiting`) in one transaction, so a crash can never leave a child without its
+       * record or the reverse. An existing row with the child's id is left as it is: the
+       * outcome says whether it is this parent's child of the same key (`existing`) or
+       * not (`conflict`, nothing written).
+       */
+      kind: 'child'
+      lease: Lease
+      step: StepRecord
+      start: ChildStart
+      now: number
+    }
+  | {
       /** Record the latest progress; the execution stays running. */
       kind: 'progress'
       lease: Lease
@@ -272,6 +310,11 @@ export type FencedWrite =
       outputJson: string | null
       errorJson: string | null
       now: number
+      /**
+       * The execution's parent, when it is a child: its row is locked with the batch so
+       * the child's end goes into the parent's inbox (and wakes it) in the same commit.
+       */
+      parentId?: string | null
     }
   | {
       /**
@@ -293,6 +336,9 @@ export type WriteOutcome =
   | { ok: true; kind: 'wait'; result: 'consumed'; payloadJson: string; finishedAt: number }
   | { ok: true; kind: 'wait'; result: 'timed_out' | 'waiting' }
   | { ok: true; kind: 'suspend'; result: 'suspended' }
+  | { ok: true; kind: 'child'; result: 'started' | 'existing' }
+  /** The child's id is taken by an execution that is not this call's child: nothing written. */
+  | { ok: true; kind: 'child'; result: 'conflict'; existing: ExecutionRecord }
   /** Events some waits await are in the inbox (their names, oldest event first): not suspended. */
   | { ok: true; kind: 'suspend'; result: 'events_ready'; events: string[] }
   /** The lease no longer holds: the execution was cancelled, timed out or taken over. */
@@ -418,7 +464,14 @@ export interface Store {
    * as if applied one after another. The client batches concurrent deliveries through it.
    */
   deliverEvents?(events: NewEvent[]): Promise<DeliverResult[]>
+  /**
+   * Cancels an unfinished execution and, in the same transaction, its unfinished children
+   * not started `detached` (and theirs, down the tree). When the execution is itself a
+   * child, its end goes into its parent's inbox and wakes the parent if it awaits it.
+   */
   cancelExecution(id: string, now: number, errorJson: string): Promise<CancelResult>
+  /** The children an execution started (`ctx.child`), oldest first, at most `limit`. */
+  listChildren(parentId: string, limit: number): Promise<ExecutionRecord[]>
   /**
    * Runs a failed, timed-out or cancelled execution again from where it stopped: its
    * completed steps are kept, its failed steps and timed-out waits are removed so they run

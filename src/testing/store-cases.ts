@@ -1,5 +1,7 @@
 import { expect, it } from 'vitest'
+import { childEventName } from '../storage/commit-plan.ts'
 import type {
+  ChildStart,
   FencedWrite,
   Lease,
   NewExecution,
@@ -61,6 +63,26 @@ function waitWrite(lease: Lease, key: string, event: string, wakeAt: number | nu
     wakeAt,
   }
   return { kind: 'wait', lease, step, event, now }
+}
+
+/** The parent's record of a child call `key`, reached and not answered yet. */
+function childPoint(key: string, now: number): StepRecord {
+  return { ...completedStep(key, 'null', now), kind: 'child', status: 'waiting', outputJson: null, finishedAt: null }
+}
+
+/** `ctx.startChild` in parent `lease`, call `key`: the child `<parent>/<key>` of workflow `flow`. */
+function childWrite(lease: Lease, key: string, now: number, patch: Partial<ChildStart> = {}): FencedWrite {
+  const start: ChildStart = {
+    id: `${lease.executionId}/${key}`,
+    workflow: 'flow',
+    inputJson: '{"n":2}',
+    version: null,
+    deadlineAt: null,
+    parentKey: key,
+    detached: false,
+    ...patch,
+  }
+  return { kind: 'child', lease, step: childPoint(key, now), start, now }
 }
 
 /** Every branch blocked: suspend on these waits. */
@@ -830,6 +852,112 @@ export function storeCases(h: ContractHarness): void {
       execution: { updatedAt: T0 + 1 },
     })
     expect(await store.claim({ workerId: 'w1', limit: 5, now: T0 + 10, leaseMs: 1000, workflows: WF })).toEqual([])
+  })
+
+  it("starts a child in its parent's commit, once; the child's end reaches the parent's inbox and wakes it", async () => {
+    const store = await h.store()
+    const parent = await claimOne(store, 'p')
+    expect(await store.commit([childWrite(parent, 'c', T0)])).toEqual([{ ok: true, kind: 'child', result: 'started' }])
+    expect(await store.commit([childWrite(parent, 'c', T0)])).toEqual([{ ok: true, kind: 'child', result: 'existing' }])
+    await store.createExecution(execution('p/taken'))
+    expect(await store.commit([childWrite(parent, 'taken', T0)])).toMatchObject([
+      { ok: true, kind: 'child', result: 'conflict', existing: { id: 'p/taken', parentId: null } },
+    ])
+    expect((await store.getSteps('p')).map((s) => [s.key, s.kind, s.status])).toEqual([['c', 'child', 'waiting']])
+    const child = await store.getExecution('p/c')
+    expect(child).toMatchObject({ status: 'pending', parentId: 'p', parentKey: 'c', detached: false, dueAt: T0 })
+    expect(child?.inputJson).toBe('{"n":2}')
+    expect((await store.listChildren('p', 10)).map((e) => e.id)).toEqual(['p/c'])
+    const waits: WaitEntry[] = [{ kind: 'child', key: 'c', child: 'p/c', until: null }]
+    expect(await store.commit([suspendWrite(parent, waits, T0)])).toMatchObject([{ result: 'suspended' }])
+    // The child runs and finishes; its commit wakes the parent.
+    const [claimed] = await store.claim({ workerId: 'w2', limit: 5, now: T0 + 1, leaseMs: 30_000, workflows: WF })
+    expect(claimed?.execution.id).toBe('p/c')
+    const childLease = { executionId: 'p/c', token: claimed?.execution.leaseToken ?? -1 }
+    const finish: FencedWrite = {
+      kind: 'finish',
+      lease: childLease,
+      status: 'completed',
+      outputJson: '{"four":4}',
+      errorJson: null,
+      now: T0 + 2,
+      parentId: 'p',
+    }
+    expect(await store.commit([finish])).toMatchObject([{ ok: true, kind: 'finish' }])
+    expect(await store.getExecution('p')).toMatchObject({ status: 'pending', dueAt: T0 + 2 })
+    const again = await claimOne(store, 'p', T0 + 3)
+    const wait = waitWrite(again, 'c', childEventName('c'), null, T0 + 3)
+    const [outcome] = await store.commit([{ ...wait, step: { ...childPoint('c', T0), resolvedSeq: 1 } } as FencedWrite])
+    expect(outcome).toMatchObject({ result: 'consumed' })
+    expect(JSON.parse((outcome as { payloadJson: string }).payloadJson)).toEqual({
+      id: 'p/c',
+      workflow: 'flow',
+      status: 'completed',
+      output: { four: 4 },
+    })
+  })
+
+  it("hands a child's end to a wait of its parent committed in the same batch", async () => {
+    const store = await h.store()
+    const parent = await claimOne(store, 'p')
+    await store.commit([childWrite(parent, 'c', T0)])
+    const [claimed] = await store.claim({ workerId: 'w2', limit: 1, now: T0 + 1, leaseMs: 30_000, workflows: WF })
+    const child = { executionId: 'p/c', token: claimed?.execution.leaseToken ?? -1 }
+    const wait = waitWrite(parent, 'c', childEventName('c'), null, T0 + 2)
+    const look: FencedWrite = { ...wait, step: { ...childPoint('c', T0), resolvedSeq: 1 } } as FencedWrite
+    const outcomes = await store.commit([
+      {
+        kind: 'finish',
+        lease: child,
+        status: 'failed',
+        outputJson: null,
+        errorJson: '{"message":"no"}',
+        now: T0 + 2,
+        parentId: 'p',
+      },
+      look,
+    ])
+    expect(outcomes[1]).toMatchObject({ ok: true, kind: 'wait', result: 'consumed' })
+    expect(JSON.parse((outcomes[1] as { payloadJson: string }).payloadJson)).toMatchObject({
+      status: 'failed',
+      error: { message: 'no' },
+    })
+    // A child that did not complete leaves a failed point, which a retry of the parent awaits anew.
+    expect((await store.getSteps('p'))[0]).toMatchObject({
+      key: 'c',
+      status: 'failed',
+      resolvedSeq: 1,
+      errorJson: '{"message":"no"}',
+    })
+    // Taken once: the end is not in the inbox any more.
+    expect(
+      await store.commit([suspendWrite(parent, [{ kind: 'child', key: 'c', child: 'p/c', until: null }], T0 + 3)]),
+    ).toMatchObject([{ result: 'suspended' }])
+  })
+
+  it('cancels a parent with its unfinished children down the tree, not detached ones; a child cancelled alone tells its parent', async () => {
+    const store = await h.store()
+    const parent = await claimOne(store, 'p')
+    await store.commit([
+      childWrite(parent, 'a', T0),
+      childWrite(parent, 'kept', T0, { detached: true }),
+      childWrite(parent, 'told', T0),
+    ])
+    const [a] = await store.claim({ workerId: 'w2', limit: 1, now: T0 + 1, leaseMs: 30_000, workflows: WF })
+    expect(a?.execution.id).toBe('p/a')
+    await store.commit([childWrite({ executionId: 'p/a', token: a?.execution.leaseToken ?? -1 }, 'deep', T0 + 1)])
+    const waits: WaitEntry[] = [{ kind: 'child', key: 'told', child: 'p/told', until: null }]
+    await store.commit([suspendWrite(parent, waits, T0 + 1)])
+    // Cancelling one child: the parent waiting on it gets its end and is due at once.
+    const alone = await store.cancelExecution('p/told', T0 + 2, '{"name":"CancelledError"}')
+    expect(alone).toMatchObject({ outcome: 'cancelled', cascaded: [], execution: { status: 'cancelled' } })
+    expect(await store.getExecution('p')).toMatchObject({ status: 'pending', dueAt: T0 + 2 })
+    const cancelled = await store.cancelExecution('p', T0 + 3, '{"name":"CancelledError"}')
+    expect(cancelled).toMatchObject({ outcome: 'cancelled', execution: { id: 'p', status: 'cancelled' } })
+    expect(cancelled.outcome === 'cancelled' && [...cancelled.cascaded].sort()).toEqual(['p/a', 'p/a/deep'])
+    expect(await store.getExecution('p/a')).toMatchObject({ status: 'cancelled', leaseOwner: null, dueAt: null })
+    expect(await store.getExecution('p/a/deep')).toMatchObject({ status: 'cancelled' })
+    expect(await store.getExecution('p/kept')).toMatchObject({ status: 'pending', detached: true })
   })
 
   it('lists newest first, filtered, in pages joined by a cursor', async () => {

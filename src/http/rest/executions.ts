@@ -98,6 +98,9 @@ export function executionRoutes(context: RestContext): RouteSpec[] {
     path: '/executions/{id}/cancel',
     operationId: 'cancelExecution',
     summary: 'Cancel an execution that has not finished',
+    description:
+      'It stops for good and cannot be resumed. Its unfinished child executions are cancelled with it, in the same ' +
+      'transaction, except those started detached.',
     schemas: { params: idParams },
     responses: { 200: { description: 'The cancelled execution', schema: executionResponse } },
     errors: ['INVALID_INPUT', 'EXECUTION_NOT_FOUND', 'EXECUTION_TERMINAL'],

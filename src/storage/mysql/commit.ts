@@ -1,5 +1,9 @@
-import { decideCommit, inboxIds, lockIds, type InboxEvent } from '../commit-plan.ts'
+import { decideCommit, inboxIds, lockIds, type InboxEvent, type NewInboxEvent } from '../commit-plan.ts'
 import {
+  CHILD_COLUMNS,
+  childColumns,
+  INBOX_EVENT_COLUMNS,
+  inboxEventColumns,
   STEP_COLUMNS,
   stepColumns,
   toExecution,
@@ -56,12 +60,36 @@ export async function commitWrites(connection: Connection, writes: readonly Fenc
     })
   }
   for (const { seq, by } of changes.consumed) statements.push({ sql: q.CONSUME_EVENT, values: [by, seq] })
+  if (changes.created.length > 0) {
+    statements.push({
+      sql: q.insertChildren(changes.created.length),
+      values: changes.created.flatMap((child) => {
+        const columns = childColumns(child)
+        return [...CHILD_COLUMNS.map((c) => columns[c]), child.now, child.now]
+      }),
+    })
+  }
+  statements.push(...insertEvents(changes.events))
   await run(connection, [...statements, COMMIT])
   return outcomes
 }
 
+/** The statement putting events into inboxes (children's ends), if there are any. */
+export function insertEvents(events: readonly NewInboxEvent[]): Statement[] {
+  if (events.length === 0) return []
+  return [
+    {
+      sql: q.insertInboxEvents(events.length),
+      values: events.flatMap((event) => {
+        const columns = inboxEventColumns(event)
+        return INBOX_EVENT_COLUMNS.map((c) => columns[c])
+      }),
+    },
+  ]
+}
+
 /** One set-wide UPDATE giving each row its own values for `columns`. */
-function updateRows<C extends string>(
+export function updateRows<C extends string>(
   rows: readonly ({ id: string } & Record<C, unknown>)[],
   columns: readonly C[],
 ): Statement {

@@ -31,7 +31,8 @@ import type {
 import { isTerminal } from '../store.ts'
 import { initialState, type InitialState } from '../initial-state.ts'
 import { lockOrder } from '../commit-plan.ts'
-import { commitWrites } from './commit.ts'
+import { decideCancel } from '../cancel-plan.ts'
+import { commitWrites, insertEvents, updateRows } from './commit.ts'
 import { BEGIN, COMMIT, run, type Connection } from './round-trip.ts'
 import * as q from './queries.ts'
 import * as sq from './schedule-queries.ts'
@@ -56,6 +57,8 @@ import {
   type StepRow,
   type WorkerRow,
   type TaskRow,
+  UPDATED_COLUMNS,
+  updatedColumns,
 } from '../rows.ts'
 
 export interface MysqlStoreOptions {
@@ -239,18 +242,33 @@ export class MysqlStore implements Store {
   }
 
   async cancelExecution(id: string, now: number, errorJson: string): Promise<CancelResult> {
-    return this.withConnection(async (connection) => {
-      const [cancelled, rows] = await run(connection, [
-        { sql: q.CANCEL, values: [errorJson, now, id] },
-        { sql: q.SELECT_EXECUTION, values: [id] },
-      ])
-      const row = (rows as ExecutionRow[])[0]
-      if (!row) return { outcome: 'not_found' }
-      const execution = toExecution(row)
-      return (cancelled as mysql.ResultSetHeader).affectedRows > 0
-        ? { outcome: 'cancelled', execution }
-        : { outcome: 'terminal', execution }
-    })
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.withConnection(async (connection): Promise<CancelResult> => {
+          const locked = await run(connection, [...BEGIN, { sql: q.CANCEL_TREE, values: [id, id] }])
+          const rows = (locked[BEGIN.length] as ExecutionRow[]).map(toExecution)
+          const decision = decideCancel(id, new Map(rows.map((r) => [r.id, r])), now, errorJson)
+          if (decision.outcome !== 'cancelled') {
+            await run(connection, [COMMIT])
+            return decision
+          }
+          await run(connection, [
+            updateRows(decision.executions.map(updatedColumns), UPDATED_COLUMNS),
+            ...insertEvents(decision.events),
+            COMMIT,
+          ])
+          return { outcome: 'cancelled', execution: decision.execution, cascaded: decision.cascaded }
+        })
+      } catch (error) {
+        // A deadlock the server broke rolled the whole transaction back: running it again is safe.
+        if (attempt >= 3 || (error as { errno?: number }).errno !== DEADLOCK) throw error
+      }
+    }
+  }
+
+  async listChildren(parentId: string, limit: number): Promise<ExecutionRecord[]> {
+    const [rows] = await this.pool.query<mysql.RowDataPacket[]>(q.LIST_CHILDREN, [parentId, limit])
+    return (rows as ExecutionRow[]).map(toExecution)
   }
 
   async forkExecution(input: NewExecution, from: string, beforePosition: number): Promise<CreateResult> {
@@ -557,6 +575,9 @@ function newRecord(input: NewExecution, state: InitialState): ExecutionRecord {
     paused: false,
     rerunOf: null,
     traceParent: input.traceParent ?? null,
+    parentId: null,
+    parentKey: null,
+    detached: false,
     deadlineAt: input.deadlineAt,
     workflowRetries: 0,
     createdAt: input.now,

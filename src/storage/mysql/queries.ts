@@ -5,7 +5,7 @@
  * every value still goes through a placeholder.
  */
 
-import { STEP_COLUMNS } from '../rows.ts'
+import { CHILD_COLUMNS, INBOX_EVENT_COLUMNS, STEP_COLUMNS } from '../rows.ts'
 
 export const MIGRATION_LOCK = `SELECT GET_LOCK(CONCAT('zart_migrate:', COALESCE(DATABASE(), '')), 60) AS locked, DATABASE() AS db`
 
@@ -60,11 +60,24 @@ export const WAKE_WAITER = `
   UPDATE zart_executions SET status = 'pending', due_at = ?, updated_at = ?
   WHERE id = ? AND status = 'waiting' AND JSON_CONTAINS(waits_json, JSON_OBJECT('kind', 'event', 'event', ?))`
 
-export const CANCEL = `
-  UPDATE zart_executions
-  SET status = 'cancelled', error_json = ?, due_at = NULL, lease_owner = NULL,
-      lease_expires_at = NULL, wait_event = NULL, wait_until = NULL, waits_json = NULL, updated_at = ?
-  WHERE id = ? AND status IN ('pending', 'running', 'waiting')`
+/**
+ * What a cancel locks and reads (see cancel-plan.ts): the execution, its parent, and every
+ * execution below it through children not started detached, in id order (the lock order
+ * of group commit). Params: id (x2).
+ */
+export const CANCEL_TREE = `
+  WITH RECURSIVE tree (id) AS (
+    SELECT id FROM zart_executions WHERE id = ?
+    UNION
+    SELECT e.id FROM zart_executions e JOIN tree ON e.parent_id = tree.id WHERE e.detached = 0
+  )
+  SELECT * FROM zart_executions
+  WHERE id IN (SELECT id FROM tree) OR id = (SELECT parent_id FROM (SELECT parent_id FROM zart_executions WHERE id = ?) p)
+  ORDER BY id
+  FOR UPDATE`
+
+/** The children of an execution, oldest first. Params: parent, limit. */
+export const LIST_CHILDREN = `SELECT * FROM zart_executions WHERE parent_id = ? ORDER BY seq LIMIT ?`
 
 /** A batch of terminal executions to prune, locked; rows held elsewhere wait for a later batch. */
 export const LOCK_PRUNABLE = `
@@ -173,6 +186,17 @@ export const upsertSteps = (n: number): string => `
     finished_at = VALUES(finished_at), wake_at = VALUES(wake_at)`
 
 export const CONSUME_EVENT = `UPDATE zart_events SET consumed_by = ? WHERE seq = ?`
+
+/** Inserts `n` children started by their parents' commits; an id already taken is left alone (the plan saw it). */
+export const insertChildren = (n: number): string => `
+  INSERT INTO zart_executions (${CHILD_COLUMNS.join(', ')}, status, due_at, updated_at)
+  VALUES ${Array.from({ length: n }, () => `(${CHILD_COLUMNS.map(() => '?').join(', ')}, 'pending', ?, ?)`).join(', ')}
+  ON DUPLICATE KEY UPDATE id = id`
+
+/** Puts `n` events (children's ends) into their parents' inboxes. */
+export const insertInboxEvents = (n: number): string => `
+  INSERT INTO zart_events (${INBOX_EVENT_COLUMNS.join(', ')})
+  VALUES ${Array.from({ length: n }, () => `(${INBOX_EVENT_COLUMNS.map(() => '?').join(', ')})`).join(', ')}`
 
 /** Params: id, host, pid, workflows, lease, started, last seen, scope. */
 export const UPSERT_WORKER = `

@@ -1,6 +1,14 @@
 import type pg from 'pg'
 import { decideCommit, inboxIds, lockIds, type InboxEvent } from '../commit-plan.ts'
-import { stepColumns, toExecution, touchedColumns, updatedColumns, type ExecutionRow } from '../rows.ts'
+import {
+  childColumns,
+  inboxEventColumns,
+  stepColumns,
+  toExecution,
+  touchedColumns,
+  updatedColumns,
+  type ExecutionRow,
+} from '../rows.ts'
 import type { FencedWrite, WriteOutcome } from '../store.ts'
 import * as q from './queries.ts'
 
@@ -34,12 +42,15 @@ export async function commitWrites(client: pg.PoolClient, writes: readonly Fence
       payloadJson: e.payload_json,
     })),
   )
+  const children = changes.created.length > 0 || changes.events.length > 0
   await client.query(
-    inline(q.APPLY_AND_COMMIT, [
+    inline(children ? q.APPLY_WITH_CHILDREN_AND_COMMIT : q.APPLY_AND_COMMIT, [
       changes.touched.map(touchedColumns),
       changes.executions.map(updatedColumns),
       changes.steps.map((s) => stepColumns(s.executionId, s.step)),
       changes.consumed.map((c) => ({ seq: c.seq, consumed_by: c.by })),
+      changes.created.map(childColumns),
+      changes.events.map(inboxEventColumns),
     ]),
   )
   return outcomes

@@ -30,6 +30,7 @@ import type {
 } from '../store.ts'
 import { initialState } from '../initial-state.ts'
 import { lockOrder } from '../commit-plan.ts'
+import { decideCancel } from '../cancel-plan.ts'
 import { commitWrites } from './commit.ts'
 import { listen } from './wake-ups.ts'
 import * as q from './queries.ts'
@@ -53,6 +54,8 @@ type BatchResult =
   | { outcome: 'existing'; matchedBy: 'id' | 'idempotency_key'; row: ExecutionRow }
   | { outcome: 'not_found' | 'retry' }
 import {
+  inboxEventColumns,
+  updatedColumns,
   toExecution,
   toStep,
   toWorker,
@@ -246,10 +249,25 @@ export class PostgresStore implements Store {
   }
 
   async cancelExecution(id: string, now: number, errorJson: string): Promise<CancelResult> {
-    const row = (await this.rows<ExecutionRow>(q.CANCEL, [id, now, errorJson]))[0]
-    if (row) return { outcome: 'cancelled', execution: toExecution(row) }
-    const existing = await this.getExecution(id)
-    return existing ? { outcome: 'terminal', execution: existing } : { outcome: 'not_found' }
+    return this.retryingDeadlock(() =>
+      this.transaction(async (client): Promise<CancelResult> => {
+        const { rows } = await client.query<ExecutionRow>({ ...q.CANCEL_TREE, values: [id] })
+        const decision = decideCancel(id, new Map(rows.map((r) => [r.id, toExecution(r)])), now, errorJson)
+        if (decision.outcome !== 'cancelled') return decision
+        await client.query({
+          ...q.APPLY_CANCEL,
+          values: [
+            JSON.stringify(decision.executions.map(updatedColumns)),
+            JSON.stringify(decision.events.map(inboxEventColumns)),
+          ],
+        })
+        return { outcome: 'cancelled', execution: decision.execution, cascaded: decision.cascaded }
+      }),
+    )
+  }
+
+  async listChildren(parentId: string, limit: number): Promise<ExecutionRecord[]> {
+    return (await this.rows<ExecutionRow>(q.LIST_CHILDREN, [parentId, limit])).map(toExecution)
   }
 
   async forkExecution(input: NewExecution, from: string, beforePosition: number): Promise<CreateResult> {

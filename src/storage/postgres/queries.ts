@@ -68,13 +68,34 @@ export const CREATE_EXECUTIONS = query('create_executions', `SELECT zart_create_
 /** Delivers a batch of events, in order, after locking `$2`'s executions (migration 0003). */
 export const DELIVER_EVENTS = query('deliver_events', `SELECT zart_deliver_events($1::jsonb, $2::jsonb) AS results`)
 
-export const CANCEL = query(
-  'cancel',
-  `UPDATE zart_executions
-   SET status = 'cancelled', error_json = $3, due_at = NULL, lease_owner = NULL,
-       lease_expires_at = NULL, wait_event = NULL, wait_until = NULL, waits_json = NULL, updated_at = $2
-   WHERE id = $1 AND status IN ('pending', 'running', 'waiting')
-   RETURNING *`,
+/**
+ * What a cancel locks and reads (see cancel-plan.ts): the execution, its parent, and every
+ * execution below it through children not started detached, in id order (the lock order
+ * of group commit). $1 id.
+ */
+export const CANCEL_TREE = query(
+  'cancel_tree',
+  `WITH RECURSIVE tree (id) AS (
+     SELECT id FROM zart_executions WHERE id = $1
+     UNION
+     SELECT e.id FROM zart_executions e JOIN tree ON e.parent_id = tree.id WHERE e.detached = 0
+   )
+   SELECT * FROM zart_executions
+   WHERE id IN (SELECT id FROM tree) OR id = (SELECT parent_id FROM zart_executions WHERE id = $1)
+   ORDER BY id
+   FOR UPDATE`,
+)
+
+/** Applies a cancel: whole rows (cancelled, and a parent woken) and inbox events (migrations 0008, 0014). */
+export const APPLY_CANCEL = query(
+  'apply_cancel',
+  `SELECT zart_apply_commit('[]'::jsonb, $1::jsonb, '[]'::jsonb, '[]'::jsonb), zart_apply_children('[]'::jsonb, $2::jsonb)`,
+)
+
+/** The children of an execution, oldest first. $1 parent, $2 limit. */
+export const LIST_CHILDREN = query(
+  'list_children',
+  `SELECT * FROM zart_executions WHERE parent_id = $1 ORDER BY seq LIMIT $2`,
 )
 
 /**
@@ -152,6 +173,9 @@ export const BEGIN_AND_LOCK = `BEGIN; SELECT zart_lock_for_commit($1::jsonb, $2:
 
 /** Apply the decided changes, then COMMIT. $1 touched, $2 moved, $3 steps, $4 consumed (JSON arrays). */
 export const APPLY_AND_COMMIT = `SELECT zart_apply_commit($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb); COMMIT`
+
+/** The same, for a batch that also starts children or tells parents of ends. $5 created, $6 events (migration 0014). */
+export const APPLY_WITH_CHILDREN_AND_COMMIT = `SELECT zart_apply_commit($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb); SELECT zart_apply_children($5::jsonb, $6::jsonb); COMMIT`
 
 export const LISTEN = `LISTEN zart_due`
 

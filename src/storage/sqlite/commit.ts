@@ -1,6 +1,14 @@
 import type Database from 'better-sqlite3'
 import { decideCommit, inboxIds, lockIds, type InboxEvent } from '../commit-plan.ts'
-import { stepColumns, toExecution, touchedColumns, updatedColumns, type ExecutionRow } from '../rows.ts'
+import {
+  childColumns,
+  inboxEventColumns,
+  stepColumns,
+  toExecution,
+  touchedColumns,
+  updatedColumns,
+  type ExecutionRow,
+} from '../rows.ts'
 import type { FencedWrite, WriteOutcome } from '../store.ts'
 import * as q from './queries.ts'
 
@@ -33,5 +41,7 @@ export function commitWrites(
   for (const execution of changes.executions) sql(q.UPDATE_EXECUTION).run(updatedColumns(execution))
   for (const { executionId, step } of changes.steps) sql(q.UPSERT_STEP).run(stepColumns(executionId, step))
   for (const { seq, by } of changes.consumed) sql(q.CONSUME_EVENT).run(by, seq)
+  for (const child of changes.created) sql(q.INSERT_CHILD).run(childColumns(child))
+  for (const event of changes.events) sql(q.INSERT_INBOX_EVENT).run(inboxEventColumns(event))
   return outcomes
 }

@@ -41,12 +41,21 @@ export const WAKE_WAITER = `
                 WHERE json_extract(value, '$.kind') = 'event' AND json_extract(value, '$.event') = @name)
   RETURNING *`
 
-export const CANCEL = `
-  UPDATE zart_executions
-  SET status = 'cancelled', error_json = @errorJson, due_at = NULL, lease_owner = NULL,
-      lease_expires_at = NULL, wait_event = NULL, wait_until = NULL, waits_json = NULL, updated_at = @now
-  WHERE id = @id AND status IN ('pending', 'running', 'waiting')
-  RETURNING *`
+/**
+ * What a cancel reads (see cancel-plan.ts): the execution, its parent, and every
+ * execution below it through children not started detached.
+ */
+export const CANCEL_TREE = `
+  WITH RECURSIVE tree (id) AS (
+    SELECT id FROM zart_executions WHERE id = @id
+    UNION
+    SELECT e.id FROM zart_executions e JOIN tree ON e.parent_id = tree.id WHERE e.detached = 0
+  )
+  SELECT * FROM zart_executions
+  WHERE id IN (SELECT id FROM tree) OR id = (SELECT parent_id FROM zart_executions WHERE id = @id)`
+
+/** The children of an execution, oldest first. */
+export const LIST_CHILDREN = `SELECT * FROM zart_executions WHERE parent_id = ? ORDER BY seq LIMIT ?`
 
 /** Terminal executions to prune, oldest first; the status list is a JSON array. */
 export const SELECT_PRUNABLE = `
@@ -142,6 +151,20 @@ export const UPSERT_STEP = `
     error_json = excluded.error_json, finished_at = excluded.finished_at, wake_at = excluded.wake_at`
 
 export const CONSUME_EVENT = `UPDATE zart_events SET consumed_by = ? WHERE seq = ?`
+
+/** A child started by its parent's commit; an id already taken is left alone (the plan saw it). */
+export const INSERT_CHILD = `
+  INSERT INTO zart_executions
+    (id, workflow, workflow_version, input_json, deadline_at, parent_id, parent_key, detached,
+     status, due_at, created_at, updated_at)
+  VALUES (@id, @workflow, @workflow_version, @input_json, @deadline_at, @parent_id, @parent_key, @detached,
+          'pending', @created_at, @created_at, @created_at)
+  ON CONFLICT (id) DO NOTHING`
+
+/** A child's end, into its parent's inbox. */
+export const INSERT_INBOX_EVENT = `
+  INSERT INTO zart_events (execution_id, name, payload_json, created_at, consumed_by)
+  VALUES (@execution_id, @name, @payload_json, @created_at, @consumed_by)`
 
 /** Params: id, host, pid, workflows, lease, started, last seen, scope. */
 export const UPSERT_WORKER = `

@@ -30,6 +30,7 @@ import type {
   QueueDepth,
 } from '../store.ts'
 import { isTerminal } from '../store.ts'
+import { decideCancel } from '../cancel-plan.ts'
 import { commitWrites } from './commit.ts'
 import * as q from './queries.ts'
 import * as sq from './schedule-queries.ts'
@@ -44,6 +45,8 @@ import {
 } from '../schedules.ts'
 import { watchDatabase } from './wake-ups.ts'
 import {
+  inboxEventColumns,
+  updatedColumns,
   toExecution,
   toStep,
   toWorker,
@@ -201,12 +204,18 @@ export class SqliteStore implements Store {
 
   async cancelExecution(id: string, now: number, errorJson: string): Promise<CancelResult> {
     const run = this.db.transaction((): CancelResult => {
-      const row = this.sql(q.CANCEL).get({ id, now, errorJson }) as ExecutionRow | undefined
-      if (row) return { outcome: 'cancelled', execution: toExecution(row) }
-      const existing = this.sql(q.SELECT_EXECUTION).get(id) as ExecutionRow | undefined
-      return existing ? { outcome: 'terminal', execution: toExecution(existing) } : { outcome: 'not_found' }
+      const rows = (this.sql(q.CANCEL_TREE).all({ id }) as ExecutionRow[]).map(toExecution)
+      const decision = decideCancel(id, new Map(rows.map((r) => [r.id, r])), now, errorJson)
+      if (decision.outcome !== 'cancelled') return decision
+      for (const row of decision.executions) this.sql(q.UPDATE_EXECUTION).run(updatedColumns(row))
+      for (const event of decision.events) this.sql(q.INSERT_INBOX_EVENT).run(inboxEventColumns(event))
+      return { outcome: 'cancelled', execution: decision.execution, cascaded: decision.cascaded }
     })
     return run.immediate()
+  }
+
+  async listChildren(parentId: string, limit: number): Promise<ExecutionRecord[]> {
+    return (this.sql(q.LIST_CHILDREN).all(parentId, limit) as ExecutionRow[]).map(toExecution)
   }
 
   async forkExecution(input: NewExecution, from: string, beforePosition: number): Promise<CreateResult> {
