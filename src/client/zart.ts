@@ -45,6 +45,8 @@ import {
   workflowNameSchema,
 } from './schemas.ts'
 import { toExecutionView, type ExecutionView } from './status-view.ts'
+import { declaredQueue, flowOf, queueReason, toQueueView } from './flow-control.ts'
+import { checkQueue, type QueueLimits } from '../queues.ts'
 
 import { jsonSchema, notFound, terminal, toJsonInput, undeclaredEvent } from './support.ts'
 import {
@@ -60,6 +62,7 @@ import {
   type WorkerView,
   type ScheduleOptions,
   type ScheduleResult,
+  type QueueView,
   type WaitResult,
   type WorkflowInfo,
   type ZartOptions,
@@ -79,6 +82,7 @@ export type {
   ScheduleOptions,
   WorkerView,
   ScheduleResult,
+  QueueView,
   WaitResult,
   WorkflowInfo,
   ZartOptions,
@@ -166,9 +170,11 @@ export class Zart {
     if (!Number.isFinite(runAt))
       throw new ZartError('INVALID_INPUT', 'run_at is not a valid time: use an ISO 8601 time or ms since the epoch')
     const timeoutMs = this.infos.get(definition.name)?.timeout_ms ?? null
+    const flow = await flowOf(definition, options, now, this.store)
     // With a local worker free, the row is created already claimed: one transaction, not two.
+    // Not under flow control: a queued row waits for its slot, a deduplicated one to be found.
     const worker = this.worker
-    const claim = runAt <= now ? worker?.offerSlot() : undefined
+    const claim = runAt <= now && flow.queue === null && flow.dedupe === null ? worker?.offerSlot() : undefined
     let result: CreateResult
     try {
       result = await this.create({
@@ -180,6 +186,7 @@ export class Zart {
         runAt,
         version: definition.version,
         deadlineAt: timeoutMs === null ? null : Math.max(now, runAt) + timeoutMs,
+        ...flow,
         ...(claim && { claim }),
       })
     } catch (error) {
@@ -191,6 +198,9 @@ export class Zart {
       result.execution.status === 'running' &&
       result.execution.leaseOwner === worker?.id
     if (claim && !adopted) worker?.returnSlot()
+    if (result.outcome === 'existing' && result.matchedBy === 'dedupe') {
+      return { execution_id: result.execution.id, status: result.execution.status, created: false, deduplicated: true }
+    }
     if (result.outcome === 'existing') {
       const existing = result.execution
       if (existing.workflow !== workflow || canonicalJson(JSON.parse(existing.inputJson)) !== canonicalJson(input)) {
@@ -218,7 +228,40 @@ export class Zart {
     view.input = JSON.parse(record.inputJson) as unknown
     const hint = await this.noWorkerHint(record)
     if (hint !== undefined) view.hint = hint
+    if (record.queue !== null && !isTerminal(record.status)) {
+      const now = this.clock.now()
+      const standing = await this.store.queueStanding(record.id, now)
+      const reason = standing && queueReason(record, standing, now)
+      if (reason !== undefined) view.queue_reason = reason
+    }
     return view
+  }
+
+  /**
+   * Creates or changes a queue's limits, stored in the database so every worker's next
+   * claim enforces them (docs/queues.md). A limit below 1 is refused: leave it out for none.
+   *
+   * @example
+   * await zart.setQueue('emails', { concurrency: 10, keyConcurrency: 1, rateLimit: { limit: 100, period: '1m' } })
+   */
+  async setQueue(name: string, limits: QueueLimits = {}): Promise<QueueView> {
+    const definition = checkQueue({ ...limits, name })
+    await this.store.setQueue(definition, this.clock.now())
+    this.worker?.poke()
+    return toQueueView(definition)
+  }
+
+  /** Every queue stored on this database, by name. */
+  async queues(): Promise<QueueView[]> {
+    return (await this.store.listQueues()).map(toQueueView)
+  }
+
+  /** Stores the limits of the queues the loaded workflows declare (the code's word wins at start). */
+  async declareQueues(): Promise<void> {
+    for (const definition of this.definitions.values()) {
+      const queue = declaredQueue(definition)
+      if (typeof queue === 'object') await this.store.setQueue(queue, this.clock.now())
+    }
   }
 
   /** The workers alive now on this database (each reports itself once per heartbeat period). */
@@ -480,6 +523,9 @@ export class Zart {
         runAt: now,
         now,
         version: definition.version,
+        queue: original.queue,
+        concurrencyKey: original.concurrencyKey,
+        priority: original.priority,
       },
       original.id,
       from.position,
@@ -725,7 +771,9 @@ export async function createZart(options: ZartOptions = {}): Promise<Zart> {
   const store = typeof options.db === 'object' ? options.db : await openStore(options.db ?? defaultDatabaseUrl())
   try {
     if (options.migrate !== false) await store.migrate()
-    return new Zart(store, options.workflows ?? [], options, ownsStore)
+    const zart = new Zart(store, options.workflows ?? [], options, ownsStore)
+    if (options.migrate !== false) await zart.declareQueues()
+    return zart
   } catch (error) {
     if (ownsStore) await store.close()
     throw error

@@ -3,6 +3,7 @@ import type { z } from 'zod'
 import { ZartError } from '../errors.ts'
 import { EVENT_NAME, nameProblem, WORKFLOW_NAME } from '../names.ts'
 import type { Duration } from '../duration.ts'
+import { checkPriority, checkQueue, checkQueueName, type QueueOptions } from '../queues.ts'
 import type { WorkflowContext } from './context.ts'
 
 const BRAND = Symbol.for('zart.workflow')
@@ -30,6 +31,17 @@ export interface WorkflowOptions<Input> {
    * `pinVersions` claim only executions of the versions they run.
    */
   version?: string
+  /**
+   * The queue its executions run under (docs/queues.md): a name, or a name with limits that
+   * are stored in the database when the client opens, so every worker enforces the same.
+   * A schedule call may name another queue.
+   *
+   * @example
+   * queue: { name: 'emails', concurrency: 10, keyConcurrency: 1, rateLimit: { limit: 100, period: '1m' } }
+   */
+  queue?: string | QueueOptions
+  /** Default priority of its executions within their queue (larger runs first; default 0). */
+  priority?: number
 }
 
 /** A workflow the engine can run: made by `defineWorkflow` or from a `TaskHandler`. */
@@ -43,6 +55,9 @@ export interface WorkflowDefinition<Input = unknown, Output = unknown> {
   readonly events: Record<string, z.ZodType> | undefined
   /** Declared, or `code-` and a hash of the body's source. */
   readonly version: string
+  /** See `WorkflowOptions.queue`. */
+  readonly queue: string | QueueOptions | undefined
+  readonly priority: number | undefined
   run(ctx: WorkflowContext, input: Input): Promise<Output>
 }
 
@@ -68,6 +83,8 @@ export function defineWorkflow<Input, Output>(
     input: options.input,
     events: options.events,
     version: options.version ?? codeVersion(body),
+    queue: options.queue,
+    priority: options.priority,
     run: body,
   }
 }
@@ -94,6 +111,9 @@ export interface TaskHandler<Data = unknown, Output = unknown> {
   events?: Record<string, z.ZodType>
   /** See `WorkflowOptions.version`; derived from the class's source when omitted. */
   version?: string
+  /** See `WorkflowOptions.queue` and `priority`. */
+  queue?: string | QueueOptions
+  priority?: number
   run(ctx: WorkflowContext, data: Data): Promise<Output>
   maxRetries?(): number
   timeout?(): Duration
@@ -110,6 +130,8 @@ export function fromTaskHandler<Data, Output>(handler: TaskHandler<Data, Output>
       ...(handler.inputSchema && { input: handler.inputSchema }),
       ...(handler.events && { events: handler.events }),
       version: handler.version ?? codeVersion(handler.constructor),
+      ...(handler.queue !== undefined && { queue: handler.queue }),
+      ...(handler.priority !== undefined && { priority: handler.priority }),
     },
     (ctx, data) => handler.run(ctx, data),
   )
@@ -161,6 +183,17 @@ export function checkWorkflowDefinition(definition: WorkflowDefinition): void {
   if (problem !== undefined) {
     throw new ZartError('INVALID_INPUT', `cannot register workflow: ${problem}`, {
       issues: [{ path: 'name', message: problem }],
+    })
+  }
+  try {
+    if (typeof definition.queue === 'string') checkQueueName(definition.queue)
+    else if (definition.queue !== undefined) checkQueue(definition.queue)
+    if (definition.priority !== undefined) checkPriority(definition.priority)
+  } catch (error) {
+    if (!(error instanceof ZartError)) throw error
+    throw new ZartError('INVALID_INPUT', `cannot register workflow "${definition.name}": ${error.message}`, {
+      workflow: definition.name,
+      ...error.details,
     })
   }
   for (const event of Object.keys(definition.events ?? {})) {

@@ -12,10 +12,19 @@ export const SELECT_BY_IDEMPOTENCY_KEY = `SELECT * FROM zart_executions WHERE id
 export const INSERT_EXECUTION = `
   INSERT INTO zart_executions
     (id, workflow, workflow_version, status, input_json, idempotency_key, deadline_at, due_at, created_at,
-     updated_at, lease_owner, lease_token, lease_expires_at, attempt)
+     updated_at, lease_owner, lease_token, lease_expires_at, attempt, queue, concurrency_key, priority,
+     dedupe_key, dedupe_until)
   VALUES (@id, @workflow, @version, @status, @inputJson, @idempotencyKey, @deadlineAt, @dueAt, @now,
-          @now, @leaseOwner, @leaseToken, @leaseExpiresAt, @attempt)
+          @now, @leaseOwner, @leaseToken, @leaseExpiresAt, @attempt, @queue, @concurrencyKey, @priority,
+          @dedupeKey, @dedupeUntil)
   RETURNING *`
+
+/** A dedupe key whose window closed is given up, so a new schedule may take it. */
+export const RELEASE_DEDUPE = `
+  UPDATE zart_executions SET dedupe_key = NULL, dedupe_until = NULL
+  WHERE workflow = @workflow AND dedupe_key = @key AND dedupe_until <= @now`
+
+export const SELECT_BY_DEDUPE = `SELECT * FROM zart_executions WHERE workflow = @workflow AND dedupe_key = @key`
 
 export const SELECT_STEPS = `SELECT * FROM zart_steps WHERE execution_id = ? ORDER BY rowid`
 
@@ -43,7 +52,7 @@ export const WAKE_WAITER = `
 
 export const CANCEL = `
   UPDATE zart_executions
-  SET status = 'cancelled', error_json = @errorJson, due_at = NULL, lease_owner = NULL,
+  SET status = 'cancelled', error_json = @errorJson, due_at = NULL, lease_owner = NULL, dedupe_key = NULL,
       lease_expires_at = NULL, wait_event = NULL, wait_until = NULL, waits_json = NULL, updated_at = @now
   WHERE id = @id AND status IN ('pending', 'running', 'waiting')
   RETURNING *`
@@ -62,13 +71,60 @@ export const DELETE_EVENTS = `DELETE FROM zart_events WHERE execution_id = ?`
 
 export const DELETE_EXECUTION = `DELETE FROM zart_executions WHERE id = ?`
 
+const VERSIONS = `(@versions IS NULL OR workflow_version IS NULL
+         OR workflow || '@' || workflow_version IN (SELECT value FROM json_each(@versions)))`
+
 /** Due rows of these workflows; with `@versions`, only of those `workflow@version` pairs (or none recorded). */
 export const SELECT_DUE = `
   SELECT id FROM zart_executions
   WHERE due_at <= @now AND paused = 0 AND workflow IN (SELECT value FROM json_each(@workflows))
-    AND (@versions IS NULL OR workflow_version IS NULL
-         OR workflow || '@' || workflow_version IN (SELECT value FROM json_each(@versions)))
+    AND ${VERSIONS}
   ORDER BY due_at LIMIT @limit`
+
+/** SELECT_DUE outside queues: the claim's fast path, with no limit to look up. */
+export const SELECT_DUE_UNQUEUED = `
+  SELECT id FROM zart_executions
+  WHERE due_at <= @now AND paused = 0 AND queue IS NULL AND workflow IN (SELECT value FROM json_each(@workflows))
+    AND ${VERSIONS}
+  ORDER BY due_at LIMIT @limit`
+
+/** The queues with due executions of these workflows. */
+export const DUE_QUEUES = `
+  SELECT DISTINCT queue FROM zart_executions
+  WHERE queue IS NOT NULL AND due_at <= @now AND paused = 0
+    AND workflow IN (SELECT value FROM json_each(@workflows)) AND ${VERSIONS}`
+
+/** Stored limits of the queues named in a JSON array. */
+export const SELECT_QUEUES_IN = `SELECT * FROM zart_queues WHERE name IN (SELECT value FROM json_each(?)) ORDER BY name`
+
+/** Running executions per queue, of the queues named in a JSON array. */
+export const RUNNING_PER_QUEUE = `
+  SELECT queue, COUNT(*) AS running FROM zart_executions
+  WHERE queue IN (SELECT value FROM json_each(?)) AND status = 'running'
+  GROUP BY queue`
+
+/** First starts of a queue after a time, and the earliest. Params: queue, after. */
+export const STARTS_SINCE = `
+  SELECT COUNT(*) AS starts, MIN(started_at) AS oldest FROM zart_executions WHERE queue = ? AND started_at > ?`
+
+/**
+ * Due executions of the open queues (and takeovers in any), priority first, each with how
+ * many of its key run now; rows whose key is at its limit are skipped here already, so a
+ * busy key does not hide the others behind it.
+ */
+export const QUEUE_CANDIDATES = `
+  SELECT e.id, e.queue, e.concurrency_key, e.status, e.started_at,
+         (SELECT COUNT(*) FROM zart_executions r
+          WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.status = 'running') AS key_running
+  FROM zart_executions e LEFT JOIN zart_queues q ON q.name = e.queue
+  WHERE e.queue IN (SELECT value FROM json_each(@queues)) AND e.due_at <= @now AND e.paused = 0
+    AND (e.queue IN (SELECT value FROM json_each(@open)) OR e.status = 'running')
+    AND e.workflow IN (SELECT value FROM json_each(@workflows)) AND ${VERSIONS.replaceAll('workflow', 'e.workflow')}
+    AND (e.status = 'running' OR e.concurrency_key IS NULL OR q.key_concurrency IS NULL
+         OR (SELECT COUNT(*) FROM zart_executions r
+             WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.status = 'running') < q.key_concurrency)
+  ORDER BY e.priority DESC, e.due_at, e.seq
+  LIMIT @limit`
 
 /**
  * A running row is due again only when its lease expires: the holder enforces the
@@ -80,13 +136,14 @@ export const CLAIM = `
   SET takeovers = takeovers + CASE WHEN status = 'running' THEN 1 ELSE 0 END,
       status = 'running', lease_owner = @workerId, lease_token = lease_token + 1,
       lease_expires_at = @leaseExpiresAt, due_at = @leaseExpiresAt,
-      attempt = attempt + 1, wait_event = NULL, wait_until = NULL, waits_json = NULL, updated_at = @now
+      attempt = attempt + 1, wait_event = NULL, wait_until = NULL, waits_json = NULL, updated_at = @now,
+      started_at = COALESCE(started_at, @now), dedupe_key = NULL, dedupe_until = NULL
   WHERE id = @id AND due_at <= @now AND paused = 0
   RETURNING *`
 
 export const NEXT_DUE = `
   SELECT MIN(due_at) AS due FROM zart_executions
-  WHERE due_at IS NOT NULL AND paused = 0 AND workflow IN (SELECT value FROM json_each(?))`
+  WHERE due_at IS NOT NULL AND paused = 0 AND queue IS NULL AND workflow IN (SELECT value FROM json_each(?))`
 
 export const HEARTBEAT = `
   UPDATE zart_executions
@@ -195,3 +252,33 @@ export const COPY_STEPS = `
   SELECT @to, step_key, name, kind, status, position, resolved_seq, attempts, output_json, error_json, started_at, finished_at, wake_at
   FROM zart_steps WHERE execution_id = @from AND position IS NOT NULL AND position < @before
   ORDER BY rowid`
+
+/** Params: name, concurrency, key concurrency, rate limit, rate period, now. */
+export const UPSERT_QUEUE = `
+  INSERT INTO zart_queues (name, concurrency, key_concurrency, rate_limit, rate_period_ms, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (name) DO UPDATE SET concurrency = excluded.concurrency, key_concurrency = excluded.key_concurrency,
+    rate_limit = excluded.rate_limit, rate_period_ms = excluded.rate_period_ms, updated_at = excluded.updated_at`
+
+export const LIST_QUEUES = `SELECT * FROM zart_queues ORDER BY name`
+
+export const SELECT_QUEUE = `SELECT * FROM zart_queues WHERE name = ?`
+
+/**
+ * Where execution @id stands in its queue: running counts, and the due executions claimed
+ * before it (higher priority, or the same and due earlier). Params: id, now.
+ */
+export const QUEUE_STANDING = `
+  SELECT
+    (SELECT COUNT(*) FROM zart_executions r WHERE r.queue = e.queue AND r.status = 'running') AS running,
+    (SELECT COUNT(*) FROM zart_executions r
+     WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.status = 'running') AS key_running,
+    (SELECT COUNT(*) FROM zart_executions r
+     WHERE r.queue = e.queue AND r.id <> e.id AND r.due_at <= @now AND r.status <> 'running' AND r.paused = 0
+       AND (r.priority > e.priority OR (r.priority = e.priority AND (r.due_at < e.due_at OR (r.due_at = e.due_at AND r.seq < e.seq))))) AS ahead_in_queue,
+    (SELECT COUNT(*) FROM zart_executions r
+     WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.id <> e.id AND r.due_at <= @now
+       AND r.status <> 'running' AND r.paused = 0
+       AND (r.priority > e.priority OR (r.priority = e.priority AND (r.due_at < e.due_at OR (r.due_at = e.due_at AND r.seq < e.seq))))) AS ahead_on_key,
+    e.queue AS queue
+  FROM zart_executions e WHERE e.id = @id AND e.queue IS NOT NULL`
