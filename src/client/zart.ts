@@ -258,9 +258,12 @@ export class Zart {
 
   /** Stores the limits of the queues the loaded workflows declare (the code's word wins at start). */
   async declareQueues(): Promise<void> {
-    for (const definition of this.definitions.values()) {
-      const queue = declaredQueue(definition)
-      if (typeof queue === 'object') await this.store.setQueue(queue, this.clock.now())
+    const declared = [...this.definitions.values()].map(declaredQueue).filter((q) => typeof q === 'object')
+    if (declared.length === 0) return
+    // Written only when they differ: workers starting together need not all write the same row.
+    const stored = new Map((await this.store.listQueues()).map((q) => [q.name, JSON.stringify(q)]))
+    for (const queue of declared) {
+      if (stored.get(queue.name) !== JSON.stringify(queue)) await this.store.setQueue(queue, this.clock.now())
     }
   }
 
