@@ -3,6 +3,8 @@ import {
   deliverShape,
   executionShape,
   listShape,
+  queueShape,
+  queuesShape,
   replayCheckShape,
   scheduleShape,
   workersShape,
@@ -50,3 +52,7 @@ export const workflowsResultSchema = toolResult(workflowsShape)
 export const replayCheckResultSchema = toolResult(replayCheckShape)
 
 export const workersResultSchema = toolResult(workersShape)
+
+export const queueResultSchema = toolResult(queueShape)
+
+export const queuesResultSchema = toolResult(queuesShape)

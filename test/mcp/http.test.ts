@@ -61,6 +61,7 @@ describe.each(['streamable', 'sse'] as const)('zart serve over %s', (kind) => {
       'cancel_execution',
       'deliver_event',
       'list_executions',
+      'list_queues',
       'list_workers',
       'list_workflows',
       'pause_execution',
@@ -70,6 +71,7 @@ describe.each(['streamable', 'sse'] as const)('zart serve over %s', (kind) => {
       'retry_execution',
       'run_workflow',
       'schedule',
+      'set_queue',
       'status',
       'wait',
     ])

@@ -43,7 +43,15 @@ describe('no silent traps for agents (zart mcp over stdio)', () => {
 
   it('offers only the tools that read in read-only mode', async () => {
     const names = (await readOnly.client.listTools()).tools.map((t) => t.name).sort()
-    expect(names).toEqual(['list_executions', 'list_workers', 'list_workflows', 'replay_check', 'status', 'wait'])
+    expect(names).toEqual([
+      'list_executions',
+      'list_queues',
+      'list_workers',
+      'list_workflows',
+      'replay_check',
+      'status',
+      'wait',
+    ])
     const refused = await readOnly.client.callTool({ name: 'schedule', arguments: { workflow: 'data-pipeline' } }).then(
       (r) => r,
       (error: unknown) => ({ isError: true, error }),

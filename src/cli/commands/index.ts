@@ -7,6 +7,7 @@ import { registerListCommand } from './list.ts'
 import { registerMcpCommand } from './mcp.ts'
 import { registerMigrateCommand } from './migrate.ts'
 import { registerPruneCommand } from './prune.ts'
+import { registerQueueCommands } from './queue.ts'
 import { registerReplayCheckCommand } from './replay-check.ts'
 import { registerRepairCommands } from './repair.ts'
 import { registerScheduleCommand } from './schedule.ts'
@@ -32,6 +33,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerWorkflowsCommand,
   registerWorkerCommand,
   registerWorkersCommand,
+  registerQueueCommands,
   registerMigrateCommand,
   registerPruneCommand,
   registerReplayCheckCommand,

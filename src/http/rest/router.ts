@@ -11,6 +11,7 @@ import { HttpProblem, sendProblem, toProblem } from './problem.ts'
 import { requestLog } from './request-log.ts'
 import { mountRoute, type RouteSpec } from './route.ts'
 import { workflowRoutes } from './workflows.ts'
+import { queueRoutes } from './queues.ts'
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string }
 
@@ -58,7 +59,12 @@ export function createRestApi(zart: Zart, options: RestApiOptions = {}): RestApi
     shutdown: shutdown.signal,
     dashboardUrl: options.dashboardUrl,
   }
-  const routes = [...executionRoutes(context), ...eventRoutes(context), ...workflowRoutes(context)]
+  const routes = [
+    ...executionRoutes(context),
+    ...eventRoutes(context),
+    ...workflowRoutes(context),
+    ...queueRoutes(context),
+  ]
   const openapi = openApiDocument(routes, { version })
   let active = 0
   let idle: (() => void) | null = null
