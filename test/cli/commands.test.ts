@@ -26,7 +26,7 @@ describe('zart CLI commands', () => {
     )
     const second = await runZart(['migrate', ...flags])
     expect(second.code).toBe(0)
-    expect(second.stdout).toMatch(/^no pending migrations; schema is at 0008_rerun/)
+    expect(second.stdout).toMatch(/^no pending migrations; schema is at 0011_queues/)
   })
 
   it('workflows lists names, options and JSON Schemas', async () => {
