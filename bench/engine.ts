@@ -24,7 +24,7 @@ const SAMPLES = flag('samples', 200)
 const WAITING = flag('waiting', 10_000)
 const sectionAt = args.indexOf('--section')
 const SECTIONS = new Set(
-  sectionAt >= 0 ? (args[sectionAt + 1] ?? '').split(',') : ['throughput', 'latency', 'cross', 'memory'],
+  sectionAt >= 0 ? (args[sectionAt + 1] ?? '').split(',') : ['throughput', 'queues', 'latency', 'cross', 'memory'],
 )
 const ZART_BIN = fileURLToPath(new URL('../bin/zart.js', import.meta.url))
 const BENCH_WORKFLOWS = fileURLToPath(new URL('./workflows.ts', import.meta.url))
@@ -90,6 +90,49 @@ async function throughput(
     schedulePerSec,
     concurrentSchedulePerSec,
   }
+}
+
+/** How executions are scheduled in the flow-control benchmark. */
+interface QueueCase {
+  label: string
+  /** The queue's limits, or undefined for no queue (the fast claim path). */
+  queue?: { concurrency?: number; keyConcurrency?: number }
+  keys?: number
+  /** The worker's own concurrency (default 64). */
+  workers?: number
+}
+
+/**
+ * The claim rate under flow control beside the same run without it: EXECUTIONS 3-step
+ * executions scheduled first (so claiming is what is measured), then one worker
+ * (concurrency 64) runs them all. Returns executions/s.
+ */
+async function queueThroughput(c: QueueCase): Promise<number> {
+  const path = join(tempFolder('queues'), 'zart.db')
+  const store = new SqliteStore(path, { synchronous: 'NORMAL' })
+  const zart = await createZart({ db: store, workflows: [threeSteps] })
+  if (c.queue) await zart.setQueue('bench', c.queue)
+  for (let i = 0; i < EXECUTIONS; i += 200) {
+    await Promise.all(
+      Array.from({ length: Math.min(200, EXECUTIONS - i) }, (_, k) =>
+        zart.schedule(
+          'bench-three-steps',
+          { n: i + k },
+          c.queue ? { queue: 'bench', ...(c.keys && { concurrencyKey: `key-${(i + k) % c.keys}` }) } : {},
+        ),
+      ),
+    )
+  }
+  const probe = new Database(path, { readonly: true })
+  const completed = probe.prepare("SELECT count(*) AS n FROM zart_executions WHERE status = 'completed'")
+  const started = performance.now()
+  zart.startWorker({ concurrency: c.workers ?? 64 })
+  while ((completed.get() as { n: number }).n < EXECUTIONS) await sleep(5)
+  const seconds = (performance.now() - started) / 1000
+  probe.close()
+  await zart.close()
+  await store.close()
+  return EXECUTIONS / seconds
 }
 
 async function latency(synchronous: Sync): Promise<number[]> {
@@ -249,6 +292,31 @@ async function main(): Promise<void> {
       ['schedule calls/s (one at a time)', fmt(t.schedulePerSec)],
       ['schedule calls/s (200 callers at once)', fmt(t.concurrentSchedulePerSec)],
     ])
+  }
+
+  if (SECTIONS.has('queues')) {
+    const cases: QueueCase[] = [
+      { label: 'no queue (fast claim path)' },
+      { label: 'queue, limits never reached (concurrency 1000)', queue: { concurrency: 1000 } },
+      { label: 'queue, 1 per key over 100 keys', queue: { keyConcurrency: 1 }, keys: 100 },
+      { label: 'no queue, worker concurrency 16', workers: 16 },
+      { label: 'queue, concurrency 16', queue: { concurrency: 16 } },
+    ]
+    // Best of two runs each, alternating, so a busy moment of the machine hits no case alone.
+    const rates: number[] = cases.map(() => 0)
+    for (let round = 0; round < 2; round++) {
+      for (const [i, c] of cases.entries()) rates[i] = Math.max(rates[i] ?? 0, await queueThroughput(c))
+    }
+    const base = rates[0] ?? NaN
+    table(
+      `Claim rate with queue limits, ${EXECUTIONS} pre-scheduled 3-step executions, one worker (concurrency 64), synchronous=NORMAL`,
+      [
+        ...cases.map((c, i): [string, string] => [
+          c.label,
+          `${fmt(rates[i] ?? NaN)} executions/s (${fmt((rates[i] ?? NaN) / base, 2)} × no queue, worker concurrency 64)`,
+        ]),
+      ],
+    )
   }
 
   for (const sync of SECTIONS.has('latency') ? (['FULL', 'NORMAL'] as const) : []) {

@@ -18,7 +18,7 @@ ALTER TABLE zart_executions
   -- MySQL has no partial index: this column is due_at for queued rows only, so a claim
   -- finds due queued rows without reading past the others.
   ADD COLUMN queue_due BIGINT GENERATED ALWAYS AS (CASE WHEN queue IS NOT NULL THEN due_at END) VIRTUAL,
-  ADD KEY zart_executions_queue_due_at (queue_due),
+  ADD KEY zart_executions_queue_due_at (queue_due, queue),
   ADD UNIQUE KEY zart_executions_dedupe (workflow, dedupe_key),
   ADD KEY zart_executions_queue_due (queue, priority, due_at),
   ADD KEY zart_executions_queue_running (queue, status, concurrency_key),

@@ -24,6 +24,10 @@ export interface QueueCandidate {
   firstStart: boolean
   /** Executions of its queue and key running when the claim read them. */
   keyRunning: number
+  /** Claim order: priority (larger first), then due time, then scheduling order. */
+  priority: number
+  dueAt: number
+  seq: number
 }
 
 /** A queue's limits and counts, read under its lock. */
@@ -76,9 +80,16 @@ export function candidateLimit(capacity: number): number {
   return Math.max(capacity * 4, 32)
 }
 
-/** Queues whose global limit leaves room now: only their candidates are worth reading. */
-export function openQueues(states: ReadonlyMap<string, QueueState>): string[] {
-  return [...states.entries()]
-    .filter(([, s]) => s.definition?.concurrency == null || s.running < s.definition.concurrency)
-    .map(([name]) => name)
+/**
+ * A queue whose global limit is reached: of its due executions only takeovers (leases
+ * that ran out, holding their slot already) are worth reading.
+ */
+export function isFull(state: QueueState): boolean {
+  const limit = state.definition?.concurrency
+  return limit !== null && limit !== undefined && state.running >= limit
+}
+
+/** Candidates of several queues, each list in claim order, merged into one claim order. */
+export function inClaimOrder(lists: readonly QueueCandidate[][]): QueueCandidate[] {
+  return lists.flat().sort((a, b) => b.priority - a.priority || a.dueAt - b.dueAt || a.seq - b.seq)
 }

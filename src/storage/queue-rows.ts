@@ -10,6 +10,9 @@ export interface CandidateRow {
   status: string
   started_at: number | null
   key_running: number | string
+  priority: number | string
+  due_at: number | string
+  seq: number | string
 }
 
 export function toCandidate(row: CandidateRow): QueueCandidate {
@@ -20,6 +23,9 @@ export function toCandidate(row: CandidateRow): QueueCandidate {
     status: row.status,
     firstStart: row.started_at === null,
     keyRunning: Number(row.key_running),
+    priority: Number(row.priority),
+    dueAt: Number(row.due_at),
+    seq: Number(row.seq),
   }
 }
 

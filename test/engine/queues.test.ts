@@ -75,6 +75,27 @@ eachBackend('queues', (backend) => {
     await zart.close()
   })
 
+  it('a full queue still takes over an expired lease: the slot it holds is its own', async () => {
+    const { workflow, seen } = counted('solo', { name: 'solo', concurrency: 1 })
+    const clock = new FakeClock()
+    const zart = await createZart({ db: await backend.store(), workflows: [workflow], clock })
+    const a = (await zart.schedule('solo', { user: 'a', tag: 'a' })).execution_id
+    await zart.schedule('solo', { user: 'b', tag: 'b' })
+    // A worker elsewhere claims one and dies: its lease runs out with the queue full.
+    const held = await zart.store.claim({
+      workerId: 'gone',
+      limit: 5,
+      now: clock.now(),
+      leaseMs: 1_000,
+      workflows: ['solo'],
+    })
+    expect(held.map((c) => c.execution.id)).toEqual([a])
+    clock.advance('2s')
+    expect(await zart.drain()).toBe(2)
+    expect(seen.order).toEqual(['a', 'b'])
+    await zart.close()
+  })
+
   it('a rate limit starts at most N per period; status says until when', async () => {
     const { workflow } = counted('rated', { name: 'rated', rateLimit: { limit: 2, period: '1m' } })
     const clock = new FakeClock()

@@ -51,7 +51,7 @@ import {
   type QueueRow,
 } from '../rows.ts'
 import type { QueueDefinition } from '../../queues.ts'
-import { admitQueued, candidateLimit, openQueues, type QueueState } from '../queue-plan.ts'
+import { admitQueued, candidateLimit, inClaimOrder, isFull, type QueueState } from '../queue-plan.ts'
 import { toCandidate, toStanding, type CandidateRow, type StandingRow } from '../queue-rows.ts'
 
 export interface MysqlStoreOptions {
@@ -375,11 +375,7 @@ export class MysqlStore implements Store {
    * decides which rows go).
    */
   private async claimQueued(options: ClaimOptions, versions: unknown[], capacity: number): Promise<Claim[]> {
-    const [due] = await this.pool.query<mysql.RowDataPacket[]>(q.DUE_QUEUES, [
-      options.now,
-      options.workflows,
-      ...versions,
-    ])
+    const [due] = await this.pool.query<mysql.RowDataPacket[]>(q.DUE_QUEUES, [options.now])
     const queues = (due as { queue: string }[]).map((r) => r.queue)
     if (queues.length === 0) return []
     return this.withConnection(async (connection) => {
@@ -398,16 +394,17 @@ export class MysqlStore implements Store {
         const { starts } = await this.startsOf(connection, definition, options.now)
         states.set(name, { definition, running: runningOf.get(name) ?? 0, starts })
       }
-      const open = openQueues(states)
-      const [candidates] = await connection.query<mysql.RowDataPacket[]>(q.QUEUE_CANDIDATES, [
-        queues,
-        open.length > 0 ? open : [''],
-        options.now,
-        options.workflows,
-        ...versions,
-        candidateLimit(capacity),
-      ])
-      const ids = admitQueued((candidates as CandidateRow[]).map(toCandidate), states, capacity)
+      const names = [...states.keys()]
+      const [candidates] = await connection.query<mysql.RowDataPacket[]>(
+        q.queueCandidates(names.length),
+        names.flatMap((name) => {
+          const state = states.get(name) as QueueState
+          const keyLimit = state.definition?.keyConcurrency ?? null
+          const full = isFull(state) ? 1 : 0
+          return [name, full, options.now, options.workflows, ...versions, keyLimit, keyLimit, candidateLimit(capacity)]
+        }),
+      )
+      const ids = admitQueued(inClaimOrder([(candidates as CandidateRow[]).map(toCandidate)]), states, capacity)
       if (ids.length === 0) {
         await connection.query('ROLLBACK')
         return []

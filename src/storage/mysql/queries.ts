@@ -128,10 +128,8 @@ export const CLAIM = `
       started_at = COALESCE(started_at, updated_at), dedupe_key = NULL, dedupe_until = NULL
   WHERE id IN (?)`
 
-/** The queues with due executions of these workflows. Params: now, workflows, versions. */
-export const DUE_QUEUES = `
-  SELECT DISTINCT queue FROM zart_executions
-  WHERE queue_due <= ? AND paused = 0 AND workflow IN (?) AND ${VERSIONS}`
+/** The queues with due executions (workflows and versions are the candidates' filter). Params: now. */
+export const DUE_QUEUES = `SELECT DISTINCT queue FROM zart_executions WHERE queue_due <= ?`
 
 /**
  * Locks the queues' rows, in name order: claimers of one queue take turns, so each reads
@@ -150,25 +148,29 @@ export const RUNNING_PER_QUEUE = `
 export const STARTS_SINCE = `
   SELECT COUNT(*) AS starts, MIN(started_at) AS oldest FROM zart_executions WHERE queue = ? AND started_at > ?`
 
-const E_VERSIONS = VERSIONS.replaceAll('workflow', 'e.workflow')
-
 /**
- * Due executions of the open queues (and takeovers in any), priority first, each with how
- * many of its key run now; rows whose key is at its limit are skipped here already.
- * Params: queues, open queues (never empty), now, workflows, versions, limit.
+ * Due executions of one queue in claim order (priority, then due time, then scheduling
+ * order), each with how many of its key run now. Rows whose key is at its limit are
+ * skipped here already, so a busy key does not hide the others behind it; of a full queue
+ * (flag 1), only takeovers (expired leases). Params: queue, full flag, now, workflows,
+ * versions (2), key limit (x2), limit.
  */
-export const QUEUE_CANDIDATES = `
-  SELECT e.id, e.queue, e.concurrency_key, e.status, e.started_at,
-    (SELECT COUNT(*) FROM zart_executions r
-     WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.status = 'running') AS key_running
-  FROM zart_executions e LEFT JOIN zart_queues q ON q.name = e.queue
-  WHERE e.queue IN (?) AND (e.queue IN (?) OR e.status = 'running') AND e.due_at <= ? AND e.paused = 0
-    AND e.workflow IN (?) AND ${E_VERSIONS}
-    AND (e.status = 'running' OR e.concurrency_key IS NULL OR q.key_concurrency IS NULL
-         OR (SELECT COUNT(*) FROM zart_executions r
-             WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.status = 'running') < q.key_concurrency)
-  ORDER BY e.priority DESC, e.due_at, e.seq
-  LIMIT ?`
+const QUEUE_CANDIDATES_OF_ONE = `
+  (SELECT e.id, e.queue, e.concurrency_key, e.status, e.started_at, e.priority, e.due_at, e.seq,
+     (SELECT COUNT(*) FROM zart_executions r
+      WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.status = 'running') AS key_running
+   FROM zart_executions e
+   WHERE e.queue = ? AND (? = 0 OR e.status = 'running') AND e.due_at <= ? AND e.paused = 0
+     AND e.workflow IN (?) AND ${VERSIONS.replaceAll('workflow', 'e.workflow')}
+     AND (e.status = 'running' OR e.concurrency_key IS NULL OR ? IS NULL
+          OR (SELECT COUNT(*) FROM zart_executions r
+              WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.status = 'running') < ?)
+   ORDER BY e.priority DESC, e.due_at, e.seq
+   LIMIT ?)`
+
+/** QUEUE_CANDIDATES_OF_ONE for `n` queues in one statement. */
+export const queueCandidates = (n: number): string =>
+  Array.from({ length: n }, () => QUEUE_CANDIDATES_OF_ONE).join(' UNION ALL ')
 
 /** Claims the admitted queued rows, if still due and not paused. Params: as CLAIM, then now. */
 export const CLAIM_QUEUED = `

@@ -59,7 +59,7 @@ import {
   type QueueRow,
 } from '../rows.ts'
 import type { QueueDefinition } from '../../queues.ts'
-import { admitQueued, candidateLimit, openQueues, type QueueState } from '../queue-plan.ts'
+import { admitQueued, candidateLimit, inClaimOrder, isFull, type QueueState } from '../queue-plan.ts'
 import { toCandidate, toStanding, type CandidateRow, type StandingRow } from '../queue-rows.ts'
 
 /** A row of QUEUE_COUNTS. */
@@ -329,9 +329,7 @@ export class PostgresStore implements Store {
    */
   private async claimQueued(options: ClaimOptions, capacity: number): Promise<ExecutionRow[]> {
     const versions = options.versions ?? null
-    const queues = (await this.rows<{ queue: string }>(q.DUE_QUEUES, [options.now, options.workflows, versions])).map(
-      (r) => r.queue,
-    )
+    const queues = (await this.rows<{ queue: string }>(q.DUE_QUEUES, [options.now])).map((r) => r.queue)
     if (queues.length === 0) return []
     return this.transaction(async (client) => {
       const locked = (await client.query<QueueRow>({ ...q.LOCK_QUEUES, values: [queues] })).rows
@@ -340,13 +338,22 @@ export class PostgresStore implements Store {
       const states = new Map<string, QueueState>(
         counts.map((c) => [c.queue, { definition: definitions.get(c.queue), running: c.running, starts: c.starts }]),
       )
+      const names = [...states.keys()]
       const candidates = (
         await client.query<CandidateRow>({
           ...q.QUEUE_CANDIDATES,
-          values: [options.now, options.workflows, versions, queues, openQueues(states), candidateLimit(capacity)],
+          values: [
+            options.now,
+            options.workflows,
+            versions,
+            names,
+            candidateLimit(capacity),
+            names.map((name) => isFull(states.get(name) as QueueState)),
+            names.map((name) => states.get(name)?.definition?.keyConcurrency ?? null),
+          ],
         })
       ).rows
-      const ids = admitQueued(candidates.map(toCandidate), states, capacity)
+      const ids = admitQueued(inClaimOrder([candidates.map(toCandidate)]), states, capacity)
       if (ids.length === 0) return []
       const expires = options.now + options.leaseMs
       return (

@@ -115,11 +115,10 @@ export const CLAIM = query(
 
 const VERSIONS = `($3::text[] IS NULL OR e.workflow_version IS NULL OR e.workflow || '@' || e.workflow_version = ANY($3::text[]))`
 
-/** The queues with due executions of these workflows. $1 now, $2 workflows, $3 versions or null. */
+/** The queues with due executions (workflows and versions are the candidates' filter). $1 now. */
 export const DUE_QUEUES = query(
   'due_queues',
-  `SELECT DISTINCT queue FROM zart_executions e
-   WHERE queue IS NOT NULL AND due_at <= $1 AND paused = 0 AND workflow = ANY($2::text[]) AND ${VERSIONS}`,
+  `SELECT DISTINCT queue FROM zart_executions WHERE queue IS NOT NULL AND due_at <= $1`,
 )
 
 /**
@@ -145,24 +144,29 @@ export const QUEUE_COUNTS = query(
 )
 
 /**
- * Due executions of the open queues (and takeovers in any), priority first, each with how
- * many of its key run now; rows whose key is at its limit are skipped here already.
- * $1 now, $2 workflows, $3 versions or null, $4 queues, $5 open queues, $6 limit.
+ * Due executions of each queue in claim order (priority, then due time, then scheduling
+ * order), at most $5 per queue, each with how many of its key run now. Rows whose key is
+ * at its limit are skipped here already, so a busy key does not hide the others behind
+ * it; of a full queue, only takeovers (expired leases) are read.
+ * $1 now, $2 workflows, $3 versions or null, $4 queues, $5 limit, $6 full (per queue), $7 key limits (per queue).
  */
 export const QUEUE_CANDIDATES = query(
   'queue_candidates',
-  `SELECT e.id, e.queue, e.concurrency_key, e.status, e.started_at,
-     (SELECT COUNT(*) FROM zart_executions r
-      WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.status = 'running')::int AS key_running
-   FROM zart_executions e LEFT JOIN zart_queues q ON q.name = e.queue
-   WHERE e.queue = ANY($4::text[]) AND e.due_at <= $1 AND e.paused = 0
-     AND (e.queue = ANY($5::text[]) OR e.status = 'running')
-     AND e.workflow = ANY($2::text[]) AND ${VERSIONS}
-     AND (e.status = 'running' OR e.concurrency_key IS NULL OR q.key_concurrency IS NULL
-          OR (SELECT COUNT(*) FROM zart_executions r
-              WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.status = 'running') < q.key_concurrency)
-   ORDER BY e.priority DESC, e.due_at, e.seq
-   LIMIT $6`,
+  `SELECT c.* FROM unnest($4::text[], $6::boolean[], $7::int[]) AS n(name, full_queue, key_limit)
+   CROSS JOIN LATERAL (
+     SELECT e.id, e.queue, e.concurrency_key, e.status, e.started_at, e.priority, e.due_at, e.seq,
+       (SELECT COUNT(*) FROM zart_executions r
+        WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.status = 'running')::int AS key_running
+     FROM zart_executions e
+     WHERE e.queue = n.name AND e.due_at <= $1 AND e.paused = 0
+       AND (NOT n.full_queue OR e.status = 'running')
+       AND e.workflow = ANY($2::text[]) AND ${VERSIONS}
+       AND (e.status = 'running' OR e.concurrency_key IS NULL OR n.key_limit IS NULL
+            OR (SELECT COUNT(*) FROM zart_executions r
+                WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.status = 'running') < n.key_limit)
+     ORDER BY e.priority DESC, e.due_at, e.seq
+     LIMIT $5
+   ) c`,
 )
 
 /**

@@ -88,11 +88,13 @@ export const SELECT_DUE_UNQUEUED = `
     AND ${VERSIONS}
   ORDER BY due_at LIMIT @limit`
 
-/** The queues with due executions of these workflows. */
+/**
+ * The queues with due executions: an index-only scan of the due queued rows (workflows
+ * and versions are filtered by the candidates' query).
+ */
 export const DUE_QUEUES = `
-  SELECT DISTINCT queue FROM zart_executions
-  WHERE queue IS NOT NULL AND due_at <= @now AND paused = 0
-    AND workflow IN (SELECT value FROM json_each(@workflows)) AND ${VERSIONS}`
+  SELECT DISTINCT queue FROM zart_executions INDEXED BY zart_executions_queue_due
+  WHERE queue IS NOT NULL AND due_at <= @now`
 
 /** Stored limits of the queues named in a JSON array. */
 export const SELECT_QUEUES_IN = `SELECT * FROM zart_queues WHERE name IN (SELECT value FROM json_each(?)) ORDER BY name`
@@ -108,21 +110,22 @@ export const STARTS_SINCE = `
   SELECT COUNT(*) AS starts, MIN(started_at) AS oldest FROM zart_executions WHERE queue = ? AND started_at > ?`
 
 /**
- * Due executions of the open queues (and takeovers in any), priority first, each with how
- * many of its key run now; rows whose key is at its limit are skipped here already, so a
- * busy key does not hide the others behind it.
+ * Due executions of one queue in claim order (priority, then due time, then scheduling
+ * order: the index's own order, so the scan stops at @limit), each with how many of its
+ * key run now. Rows whose key is at its limit are skipped here already, so a busy key does
+ * not hide the others behind it; with @takeoversOnly (a full queue), only expired leases.
  */
 export const QUEUE_CANDIDATES = `
-  SELECT e.id, e.queue, e.concurrency_key, e.status, e.started_at,
+  SELECT e.id, e.queue, e.concurrency_key, e.status, e.started_at, e.priority, e.due_at, e.seq,
          (SELECT COUNT(*) FROM zart_executions r
           WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.status = 'running') AS key_running
-  FROM zart_executions e LEFT JOIN zart_queues q ON q.name = e.queue
-  WHERE e.queue IN (SELECT value FROM json_each(@queues)) AND e.due_at <= @now AND e.paused = 0
-    AND (e.queue IN (SELECT value FROM json_each(@open)) OR e.status = 'running')
+  FROM zart_executions e INDEXED BY zart_executions_queue_due
+  WHERE e.queue = @queue AND e.due_at <= @now AND e.paused = 0
+    AND (@takeoversOnly = 0 OR e.status = 'running')
     AND e.workflow IN (SELECT value FROM json_each(@workflows)) AND ${VERSIONS.replaceAll('workflow', 'e.workflow')}
-    AND (e.status = 'running' OR e.concurrency_key IS NULL OR q.key_concurrency IS NULL
+    AND (e.status = 'running' OR e.concurrency_key IS NULL OR @keyConcurrency IS NULL
          OR (SELECT COUNT(*) FROM zart_executions r
-             WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.status = 'running') < q.key_concurrency)
+             WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.status = 'running') < @keyConcurrency)
   ORDER BY e.priority DESC, e.due_at, e.seq
   LIMIT @limit`
 

@@ -51,7 +51,7 @@ import {
   type QueueRow,
 } from '../rows.ts'
 import type { QueueDefinition } from '../../queues.ts'
-import { admitQueued, candidateLimit, openQueues, type QueueState } from '../queue-plan.ts'
+import { admitQueued, candidateLimit, inClaimOrder, isFull, type QueueState } from '../queue-plan.ts'
 import { toCandidate, toStanding, type CandidateRow, type StandingRow } from '../queue-rows.ts'
 
 export interface SqliteStoreOptions {
@@ -293,16 +293,21 @@ export class SqliteStore implements Store {
 
   /** The queued executions this claim may take, within their queues' limits (queue-plan.ts). */
   private admitQueued(filter: { now: number; workflows: string; versions: string | null }, capacity: number): string[] {
-    const queues = (this.sql(q.DUE_QUEUES).all(filter) as { queue: string }[]).map((r) => r.queue)
+    const queues = (this.sql(q.DUE_QUEUES).all({ now: filter.now }) as { queue: string }[]).map((r) => r.queue)
     if (queues.length === 0) return []
     const states = this.queueStates(queues, filter.now)
-    const candidates = this.sql(q.QUEUE_CANDIDATES).all({
-      ...filter,
-      queues: JSON.stringify(queues),
-      open: JSON.stringify(openQueues(states)),
-      limit: candidateLimit(capacity),
-    }) as CandidateRow[]
-    return admitQueued(candidates.map(toCandidate), states, capacity)
+    const lists = [...states].map(([queue, state]) =>
+      (
+        this.sql(q.QUEUE_CANDIDATES).all({
+          ...filter,
+          queue,
+          takeoversOnly: isFull(state) ? 1 : 0,
+          keyConcurrency: state.definition?.keyConcurrency ?? null,
+          limit: candidateLimit(capacity),
+        }) as CandidateRow[]
+      ).map(toCandidate),
+    )
+    return admitQueued(inClaimOrder(lists), states, capacity)
   }
 
   private queueStates(queues: string[], now: number): Map<string, QueueState> {
