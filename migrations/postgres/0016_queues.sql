@@ -17,6 +17,11 @@ ALTER TABLE zart_executions
   ADD COLUMN dedupe_until BIGINT;
 
 CREATE UNIQUE INDEX zart_executions_dedupe ON zart_executions (workflow, dedupe_key) WHERE dedupe_key IS NOT NULL;
+-- The due index of 0001 now holds the rows outside queues only: the fast claim reads it
+-- without passing over a backlog held back by its limits, and each due row is in exactly
+-- one of the two due indexes, so no write updates more than before.
+DROP INDEX zart_executions_due;
+CREATE INDEX zart_executions_due ON zart_executions (due_at) WHERE due_at IS NOT NULL AND queue IS NULL;
 CREATE INDEX zart_executions_queue_due ON zart_executions (queue, priority DESC, due_at)
   WHERE queue IS NOT NULL AND due_at IS NOT NULL;
 CREATE INDEX zart_executions_queue_running ON zart_executions (queue, status, concurrency_key) WHERE queue IS NOT NULL;

@@ -115,10 +115,19 @@ export const CLAIM = query(
 
 const VERSIONS = `($3::text[] IS NULL OR e.workflow_version IS NULL OR e.workflow || '@' || e.workflow_version = ANY($3::text[]))`
 
-/** The queues with due executions (workflows and versions are the candidates' filter). $1 now. */
+/**
+ * The queues with due executions, one index probe per queue (a skip scan: the backlog a
+ * limit holds back is not read). Workflows and versions are the candidates' filter. $1 now.
+ */
 export const DUE_QUEUES = query(
   'due_queues',
-  `SELECT DISTINCT queue FROM zart_executions WHERE queue IS NOT NULL AND due_at <= $1`,
+  `WITH RECURSIVE due(queue) AS (
+     SELECT (SELECT MIN(queue) FROM zart_executions WHERE queue IS NOT NULL AND due_at <= $1)
+     UNION ALL
+     SELECT (SELECT MIN(e.queue) FROM zart_executions e WHERE e.queue > due.queue AND e.due_at <= $1)
+     FROM due WHERE due.queue IS NOT NULL
+   )
+   SELECT queue FROM due WHERE queue IS NOT NULL`,
 )
 
 /**

@@ -74,27 +74,41 @@ export const DELETE_EXECUTION = `DELETE FROM zart_executions WHERE id = ?`
 const VERSIONS = `(@versions IS NULL OR workflow_version IS NULL
          OR workflow || '@' || workflow_version IN (SELECT value FROM json_each(@versions)))`
 
-/** Due rows of these workflows; with `@versions`, only of those `workflow@version` pairs (or none recorded). */
-export const SELECT_DUE = `
-  SELECT id FROM zart_executions
-  WHERE due_at <= @now AND paused = 0 AND workflow IN (SELECT value FROM json_each(@workflows))
-    AND ${VERSIONS}
-  ORDER BY due_at LIMIT @limit`
+/**
+ * Whether anything is due for these workflows (a cheap look before the write lock): rows
+ * outside queues (`plain`; with `@versions`, only of those `workflow@version` pairs or of
+ * none recorded) and rows in queues (`queued`, whose limits the claim then reads). The
+ * indexes are named: without statistics SQLite preferred the workflow index, which reads
+ * every row of the workflow, finished ones too, on every poll.
+ */
+export const ANY_DUE = `
+  SELECT EXISTS (SELECT 1 FROM zart_executions INDEXED BY zart_executions_due
+                 WHERE due_at <= @now AND queue IS NULL AND paused = 0
+                   AND workflow IN (SELECT value FROM json_each(@workflows)) AND ${VERSIONS}) AS plain,
+         EXISTS (SELECT 1 FROM zart_executions INDEXED BY zart_executions_queue_due
+                 WHERE queue IS NOT NULL AND due_at <= @now) AS queued`
 
-/** SELECT_DUE outside queues: the claim's fast path, with no limit to look up. */
+/** Due rows outside queues, of these workflows (and versions): the claim's fast path. */
 export const SELECT_DUE_UNQUEUED = `
-  SELECT id FROM zart_executions
+  SELECT id FROM zart_executions INDEXED BY zart_executions_due
   WHERE due_at <= @now AND paused = 0 AND queue IS NULL AND workflow IN (SELECT value FROM json_each(@workflows))
     AND ${VERSIONS}
   ORDER BY due_at LIMIT @limit`
 
 /**
- * The queues with due executions: an index-only scan of the due queued rows (workflows
- * and versions are filtered by the candidates' query).
+ * The queues with due executions, one index probe per queue (a skip scan: the backlog a
+ * limit holds back is not read). Workflows and versions are the candidates' filter.
  */
 export const DUE_QUEUES = `
-  SELECT DISTINCT queue FROM zart_executions INDEXED BY zart_executions_queue_due
-  WHERE queue IS NOT NULL AND due_at <= @now`
+  WITH RECURSIVE due(queue) AS (
+    SELECT (SELECT MIN(queue) FROM zart_executions INDEXED BY zart_executions_queue_due
+            WHERE queue IS NOT NULL AND due_at <= @now)
+    UNION ALL
+    SELECT (SELECT MIN(e.queue) FROM zart_executions e INDEXED BY zart_executions_queue_due
+            WHERE e.queue > due.queue AND e.due_at <= @now)
+    FROM due WHERE due.queue IS NOT NULL
+  )
+  SELECT queue FROM due WHERE queue IS NOT NULL`
 
 /** Stored limits of the queues named in a JSON array. */
 export const SELECT_QUEUES_IN = `SELECT * FROM zart_queues WHERE name IN (SELECT value FROM json_each(?)) ORDER BY name`
@@ -113,7 +127,7 @@ export const STARTS_SINCE = `
  * Due executions of one queue in claim order (priority, then due time, then scheduling
  * order: the index's own order, so the scan stops at @limit), each with how many of its
  * key run now. Rows whose key is at its limit are skipped here already, so a busy key does
- * not hide the others behind it; with @takeoversOnly (a full queue), only expired leases.
+ * not hide the others behind it.
  */
 export const QUEUE_CANDIDATES = `
   SELECT e.id, e.queue, e.concurrency_key, e.status, e.started_at, e.priority, e.due_at, e.seq,
@@ -121,12 +135,22 @@ export const QUEUE_CANDIDATES = `
           WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.status = 'running') AS key_running
   FROM zart_executions e INDEXED BY zart_executions_queue_due
   WHERE e.queue = @queue AND e.due_at <= @now AND e.paused = 0
-    AND (@takeoversOnly = 0 OR e.status = 'running')
     AND e.workflow IN (SELECT value FROM json_each(@workflows)) AND ${VERSIONS.replaceAll('workflow', 'e.workflow')}
     AND (e.status = 'running' OR e.concurrency_key IS NULL OR @keyConcurrency IS NULL
          OR (SELECT COUNT(*) FROM zart_executions r
              WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.status = 'running') < @keyConcurrency)
   ORDER BY e.priority DESC, e.due_at, e.seq
+  LIMIT @limit`
+
+/**
+ * Of a full queue only takeovers are worth reading: running rows whose lease ran out
+ * (they hold their slot already), found among the running rows, not the whole backlog.
+ */
+export const QUEUE_TAKEOVERS = `
+  SELECT e.id, e.queue, e.concurrency_key, e.status, e.started_at, e.priority, e.due_at, e.seq, 0 AS key_running
+  FROM zart_executions e INDEXED BY zart_executions_queue_running
+  WHERE e.queue = @queue AND e.status = 'running' AND e.due_at <= @now AND e.paused = 0
+    AND e.workflow IN (SELECT value FROM json_each(@workflows)) AND ${VERSIONS.replaceAll('workflow', 'e.workflow')}
   LIMIT @limit`
 
 /**
@@ -145,7 +169,7 @@ export const CLAIM = `
   RETURNING *`
 
 export const NEXT_DUE = `
-  SELECT MIN(due_at) AS due FROM zart_executions
+  SELECT MIN(due_at) AS due FROM zart_executions INDEXED BY zart_executions_due
   WHERE due_at IS NOT NULL AND paused = 0 AND queue IS NULL AND workflow IN (SELECT value FROM json_each(?))`
 
 export const HEARTBEAT = `

@@ -267,13 +267,16 @@ export class SqliteStore implements Store {
       workflows: JSON.stringify(options.workflows),
       versions: options.versions ? JSON.stringify(options.versions) : null,
     }
-    if (!this.sql(q.SELECT_DUE).get({ ...filter, limit: 1 })) return []
+    const any = this.sql(q.ANY_DUE).get(filter) as { plain: number; queued: number }
+    if (!any.plain && !any.queued) return []
     const run = this.db.transaction((): Claim[] => {
-      const due = this.sql(q.SELECT_DUE_UNQUEUED).all({ ...filter, limit: options.limit }) as { id: string }[]
+      const due = any.plain
+        ? (this.sql(q.SELECT_DUE_UNQUEUED).all({ ...filter, limit: options.limit }) as { id: string }[])
+        : []
       const ids = due.map((r) => r.id)
       // The write transaction holds the whole database: no other claimer reads the counts
       // until this one's claims are in, so the limits hold across processes.
-      if (ids.length < options.limit) ids.push(...this.admitQueued(filter, options.limit - ids.length))
+      if (any.queued && ids.length < options.limit) ids.push(...this.admitQueued(filter, options.limit - ids.length))
       const claims: Claim[] = []
       for (const id of ids) {
         const row = this.sql(q.CLAIM).get({
@@ -298,11 +301,10 @@ export class SqliteStore implements Store {
     const states = this.queueStates(queues, filter.now)
     const lists = [...states].map(([queue, state]) =>
       (
-        this.sql(q.QUEUE_CANDIDATES).all({
+        this.sql(isFull(state) ? q.QUEUE_TAKEOVERS : q.QUEUE_CANDIDATES).all({
           ...filter,
           queue,
-          takeoversOnly: isFull(state) ? 1 : 0,
-          keyConcurrency: state.definition?.keyConcurrency ?? null,
+          ...(!isFull(state) && { keyConcurrency: state.definition?.keyConcurrency ?? null }),
           limit: candidateLimit(capacity),
         }) as CandidateRow[]
       ).map(toCandidate),
