@@ -75,9 +75,15 @@ export function admitQueued(
   return admitted
 }
 
-/** How many candidates a claim reads per batch: room to skip some blocked by their key. */
-export function candidateLimit(capacity: number): number {
-  return Math.max(capacity * 4, 32)
+/**
+ * How many candidates of a queue a claim reads: a few times what it can admit (the free
+ * slots of the worker, or the room left in the queue if smaller), to skip some held back
+ * by their key or the rate limit.
+ */
+export function candidateLimit(capacity: number, state?: QueueState): number {
+  const limit = state?.definition?.concurrency
+  const room = limit === null || limit === undefined ? capacity : Math.min(capacity, limit - (state?.running ?? 0))
+  return Math.max(room * 4, 8)
 }
 
 /**

@@ -401,7 +401,16 @@ export class MysqlStore implements Store {
           const state = states.get(name) as QueueState
           const keyLimit = state.definition?.keyConcurrency ?? null
           const full = isFull(state) ? 1 : 0
-          return [name, full, options.now, options.workflows, ...versions, keyLimit, keyLimit, candidateLimit(capacity)]
+          return [
+            name,
+            full,
+            options.now,
+            options.workflows,
+            ...versions,
+            keyLimit,
+            keyLimit,
+            candidateLimit(capacity, state),
+          ]
         }),
       )
       const ids = admitQueued(inClaimOrder([(candidates as CandidateRow[]).map(toCandidate)]), states, capacity)

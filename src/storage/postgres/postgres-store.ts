@@ -347,7 +347,7 @@ export class PostgresStore implements Store {
             options.workflows,
             versions,
             names,
-            candidateLimit(capacity),
+            names.map((name) => candidateLimit(capacity, states.get(name))),
             names.map((name) => isFull(states.get(name) as QueueState)),
             names.map((name) => states.get(name)?.definition?.keyConcurrency ?? null),
           ],

@@ -154,14 +154,14 @@ export const QUEUE_COUNTS = query(
 
 /**
  * Due executions of each queue in claim order (priority, then due time, then scheduling
- * order), at most $5 per queue, each with how many of its key run now. Rows whose key is
- * at its limit are skipped here already, so a busy key does not hide the others behind
- * it; of a full queue, only takeovers (expired leases) are read.
- * $1 now, $2 workflows, $3 versions or null, $4 queues, $5 limit, $6 full (per queue), $7 key limits (per queue).
+ * order), each with how many of its key run now. Rows whose key is at its limit are
+ * skipped here already, so a busy key does not hide the others behind it; of a full
+ * queue, only takeovers (expired leases) are read. $1 now, $2 workflows, $3 versions or
+ * null; per queue: $4 name, $5 how many to read, $6 full, $7 key limit.
  */
 export const QUEUE_CANDIDATES = query(
   'queue_candidates',
-  `SELECT c.* FROM unnest($4::text[], $6::boolean[], $7::int[]) AS n(name, full_queue, key_limit)
+  `SELECT c.* FROM unnest($4::text[], $5::int[], $6::boolean[], $7::int[]) AS n(name, lim, full_queue, key_limit)
    CROSS JOIN LATERAL (
      SELECT e.id, e.queue, e.concurrency_key, e.status, e.started_at, e.priority, e.due_at, e.seq,
        (SELECT COUNT(*) FROM zart_executions r
@@ -174,7 +174,7 @@ export const QUEUE_CANDIDATES = query(
             OR (SELECT COUNT(*) FROM zart_executions r
                 WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.status = 'running') < n.key_limit)
      ORDER BY e.priority DESC, e.due_at, e.seq
-     LIMIT $5
+     LIMIT n.lim
    ) c`,
 )
 

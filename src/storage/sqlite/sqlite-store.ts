@@ -305,7 +305,7 @@ export class SqliteStore implements Store {
           ...filter,
           queue,
           ...(!isFull(state) && { keyConcurrency: state.definition?.keyConcurrency ?? null }),
-          limit: candidateLimit(capacity),
+          limit: candidateLimit(capacity, state),
         }) as CandidateRow[]
       ).map(toCandidate),
     )
