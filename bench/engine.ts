@@ -24,7 +24,9 @@ const SAMPLES = flag('samples', 200)
 const WAITING = flag('waiting', 10_000)
 const sectionAt = args.indexOf('--section')
 const SECTIONS = new Set(
-  sectionAt >= 0 ? (args[sectionAt + 1] ?? '').split(',') : ['throughput', 'queues', 'latency', 'cross', 'memory'],
+  sectionAt >= 0
+    ? (args[sectionAt + 1] ?? '').split(',')
+    : ['throughput', 'claims', 'queues', 'latency', 'cross', 'memory'],
 )
 const ZART_BIN = fileURLToPath(new URL('../bin/zart.js', import.meta.url))
 const BENCH_WORKFLOWS = fileURLToPath(new URL('./workflows.ts', import.meta.url))
@@ -90,6 +92,43 @@ async function throughput(
     schedulePerSec,
     concurrentSchedulePerSec,
   }
+}
+
+/**
+ * The claim alone, on a table that has seen work: FINISHED finished executions and
+ * EXECUTIONS due ones, claimed 64 at a time (claims/s), then an idle poll that finds
+ * nothing (µs). A claim must read the due rows only, however many finished ones there are.
+ */
+async function claimRate(): Promise<{ claimsPerSec: number; idlePollUs: number }> {
+  const FINISHED = 20_000
+  const path = join(tempFolder('claims'), 'zart.db')
+  const store = new SqliteStore(path, { synchronous: 'NORMAL' })
+  const zart = await createZart({ db: store, workflows: [threeSteps] })
+  const total = FINISHED + EXECUTIONS
+  for (let i = 0; i < total; i += 500) {
+    await Promise.all(
+      Array.from({ length: Math.min(500, total - i) }, (_, k) => zart.schedule('bench-three-steps', { n: i + k })),
+    )
+  }
+  const db = new Database(path)
+  db.prepare(
+    `UPDATE zart_executions SET status = 'completed', due_at = NULL
+     WHERE id IN (SELECT id FROM zart_executions ORDER BY seq LIMIT ?)`,
+  ).run(FINISHED)
+  db.close()
+  const claim = (now: number) =>
+    store.claim({ workerId: 'bench', limit: 64, now, leaseMs: 3_600_000, workflows: ['bench-three-steps'] })
+  let claimed = 0
+  const started = performance.now()
+  for (let batch = await claim(Date.now()); batch.length > 0; batch = await claim(Date.now())) claimed += batch.length
+  const claimsPerSec = claimed / ((performance.now() - started) / 1000)
+  const polls = 1000
+  const idleStart = performance.now()
+  for (let i = 0; i < polls; i++) await claim(Date.now())
+  const idlePollUs = ((performance.now() - idleStart) / polls) * 1000
+  await zart.close()
+  await store.close()
+  return { claimsPerSec, idlePollUs }
 }
 
 /** How executions are scheduled in the flow-control benchmark. */
@@ -291,6 +330,14 @@ async function main(): Promise<void> {
       [`steps/s ÷ raw ${sync} commits/s`, fmt(t.stepsPerSec / raw[sync], 2)],
       ['schedule calls/s (one at a time)', fmt(t.schedulePerSec)],
       ['schedule calls/s (200 callers at once)', fmt(t.concurrentSchedulePerSec)],
+    ])
+  }
+
+  if (SECTIONS.has('claims')) {
+    const c = await claimRate()
+    table(`The claim alone: ${EXECUTIONS} due executions beside 20,000 finished ones, synchronous=NORMAL`, [
+      ['claims/s (64 per call)', fmt(c.claimsPerSec)],
+      ['idle poll (nothing due)', `${fmt(c.idlePollUs, 1)} µs`],
     ])
   }
 
