@@ -365,6 +365,7 @@ export class MysqlStore implements Store {
         connection,
         { sql: q.CLAIM, values: [options.workerId, expires, expires, options.now, ids] },
         ids,
+        { owner: options.workerId, expires, now: options.now },
       )
     })
   }
@@ -423,12 +424,18 @@ export class MysqlStore implements Store {
         connection,
         { sql: q.CLAIM_QUEUED, values: [options.workerId, expires, expires, options.now, ids, options.now] },
         ids,
+        { owner: options.workerId, expires, now: options.now },
       )
     })
   }
 
   /** Applies a claim statement to `ids`, reads the rows and their steps, and commits. */
-  private async finishClaim(connection: Connection, claim: { sql: string; values: unknown[] }, ids: string[]) {
+  private async finishClaim(
+    connection: Connection,
+    claim: { sql: string; values: unknown[] },
+    ids: string[],
+    lease: { owner: string; expires: number; now: number },
+  ) {
     const [, rows, steps] = await run(connection, [
       claim,
       { sql: q.SELECT_EXECUTIONS_IN, values: [ids] },
@@ -441,9 +448,15 @@ export class MysqlStore implements Store {
       list.push(toStep(step))
       byExecution.set(step.execution_id, list)
     }
-    // A row the claim statement skipped (cancelled or paused meanwhile) is not this worker's.
+    // MySQL's UPDATE returns no rows: a row the claim statement skipped (cancelled, paused
+    // or renewed meanwhile) is told apart by the lease this claim wrote.
+    const ours = (r: ExecutionRow) =>
+      r.status === 'running' &&
+      r.lease_owner === lease.owner &&
+      r.lease_expires_at === lease.expires &&
+      r.updated_at === lease.now
     return (rows as ExecutionRow[])
-      .filter((row) => row.status === 'running')
+      .filter(ours)
       .map((row) => ({ execution: toExecution(row), steps: byExecution.get(row.id) ?? [] }))
   }
 
