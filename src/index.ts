@@ -14,7 +14,9 @@ export type {
   ListResult,
   WaitResult,
   WorkflowInfo,
+  QueueView,
 } from './client/zart.ts'
+export type { QueueLimits, QueueOptions, QueueDefinition, DedupeOptions } from './queues.ts'
 export type { ExecutionView, StepView, WaitingFor } from './client/status-view.ts'
 export { defineWorkflow, fromTaskHandler } from './engine/workflow.ts'
 export type { WorkflowDefinition, WorkflowOptions, TaskHandler, WorkflowLike } from './engine/workflow.ts'
