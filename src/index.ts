@@ -20,7 +20,9 @@ export type {
   ScheduleView,
   AddScheduleResult,
   RemoveScheduleResult,
+  QueueView,
 } from './client/zart.ts'
+export type { QueueLimits, QueueOptions, QueueDefinition, DedupeOptions } from './queues.ts'
 export type { ChildView, ExecutionView, StepView, WaitingFor } from './client/status-view.ts'
 export { defineWorkflow, fromTaskHandler } from './engine/workflow.ts'
 export type {

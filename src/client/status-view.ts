@@ -80,6 +80,13 @@ export interface ExecutionView {
   input?: unknown
   /** Why an unfinished execution does not move, when that is a fact (no worker runs its workflow). */
   hint?: string
+  /** Its queue (docs/queues.md): name, concurrency key and priority. */
+  queue?: { name: string; concurrency_key?: string; priority: number }
+  /**
+   * In `status`: why a due, queued execution is not running yet, e.g. `queued behind 3 on
+   * key user-42 (...)` or `rate limited until 2026-01-01T10:00:00.000Z (...)`.
+   */
+  queue_reason?: string
   /** The latest progress the workflow reported (`ctx.progress`). */
   progress?: { fraction?: number; message?: string; data?: Record<string, unknown>; updated_at: string }
   created_at: string
@@ -133,6 +140,13 @@ export function toExecutionView(
   if (schedule) view.schedule = schedule
   if (record.parentId !== null) view.parent_id = record.parentId
   if (record.detached) view.detached = true
+  if (record.queue !== null) {
+    view.queue = {
+      name: record.queue,
+      ...(record.concurrencyKey !== null && { concurrency_key: record.concurrencyKey }),
+      priority: record.priority,
+    }
+  }
   if (record.progress !== null) {
     const { at, ...reported } = record.progress
     view.progress = { ...reported, updated_at: iso(at) }

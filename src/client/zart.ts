@@ -54,6 +54,8 @@ import {
   type ScheduleInput,
   type ScheduleView,
 } from './schedules.ts'
+import { declaredQueue, flowOf, queueReason, toQueueView } from './flow-control.ts'
+import { checkQueue, type QueueLimits } from '../queues.ts'
 
 import { jsonSchema, notFound, terminal, toJsonInput, undeclaredEvent } from './support.ts'
 import {
@@ -70,6 +72,7 @@ import {
   type WorkerView,
   type ScheduleOptions,
   type ScheduleResult,
+  type QueueView,
   type WaitResult,
   type WorkflowInfo,
   type ZartOptions,
@@ -92,6 +95,7 @@ export type {
   ScheduleOptions,
   WorkerView,
   ScheduleResult,
+  QueueView,
   WaitResult,
   WorkflowInfo,
   ZartOptions,
@@ -241,9 +245,11 @@ export class Zart {
     if (!Number.isFinite(runAt))
       throw new ZartError('INVALID_INPUT', 'run_at is not a valid time: use an ISO 8601 time or ms since the epoch')
     const timeoutMs = this.infos.get(definition.name)?.timeout_ms ?? null
+    const flow = await flowOf(definition, options, now, this.store)
     // With a local worker free, the row is created already claimed: one transaction, not two.
+    // Not under flow control: a queued row waits for its slot, a deduplicated one to be found.
     const worker = this.worker
-    const claim = runAt <= now ? worker?.offerSlot() : undefined
+    const claim = runAt <= now && flow.queue === null && flow.dedupe === null ? worker?.offerSlot() : undefined
     const span = traceSchedule(workflow, id, options.traceparent)
     let result: CreateResult
     try {
@@ -257,6 +263,7 @@ export class Zart {
         version: definition.version,
         deadlineAt: timeoutMs === null ? null : Math.max(now, runAt) + timeoutMs,
         traceParent: span.traceParent,
+        ...flow,
         ...(claim && { claim }),
       })
     } catch (error) {
@@ -270,6 +277,9 @@ export class Zart {
       result.execution.status === 'running' &&
       result.execution.leaseOwner === worker?.id
     if (claim && !adopted) worker?.returnSlot()
+    if (result.outcome === 'existing' && result.matchedBy === 'dedupe') {
+      return { execution_id: result.execution.id, status: result.execution.status, created: false, deduplicated: true }
+    }
     if (result.outcome === 'existing') {
       const existing = result.execution
       if (existing.workflow !== workflow || canonicalJson(JSON.parse(existing.inputJson)) !== canonicalJson(input)) {
@@ -299,7 +309,43 @@ export class Zart {
     await this.addChildren(view)
     const hint = await this.noWorkerHint(record)
     if (hint !== undefined) view.hint = hint
+    if (record.queue !== null && !isTerminal(record.status)) {
+      const now = this.clock.now()
+      const standing = await this.store.queueStanding(record.id, now)
+      const reason = standing && queueReason(record, standing, now)
+      if (reason !== undefined) view.queue_reason = reason
+    }
     return view
+  }
+
+  /**
+   * Creates or changes a queue's limits, stored in the database so every worker's next
+   * claim enforces them (docs/queues.md). A limit below 1 is refused: leave it out for none.
+   *
+   * @example
+   * await zart.setQueue('emails', { concurrency: 10, keyConcurrency: 1, rateLimit: { limit: 100, period: '1m' } })
+   */
+  async setQueue(name: string, limits: QueueLimits = {}): Promise<QueueView> {
+    const definition = checkQueue({ ...limits, name })
+    await this.store.setQueue(definition, this.clock.now())
+    this.worker?.poke()
+    return toQueueView(definition)
+  }
+
+  /** Every queue stored on this database, by name. */
+  async queues(): Promise<QueueView[]> {
+    return (await this.store.listQueues()).map(toQueueView)
+  }
+
+  /** Stores the limits of the queues the loaded workflows declare (the code's word wins at start). */
+  async declareQueues(): Promise<void> {
+    const declared = [...this.definitions.values()].map(declaredQueue).filter((q) => typeof q === 'object')
+    if (declared.length === 0) return
+    // Written only when they differ: workers starting together need not all write the same row.
+    const stored = new Map((await this.store.listQueues()).map((q) => [q.name, JSON.stringify(q)]))
+    for (const queue of declared) {
+      if (stored.get(queue.name) !== JSON.stringify(queue)) await this.store.setQueue(queue, this.clock.now())
+    }
   }
 
   /** The workers alive now on this database (each reports itself once per heartbeat period). */
@@ -561,6 +607,9 @@ export class Zart {
         runAt: now,
         now,
         version: definition.version,
+        queue: original.queue,
+        concurrencyKey: original.concurrencyKey,
+        priority: original.priority,
       },
       original.id,
       from.position,
@@ -864,7 +913,9 @@ export async function createZart(options: ZartOptions = {}): Promise<Zart> {
   const store = typeof options.db === 'object' ? options.db : await openStore(options.db ?? defaultDatabaseUrl())
   try {
     if (options.migrate !== false) await store.migrate()
-    return new Zart(store, options.workflows ?? [], options, ownsStore)
+    const zart = new Zart(store, options.workflows ?? [], options, ownsStore)
+    if (options.migrate !== false) await zart.declareQueues()
+    return zart
   } catch (error) {
     if (ownsStore) await store.close()
     throw error

@@ -1,5 +1,6 @@
 import { firstEvent, type NewChild, type NewInboxEvent, type TouchedExecution } from './commit-plan.ts'
 import { encodeCursor } from './cursor.ts'
+import type { QueueDefinition } from '../queues.ts'
 import type {
   ExecutionRecord,
   ExecutionStatus,
@@ -39,6 +40,10 @@ export interface ExecutionRow {
   parent_id: string | null
   parent_key: string | null
   detached: number | boolean | null
+  queue?: string | null
+  concurrency_key?: string | null
+  priority?: number
+  dedupe_key?: string | null
   workflow_version: string | null
   takeovers: number
   deadline_at: number | null
@@ -92,6 +97,10 @@ export function toExecution(row: ExecutionRow): ExecutionRecord {
     parentId: row.parent_id ?? null,
     parentKey: row.parent_key ?? null,
     detached: Number(row.detached ?? 0) === 1,
+    queue: row.queue ?? null,
+    concurrencyKey: row.concurrency_key ?? null,
+    priority: Number(row.priority ?? 0),
+    dedupeKey: row.dedupe_key ?? null,
     takeovers: Number(row.takeovers),
     deadlineAt: row.deadline_at,
     attempt: row.attempt,
@@ -325,4 +334,36 @@ export function toTaskPage(rows: TaskRow[], limit: number): TaskPage {
   const page = rows.slice(0, limit)
   const last = page.at(-1)
   return { tasks: page.map(toTask), nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null }
+}
+
+/** A `zart_queues` row. */
+export interface QueueRow {
+  name: string
+  concurrency: number | null
+  key_concurrency: number | null
+  rate_limit: number | null
+  rate_period_ms: number | null
+}
+
+export function toQueue(row: QueueRow): QueueDefinition {
+  const n = (v: number | null) => (v === null || v === undefined ? null : Number(v))
+  return {
+    name: row.name,
+    concurrency: n(row.concurrency),
+    keyConcurrency: n(row.key_concurrency),
+    rateLimit: n(row.rate_limit),
+    ratePeriodMs: n(row.rate_period_ms),
+  }
+}
+
+/** The columns of a queue in `zart_queues` order after the name, then the time. */
+export function queueColumns(definition: QueueDefinition, now: number): unknown[] {
+  return [
+    definition.name,
+    definition.concurrency,
+    definition.keyConcurrency,
+    definition.rateLimit,
+    definition.ratePeriodMs,
+    now,
+  ]
 }

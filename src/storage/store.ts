@@ -1,3 +1,5 @@
+import type { QueueDefinition } from '../queues.ts'
+
 /**
  * The Store contract: everything the engine and the client need from a database, and
  * nothing about workflows beyond it. A backend is one class implementing `Store`; the
@@ -55,6 +57,14 @@ export interface ExecutionRecord {
   detached: boolean
   /** The latest progress the workflow reported (`ctx.progress`), or null. */
   progress: Progress | null
+  /** The queue whose limits it runs under (docs/queues.md), or null. */
+  queue: string | null
+  /** Its key for the queue's per-key limit (`user-42`), or null. */
+  concurrencyKey: string | null
+  /** Larger is claimed first among the due executions of its queue (default 0). */
+  priority: number
+  /** Its dedupe key while it holds it (not started, window open), or null. */
+  dedupeKey: string | null
   /** The workflow's version the execution was started under (declared, or derived from its code). */
   version: string | null
   /** The W3C traceparent of the call that scheduled it, which every run's span is a child of. */
@@ -158,6 +168,15 @@ export interface NewExecution {
   claim?: { workerId: string; leaseMs: number }
   /** The W3C traceparent of the scheduling call, kept for the runs' spans (default null). */
   traceParent?: string | null
+  /** Flow control (docs/queues.md); absent: no queue. A queued execution is never created claimed. */
+  queue?: string | null
+  concurrencyKey?: string | null
+  priority?: number
+  /**
+   * While an execution of the same workflow with this key has not started and its `until`
+   * has not passed, that one is returned (`matchedBy: 'dedupe'`) and nothing is created.
+   */
+  dedupe?: { key: string; until: number } | null
 }
 
 /** How much work waits, for metrics: read at scrape time, from indexes only. */
@@ -185,7 +204,7 @@ export interface ChildStart {
 /** Result of `createExecution`: an existing row is returned as is, never overwritten. */
 export type CreateResult =
   | { outcome: 'created'; execution: ExecutionRecord }
-  | { outcome: 'existing'; execution: ExecutionRecord; matchedBy: 'id' | 'idempotency_key' }
+  | { outcome: 'existing'; execution: ExecutionRecord; matchedBy: 'id' | 'idempotency_key' | 'dedupe' }
 
 export interface ListFilter {
   status?: ExecutionStatus | undefined
@@ -349,6 +368,26 @@ export type WriteOutcome =
    */
   | { ok: false; reason: 'paused' }
 
+/**
+ * Where a queued execution stands in its queue (see `Store.queueStanding`): the counts
+ * `status` turns into "queued behind 3 on key user-42" or "rate limited until ...".
+ */
+export interface QueueStanding {
+  /** The queue's stored limits; undefined when it has none stored. */
+  definition: QueueDefinition | undefined
+  /** Executions of the queue running now. */
+  running: number
+  /** Executions of the queue with its concurrency key running now (0 without a key). */
+  keyRunning: number
+  /** Due executions of the queue that are claimed before it (higher priority, or due earlier). */
+  aheadInQueue: number
+  /** Of those, the ones with its concurrency key. */
+  aheadOnKey: number
+  /** First starts in the rate period ending now, and the earliest of them. */
+  starts: number
+  oldestStart: number | null
+}
+
 /** A worker process as it reports itself (see `Store.recordWorker`). */
 export interface WorkerRecord {
   id: string
@@ -498,10 +537,16 @@ export interface Store {
    * Claims up to `limit` executions whose `dueAt` has passed: pending ones whose run time
    * came, waiting ones whose timer or event timeout came (or that an event woke), and
    * running ones whose lease expired or whose deadline passed. Each claimed row becomes
-   * `running` under a new lease token, with `attempt` incremented.
+   * `running` under a new lease token, with `attempt` incremented. Executions in a queue
+   * are claimed only within its limits (`admitQueued` in queue-plan.ts decides), in order of
+   * priority, then due time; a claim that starts one gives up its dedupe key.
    */
   claim(options: ClaimOptions): Promise<Claim[]>
-  /** The earliest `dueAt` among executions of these workflows, to sleep exactly until then. */
+  /**
+   * The earliest `dueAt` among executions of these workflows outside queues, to sleep
+   * exactly until then (a queued execution may be due yet held back by its limits: workers
+   * look at those at their poll, and when a run of theirs ends).
+   */
   nextDueAt(workflows: string[]): Promise<number | null>
   /** Due-but-unclaimed and waiting counts at `now`, for metrics (index-backed counts). */
   queueDepth(now: number): Promise<QueueDepth>
@@ -521,6 +566,13 @@ export interface Store {
    * once, as if their leases had run out, and its row goes. Returns how many executions.
    */
   expireLeasesOf(workerId: string, now: number): Promise<number>
+
+  /** Creates or replaces a queue's limits: every worker's next claim enforces them. */
+  setQueue(definition: QueueDefinition, now: number): Promise<void>
+  /** Every stored queue, by name. */
+  listQueues(): Promise<QueueDefinition[]>
+  /** Where a queued execution stands in its queue at `now`; undefined when it names none. */
+  queueStanding(id: string, now: number): Promise<QueueStanding | undefined>
 
   /** Records an MCP task for an execution. Task ids are unique; a repeated id is an error. */
   createTask(task: TaskRecord): Promise<void>

@@ -1022,6 +1022,53 @@ export function storeCases(h: ContractHarness): void {
     expect(await store.getSteps('done-1')).toEqual([])
   })
 
+  it('stores queues and claims queued executions within their limits, concurrently, by priority', async () => {
+    const store = await h.store()
+    const queue = { name: 'q', concurrency: 3, keyConcurrency: 1, rateLimit: null, ratePeriodMs: null }
+    await store.setQueue(queue, T0)
+    expect(await store.listQueues()).toEqual([queue])
+    const keys = ['a', 'a', 'b', 'b', 'c', 'd']
+    for (const [i, key] of keys.entries()) {
+      await store.createExecution(execution(`q${i}`, { queue: 'q', concurrencyKey: key, priority: i === 5 ? 9 : 0 }))
+    }
+    await store.createExecution(execution('plain'))
+    expect(await store.nextDueAt(WF)).toBe(T0) // only `plain`: queued rows are found by polling
+    const options = { limit: 10, now: T0, leaseMs: 30_000, workflows: WF }
+    const batches = await Promise.all(['w1', 'w2', 'w3', 'w4'].map((workerId) => store.claim({ ...options, workerId })))
+    const claimed = batches.flat().map((c) => c.execution)
+    const queued = claimed.filter((e) => e.queue === 'q')
+    expect(claimed.filter((e) => e.queue === null).map((e) => e.id)).toEqual(['plain'])
+    expect(queued).toHaveLength(3) // the queue's limit, across concurrent claimers
+    expect(new Set(queued.map((e) => e.concurrencyKey)).size).toBe(3) // one per key
+    expect(queued.map((e) => e.id)).toContain('q5') // priority 9 goes first
+    const standing = await store.queueStanding('q1', T0)
+    expect(standing).toMatchObject({ definition: queue, running: 3 })
+    expect(await store.queueStanding('plain', T0)).toBeUndefined()
+    // A finished one frees its slot (and its key) for the next claim.
+    const done = queued.find((e) => e.concurrencyKey === 'a') ?? queued[0]!
+    const lease = { executionId: done.id, token: done.leaseToken }
+    await store.commit([{ kind: 'finish', lease, status: 'completed', outputJson: '1', errorJson: null, now: T0 }])
+    const next = await store.claim({ ...options, workerId: 'w5' })
+    expect(next.map((c) => c.execution.concurrencyKey)).toEqual(['a'])
+  })
+
+  it('returns the pending execution holding a dedupe key, until it is claimed or its window ends', async () => {
+    const store = await h.store()
+    const dedupe = { key: 'k', until: T0 + 60_000 }
+    const first = await store.createExecution(execution('d1', { dedupe }))
+    expect(first).toMatchObject({ outcome: 'created', execution: { dedupeKey: 'k' } })
+    const again = await store.createExecution(execution('d2', { dedupe }))
+    expect(again).toMatchObject({ outcome: 'existing', matchedBy: 'dedupe', execution: { id: 'd1' } })
+    expect((await store.createExecution(execution('d3', { workflow: 'other', dedupe }))).outcome).toBe('created')
+    const late = { key: 'k', until: T0 + 120_000 }
+    const afterWindow = await store.createExecution(execution('d4', { dedupe: late, now: T0 + 60_000 }))
+    expect(afterWindow).toMatchObject({ outcome: 'created', execution: { id: 'd4' } })
+    await store.claim({ workerId: 'w1', limit: 10, now: T0 + 60_000, leaseMs: 30_000, workflows: WF })
+    expect((await store.getExecution('d4'))?.dedupeKey).toBeNull()
+    const afterStart = await store.createExecution(execution('d5', { dedupe: late, now: T0 + 60_000 }))
+    expect(afterStart.outcome).toBe('created')
+  })
+
   it('keeps JSON text verbatim, including unicode', async () => {
     const store = await h.store()
     const inputJson = '{"text":"héllo \u{1F680} \\u0000 \\"quoted\\"","big":12345678901234567890}'

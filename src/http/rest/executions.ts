@@ -1,4 +1,5 @@
 import { defineRoute, type RouteSpec } from './route.ts'
+import { flowOptions } from '../../client/schemas.ts'
 import type { RestContext } from './context.ts'
 import {
   executionResponse,
@@ -37,7 +38,9 @@ export function executionRoutes(context: RestContext): RouteSpec[] {
     responses: {
       201: { description: 'A new execution was created', schema: scheduleResponse },
       200: {
-        description: 'The execution with this id or idempotency key already existed with the same input',
+        description:
+          'The execution with this id or idempotency key already existed with the same input, or one with the same ' +
+          'dedupe key had not started yet (deduplicated: true)',
         schema: scheduleResponse,
       },
     },
@@ -52,6 +55,7 @@ export function executionRoutes(context: RestContext): RouteSpec[] {
         ...(runAt !== undefined && { runAt }),
         ...(body.delay !== undefined && { delay: body.delay }),
         ...(headers.traceparent !== undefined && { traceparent: headers.traceparent }),
+        ...flowOptions(body),
       })
       res.locals.execution = result.execution_id
       return {
