@@ -174,6 +174,23 @@ eachBackend('queues', (backend) => {
     await zart.close()
   })
 
+  it('a cancelled execution gives up its dedupe key: the next schedule with it starts anew', async () => {
+    const { workflow } = counted('digest', undefined)
+    const zart = await createZart({ db: await backend.store(), workflows: [workflow], clock: new FakeClock() })
+    const dedupe = { key: 'digest:b', window: '1h' }
+    const first = await zart.schedule('digest', { user: 'b' }, { dedupe, delay: '5m' })
+    await zart.cancel(first.execution_id)
+    const next = await zart.schedule('digest', { user: 'b' }, { dedupe, delay: '5m' })
+    expect(next).toMatchObject({ created: true, status: 'pending' })
+    expect(next.execution_id).not.toBe(first.execution_id)
+    // The new one holds the key now.
+    expect(await zart.schedule('digest', { user: 'b' }, { dedupe })).toMatchObject({
+      execution_id: next.execution_id,
+      deduplicated: true,
+    })
+    await zart.close()
+  })
+
   it('refuses bad limits and queue options with a coded error that names the fix, changing nothing', async () => {
     const { workflow } = counted('plain', undefined)
     const zart = await createZart({ db: await backend.store(), workflows: [workflow], clock: new FakeClock() })
