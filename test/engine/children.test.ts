@@ -130,6 +130,85 @@ eachBackend('child workflows', (backend) => {
     await zart.close()
   })
 
+  it('a parent that finishes cancels the children it left running and theirs, not detached ones, waking none', async () => {
+    const middle = defineWorkflow({ name: 'middle' }, async (ctx) => {
+      await ctx.startChild('forever', {}, { id: 'deep' })
+      return ctx.waitForEvent('go')
+    })
+    const parent = defineWorkflow({ name: 'leaver' }, async (ctx, fail: boolean) => {
+      await ctx.startChild('forever', {}, { id: 'free', detached: true })
+      await ctx.startChild('forever', {}, { id: 'left' })
+      await ctx.startChild(middle, {})
+      await ctx.child(double, { n: 1 })
+      if (fail) throw new NonRetryableError('gave up')
+      return 'done'
+    })
+    const zart = await createZart({
+      db: await backend.store(),
+      workflows: [parent, middle, forever, double],
+      clock: new FakeClock(),
+    })
+    await zart.schedule('leaver', false, { id: 'l-1' })
+    await zart.schedule('leaver', true, { id: 'l-2' })
+    await zart.drain()
+    for (const [id, status] of [
+      ['l-1', 'completed'],
+      ['l-2', 'failed'],
+    ] as const) {
+      expect(await zart.status(id)).toMatchObject({
+        status,
+        children: [
+          { id: `${id}/free`, status: 'waiting' },
+          { id: `${id}/left`, status: 'cancelled' },
+          { id: `${id}/middle`, status: 'cancelled' },
+          { id: `${id}/double`, status: 'completed' },
+        ],
+      })
+      expect(await zart.status(`${id}/left`)).toMatchObject({
+        status: 'cancelled',
+        error: {
+          code: 'PARENT_CLOSED',
+          message: expect.stringMatching(new RegExp(`"${id}" above it ${status} before it ended`)),
+        },
+      })
+      expect(await zart.status(`${id}/middle/deep`)).toMatchObject({
+        status: 'cancelled',
+        error: { code: 'PARENT_CLOSED', parent: id },
+      })
+    }
+    // The detached child lives on and ends on its own; its finished parent stays as it was.
+    await zart.deliverEvent('l-1/free', 'go', 'later')
+    await zart.drain()
+    expect(await zart.status('l-1/free')).toMatchObject({ status: 'completed', output: 'later' })
+    expect(await zart.status('l-1')).toMatchObject({ status: 'completed', output: 'done' })
+    await zart.close()
+  })
+
+  it('a parent that times out cancels its children', async () => {
+    const clock = new FakeClock()
+    const parent = defineWorkflow({ name: 'hurried', timeout: '1m' }, async (ctx) => {
+      await ctx.startChild('forever', {}, { id: 'side' })
+      return ctx.child('forever', {}, { id: 'awaited' })
+    })
+    const zart = await createZart({ db: await backend.store(), workflows: [parent, forever], clock })
+    await zart.schedule('hurried', {}, { id: 't-1' })
+    await zart.drain()
+    expect((await zart.status('t-1')).status).toBe('waiting')
+    clock.advance('1m')
+    await zart.drain()
+    expect(await zart.status('t-1')).toMatchObject({
+      status: 'timed_out',
+      children: [
+        { id: 't-1/side', status: 'cancelled' },
+        { id: 't-1/awaited', status: 'cancelled' },
+      ],
+    })
+    expect(await zart.status('t-1/awaited')).toMatchObject({
+      error: { code: 'PARENT_CLOSED', message: expect.stringMatching(/"t-1" above it timed out/) },
+    })
+    await zart.close()
+  })
+
   it('retries a parent that failed on a child: the child retried first is awaited anew, not started again', async () => {
     let broken = true
     const flaky = defineWorkflow({ name: 'flaky' }, async (ctx) =>
