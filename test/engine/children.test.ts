@@ -254,6 +254,53 @@ eachBackend('child workflows', (backend) => {
     await zart.close()
   })
 
+  it('reruns a parent from a step: a child ended before it replays its result, one still open refuses', async () => {
+    let doubles = 0
+    let broken = true
+    const counted = defineWorkflow({ name: 'counted' }, async (ctx, n: number) => {
+      doubles++
+      return ctx.step('double', () => n * 2)
+    })
+    const planner = defineWorkflow({ name: 'planner' }, async (ctx, n: number) => {
+      const doubled = await ctx.child(counted, n)
+      const slow = await ctx.startChild('forever', {}, { id: 'slow' })
+      const total = await ctx.step('total', () => {
+        if (broken) throw new NonRetryableError('bug in total')
+        return doubled + 1
+      })
+      return { total, slow: await slow.result() }
+    })
+    const zart = await createZart({
+      db: await backend.store(),
+      workflows: [planner, counted, forever],
+      clock: new FakeClock(),
+    })
+    await zart.schedule('planner', 2, { id: 'pl-1' })
+    await zart.drain()
+    expect(await zart.status('pl-1')).toMatchObject({ status: 'failed', error: { step: 'total' } })
+    broken = false
+    // The fork could not await a child of another execution: refused, naming where to rerun from.
+    await expect(zart.rerun('pl-1', { fromStep: 'total' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringMatching(/child "slow" \(execution "pl-1\/slow"\).*rerun from "slow"/),
+      details: { step: 'slow', child: 'pl-1/slow' },
+    })
+    expect((await zart.list({ limit: 10 })).executions).toHaveLength(3)
+    // From the open child's call: the child that ended before it is not run again, a new one starts.
+    const fork = await zart.rerun('pl-1', { fromStep: 'slow', id: 'pl-2' })
+    await zart.drain()
+    expect(await zart.status(fork.id)).toMatchObject({
+      status: 'waiting',
+      children: [{ id: 'pl-2/slow', workflow: 'forever', status: 'waiting' }],
+    })
+    await zart.deliverEvent('pl-2/slow', 'go', 'late')
+    await zart.drain()
+    expect(await zart.status(fork.id)).toMatchObject({ status: 'completed', output: { total: 5, slow: 'late' } })
+    expect(doubles).toBe(1)
+    expect((await zart.list({ workflow: 'counted', limit: 10 })).executions).toHaveLength(1)
+    await zart.close()
+  })
+
   it('stops a replay whose code asks for something else where history started a child', async () => {
     const store = await backend.store()
     const clock = new FakeClock()
