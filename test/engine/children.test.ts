@@ -209,6 +209,33 @@ eachBackend('child workflows', (backend) => {
     await zart.close()
   })
 
+  it('a parent failed by a crash loop cancels its children too', async () => {
+    const clock = new FakeClock()
+    const parent = defineWorkflow({ name: 'doomed' }, async (ctx) => {
+      await ctx.startChild('forever', {}, { id: 'orphan' })
+      await ctx.waitForEvent('go')
+      return ctx.step('crash', () => 'never')
+    })
+    const store = await backend.store()
+    const zart = await createZart({ db: store, workflows: [parent, forever], clock })
+    await zart.schedule('doomed', {}, { id: 'k-1' })
+    await zart.drain()
+    await zart.deliverEvent('k-1', 'go', 1)
+    // Five workers claim it and die (their leases run out, nothing is recorded).
+    for (let i = 0; i < 5; i++) {
+      await store.claim({ workerId: `dead-${i}`, limit: 1, now: clock.now(), leaseMs: 1000, workflows: ['doomed'] })
+      clock.advance('2s')
+    }
+    await zart.drain()
+    expect(await zart.status('k-1')).toMatchObject({
+      status: 'failed',
+      error: { code: 'WORKER_CRASH_LOOP' },
+      children: [{ id: 'k-1/orphan', status: 'cancelled' }],
+    })
+    expect(await zart.status('k-1/orphan')).toMatchObject({ error: { code: 'PARENT_CLOSED', parent: 'k-1' } })
+    await zart.close()
+  })
+
   it('retries a parent that failed on a child: the child retried first is awaited anew, not started again', async () => {
     let broken = true
     const flaky = defineWorkflow({ name: 'flaky' }, async (ctx) =>
