@@ -268,7 +268,7 @@ export function decideCommit(
         save()
         return { ok: true, kind: 'suspend', result: 'suspended' }
       }
-      case 'finish':
+      case 'finish': {
         moved.add(id)
         Object.assign(next, released(next), {
           status: write.status,
@@ -278,6 +278,7 @@ export function decideCommit(
         })
         save()
         // The children it leaves unfinished end with it, in this transaction, unless detached.
+        const closedIds: string[] = []
         for (const closed of closeChildren(next, childrenOf, (c) => current.get(c) ?? rows.get(c), write.now)) {
           if ('event' in closed) {
             fresh.push(closed.event)
@@ -286,6 +287,7 @@ export function decideCommit(
           current.set(closed.id, closed)
           changed.add(closed.id)
           moved.add(closed.id)
+          closedIds.push(closed.id)
         }
         if (write.parentId) {
           const parentId = write.parentId
@@ -300,7 +302,10 @@ export function decideCommit(
             }
           }
         }
-        return { ok: true, kind: 'finish', execution: next }
+        return closedIds.length > 0
+          ? { ok: true, kind: 'finish', execution: next, closed: closedIds }
+          : { ok: true, kind: 'finish', execution: next }
+      }
       case 'release':
         moved.add(id)
         Object.assign(next, released(next), {

@@ -209,6 +209,32 @@ eachBackend('child workflows', (backend) => {
     await zart.close()
   })
 
+  it('a running child cancelled by its parent’s end is stopped at once: its signal fires', async () => {
+    let started!: () => void
+    const running = new Promise<void>((resolve) => (started = resolve))
+    let aborted!: (why: string) => void
+    const stopped = new Promise<string>((resolve) => (aborted = resolve))
+    const busy = defineWorkflow({ name: 'busy' }, async (ctx) =>
+      ctx.step('work', ({ signal }) => {
+        signal.addEventListener('abort', () => aborted('aborted'))
+        started()
+        return new Promise(() => {})
+      }),
+    )
+    const parent = defineWorkflow({ name: 'quitter' }, async (ctx) => {
+      await ctx.startChild(busy, {})
+      await ctx.step('child running', () => running)
+      return 'left'
+    })
+    const zart = await createZart({ db: await backend.store(), workflows: [parent, busy] })
+    zart.startWorker()
+    await zart.schedule('quitter', {}, { id: 'q-1' })
+    expect(await zart.wait('q-1', { timeout: '10s' })).toMatchObject({ status: 'completed' })
+    expect(await stopped).toBe('aborted')
+    expect(await zart.status('q-1/busy')).toMatchObject({ status: 'cancelled', error: { code: 'PARENT_CLOSED' } })
+    await zart.close()
+  })
+
   it('a parent failed by a crash loop cancels its children too', async () => {
     const clock = new FakeClock()
     const parent = defineWorkflow({ name: 'doomed' }, async (ctx) => {
