@@ -12,7 +12,7 @@ import { Batcher } from '../engine/batcher.ts'
 import { Worker, type WorkerOptions } from '../engine/worker.ts'
 import { checkReplay } from '../engine/replay-check.ts'
 import { traceSchedule, type EngineMetrics } from '../engine/telemetry.ts'
-import type { ChildSpec } from '../engine/child.ts'
+import { childExecutionId, type ChildSpec } from '../engine/child.ts'
 import {
   checkWorkflowDefinition,
   toWorkflowDefinition,
@@ -583,6 +583,21 @@ export class Zart {
       throw new ZartError(
         'INVALID_INPUT',
         `step "${from.key}" was recorded before zart kept positions, so a rerun cannot tell what came before it`,
+      )
+    }
+    // The fork copies the points before `from`: a child's point that has its end replays it
+    // like a step's result, but one still waiting would wait in the fork for ever, as the
+    // child belongs to the original and tells only it of its end.
+    const before = from.position
+    const open = steps.find((s) => s.kind === 'child' && s.status === 'waiting' && (s.position ?? 0) < before)
+    if (open) {
+      const child = childExecutionId(original.id, open.key)
+      throw new ZartError(
+        'INVALID_INPUT',
+        `step "${from.key}" of execution "${original.id}" comes after child "${open.key}" (execution "${child}"), ` +
+          'whose end the original had not received: a fork cannot await a child of another execution. ' +
+          `To start a new child in the fork, rerun from "${open.key}"; or from a step before it`,
+        { step: open.key, child },
       )
     }
     const id =

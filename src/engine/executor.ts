@@ -31,6 +31,8 @@ export interface ExecutorDeps {
   metrics?: EngineMetrics | undefined
   /** Checks `ctx.child` calls (see `RunDeps.prepareChild`). */
   prepareChild?: PrepareChild | undefined
+  /** Stops the runs, if held here, of children this execution's end cancelled. */
+  haltClosed?: ((ids: readonly string[]) => void) | undefined
 }
 
 /** How long an execution whose replay diverged waits before a worker tries it again. */
@@ -286,6 +288,9 @@ export class ExecutionRun {
           now: this.deps.clock.now(),
         }),
       )
+      .then((outcome) => {
+        if (outcome.ok && outcome.kind === 'finish' && outcome.closed) this.deps.haltClosed?.(outcome.closed)
+      })
       .catch((error: unknown) =>
         this.deps.logger.error('could not record timeout', { execution: this.id, error: String(error) }),
       )
@@ -301,6 +306,7 @@ export class ExecutionRun {
   private async finish(write: FencedWrite): Promise<HaltReason | 'finished'> {
     const outcome = await this.deps.commit(this.toParent(write))
     if (outcome.ok && outcome.kind === 'finish' && outcome.execution) this.finished = outcome.execution
+    if (outcome.ok && outcome.kind === 'finish' && outcome.closed) this.deps.haltClosed?.(outcome.closed)
     if (outcome.ok && write.kind === 'finish') this.outcome = { status: write.status, errorJson: write.errorJson }
     // A whole-run retry: the run failed, the execution goes on.
     if (outcome.ok && write.kind === 'release') this.outcome = { status: 'pending', errorJson: write.errorJson }

@@ -415,6 +415,7 @@ export class Worker {
       finishGraceMs: this.graceMs,
       metrics: this.deps.metrics,
       prepareChild: this.deps.prepareChild,
+      haltClosed: (ids) => ids.forEach((id) => this.halt(id, 'cancelled')),
     })
     this.active.set(run.id, run)
     run.done

@@ -1,4 +1,4 @@
-import { parentNotice, type NewInboxEvent } from './commit-plan.ts'
+import { cancelledRow, parentNotice, type NewInboxEvent } from './commit-plan.ts'
 import { isTerminal, type ExecutionRecord } from './store.ts'
 
 /**
@@ -37,17 +37,7 @@ export function decideCancel(
   const root = rows.get(id)
   if (!root) return { outcome: 'not_found' }
   if (isTerminal(root.status)) return { outcome: 'terminal', execution: root }
-  const cancel = (row: ExecutionRecord): ExecutionRecord => ({
-    ...row,
-    status: 'cancelled',
-    errorJson,
-    dueAt: null,
-    leaseOwner: null,
-    leaseExpiresAt: null,
-    waits: null,
-    waitUntil: null,
-    updatedAt: now,
-  })
+  const cancel = (row: ExecutionRecord): ExecutionRecord => cancelledRow(row, now, errorJson)
   const execution = cancel(root)
   const executions = [execution]
   const cascaded: string[] = []

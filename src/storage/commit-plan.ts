@@ -137,12 +137,20 @@ export function eventTimeoutErrorJson(event: string): string {
  *
  * @param rows the locked execution rows by id (absent: the execution no longer exists)
  * @param inbox every unconsumed event of the batch's executions that wait, oldest first
+ * @param below the locked unfinished executions under the batch's finishing ones, reached
+ *   through children not started detached (see `closingIds`): a finish cancels them
  */
 export function decideCommit(
   writes: readonly FencedWrite[],
   rows: ReadonlyMap<string, ExecutionRecord>,
   inbox: readonly InboxEvent[],
+  below: readonly ExecutionRecord[] = [],
 ): CommitDecision {
+  const childrenOf = new Map<string, ExecutionRecord[]>()
+  for (const row of below) {
+    if (row.parentId === null || row.detached) continue
+    childrenOf.set(row.parentId, [...(childrenOf.get(row.parentId) ?? []), row])
+  }
   const current = new Map<string, ExecutionRecord>()
   const changed = new Set<string>()
   const moved = new Set<string>()
@@ -260,7 +268,7 @@ export function decideCommit(
         save()
         return { ok: true, kind: 'suspend', result: 'suspended' }
       }
-      case 'finish':
+      case 'finish': {
         moved.add(id)
         Object.assign(next, released(next), {
           status: write.status,
@@ -269,6 +277,18 @@ export function decideCommit(
           dueAt: null,
         })
         save()
+        // The children it leaves unfinished end with it, in this transaction, unless detached.
+        const closedIds: string[] = []
+        for (const closed of closeChildren(next, childrenOf, (c) => current.get(c) ?? rows.get(c), write.now)) {
+          if ('event' in closed) {
+            fresh.push(closed.event)
+            continue
+          }
+          current.set(closed.id, closed)
+          changed.add(closed.id)
+          moved.add(closed.id)
+          closedIds.push(closed.id)
+        }
         if (write.parentId) {
           const parentId = write.parentId
           const notice = parentNotice(next, current.get(parentId) ?? rows.get(parentId), write.now)
@@ -282,7 +302,10 @@ export function decideCommit(
             }
           }
         }
-        return { ok: true, kind: 'finish', execution: next }
+        return closedIds.length > 0
+          ? { ok: true, kind: 'finish', execution: next, closed: closedIds }
+          : { ok: true, kind: 'finish', execution: next }
+      }
       case 'release':
         moved.add(id)
         Object.assign(next, released(next), {
@@ -317,6 +340,65 @@ export function decideCommit(
       events: fresh,
     },
     outcomes,
+  }
+}
+
+/** An unfinished execution cancelled now, with `errorJson` as its error: every column a cancel sets. */
+export function cancelledRow(row: ExecutionRecord, now: number, errorJson: string): ExecutionRecord {
+  return {
+    ...row,
+    status: 'cancelled',
+    errorJson,
+    dueAt: null,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    waits: null,
+    waitUntil: null,
+    updatedAt: now,
+  }
+}
+
+/** The error of a child cancelled because an execution above it finished first. */
+export function parentClosedErrorJson(parent: ExecutionRecord): string {
+  return JSON.stringify({
+    name: 'ParentClosedError',
+    code: 'PARENT_CLOSED',
+    message:
+      `cancelled because "${parent.id}" above it ${parent.status.replace('_', ' ')} before it ended: a child ` +
+      'ends with its parent unless started with { detached: true }',
+    parent: parent.id,
+  })
+}
+
+/**
+ * The parent close policy: when `parent` reaches a terminal status, its unfinished
+ * children not started detached are cancelled, and theirs, down the tree, as a cancel of
+ * the parent would (see `decideCancel`). The finished parent is told of nothing; a
+ * cancelled child's end goes into the inbox of a parent cancelled with it, for a retry of
+ * that parent to find. Yields the cancelled rows and those inbox events.
+ *
+ * @param childrenOf the locked unfinished executions below, by parent id
+ * @param latest a row as this batch last left it, if the batch touched it
+ */
+function* closeChildren(
+  parent: ExecutionRecord,
+  childrenOf: ReadonlyMap<string, readonly ExecutionRecord[]>,
+  latest: (id: string) => ExecutionRecord | undefined,
+  now: number,
+): Generator<ExecutionRecord | { event: NewInboxEvent }> {
+  const errorJson = parentClosedErrorJson(parent)
+  const ended = new Map<string, ExecutionRecord>()
+  const queue = [...(childrenOf.get(parent.id) ?? [])]
+  for (let child = queue.shift(); child; child = queue.shift()) {
+    queue.push(...(childrenOf.get(child.id) ?? []))
+    const row = latest(child.id) ?? child
+    if (isTerminal(row.status)) continue
+    const cancelled = cancelledRow(row, now, errorJson)
+    ended.set(row.id, cancelled)
+    yield cancelled
+    const above = row.parentId === parent.id ? undefined : ended.get(row.parentId ?? '')
+    const notice = above && parentNotice(cancelled, { ...above, status: 'running' }, now)
+    if (notice) yield { event: notice.event }
   }
 }
 
@@ -386,6 +468,15 @@ export function lockIds(writes: readonly FencedWrite[]): string[] {
     ...(w.kind === 'finish' && w.parentId ? [w.parentId] : []),
   ])
   return [...new Set(lockOrder(ids).map((i) => ids[i] as string))]
+}
+
+/**
+ * Ids of the executions a batch finishes, in lock order: the store locks the unfinished
+ * executions under them (through children not started detached) after the batch's rows,
+ * in id order, and hands them to `decideCommit` as `below`.
+ */
+export function closingIds(writes: readonly FencedWrite[]): string[] {
+  return [...new Set(writes.filter((w) => w.kind === 'finish').map((w) => w.lease.executionId))].sort()
 }
 
 /** Ids of the executions whose inbox a batch reads (those with a wait or a suspend). */

@@ -350,8 +350,8 @@ export type FencedWrite =
 
 export type WriteOutcome =
   | { ok: true; kind: 'step' | 'release' | 'progress' }
-  /** `execution`: the finished row. */
-  | { ok: true; kind: 'finish'; execution?: ExecutionRecord }
+  /** `execution`: the finished row; `closed`: the ids of the children (and theirs) its end cancelled. */
+  | { ok: true; kind: 'finish'; execution?: ExecutionRecord; closed?: string[] }
   | { ok: true; kind: 'wait'; result: 'consumed'; payloadJson: string; finishedAt: number }
   | { ok: true; kind: 'wait'; result: 'timed_out' | 'waiting' }
   | { ok: true; kind: 'suspend'; result: 'suspended' }

@@ -960,6 +960,59 @@ export function storeCases(h: ContractHarness): void {
     expect(await store.getExecution('p/kept')).toMatchObject({ status: 'pending', detached: true })
   })
 
+  it("a parent's finish cancels its unfinished children down the tree in the same commit, not detached ones", async () => {
+    const store = await h.store()
+    const parent = await claimOne(store, 'p')
+    await store.commit([
+      childWrite(parent, 'a', T0),
+      childWrite(parent, 'kept', T0, { detached: true }),
+      childWrite(parent, 'done', T0),
+    ])
+    const claims = await store.claim({ workerId: 'w2', limit: 5, now: T0 + 1, leaseMs: 30_000, workflows: WF })
+    const lease = (id: string) => ({
+      executionId: id,
+      token: claims.find((c) => c.execution.id === id)?.execution.leaseToken ?? -1,
+    })
+    await store.commit([
+      childWrite(lease('p/a'), 'deep', T0 + 1),
+      {
+        kind: 'finish',
+        lease: lease('p/done'),
+        status: 'completed',
+        outputJson: '1',
+        errorJson: null,
+        now: T0 + 1,
+        parentId: 'p',
+      },
+    ])
+    const finish: FencedWrite = {
+      kind: 'finish',
+      lease: parent,
+      status: 'failed',
+      outputJson: null,
+      errorJson: '{"message":"no"}',
+      now: T0 + 2,
+    }
+    // The running child's write after its parent's finish, in the same batch, finds it cancelled.
+    const outcomes = await store.commit([
+      finish,
+      { kind: 'step', lease: lease('p/a'), step: completedStep('s', '1', T0 + 2), now: T0 + 2 },
+    ])
+    expect(outcomes).toMatchObject([
+      { ok: true, kind: 'finish' },
+      { ok: false, reason: 'lease_lost' },
+    ])
+    for (const id of ['p/a', 'p/a/deep']) {
+      const child = await store.getExecution(id)
+      expect(child).toMatchObject({ status: 'cancelled', leaseOwner: null, dueAt: null, updatedAt: T0 + 2 })
+      expect(JSON.parse(child?.errorJson ?? '{}')).toMatchObject({ code: 'PARENT_CLOSED', parent: 'p' })
+    }
+    expect(await store.getExecution('p/kept')).toMatchObject({ status: 'running', detached: true })
+    expect(await store.getExecution('p/done')).toMatchObject({ status: 'completed', updatedAt: T0 + 1 })
+    expect(await store.getExecution('p')).toMatchObject({ status: 'failed', dueAt: null })
+    expect(await store.getSteps('p/a')).toEqual([expect.objectContaining({ key: 'deep' })])
+  })
+
   it('lists newest first, filtered, in pages joined by a cursor', async () => {
     const store = await h.store()
     for (let i = 0; i < 7; i++)

@@ -130,6 +130,138 @@ eachBackend('child workflows', (backend) => {
     await zart.close()
   })
 
+  it('a parent that finishes cancels the children it left running and theirs, not detached ones, waking none', async () => {
+    const middle = defineWorkflow({ name: 'middle' }, async (ctx) => {
+      await ctx.startChild('forever', {}, { id: 'deep' })
+      return ctx.waitForEvent('go')
+    })
+    const parent = defineWorkflow({ name: 'leaver' }, async (ctx, fail: boolean) => {
+      await ctx.startChild('forever', {}, { id: 'free', detached: true })
+      await ctx.startChild('forever', {}, { id: 'left' })
+      await ctx.startChild(middle, {})
+      await ctx.child(double, { n: 1 })
+      if (fail) throw new NonRetryableError('gave up')
+      return 'done'
+    })
+    const zart = await createZart({
+      db: await backend.store(),
+      workflows: [parent, middle, forever, double],
+      clock: new FakeClock(),
+    })
+    await zart.schedule('leaver', false, { id: 'l-1' })
+    await zart.schedule('leaver', true, { id: 'l-2' })
+    await zart.drain()
+    for (const [id, status] of [
+      ['l-1', 'completed'],
+      ['l-2', 'failed'],
+    ] as const) {
+      expect(await zart.status(id)).toMatchObject({
+        status,
+        children: [
+          { id: `${id}/free`, status: 'waiting' },
+          { id: `${id}/left`, status: 'cancelled' },
+          { id: `${id}/middle`, status: 'cancelled' },
+          { id: `${id}/double`, status: 'completed' },
+        ],
+      })
+      expect(await zart.status(`${id}/left`)).toMatchObject({
+        status: 'cancelled',
+        error: {
+          code: 'PARENT_CLOSED',
+          message: expect.stringMatching(new RegExp(`"${id}" above it ${status} before it ended`)),
+        },
+      })
+      expect(await zart.status(`${id}/middle/deep`)).toMatchObject({
+        status: 'cancelled',
+        error: { code: 'PARENT_CLOSED', parent: id },
+      })
+    }
+    // The detached child lives on and ends on its own; its finished parent stays as it was.
+    await zart.deliverEvent('l-1/free', 'go', 'later')
+    await zart.drain()
+    expect(await zart.status('l-1/free')).toMatchObject({ status: 'completed', output: 'later' })
+    expect(await zart.status('l-1')).toMatchObject({ status: 'completed', output: 'done' })
+    await zart.close()
+  })
+
+  it('a parent that times out cancels its children', async () => {
+    const clock = new FakeClock()
+    const parent = defineWorkflow({ name: 'hurried', timeout: '1m' }, async (ctx) => {
+      await ctx.startChild('forever', {}, { id: 'side' })
+      return ctx.child('forever', {}, { id: 'awaited' })
+    })
+    const zart = await createZart({ db: await backend.store(), workflows: [parent, forever], clock })
+    await zart.schedule('hurried', {}, { id: 't-1' })
+    await zart.drain()
+    expect((await zart.status('t-1')).status).toBe('waiting')
+    clock.advance('1m')
+    await zart.drain()
+    expect(await zart.status('t-1')).toMatchObject({
+      status: 'timed_out',
+      children: [
+        { id: 't-1/side', status: 'cancelled' },
+        { id: 't-1/awaited', status: 'cancelled' },
+      ],
+    })
+    expect(await zart.status('t-1/awaited')).toMatchObject({
+      error: { code: 'PARENT_CLOSED', message: expect.stringMatching(/"t-1" above it timed out/) },
+    })
+    await zart.close()
+  })
+
+  it('a running child cancelled by its parent’s end is stopped at once: its signal fires', async () => {
+    let started!: () => void
+    const running = new Promise<void>((resolve) => (started = resolve))
+    let aborted!: (why: string) => void
+    const stopped = new Promise<string>((resolve) => (aborted = resolve))
+    const busy = defineWorkflow({ name: 'busy' }, async (ctx) =>
+      ctx.step('work', ({ signal }) => {
+        signal.addEventListener('abort', () => aborted('aborted'))
+        started()
+        return new Promise(() => {})
+      }),
+    )
+    const parent = defineWorkflow({ name: 'quitter' }, async (ctx) => {
+      await ctx.startChild(busy, {})
+      await ctx.step('child running', () => running)
+      return 'left'
+    })
+    const zart = await createZart({ db: await backend.store(), workflows: [parent, busy] })
+    zart.startWorker()
+    await zart.schedule('quitter', {}, { id: 'q-1' })
+    expect(await zart.wait('q-1', { timeout: '10s' })).toMatchObject({ status: 'completed' })
+    expect(await stopped).toBe('aborted')
+    expect(await zart.status('q-1/busy')).toMatchObject({ status: 'cancelled', error: { code: 'PARENT_CLOSED' } })
+    await zart.close()
+  })
+
+  it('a parent failed by a crash loop cancels its children too', async () => {
+    const clock = new FakeClock()
+    const parent = defineWorkflow({ name: 'doomed' }, async (ctx) => {
+      await ctx.startChild('forever', {}, { id: 'orphan' })
+      await ctx.waitForEvent('go')
+      return ctx.step('crash', () => 'never')
+    })
+    const store = await backend.store()
+    const zart = await createZart({ db: store, workflows: [parent, forever], clock })
+    await zart.schedule('doomed', {}, { id: 'k-1' })
+    await zart.drain()
+    await zart.deliverEvent('k-1', 'go', 1)
+    // Five workers claim it and die (their leases run out, nothing is recorded).
+    for (let i = 0; i < 5; i++) {
+      await store.claim({ workerId: `dead-${i}`, limit: 1, now: clock.now(), leaseMs: 1000, workflows: ['doomed'] })
+      clock.advance('2s')
+    }
+    await zart.drain()
+    expect(await zart.status('k-1')).toMatchObject({
+      status: 'failed',
+      error: { code: 'WORKER_CRASH_LOOP' },
+      children: [{ id: 'k-1/orphan', status: 'cancelled' }],
+    })
+    expect(await zart.status('k-1/orphan')).toMatchObject({ error: { code: 'PARENT_CLOSED', parent: 'k-1' } })
+    await zart.close()
+  })
+
   it('retries a parent that failed on a child: the child retried first is awaited anew, not started again', async () => {
     let broken = true
     const flaky = defineWorkflow({ name: 'flaky' }, async (ctx) =>
@@ -172,6 +304,53 @@ eachBackend('child workflows', (backend) => {
     await zart.retry('pt-1')
     await zart.drain()
     expect(await zart.status('pt-1')).toMatchObject({ status: 'completed', output: 'child cancelled' })
+    await zart.close()
+  })
+
+  it('reruns a parent from a step: a child ended before it replays its result, one still open refuses', async () => {
+    let doubles = 0
+    let broken = true
+    const counted = defineWorkflow({ name: 'counted' }, async (ctx, n: number) => {
+      doubles++
+      return ctx.step('double', () => n * 2)
+    })
+    const planner = defineWorkflow({ name: 'planner' }, async (ctx, n: number) => {
+      const doubled = await ctx.child(counted, n)
+      const slow = await ctx.startChild('forever', {}, { id: 'slow' })
+      const total = await ctx.step('total', () => {
+        if (broken) throw new NonRetryableError('bug in total')
+        return doubled + 1
+      })
+      return { total, slow: await slow.result() }
+    })
+    const zart = await createZart({
+      db: await backend.store(),
+      workflows: [planner, counted, forever],
+      clock: new FakeClock(),
+    })
+    await zart.schedule('planner', 2, { id: 'pl-1' })
+    await zart.drain()
+    expect(await zart.status('pl-1')).toMatchObject({ status: 'failed', error: { step: 'total' } })
+    broken = false
+    // The fork could not await a child of another execution: refused, naming where to rerun from.
+    await expect(zart.rerun('pl-1', { fromStep: 'total' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringMatching(/child "slow" \(execution "pl-1\/slow"\).*rerun from "slow"/),
+      details: { step: 'slow', child: 'pl-1/slow' },
+    })
+    expect((await zart.list({ limit: 10 })).executions).toHaveLength(3)
+    // From the open child's call: the child that ended before it is not run again, a new one starts.
+    const fork = await zart.rerun('pl-1', { fromStep: 'slow', id: 'pl-2' })
+    await zart.drain()
+    expect(await zart.status(fork.id)).toMatchObject({
+      status: 'waiting',
+      children: [{ id: 'pl-2/slow', workflow: 'forever', status: 'waiting' }],
+    })
+    await zart.deliverEvent('pl-2/slow', 'go', 'late')
+    await zart.drain()
+    expect(await zart.status(fork.id)).toMatchObject({ status: 'completed', output: { total: 5, slow: 'late' } })
+    expect(doubles).toBe(1)
+    expect((await zart.list({ workflow: 'counted', limit: 10 })).executions).toHaveLength(1)
     await zart.close()
   })
 

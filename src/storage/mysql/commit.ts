@@ -1,4 +1,4 @@
-import { decideCommit, inboxIds, lockIds, type InboxEvent, type NewInboxEvent } from '../commit-plan.ts'
+import { closingIds, decideCommit, inboxIds, lockIds, type InboxEvent, type NewInboxEvent } from '../commit-plan.ts'
 import {
   CHILD_COLUMNS,
   childColumns,
@@ -33,9 +33,12 @@ export async function commitWrites(connection: Connection, writes: readonly Fenc
   const waiting = inboxIds(writes)
   const lock: Statement[] = [{ sql: q.LOCK_FOR_COMMIT, values: [lockIds(writes)] }]
   if (waiting.length > 0) lock.push({ sql: q.LOCK_INBOX, values: [waiting] })
+  const closing = closingIds(writes)
+  if (closing.length > 0) lock.push({ sql: q.LOCK_CLOSING, values: [closing] })
   const locked = await run(connection, [...BEGIN, ...lock])
   const rows = (locked[BEGIN.length] as ExecutionRow[]).map(toExecution)
   const inbox = waiting.length > 0 ? (locked[BEGIN.length + 1] as InboxRow[]) : []
+  const below = closing.length > 0 ? (locked[BEGIN.length + lock.length - 1] as ExecutionRow[]) : []
   const { changes, outcomes } = decideCommit(
     writes,
     new Map(rows.map((r) => [r.id, r])),
@@ -45,6 +48,7 @@ export async function commitWrites(connection: Connection, writes: readonly Fenc
       name: e.name,
       payloadJson: e.payload_json,
     })),
+    below.map(toExecution),
   )
   const statements: Statement[] = []
   const touched = changes.touched.map(touchedColumns)

@@ -256,6 +256,21 @@ export const HEARTBEAT = `
 export const LOCK_FOR_COMMIT = `
   SELECT * FROM zart_executions FORCE INDEX (zart_executions_id) WHERE id IN (?) ORDER BY id FOR UPDATE`
 
+/**
+ * The unfinished executions under the batch's finishing ones, through children not
+ * started detached and not finished, locked in id order after the batch's rows: the
+ * parent close policy cancels them in the same commit. Params: the finishing ids.
+ */
+export const LOCK_CLOSING = `
+  WITH RECURSIVE tree (id) AS (
+    SELECT id FROM zart_executions
+    WHERE parent_id IN (?) AND detached = 0 AND status NOT IN ('completed', 'failed', 'cancelled', 'timed_out')
+    UNION
+    SELECT e.id FROM zart_executions e JOIN tree ON e.parent_id = tree.id
+    WHERE e.detached = 0 AND e.status NOT IN ('completed', 'failed', 'cancelled', 'timed_out')
+  )
+  SELECT * FROM zart_executions WHERE id IN (SELECT id FROM tree) ORDER BY id FOR UPDATE`
+
 /** The unconsumed events of executions whose inbox the batch reads, oldest first. */
 export const LOCK_INBOX = `
   SELECT seq, execution_id, name, payload_json FROM zart_events

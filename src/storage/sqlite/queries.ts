@@ -212,6 +212,21 @@ export const HEARTBEAT = `
 /** The batch's execution rows; the ids are a JSON array. */
 export const LOCK_FOR_COMMIT = `SELECT * FROM zart_executions WHERE id IN (SELECT value FROM json_each(?))`
 
+/**
+ * The unfinished executions under the batch's finishing ones (a JSON array), through
+ * children not started detached and not finished: the parent close policy cancels them.
+ */
+export const LOCK_CLOSING = `
+  WITH RECURSIVE tree (id) AS (
+    SELECT id FROM zart_executions
+    WHERE parent_id IN (SELECT value FROM json_each(?)) AND detached = 0
+      AND status NOT IN ('completed', 'failed', 'cancelled', 'timed_out')
+    UNION
+    SELECT e.id FROM zart_executions e JOIN tree ON e.parent_id = tree.id
+    WHERE e.detached = 0 AND e.status NOT IN ('completed', 'failed', 'cancelled', 'timed_out')
+  )
+  SELECT * FROM zart_executions WHERE id IN (SELECT id FROM tree)`
+
 /** Unconsumed events of the executions whose inbox the batch reads, oldest first. */
 export const LOCK_INBOX = `
   SELECT seq, execution_id, name, payload_json FROM zart_events
