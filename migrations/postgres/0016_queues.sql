@@ -79,3 +79,25 @@ BEGIN
   RETURN results;
 END
 $$;
+
+-- Children started by a parent's commit (0014) keep the queue their workflow declares, and
+-- its priority, so a queue's limits hold for them as for scheduled executions.
+CREATE OR REPLACE FUNCTION zart_apply_children(created jsonb, events jsonb) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO zart_executions
+    (id, workflow, workflow_version, input_json, deadline_at, parent_id, parent_key, detached, queue, priority,
+     status, due_at, created_at, updated_at)
+  SELECT v.id, v.workflow, v.workflow_version, v.input_json, v.deadline_at, v.parent_id, v.parent_key, v.detached,
+         v.queue, COALESCE(v.priority, 0), 'pending', v.created_at, v.created_at, v.created_at
+  FROM jsonb_to_recordset(created) AS v(id text, workflow text, workflow_version text, input_json text,
+       deadline_at bigint, parent_id text, parent_key text, detached smallint, queue text, priority int,
+       created_at bigint)
+  ON CONFLICT DO NOTHING;
+
+  INSERT INTO zart_events (execution_id, name, payload_json, created_at, consumed_by)
+  SELECT v.execution_id, v.name, v.payload_json, v.created_at, v.consumed_by
+  FROM jsonb_to_recordset(events) AS v(execution_id text, name text, payload_json text, created_at bigint,
+       consumed_by text);
+END
+$$;

@@ -65,6 +65,16 @@ export async function flowOf(
   return { queue: queue ?? null, concurrencyKey, priority: queue === undefined ? 0 : priority, dedupe }
 }
 
+/**
+ * The queue and priority of a child started with `ctx.child`: the ones its workflow
+ * declares, as a schedule of it with no options would get (a child names no key).
+ */
+export function childFlow(definition: WorkflowDefinition): { queue: string | null; priority: number } {
+  const declared = declaredQueue(definition)
+  const queue = typeof declared === 'string' ? declared : (declared?.name ?? null)
+  return { queue, priority: queue === null ? 0 : (definition.priority ?? 0) }
+}
+
 /** A queue as every door shows it. */
 export function toQueueView(definition: QueueDefinition): QueueView {
   return {

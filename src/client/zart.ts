@@ -54,7 +54,7 @@ import {
   type ScheduleInput,
   type ScheduleView,
 } from './schedules.ts'
-import { declaredQueue, flowOf, queueReason, toQueueView } from './flow-control.ts'
+import { childFlow, declaredQueue, flowOf, queueReason, toQueueView } from './flow-control.ts'
 import { checkQueue, type QueueLimits } from '../queues.ts'
 
 import { jsonSchema, notFound, terminal, toJsonInput, undeclaredEvent } from './support.ts'
@@ -871,6 +871,8 @@ export class Zart {
       inputJson: toJsonInput(input, `data for child workflow "${workflow}"`, this.maxPayloadBytes),
       version: definition.version,
       timeoutMs: this.infos.get(workflow)?.timeout_ms ?? null,
+      // The queue its workflow declares, as a schedule of it would get: children keep its limits.
+      ...childFlow(definition),
     }
   }
 

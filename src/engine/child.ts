@@ -35,6 +35,10 @@ export interface ChildSpec {
   version: string | null
   /** The child workflow's timeout, from its start; null for none. */
   timeoutMs: number | null
+  /** The queue the child workflow declares (its limits hold for children too), or null. */
+  queue: string | null
+  /** Its priority within that queue (0 without one). */
+  priority: number
 }
 
 /**

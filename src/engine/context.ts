@@ -428,6 +428,8 @@ export class ExecutionContext implements WorkflowContext {
         deadlineAt: spec.timeoutMs === null ? null : now + spec.timeoutMs,
         parentKey: key,
         detached: options.detached === true,
+        queue: spec.queue,
+        priority: spec.priority,
       }
       let outcome: WriteOutcome
       try {

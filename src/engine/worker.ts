@@ -73,6 +73,8 @@ export class Worker {
   private readonly active = new Map<string, ExecutionRun>()
   /** Runs stopped by a store error, waiting for the database to answer again. */
   private readonly resuming = new Set<Promise<void>>()
+  /** Runs ended so far (see `drain`). */
+  private settledRuns = 0
   /** Aborted by `stop()`: cuts short the pauses between attempts to resume. */
   private readonly stopController = new AbortController()
   /** Slots promised to executions being created already claimed (see `offerSlot`). */
@@ -249,10 +251,13 @@ export class Worker {
   async drain(): Promise<number> {
     let total = 0
     for (;;) {
+      // A run that ends while the claim is out may free what the claim saw held (a queue's
+      // slot, a parent woken by its child): nothing claimed then proves nothing is left.
+      const settledBefore = this.settledRuns
       const claimed = await this.claimOnce()
       total += claimed
-      if (claimed === 0 && this.active.size === 0) return total
-      if (claimed === 0) await Promise.race([...this.active.values()].map((r) => r.done))
+      if (claimed === 0 && this.active.size === 0 && this.settledRuns === settledBefore) return total
+      if (claimed === 0 && this.active.size > 0) await Promise.race([...this.active.values()].map((r) => r.done))
     }
   }
 
@@ -426,6 +431,7 @@ export class Worker {
         (error: unknown) => this.storeFailed(run, error),
       )
       .finally(() => {
+        this.settledRuns++
         if (this.active.get(run.id) === run) this.active.delete(run.id)
         this.deps.onSettled(run.id, run.finished)
         this.poke()

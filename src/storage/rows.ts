@@ -185,6 +185,8 @@ export const CHILD_COLUMNS = [
   'parent_id',
   'parent_key',
   'detached',
+  'queue',
+  'priority',
   'created_at',
 ] as const
 
@@ -200,6 +202,8 @@ export function childColumns(child: NewChild): Record<(typeof CHILD_COLUMNS)[num
     parent_id: child.parentId,
     parent_key: start.parentKey,
     detached: start.detached ? 1 : 0,
+    queue: start.queue ?? null,
+    priority: start.priority ?? 0,
     created_at: child.now,
   }
 }

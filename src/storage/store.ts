@@ -199,6 +199,10 @@ export interface ChildStart {
   /** The key of the child call in the parent's history. */
   parentKey: string
   detached: boolean
+  /** The queue the child workflow declares, whose limits its claim keeps (null: none). */
+  queue?: string | null
+  /** Its priority within that queue (0 without one). */
+  priority?: number
 }
 
 /** Result of `createExecution`: an existing row is returned as is, never overwritten. */

@@ -38,6 +38,24 @@ eachBackend('queues', (backend) => {
     await zart.close()
   })
 
+  it('children of a queued workflow keep its limits: a fan-out runs no more at once than the queue allows', async () => {
+    const { workflow, seen } = counted('capped-child', { name: 'capped-child', concurrency: 2 })
+    const parent = defineWorkflow({ name: 'fan-out' }, async (ctx) =>
+      Promise.all(Array.from({ length: 6 }, (_, i) => ctx.child('capped-child', { user: `u${i}` }))),
+    )
+    const zart = await createZart({ db: await backend.store(), workflows: [workflow, parent], clock: new FakeClock() })
+    const { execution_id } = await zart.schedule('fan-out')
+    await zart.drain({ concurrency: 10 })
+    expect(await zart.status(execution_id)).toMatchObject({
+      status: 'completed',
+      output: ['u0', 'u1', 'u2', 'u3', 'u4', 'u5'],
+    })
+    const child = (await zart.status(execution_id)).children?.[0]?.id as string
+    expect((await zart.status(child)).queue).toEqual({ name: 'capped-child', priority: 0 })
+    expect(seen.max).toBe(2)
+    await zart.close()
+  })
+
   it('a per-key limit of 1 runs one per key, different keys side by side', async () => {
     const { workflow, seen } = counted('per-user', { name: 'per-user', keyConcurrency: 1 })
     const zart = await createZart({ db: await backend.store(), workflows: [workflow], clock: new FakeClock() })

@@ -265,10 +265,10 @@ export const CONSUME_EVENT = `UPDATE zart_events SET consumed_by = ? WHERE seq =
 /** A child started by its parent's commit; an id already taken is left alone (the plan saw it). */
 export const INSERT_CHILD = `
   INSERT INTO zart_executions
-    (id, workflow, workflow_version, input_json, deadline_at, parent_id, parent_key, detached,
-     status, due_at, created_at, updated_at)
-  VALUES (@id, @workflow, @workflow_version, @input_json, @deadline_at, @parent_id, @parent_key, @detached,
-          'pending', @created_at, @created_at, @created_at)
+    (id, workflow, workflow_version, input_json, deadline_at, parent_id, parent_key, detached, queue,
+     priority, status, due_at, created_at, updated_at)
+  VALUES (@id, @workflow, @workflow_version, @input_json, @deadline_at, @parent_id, @parent_key, @detached, @queue,
+          @priority, 'pending', @created_at, @created_at, @created_at)
   ON CONFLICT (id) DO NOTHING`
 
 /** A child's end, into its parent's inbox. */
