@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { customAlphabet } from 'nanoid'
-import { z } from 'zod'
 import { systemClock, type Clock } from '../clock.ts'
 import { parseDuration, type Duration } from '../duration.ts'
 import { ZartError } from '../errors.ts'
@@ -34,17 +33,16 @@ import {
   type TaskPage,
   type TaskRecord,
 } from '../storage/store.ts'
+import { EVENT_ID, EVENT_NAME, EXECUTION_ID, IDEMPOTENCY_KEY, WORKFLOW_NAME } from '../names.ts'
 import {
-  eventIdSchema,
-  eventNameSchema,
-  executionIdSchema,
-  executionStatusSchema,
-  idempotencyKeySchema,
+  checkName,
+  checkOneOf,
+  EXECUTION_STATUS_ERROR,
+  EXECUTION_STATUSES,
   MAX_LIST_LIMIT,
   parseData,
   parseOrThrow,
-  workflowNameSchema,
-} from './schemas.ts'
+} from './validate.ts'
 import { toExecutionView, type ExecutionView } from './status-view.ts'
 import {
   Schedules,
@@ -217,11 +215,9 @@ export class Zart {
   /** Schedules a workflow; with an existing id or idempotency key returns that execution instead. */
   async schedule(workflow: string, data: unknown = {}, options: ScheduleOptions = {}): Promise<ScheduleResult> {
     const definition = this.definition(workflow)
-    const id = options.id === undefined ? newExecutionId() : parseOrThrow(executionIdSchema, options.id, 'execution id')
+    const id = options.id === undefined ? newExecutionId() : checkName(EXECUTION_ID, options.id)
     const idempotencyKey =
-      options.idempotencyKey === undefined
-        ? null
-        : parseOrThrow(idempotencyKeySchema, options.idempotencyKey, 'idempotency key')
+      options.idempotencyKey === undefined ? null : checkName(IDEMPOTENCY_KEY, options.idempotencyKey)
     const input = definition.input ? parseData(definition.input, data, `data for workflow "${workflow}"`) : data
     const inputJson = toJsonInput(input, 'data', this.maxPayloadBytes)
     const now = this.clock.now()
@@ -336,9 +332,9 @@ export class Zart {
     data: unknown = null,
     options: { eventId?: string } = {},
   ): Promise<DeliverResult> {
-    const id = parseOrThrow(executionIdSchema, executionId, 'execution id')
-    const name = parseOrThrow(eventNameSchema, event, 'event name')
-    const eventId = options.eventId === undefined ? null : parseOrThrow(eventIdSchema, options.eventId, 'event id')
+    const id = checkName(EXECUTION_ID, executionId)
+    const name = checkName(EVENT_NAME, event)
+    const eventId = options.eventId === undefined ? null : checkName(EVENT_ID, options.eventId)
     const existing = await this.find(id)
     // A finished execution is the more useful answer than a payload that fails its schema.
     // (A repeated event id is still reported as duplicate by the store.)
@@ -372,7 +368,7 @@ export class Zart {
    * returns its status with `timed_out` telling which. Ends early when `signal` aborts.
    */
   async wait(executionId: string, options: { timeout?: Duration; signal?: AbortSignal } = {}): Promise<WaitResult> {
-    const id = parseOrThrow(executionIdSchema, executionId, 'execution id')
+    const id = checkName(EXECUTION_ID, executionId)
     const timeoutMs = options.timeout === undefined ? null : parseDuration(options.timeout, 'wait timeout')
     const giveUpAt = timeoutMs === null ? Infinity : Date.now() + timeoutMs
     // Changes made in this process wake the wait at once; changes made by other processes
@@ -393,14 +389,11 @@ export class Zart {
   /** Executions, newest first, filtered and paged by cursor. */
   async list(options: ListOptions = {}): Promise<ListResult> {
     const status =
-      options.status === undefined ? undefined : parseOrThrow(executionStatusSchema, options.status, 'status')
-    const workflow =
-      options.workflow === undefined ? undefined : parseOrThrow(workflowNameSchema, options.workflow, 'workflow')
-    const limit = parseOrThrow(
-      z.number().int().min(1).max(MAX_LIST_LIMIT),
-      options.limit ?? 20,
-      `limit (1 to ${MAX_LIST_LIMIT})`,
-    )
+      options.status === undefined
+        ? undefined
+        : checkOneOf(EXECUTION_STATUSES, options.status, EXECUTION_STATUS_ERROR, 'status')
+    const workflow = options.workflow === undefined ? undefined : checkName(WORKFLOW_NAME, options.workflow, 'workflow')
+    const limit = await checkLimit(options.limit ?? 20, MAX_LIST_LIMIT, `limit (1 to ${MAX_LIST_LIMIT})`)
     const page = await this.store.listExecutions({ status, workflow, limit, cursor: options.cursor })
     return { executions: page.executions.map((r) => this.view(r)), next_cursor: page.nextCursor }
   }
@@ -411,10 +404,9 @@ export class Zart {
    * longer matches. Run it before a deploy: what it lists would stop with REPLAY_DIVERGED.
    */
   async replayCheck(options: ReplayCheckOptions = {}): Promise<ReplayCheckResult> {
-    const workflow =
-      options.workflow === undefined ? undefined : parseOrThrow(workflowNameSchema, options.workflow, 'workflow')
+    const workflow = options.workflow === undefined ? undefined : checkName(WORKFLOW_NAME, options.workflow, 'workflow')
     if (workflow !== undefined) this.definition(workflow)
-    const limit = parseOrThrow(z.number().int().min(1).max(1000), options.limit ?? 100, 'limit (1 to 1000)')
+    const limit = await checkLimit(options.limit ?? 100, 1000, 'limit (1 to 1000)')
     const result: ReplayCheckResult = { checked: 0, diverged: [], skipped: 0 }
     for (const status of ['waiting', 'pending', 'running'] as const) {
       let cursor: string | undefined
@@ -467,7 +459,7 @@ export class Zart {
   }
 
   private async setPaused(executionId: string, paused: boolean): Promise<ExecutionView> {
-    const id = parseOrThrow(executionIdSchema, executionId, 'execution id')
+    const id = checkName(EXECUTION_ID, executionId)
     const result = await this.store.setPaused(id, paused, this.clock.now())
     if (result.outcome === 'not_found') throw notFound(id)
     if (result.outcome === 'refused') throw terminal(result.execution, paused ? 'pause it' : 'resume it')
@@ -483,7 +475,7 @@ export class Zart {
    * workflow's own timeout, else none.
    */
   async retry(executionId: string, options: { timeout?: Duration } = {}): Promise<ExecutionView> {
-    const id = parseOrThrow(executionIdSchema, executionId, 'execution id')
+    const id = checkName(EXECUTION_ID, executionId)
     const record = await this.find(id)
     if (!['failed', 'timed_out', 'cancelled'].includes(record.status)) {
       throw new ZartError(
@@ -519,7 +511,7 @@ export class Zart {
    * stay visible; the new one names the original in `rerun_of`.
    */
   async rerun(executionId: string, options: { fromStep: string; data?: unknown; id?: string }): Promise<ExecutionView> {
-    const original = await this.find(parseOrThrow(executionIdSchema, executionId, 'execution id'))
+    const original = await this.find(checkName(EXECUTION_ID, executionId))
     const definition = this.definition(original.workflow)
     const steps = await this.store.getSteps(original.id)
     const from = steps.find((s) => s.key === options.fromStep)
@@ -540,7 +532,7 @@ export class Zart {
     const id =
       options.id === undefined
         ? `${original.id.slice(0, 100)}.rerun-${newExecutionId().slice(0, 8)}`
-        : parseOrThrow(executionIdSchema, options.id, 'execution id')
+        : checkName(EXECUTION_ID, options.id)
     const input =
       options.data === undefined
         ? (JSON.parse(original.inputJson) as unknown)
@@ -574,7 +566,7 @@ export class Zart {
 
   /** Cancels an execution that has not finished; a running workflow sees its AbortSignal fire. */
   async cancel(executionId: string): Promise<ExecutionView> {
-    const id = parseOrThrow(executionIdSchema, executionId, 'execution id')
+    const id = checkName(EXECUTION_ID, executionId)
     const errorJson = JSON.stringify({ name: 'CancelledError', message: 'the execution was cancelled' })
     const result = await this.store.cancelExecution(id, this.clock.now(), errorJson)
     if (result.outcome === 'not_found') throw notFound(id)
@@ -687,7 +679,7 @@ export class Zart {
         : typeof options.status === 'string'
           ? [options.status]
           : options.status
-    const statuses = asked.map((s) => parseOrThrow(executionStatusSchema, s, 'status'))
+    const statuses = asked.map((s) => checkOneOf(EXECUTION_STATUSES, s, EXECUTION_STATUS_ERROR, 'status'))
     const live = statuses.filter((s) => !isTerminal(s))
     if (live.length > 0) {
       throw new ZartError(
@@ -770,7 +762,7 @@ export class Zart {
   }
 
   private definition(workflow: string): WorkflowDefinition {
-    const name = parseOrThrow(workflowNameSchema, workflow, 'workflow name')
+    const name = checkName(WORKFLOW_NAME, workflow)
     const definition = this.definitions.get(name)
     if (definition) return definition
     const known = [...this.definitions.keys()]
@@ -782,7 +774,7 @@ export class Zart {
   }
 
   private async find(executionId: string): Promise<ExecutionRecord> {
-    const id = parseOrThrow(executionIdSchema, executionId, 'execution id')
+    const id = checkName(EXECUTION_ID, executionId)
     const record = await this.store.getExecution(id)
     if (!record) throw notFound(id)
     return record
@@ -839,6 +831,16 @@ const newExecutionId = customAlphabet('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcde
 
 /** MCP tasks per `tasks/list` page. */
 const TASK_PAGE = 50
+
+/**
+ * A count from 1 to `max`. A bad one is worded by the zod schema the doors use, loaded
+ * only then: reads that pass a good limit (or none) never load zod.
+ */
+async function checkLimit(value: unknown, max: number, what: string): Promise<number> {
+  if (Number.isInteger(value) && (value as number) >= 1 && (value as number) <= max) return value as number
+  const { limitSchema } = await import('./schemas.ts')
+  return parseOrThrow(limitSchema(max), value, what)
+}
 
 /** Executions deleted per store call while pruning. */
 const PRUNE_BATCH = 500
