@@ -34,10 +34,10 @@ export interface OpenOptions {
   maxPayloadBytes?: number
   metrics?: EngineMetrics
   /**
-   * False for commands that only read (status, list, wait, workers): they load no workflow
-   * code (nor the zod it imports), and show the event schemas stored with each wait.
+   * For commands that only read (status, list, wait, workers): they load no workflow code
+   * (nor the zod it imports) and no engine, and show the event schemas stored with each wait.
    */
-  workflows?: boolean
+  readOnly?: boolean
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const
@@ -73,13 +73,14 @@ export function createCliContext(io: CliIO): CliContext {
       // needs it, not when the program starts: `zart --help` and `zart init` never pay for it.
       const [{ createZart }, workflows] = await Promise.all([
         loadClient(),
-        options.workflows === false ? [] : context.workflows(command),
+        options.readOnly ? [] : context.workflows(command),
       ])
       return createZart({
         db: context.databaseUrl(command),
         workflows,
         logger,
         migrate: options.migrate ?? true,
+        ...(options.readOnly && { worker: false }),
         ...(options.maxPayloadBytes !== undefined && { maxPayloadBytes: options.maxPayloadBytes }),
         ...(options.metrics && { metrics: options.metrics }),
       })

@@ -8,8 +8,7 @@ import { setLongInterval, setLongTimeout } from '../timers.ts'
 import { canonicalJson } from '../engine/json.ts'
 import { silentLogger, type Logger } from '../engine/logger.ts'
 import { Batcher } from '../engine/batcher.ts'
-import { Worker, type WorkerOptions } from '../engine/worker.ts'
-import { checkReplay } from '../engine/replay-check.ts'
+import type { Worker, WorkerOptions } from '../engine/worker.ts'
 import { traceSchedule, type EngineMetrics } from '../engine/telemetry.ts'
 import {
   checkWorkflowDefinition,
@@ -44,13 +43,7 @@ import {
   parseOrThrow,
 } from './validate.ts'
 import { toExecutionView, type ExecutionView } from './status-view.ts'
-import {
-  Schedules,
-  type AddScheduleResult,
-  type RemoveScheduleResult,
-  type ScheduleInput,
-  type ScheduleView,
-} from './schedules.ts'
+import type { AddScheduleResult, RemoveScheduleResult, Schedules, ScheduleInput, ScheduleView } from './schedules.ts'
 
 import { jsonSchema, notFound, terminal, toJsonInput, undeclaredEvent } from './support.ts'
 import {
@@ -119,16 +112,26 @@ export class Zart {
   private readonly changes = new EventEmitter().setMaxListeners(0)
   private worker: Worker | null = null
   private stopRetention: () => void = () => {}
-  private readonly schedules: Schedules
+  /** The cron schedules; loaded with the engine, or on first use by a client opened with `worker: false`. */
+  private schedules: Schedules | null = null
   private readonly cronPollMs: number
   /** How long finished executions are kept when `startRetention` runs, else null (for ever). */
   private retentionMs: number | null = null
   private readonly creates: Batcher<NewExecution, CreateResult> | null
   private readonly deliveries: Batcher<NewEvent, StoreDeliverResult> | null
   private ownsStore: boolean
+  /** What runs workflows; null for a client opened with `worker: false`. */
+  private readonly engine: Engine | null
 
-  constructor(store: Store, workflows: readonly WorkflowLike[], options: ZartOptions, ownsStore: boolean) {
+  constructor(
+    store: Store,
+    workflows: readonly WorkflowLike[],
+    options: ZartOptions,
+    ownsStore: boolean,
+    engine: Engine | null,
+  ) {
     this.store = store
+    this.engine = engine
     const createMany = store.createExecutions?.bind(store)
     this.creates = createMany ? new Batcher(createMany) : null
     const deliverMany = store.deliverEvents?.bind(store)
@@ -153,8 +156,16 @@ export class Zart {
     // Converted to JSON Schema once: status views and listings show them on every call.
     this.infos = new Map([...this.definitions.values()].map((d) => [d.name, describeWorkflow(d)]))
     this.cronPollMs = options.cronPollMs ?? 1000
-    this.schedules = new Schedules({
-      store,
+    if (engine) {
+      this.schedules = this.newSchedules(engine.Schedules)
+      // Refused here, at registration, like a bad timeout: not at the first tick.
+      this.schedules.checkDeclared()
+    }
+  }
+
+  private newSchedules(Book: typeof Schedules): Schedules {
+    return new Book({
+      store: this.store,
       clock: this.clock,
       logger: this.logger,
       maxPayloadBytes: this.maxPayloadBytes,
@@ -162,8 +173,11 @@ export class Zart {
       definitions: () => [...this.definitions.values()],
       start: (workflow, data, id) => this.schedule(workflow, data, { id }),
     })
-    // Refused here, at registration, like a bad timeout: not at the first tick.
-    this.schedules.checkDeclared()
+  }
+
+  private async cron(): Promise<Schedules> {
+    this.schedules ??= this.newSchedules((await import('./schedules.ts')).Schedules)
+    return this.schedules
   }
 
   /**
@@ -174,33 +188,33 @@ export class Zart {
    * @example
    * await zart.addSchedule({ name: 'daily-report', workflow: 'report', cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' })
    */
-  addSchedule(input: ScheduleInput): Promise<AddScheduleResult> {
-    return this.schedules.add(input)
+  async addSchedule(input: ScheduleInput): Promise<AddScheduleResult> {
+    return (await this.cron()).add(input)
   }
 
   /** Every cron schedule on this database, by name. */
   async listSchedules(): Promise<{ schedules: ScheduleView[] }> {
-    return { schedules: await this.schedules.list() }
+    return { schedules: await (await this.cron()).list() }
   }
 
   /** One cron schedule; SCHEDULE_NOT_FOUND when there is none of that name. */
-  getSchedule(name: string): Promise<ScheduleView> {
-    return this.schedules.get(name)
+  async getSchedule(name: string): Promise<ScheduleView> {
+    return (await this.cron()).get(name)
   }
 
   /** Removes a cron schedule; executions it started are kept. */
-  removeSchedule(name: string): Promise<RemoveScheduleResult> {
-    return this.schedules.remove(name)
+  async removeSchedule(name: string): Promise<RemoveScheduleResult> {
+    return (await this.cron()).remove(name)
   }
 
   /** Pauses a cron schedule: its ticks start nothing until it is resumed. */
-  pauseSchedule(name: string): Promise<ScheduleView> {
-    return this.schedules.setPaused(name, true)
+  async pauseSchedule(name: string): Promise<ScheduleView> {
+    return (await this.cron()).setPaused(name, true)
   }
 
   /** Resumes a paused cron schedule from its next tick after now (ticks missed while paused are not run). */
-  resumeSchedule(name: string): Promise<ScheduleView> {
-    return this.schedules.setPaused(name, false)
+  async resumeSchedule(name: string): Promise<ScheduleView> {
+    return (await this.cron()).setPaused(name, false)
   }
 
   /**
@@ -208,8 +222,8 @@ export class Zart {
    * and returns their ids. A running worker does this every `cronPollMs`; call it yourself
    * in tests and scripts that drive time by hand (with `drain`).
    */
-  fireDueSchedules(): Promise<string[]> {
-    return this.schedules.fireDue()
+  async fireDueSchedules(): Promise<string[]> {
+    return (await this.cron()).fireDue()
   }
 
   /** Schedules a workflow; with an existing id or idempotency key returns that execution instead. */
@@ -407,6 +421,7 @@ export class Zart {
     const workflow = options.workflow === undefined ? undefined : checkName(WORKFLOW_NAME, options.workflow, 'workflow')
     if (workflow !== undefined) this.definition(workflow)
     const limit = await checkLimit(options.limit ?? 100, 1000, 'limit (1 to 1000)')
+    const { checkReplay } = await import('../engine/replay-check.ts')
     const result: ReplayCheckResult = { checked: 0, diverged: [], skipped: 0 }
     for (const status of ['waiting', 'pending', 'running'] as const) {
       let cursor: string | undefined
@@ -629,7 +644,7 @@ export class Zart {
   startWorker(options: WorkerOptions = {}): Worker {
     this.worker ??= this.createWorker(options)
     this.worker.start()
-    if (this.definitions.size > 0) this.schedules.startPolling(this.cronPollMs)
+    if (this.definitions.size > 0) this.schedules?.startPolling(this.cronPollMs)
     return this.worker
   }
 
@@ -729,7 +744,7 @@ export class Zart {
 
   async close(): Promise<void> {
     this.stopRetention()
-    await this.schedules.stopPolling()
+    await this.schedules?.stopPolling()
     await this.worker?.stop()
     this.worker = null
     if (this.ownsStore) await this.store.close()
@@ -747,7 +762,10 @@ export class Zart {
   }
 
   private createWorker(options: WorkerOptions): Worker {
-    return new Worker(
+    if (!this.engine) {
+      throw new TypeError('this client was opened with worker: false, so it runs no worker: open one without it')
+    }
+    return new this.engine.Worker(
       {
         store: this.store,
         workflows: this.definitions,
@@ -815,11 +833,24 @@ export async function createZart(options: ZartOptions = {}): Promise<Zart> {
   const store = typeof options.db === 'object' ? options.db : await openStore(options.db ?? defaultDatabaseUrl())
   try {
     if (options.migrate !== false) await store.migrate()
-    return new Zart(store, options.workflows ?? [], options, ownsStore)
+    // What runs workflows is loaded only by a client that may run a worker.
+    const engine = options.worker === false ? null : await loadEngine()
+    return new Zart(store, options.workflows ?? [], options, ownsStore, engine)
   } catch (error) {
     if (ownsStore) await store.close()
     throw error
   }
+}
+
+/** What a client that may run a worker loads besides itself: the worker, and the cron schedules it fires. */
+interface Engine {
+  Worker: typeof Worker
+  Schedules: typeof Schedules
+}
+
+async function loadEngine(): Promise<Engine> {
+  const [{ Worker }, { Schedules }] = await Promise.all([import('../engine/worker.ts'), import('./schedules.ts')])
+  return { Worker, Schedules }
 }
 
 /**

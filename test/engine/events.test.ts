@@ -123,10 +123,12 @@ eachBackend('events', (backend) => {
       zart.workflows()[0]?.events.approval,
       zart.workflows()[0]?.events.other,
     ])
-    // What `zart status` opens: the same database, no workflow code loaded.
-    const reader = await createZart({ db: await backend.reopen(store), clock: new FakeClock() })
+    // What `zart status` opens: the same database, no workflow code loaded, no engine.
+    const reader = await createZart({ db: await backend.reopen(store), clock: new FakeClock(), worker: false })
     expect(await reader.status(execution_id, { includeSteps: true })).toEqual(withCode)
     expect((await reader.list()).executions).toEqual((await zart.list()).executions)
+    expect(await reader.listSchedules()).toEqual({ schedules: [] })
+    await expect(reader.drain()).rejects.toThrow(/worker: false/)
     await reader.close()
     await zart.close()
   })

@@ -32,7 +32,7 @@ export function registerListCommand(program: Command, context: CliContext): void
             ...(flags.limit !== undefined && { limit: flags.limit }),
             ...(flags.cursor !== undefined && { cursor: flags.cursor }),
           }),
-        { workflows: false },
+        { readOnly: true },
       )
       if (flags.json) return context.io.stdout(formatJson(page))
       if (page.executions.length === 0) {

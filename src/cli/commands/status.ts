@@ -12,7 +12,7 @@ export function registerStatusCommand(program: Command, context: CliContext): vo
     .action(async (id: string, flags: { steps?: boolean }, command: Command) => {
       // Reads only: no workflow code is loaded (the event schemas come stored with each wait).
       const includeSteps = flags.steps === true
-      const view = await withClient(context, command, (zart) => zart.status(id, { includeSteps }), { workflows: false })
+      const view = await withClient(context, command, (zart) => zart.status(id, { includeSteps }), { readOnly: true })
       context.io.stdout(formatJson(view))
     })
 }

@@ -31,7 +31,7 @@ export function registerWaitCommand(program: Command, context: CliContext): void
           command,
           (zart) =>
             zart.wait(id, { signal: stop.signal, ...(flags.timeout !== undefined && { timeout: flags.timeout }) }),
-          { workflows: false },
+          { readOnly: true },
         )
         const { timed_out, ...view } = result
         context.io.stdout(formatJson(view))
