@@ -119,6 +119,12 @@ export class SqliteStore implements Store {
 
   async migrate(): Promise<MigrationResult> {
     const known = loadMigrations('sqlite')
+    // Usually nothing is pending (every CLI call opens the store): say so without taking
+    // the write lock. What is pending is looked at again under the lock.
+    const tableExists = this.db.prepare(q.MIGRATIONS_TABLE_EXISTS).get() !== undefined
+    if (tableExists && pendingMigrations(known, this.appliedMigrations()).length === 0) {
+      return { applied: [], current: known.at(-1)?.name ?? null }
+    }
     this.db.exec('CREATE TABLE IF NOT EXISTS zart_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)')
     const run = this.db.transaction(() => {
       const pending = pendingMigrations(known, this.appliedMigrations())
