@@ -71,14 +71,27 @@ interface Throughput {
   perWorkflow: Record<string, number>
 }
 
-/** EXECUTIONS 3-step workflows scheduled up front, released at once, run by `processes` workers. */
-async function throughput(dialect: Dialect, processes: number): Promise<Throughput> {
+/** Flow control for a throughput run: the queue's limits, and over how many keys. */
+interface QueueCase {
+  label: string
+  limits?: { concurrency?: number; keyConcurrency?: number }
+  keys?: number
+}
+
+/**
+ * EXECUTIONS 3-step workflows scheduled up front, released at once, run by `processes`
+ * workers; with `queue`, all in one queue with those limits.
+ */
+async function throughput(dialect: Dialect, processes: number, queue: QueueCase = { label: '' }): Promise<Throughput> {
   const { url, drop } = await dialect.scratch()
   const zart = await createZart({ db: `${url}${url.includes('?') ? '&' : '?'}pool_size=16`, workflows: [threeSteps] })
+  if (queue.limits) await zart.setQueue('bench', queue.limits)
   const later = Date.now() + 3_600_000
   for (let i = 0; i < EXECUTIONS; i += 64) {
     const batch = Array.from({ length: Math.min(64, EXECUTIONS - i) }, (_, j) => i + j)
-    await Promise.all(batch.map((n) => zart.schedule('bench-three-steps', { n }, { runAt: later })))
+    const flow = (n: number) =>
+      queue.limits ? { queue: 'bench', ...(queue.keys && { concurrencyKey: `key-${n % queue.keys}` }) } : {}
+    await Promise.all(batch.map((n) => zart.schedule('bench-three-steps', { n }, { runAt: later, ...flow(n) })))
   }
   const workers = await startWorkers(url, processes)
   await sleep(1100) // server statistics are flushed about once a second
@@ -214,6 +227,25 @@ async function main(): Promise<void> {
       ['raw 8 connections ÷ 1 connection', fmt(raw8 / raw1, 2)],
     ])
   }
+
+  // The claim rate under queue limits, beside the same run without them (measured again
+  // here, next to the others, so a busy moment of the machine skews no ratio alone).
+  const queueProcesses = Math.min(2, most)
+  const cases: QueueCase[] = [
+    { label: 'no queue (fast claim path)' },
+    { label: 'queue, limits never reached (concurrency 1000)', limits: { concurrency: 1000 } },
+    { label: 'queue, 1 per key over 100 keys', limits: { keyConcurrency: 1 }, keys: 100 },
+    { label: 'queue, concurrency 16', limits: { concurrency: 16 } },
+  ]
+  const rates: number[] = []
+  for (const c of cases) rates.push((await throughput(dialect, queueProcesses, c)).execPerSec)
+  table(
+    `Claim rate with queue limits: ${EXECUTIONS} 3-step executions, ${queueProcesses} \`zart worker\` process(es), concurrency 64 each`,
+    cases.map((c, i) => [
+      c.label,
+      `${fmt(rates[i] ?? NaN)} executions/s (${fmt((rates[i] ?? NaN) / (rates[0] ?? NaN), 2)} × no queue)`,
+    ]),
+  )
 
   for (const where of ['same process', 'worker process'] as const) {
     const l = await latency(dialect, where)

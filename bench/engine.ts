@@ -29,7 +29,9 @@ const SAMPLES = flag('samples', 200)
 const WAITING = flag('waiting', 10_000)
 const sectionAt = args.indexOf('--section')
 const SECTIONS = new Set(
-  sectionAt >= 0 ? (args[sectionAt + 1] ?? '').split(',') : ['throughput', 'telemetry', 'latency', 'cross', 'memory'],
+  sectionAt >= 0
+    ? (args[sectionAt + 1] ?? '').split(',')
+    : ['throughput', 'telemetry', 'claims', 'queues', 'latency', 'cross', 'memory'],
 )
 const ZART_BIN = fileURLToPath(new URL('../bin/zart.js', import.meta.url))
 const BENCH_WORKFLOWS = fileURLToPath(new URL('./workflows.ts', import.meta.url))
@@ -157,6 +159,86 @@ async function telemetryCost(rounds = 3): Promise<Map<Telemetry, { execPerSec: n
     }
   }
   return results
+}
+
+/**
+ * The claim alone, on a table that has seen work: FINISHED finished executions and
+ * EXECUTIONS due ones, claimed 64 at a time (claims/s), then an idle poll that finds
+ * nothing (µs). A claim must read the due rows only, however many finished ones there are.
+ */
+async function claimRate(): Promise<{ claimsPerSec: number; idlePollUs: number }> {
+  const FINISHED = 20_000
+  const path = join(tempFolder('claims'), 'zart.db')
+  const store = new SqliteStore(path, { synchronous: 'NORMAL' })
+  const zart = await createZart({ db: store, workflows: [threeSteps] })
+  const total = FINISHED + EXECUTIONS
+  for (let i = 0; i < total; i += 500) {
+    await Promise.all(
+      Array.from({ length: Math.min(500, total - i) }, (_, k) => zart.schedule('bench-three-steps', { n: i + k })),
+    )
+  }
+  const db = new Database(path)
+  db.prepare(
+    `UPDATE zart_executions SET status = 'completed', due_at = NULL
+     WHERE id IN (SELECT id FROM zart_executions ORDER BY seq LIMIT ?)`,
+  ).run(FINISHED)
+  db.close()
+  const claim = (now: number) =>
+    store.claim({ workerId: 'bench', limit: 64, now, leaseMs: 3_600_000, workflows: ['bench-three-steps'] })
+  let claimed = 0
+  const started = performance.now()
+  for (let batch = await claim(Date.now()); batch.length > 0; batch = await claim(Date.now())) claimed += batch.length
+  const claimsPerSec = claimed / ((performance.now() - started) / 1000)
+  const polls = 1000
+  const idleStart = performance.now()
+  for (let i = 0; i < polls; i++) await claim(Date.now())
+  const idlePollUs = ((performance.now() - idleStart) / polls) * 1000
+  await zart.close()
+  await store.close()
+  return { claimsPerSec, idlePollUs }
+}
+
+/** How executions are scheduled in the flow-control benchmark. */
+interface QueueCase {
+  label: string
+  /** The queue's limits, or undefined for no queue (the fast claim path). */
+  queue?: { concurrency?: number; keyConcurrency?: number }
+  keys?: number
+  /** The worker's own concurrency (default 64). */
+  workers?: number
+}
+
+/**
+ * The claim rate under flow control beside the same run without it: EXECUTIONS 3-step
+ * executions scheduled first (so claiming is what is measured), then one worker
+ * (concurrency 64) runs them all. Returns executions/s.
+ */
+async function queueThroughput(c: QueueCase): Promise<number> {
+  const path = join(tempFolder('queues'), 'zart.db')
+  const store = new SqliteStore(path, { synchronous: 'NORMAL' })
+  const zart = await createZart({ db: store, workflows: [threeSteps] })
+  if (c.queue) await zart.setQueue('bench', c.queue)
+  for (let i = 0; i < EXECUTIONS; i += 200) {
+    await Promise.all(
+      Array.from({ length: Math.min(200, EXECUTIONS - i) }, (_, k) =>
+        zart.schedule(
+          'bench-three-steps',
+          { n: i + k },
+          c.queue ? { queue: 'bench', ...(c.keys && { concurrencyKey: `key-${(i + k) % c.keys}` }) } : {},
+        ),
+      ),
+    )
+  }
+  const probe = new Database(path, { readonly: true })
+  const completed = probe.prepare("SELECT count(*) AS n FROM zart_executions WHERE status = 'completed'")
+  const started = performance.now()
+  zart.startWorker({ concurrency: c.workers ?? 64 })
+  while ((completed.get() as { n: number }).n < EXECUTIONS) await sleep(5)
+  const seconds = (performance.now() - started) / 1000
+  probe.close()
+  await zart.close()
+  await store.close()
+  return EXECUTIONS / seconds
 }
 
 async function latency(synchronous: Sync): Promise<number[]> {
@@ -349,6 +431,39 @@ async function main(): Promise<void> {
       ['no-SDK trace hooks per schedule + run', `${fmt(hooks.run, 0)} ns`],
     )
     table(`Telemetry cost: 3-step workflow, ${EXECUTIONS} executions, synchronous=NORMAL, best of 3 rounds`, rows)
+  }
+
+  if (SECTIONS.has('claims')) {
+    const c = await claimRate()
+    table(`The claim alone: ${EXECUTIONS} due executions beside 20,000 finished ones, synchronous=NORMAL`, [
+      ['claims/s (64 per call)', fmt(c.claimsPerSec)],
+      ['idle poll (nothing due)', `${fmt(c.idlePollUs, 1)} µs`],
+    ])
+  }
+
+  if (SECTIONS.has('queues')) {
+    const cases: QueueCase[] = [
+      { label: 'no queue (fast claim path)' },
+      { label: 'queue, limits never reached (concurrency 1000)', queue: { concurrency: 1000 } },
+      { label: 'queue, 1 per key over 100 keys', queue: { keyConcurrency: 1 }, keys: 100 },
+      { label: 'no queue, worker concurrency 16', workers: 16 },
+      { label: 'queue, concurrency 16', queue: { concurrency: 16 } },
+    ]
+    // Best of two runs each, alternating, so a busy moment of the machine hits no case alone.
+    const rates: number[] = cases.map(() => 0)
+    for (let round = 0; round < 2; round++) {
+      for (const [i, c] of cases.entries()) rates[i] = Math.max(rates[i] ?? 0, await queueThroughput(c))
+    }
+    const base = rates[0] ?? NaN
+    table(
+      `Claim rate with queue limits, ${EXECUTIONS} pre-scheduled 3-step executions, one worker (concurrency 64), synchronous=NORMAL`,
+      [
+        ...cases.map((c, i): [string, string] => [
+          c.label,
+          `${fmt(rates[i] ?? NaN)} executions/s (${fmt((rates[i] ?? NaN) / base, 2)} × no queue, worker concurrency 64)`,
+        ]),
+      ],
+    )
   }
 
   for (const sync of SECTIONS.has('latency') ? (['FULL', 'NORMAL'] as const) : []) {

@@ -2,8 +2,8 @@
  * `npm run bench`: runs each benchmark in its own process, one after another, so one
  * cannot skew another's memory or timing. Figures are printed, never asserted.
  *
- *   npm run bench                         engine (SQLite), MCP and start-up benchmarks
- *   npm run bench -- --db postgres://…    the backend benchmark on that database
+ *   npm run bench                         engine (SQLite), MCP, start-up and child-workflow benchmarks
+ *   npm run bench -- --db postgres://…    the backend and child-workflow benchmarks on that database
  *   npm run bench -- --only engine        one benchmark by name
  */
 import { spawnSync } from 'node:child_process'
@@ -20,7 +20,7 @@ const only = valueOf('only')
 const passThrough = args.filter((_, i) => !['--only'].includes(args[i] ?? '') && args[i - 1] !== '--only')
 
 const onSqlite = db === undefined || db.startsWith('sqlite:')
-const benches = onSqlite ? ['engine', 'mcp', 'startup'] : ['backends']
+const benches = onSqlite ? ['engine', 'mcp', 'startup', 'children'] : ['backends', 'children']
 const selected = only ? [only] : benches
 let failed = false
 for (const name of selected) {

@@ -33,3 +33,16 @@ export const warmUp = defineWorkflow({ name: 'bench-warm-up' }, async (ctx) => c
 
 /** In-process listeners for `resumeProbe`, keyed by execution id. */
 export const resumed = new Map<string, (at: number) => void>()
+
+/** One step: a child of the fan-out benchmark, and the baseline run as independent executions. */
+export const fanChild = defineWorkflow({ name: 'bench-fan-child' }, async (ctx, input: { i: number }) =>
+  ctx.step('work', () => input.i * 2),
+)
+
+/** Starts `children` children at once and sums what they return: fan-out and fan-in. */
+export const fanOut = defineWorkflow({ name: 'bench-fan-out' }, async (ctx, input: { children: number }) => {
+  const values = await Promise.all(
+    Array.from({ length: input.children }, (_, i) => ctx.child(fanChild, { i }, { id: `c${i}` })),
+  )
+  return values.reduce((a, b) => a + b, 0)
+})

@@ -104,6 +104,29 @@ export class StepFailedError extends Error {
   }
 }
 
+/**
+ * Raised inside a parent workflow by `ctx.child` (or a child handle's `result()`) when the
+ * child execution ended otherwise than completed: failed, cancelled or timed out. `cause`
+ * is the child's own stored error, with its `code` when it had one. On replay the same
+ * error is raised again, so a parent that catches it behaves the same on every run.
+ */
+export class ChildFailedError extends Error {
+  override readonly name = 'ChildFailedError'
+  /** The child execution's id. */
+  readonly child: string
+  readonly workflow: string
+  readonly status: 'failed' | 'cancelled' | 'timed_out'
+  readonly cause: SerializedError
+
+  constructor(child: string, workflow: string, status: ChildFailedError['status'], cause: SerializedError) {
+    super(`child workflow "${workflow}" (${child}) ${status.replace('_', ' ')}: ${cause.message}`)
+    this.child = child
+    this.workflow = workflow
+    this.status = status
+    this.cause = cause
+  }
+}
+
 /** The stored form of an error: what survives a round trip through the database. */
 export interface SerializedError {
   name: string

@@ -20,8 +20,10 @@ export type {
   ScheduleView,
   AddScheduleResult,
   RemoveScheduleResult,
+  QueueView,
 } from './client/zart.ts'
-export type { ExecutionView, StepView, WaitingFor } from './client/status-view.ts'
+export type { QueueLimits, QueueOptions, QueueDefinition, DedupeOptions } from './queues.ts'
+export type { ChildView, ExecutionView, StepView, WaitingFor } from './client/status-view.ts'
 export { defineWorkflow, fromTaskHandler } from './engine/workflow.ts'
 export type {
   WorkflowDefinition,
@@ -31,12 +33,13 @@ export type {
   WorkflowLike,
 } from './engine/workflow.ts'
 export type { WorkflowContext, StepInfo, StepOptions, WaitOptions } from './engine/context.ts'
+export type { ChildHandle, ChildOptions } from './engine/child.ts'
 export { RetryConfig } from './engine/retry-policy.ts'
 export type { RetryPolicy, Backoff, RetryOptions } from './engine/retry-policy.ts'
 export type { WorkerOptions } from './engine/worker.ts'
 export { jsonLogger, silentLogger } from './engine/logger.ts'
 export type { Logger } from './engine/logger.ts'
-export { ZartError, NonRetryableError, EventTimeoutError, StepFailedError } from './errors.ts'
+export { ZartError, NonRetryableError, EventTimeoutError, StepFailedError, ChildFailedError } from './errors.ts'
 export type { ErrorCode, FieldIssue, SerializedError } from './errors.ts'
 export { parseDuration } from './duration.ts'
 export type { Duration } from './duration.ts'

@@ -65,6 +65,15 @@ export function seconds(value: string): number {
   }
 }
 
+/**
+ * Commander parser for a number the client checks: an integer-looking value becomes a
+ * number, anything else stays text, so the client refuses it with the words it uses at
+ * every door (a limit below 1, a priority out of range).
+ */
+export function number(value: string): number | string {
+  return /^-?\d+$/.test(value.trim()) ? Number(value) : value
+}
+
 /** Commander collector for options that may repeat. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value]

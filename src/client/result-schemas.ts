@@ -16,9 +16,10 @@ const waitingFor = z
   .array(
     z.looseObject({
       kind: z
-        .enum(['event', 'sleep', 'retry'])
-        .describe('event: an event delivery; sleep: a timer; retry: a retry delay'),
+        .enum(['event', 'sleep', 'retry', 'child'])
+        .describe('event: an event delivery; sleep: a timer; retry: a retry delay; child: a child execution’s end'),
       event: z.string().optional().describe('For kind event: the event name to deliver'),
+      child: z.string().optional().describe('For kind child: the id of the child execution awaited'),
       step: z.string().describe('The key of the wait, sleep or step in the history'),
       deadline: z.string().nullable().describe('ISO time it ends by itself, or null for never'),
       schema: z.unknown().optional().describe('JSON Schema of the event data, when the workflow declared one'),
@@ -28,7 +29,7 @@ const waitingFor = z
 
 const step = z.looseObject({
   name: z.string(),
-  kind: z.enum(['step', 'wait', 'sleep', 'patch']),
+  kind: z.enum(['step', 'wait', 'sleep', 'patch', 'child']),
   status: z.string(),
   attempts: z.number(),
   started_at: z.string(),
@@ -53,7 +54,23 @@ export const executionShape = {
     .object({ name: z.string(), tick_at: z.string() })
     .optional()
     .describe('The cron schedule and tick that started it'),
+  parent_id: z.string().optional().describe('The execution that started this one as a child workflow'),
+  detached: z.literal(true).optional().describe('A child started detached: cancelling its parent leaves it running'),
+  children: z
+    .array(z.looseObject({ id: z.string(), workflow: z.string(), status }))
+    .optional()
+    .describe(
+      'The child executions it started, oldest first, at most 100 (in status, and in cancel when it took some along)',
+    ),
   hint: z.string().optional().describe('Why an unfinished execution does not move: no worker runs its workflow'),
+  queue: z
+    .looseObject({ name: z.string(), concurrency_key: z.string().optional(), priority: z.number() })
+    .optional()
+    .describe('The queue whose limits it runs under, its concurrency key and priority'),
+  queue_reason: z
+    .string()
+    .optional()
+    .describe('Status only: why a queued execution is not running yet, e.g. "queued behind 3 on key user-42 (...)"'),
   progress: z
     .looseObject({
       fraction: z.number().optional().describe('0 to 1'),
@@ -94,7 +111,24 @@ export const scheduleShape = {
     .boolean()
     .describe('False when an existing execution (same id or idempotency key, same input) was returned'),
   run_at: z.string().optional().describe('When it starts, if later than now (scheduled with run_at or delay)'),
+  deduplicated: z
+    .literal(true)
+    .optional()
+    .describe('The execution scheduled with the same dedupe key, not started yet, was returned instead of a new one'),
 }
+
+/** A queue's limits: the same fields from `zart queue`, MCP and REST; null is no limit. */
+export const queueShape = {
+  name: z.string(),
+  concurrency: z.number().int().nullable().describe('At most this many running at once'),
+  key_concurrency: z.number().int().nullable().describe('At most this many running at once per concurrency key'),
+  rate_limit: z
+    .object({ limit: z.number().int(), period_ms: z.number().int() })
+    .nullable()
+    .describe('At most `limit` started in any `period_ms`'),
+}
+
+export const queuesShape = { queues: z.array(z.looseObject(queueShape)) }
 
 export const deliverShape = {
   result: z

@@ -1,16 +1,27 @@
 import { isoTime } from '../duration.ts'
 import { scheduleOfExecution } from './schedule-view.ts'
-import { isTerminal, type ExecutionRecord, type ExecutionStatus, type StepRecord } from '../storage/store.ts'
+import {
+  isTerminal,
+  type ExecutionRecord,
+  type ExecutionStatus,
+  type StepKind,
+  type StepRecord,
+} from '../storage/store.ts'
 
 /**
  * One thing a suspended execution waits for. An execution whose parallel branches are all
  * blocked waits for several at once; any of them resumes it.
  */
 export interface WaitingFor {
-  /** `event`: an event delivery; `sleep`: a durable timer; `retry`: a step's next attempt. */
-  kind: 'event' | 'sleep' | 'retry'
+  /**
+   * `event`: an event delivery; `sleep`: a durable timer; `retry`: a step's next attempt;
+   * `child`: the end of a child execution.
+   */
+  kind: 'event' | 'sleep' | 'retry' | 'child'
   /** For `event`: the event name to deliver. */
   event?: string
+  /** For `child`: the child execution's id. */
+  child?: string
   /** The key of the wait, sleep or step in the execution's history. */
   step: string
   /** ISO time it ends on its own (event timeout, end of sleep, retry time), or null for never. */
@@ -19,9 +30,16 @@ export interface WaitingFor {
   schema?: unknown
 }
 
+/** A child execution as its parent's status lists it. */
+export interface ChildView {
+  id: string
+  workflow: string
+  status: ExecutionStatus
+}
+
 export interface StepView {
   name: string
-  kind: 'step' | 'wait' | 'sleep' | 'patch'
+  kind: StepKind
   status: StepRecord['status']
   attempts: number
   started_at: string
@@ -52,10 +70,23 @@ export interface ExecutionView {
   rerun_of?: string
   /** The cron schedule and tick that started it (read from its id, `cron:NAME:TICK`). */
   schedule?: { name: string; tick_at: string }
+  /** The execution that started this one as a child (`ctx.child`). */
+  parent_id?: string
+  /** Started detached: cancelling the parent leaves it running. */
+  detached?: true
+  /** The child executions it started (in `status`, and `cancel` when it took some along; oldest first, at most 100). */
+  children?: ChildView[]
   /** The data the execution was scheduled with (in `status`; lists leave it out). */
   input?: unknown
   /** Why an unfinished execution does not move, when that is a fact (no worker runs its workflow). */
   hint?: string
+  /** Its queue (docs/queues.md): name, concurrency key and priority. */
+  queue?: { name: string; concurrency_key?: string; priority: number }
+  /**
+   * In `status`: why a due, queued execution is not running yet, e.g. `queued behind 3 on
+   * key user-42 (...)` or `rate limited until 2026-01-01T10:00:00.000Z (...)`.
+   */
+  queue_reason?: string
   /** The latest progress the workflow reported (`ctx.progress`). */
   progress?: { fraction?: number; message?: string; data?: Record<string, unknown>; updated_at: string }
   created_at: string
@@ -93,6 +124,7 @@ export function toExecutionView(
         step: wait.key,
         deadline: wait.until === null ? null : iso(wait.until),
       }
+      if (wait.kind === 'child' && wait.child !== undefined) item.child = wait.child
       if (wait.kind === 'event' && wait.event !== undefined) {
         item.event = wait.event
         // The loaded workflow's schema is the one a delivery is checked against; without it
@@ -108,6 +140,15 @@ export function toExecutionView(
   if (record.rerunOf !== null) view.rerun_of = record.rerunOf
   const schedule = scheduleOfExecution(record.id)
   if (schedule) view.schedule = schedule
+  if (record.parentId !== null) view.parent_id = record.parentId
+  if (record.detached) view.detached = true
+  if (record.queue !== null) {
+    view.queue = {
+      name: record.queue,
+      ...(record.concurrencyKey !== null && { concurrency_key: record.concurrencyKey }),
+      priority: record.priority,
+    }
+  }
   if (record.progress !== null) {
     const { at, ...reported } = record.progress
     view.progress = { ...reported, updated_at: iso(at) }

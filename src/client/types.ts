@@ -4,6 +4,7 @@ import type { Logger } from '../engine/logger.ts'
 import type { EngineMetrics } from '../engine/telemetry.ts'
 import type { WorkflowLike } from '../engine/workflow.ts'
 import type { ExecutionStatus, Store } from '../storage/store.ts'
+import type { DedupeOptions } from '../queues.ts'
 import type { ExecutionView } from './status-view.ts'
 
 // The options, arguments and results of the client API (src/client/zart.ts).
@@ -67,6 +68,17 @@ export interface ScheduleOptions {
    * OpenTelemetry context of the call, if any.
    */
   traceparent?: string
+  /** Run under this queue's limits instead of the workflow's (docs/queues.md); it must be defined. */
+  queue?: string
+  /** The key of the queue's per-key limit, e.g. `user-42`: at most N running per key. */
+  concurrencyKey?: string
+  /** Order among the due executions of the queue: larger first (default: the workflow's, else 0). */
+  priority?: number
+  /**
+   * Deduplicate: while an execution of this workflow scheduled with the same key has not
+   * started, and at most `window` after it was scheduled, return it instead of creating another.
+   */
+  dedupe?: DedupeOptions
 }
 
 /** How much work waits, for metrics and dashboards. */
@@ -79,11 +91,21 @@ export interface QueueDepthView {
   waiting: number
 }
 
+/** A queue's limits as every door shows them; null is no limit. */
+export interface QueueView {
+  name: string
+  concurrency: number | null
+  key_concurrency: number | null
+  rate_limit: { limit: number; period_ms: number } | null
+}
+
 export interface ScheduleResult {
   execution_id: string
   status: ExecutionView['status']
   /** False when an existing execution (same id or idempotency key, same input) was returned. */
   created: boolean
+  /** True when a pending execution with the same dedupe key was returned instead. */
+  deduplicated?: true
   /** When it starts, if that is later than now (scheduled with `run_at` or `delay`). */
   run_at?: string
 }

@@ -10,6 +10,7 @@ import { silentLogger, type Logger } from '../engine/logger.ts'
 import { Batcher } from '../engine/batcher.ts'
 import type { Worker, WorkerOptions } from '../engine/worker.ts'
 import { traceSchedule, type EngineMetrics } from '../engine/telemetry.ts'
+import { childExecutionId, type ChildSpec } from '../engine/child.ts'
 import {
   checkWorkflowDefinition,
   toWorkflowDefinition,
@@ -44,6 +45,8 @@ import {
 } from './validate.ts'
 import { toExecutionView, type ExecutionView } from './status-view.ts'
 import type { AddScheduleResult, RemoveScheduleResult, Schedules, ScheduleInput, ScheduleView } from './schedules.ts'
+import { declaredQueue, flowOf, queueReason, toQueueView } from './flow-control.ts'
+import { checkQueue, type QueueLimits } from '../queues.ts'
 
 import { jsonSchema, notFound, terminal, toJsonInput, undeclaredEvent } from './support.ts'
 import {
@@ -60,6 +63,7 @@ import {
   type WorkerView,
   type ScheduleOptions,
   type ScheduleResult,
+  type QueueView,
   type WaitResult,
   type WorkflowInfo,
   type ZartOptions,
@@ -82,6 +86,7 @@ export type {
   ScheduleOptions,
   WorkerView,
   ScheduleResult,
+  QueueView,
   WaitResult,
   WorkflowInfo,
   ZartOptions,
@@ -250,9 +255,11 @@ export class Zart {
     if (!Number.isFinite(runAt))
       throw new ZartError('INVALID_INPUT', 'run_at is not a valid time: use an ISO 8601 time or ms since the epoch')
     const timeoutMs = this.infos.get(definition.name)?.timeout_ms ?? null
+    const flow = await flowOf(definition, options, now, this.store)
     // With a local worker free, the row is created already claimed: one transaction, not two.
+    // Not under flow control: a queued row waits for its slot, a deduplicated one to be found.
     const worker = this.worker
-    const claim = runAt <= now ? worker?.offerSlot() : undefined
+    const claim = runAt <= now && flow.queue === null && flow.dedupe === null ? worker?.offerSlot() : undefined
     const span = traceSchedule(workflow, id, options.traceparent)
     let result: CreateResult
     try {
@@ -266,6 +273,7 @@ export class Zart {
         version: definition.version,
         deadlineAt: timeoutMs === null ? null : Math.max(now, runAt) + timeoutMs,
         traceParent: span.traceParent,
+        ...flow,
         ...(claim && { claim }),
       })
     } catch (error) {
@@ -279,6 +287,9 @@ export class Zart {
       result.execution.status === 'running' &&
       result.execution.leaseOwner === worker?.id
     if (claim && !adopted) worker?.returnSlot()
+    if (result.outcome === 'existing' && result.matchedBy === 'dedupe') {
+      return { execution_id: result.execution.id, status: result.execution.status, created: false, deduplicated: true }
+    }
     if (result.outcome === 'existing') {
       const existing = result.execution
       if (existing.workflow !== workflow || canonicalJson(JSON.parse(existing.inputJson)) !== canonicalJson(input)) {
@@ -305,9 +316,46 @@ export class Zart {
     const steps = options.includeSteps ? await this.store.getSteps(record.id) : undefined
     const view = this.view(record, steps)
     view.input = JSON.parse(record.inputJson) as unknown
+    await this.addChildren(view)
     const hint = await this.noWorkerHint(record)
     if (hint !== undefined) view.hint = hint
+    if (record.queue !== null && !isTerminal(record.status)) {
+      const now = this.clock.now()
+      const standing = await this.store.queueStanding(record.id, now)
+      const reason = standing && queueReason(record, standing, now)
+      if (reason !== undefined) view.queue_reason = reason
+    }
     return view
+  }
+
+  /**
+   * Creates or changes a queue's limits, stored in the database so every worker's next
+   * claim enforces them (docs/queues.md). A limit below 1 is refused: leave it out for none.
+   *
+   * @example
+   * await zart.setQueue('emails', { concurrency: 10, keyConcurrency: 1, rateLimit: { limit: 100, period: '1m' } })
+   */
+  async setQueue(name: string, limits: QueueLimits = {}): Promise<QueueView> {
+    const definition = checkQueue({ ...limits, name })
+    await this.store.setQueue(definition, this.clock.now())
+    this.worker?.poke()
+    return toQueueView(definition)
+  }
+
+  /** Every queue stored on this database, by name. */
+  async queues(): Promise<QueueView[]> {
+    return (await this.store.listQueues()).map(toQueueView)
+  }
+
+  /** Stores the limits of the queues the loaded workflows declare (the code's word wins at start). */
+  async declareQueues(): Promise<void> {
+    const declared = [...this.definitions.values()].map(declaredQueue).filter((q) => typeof q === 'object')
+    if (declared.length === 0) return
+    // Written only when they differ: workers starting together need not all write the same row.
+    const stored = new Map((await this.store.listQueues()).map((q) => [q.name, JSON.stringify(q)]))
+    for (const queue of declared) {
+      if (stored.get(queue.name) !== JSON.stringify(queue)) await this.store.setQueue(queue, this.clock.now())
+    }
   }
 
   /** The workers alive now on this database (each reports itself once per heartbeat period). */
@@ -544,6 +592,21 @@ export class Zart {
         `step "${from.key}" was recorded before zart kept positions, so a rerun cannot tell what came before it`,
       )
     }
+    // The fork copies the points before `from`: a child's point that has its end replays it
+    // like a step's result, but one still waiting would wait in the fork for ever, as the
+    // child belongs to the original and tells only it of its end.
+    const before = from.position
+    const open = steps.find((s) => s.kind === 'child' && s.status === 'waiting' && (s.position ?? 0) < before)
+    if (open) {
+      const child = childExecutionId(original.id, open.key)
+      throw new ZartError(
+        'INVALID_INPUT',
+        `step "${from.key}" of execution "${original.id}" comes after child "${open.key}" (execution "${child}"), ` +
+          'whose end the original had not received: a fork cannot await a child of another execution. ' +
+          `To start a new child in the fork, rerun from "${open.key}"; or from a step before it`,
+        { step: open.key, child },
+      )
+    }
     const id =
       options.id === undefined
         ? `${original.id.slice(0, 100)}.rerun-${newExecutionId().slice(0, 8)}`
@@ -566,6 +629,9 @@ export class Zart {
         runAt: now,
         now,
         version: definition.version,
+        queue: original.queue,
+        concurrencyKey: original.concurrencyKey,
+        priority: original.priority,
       },
       original.id,
       from.position,
@@ -586,10 +652,23 @@ export class Zart {
     const result = await this.store.cancelExecution(id, this.clock.now(), errorJson)
     if (result.outcome === 'not_found') throw notFound(id)
     if (result.outcome === 'terminal') throw terminal(result.execution, 'cancel it')
-    this.worker?.halt(id, 'cancelled')
     this.metrics?.executionFinished(result.execution.workflow, 'cancelled')
-    this.changes.emit(id)
-    return this.view(result.execution)
+    for (const cancelled of [id, ...result.cascaded]) {
+      this.worker?.halt(cancelled, 'cancelled')
+      this.changes.emit(cancelled)
+    }
+    // A cancelled child's parent may have been woken by the news.
+    if (result.execution.parentId !== null) this.worker?.poke()
+    const view = this.view(result.execution)
+    // The children cancelled with it show there, as in status.
+    if (result.cascaded.length > 0) await this.addChildren(view)
+    return view
+  }
+
+  /** Lists an execution's children in its view, as `status` shows them. */
+  private async addChildren(view: ExecutionView): Promise<void> {
+    const children = await this.store.listChildren(view.id, MAX_CHILDREN_SHOWN)
+    if (children.length > 0) view.children = children.map((c) => ({ id: c.id, workflow: c.workflow, status: c.status }))
   }
 
   /**
@@ -774,9 +853,35 @@ export class Zart {
         logger: this.logger,
         onSettled: (id, finished) => this.changes.emit(id, finished),
         metrics: this.metrics,
+        prepareChild: (workflow, data, parent) => this.prepareChild(workflow, data, parent),
       },
       { maxResultBytes: this.maxPayloadBytes, ...options },
     )
+  }
+
+  /**
+   * Checks a `ctx.child` call as `schedule` checks a schedule (a loaded workflow, data
+   * valid for its schema, within the payload limit): one rule at both ends.
+   */
+  private prepareChild(workflow: string, data: unknown, parent: string): ChildSpec {
+    const definition = this.definitions.get(workflow)
+    if (!definition) {
+      const known = [...this.definitions.keys()]
+      throw new ZartError(
+        'UNKNOWN_WORKFLOW',
+        `ctx.child in workflow "${parent}": no workflow "${workflow}" is loaded here; load it beside "${parent}" ` +
+          `(the workflows given to createZart, or zart worker --workflows) so the child can be checked and run. ` +
+          `Loaded workflows are ${known.join(', ')}`,
+        { workflow, known },
+      )
+    }
+    const input = definition.input ? parseData(definition.input, data, `data for child workflow "${workflow}"`) : data
+    return {
+      workflow,
+      inputJson: toJsonInput(input, `data for child workflow "${workflow}"`, this.maxPayloadBytes),
+      version: definition.version,
+      timeoutMs: this.infos.get(workflow)?.timeout_ms ?? null,
+    }
   }
 
   private definition(workflow: string): WorkflowDefinition {
@@ -835,7 +940,9 @@ export async function createZart(options: ZartOptions = {}): Promise<Zart> {
     if (options.migrate !== false) await store.migrate()
     // What runs workflows is loaded only by a client that may run a worker.
     const engine = options.worker === false ? null : await loadEngine()
-    return new Zart(store, options.workflows ?? [], options, ownsStore, engine)
+    const zart = new Zart(store, options.workflows ?? [], options, ownsStore, engine)
+    if (options.migrate !== false) await zart.declareQueues()
+    return zart
   } catch (error) {
     if (ownsStore) await store.close()
     throw error
@@ -859,6 +966,9 @@ async function loadEngine(): Promise<Engine> {
  * scheduled executions could not be looked up by its own id.
  */
 const newExecutionId = customAlphabet('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', 21)
+
+/** Children a parent's `status` lists. */
+const MAX_CHILDREN_SHOWN = 100
 
 /** MCP tasks per `tasks/list` page. */
 const TASK_PAGE = 50

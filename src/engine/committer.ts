@@ -88,6 +88,8 @@ function writeTarget(write: FencedWrite): { text: string; key?: string } {
       return { text: `the wait "${write.step.key}" for event "${write.event}"`, key: write.step.key }
     case 'suspend':
       return { text: 'the suspension' }
+    case 'child':
+      return { text: `the start of child "${write.start.id}"`, key: write.step.key }
     case 'progress':
       return { text: 'the progress' }
     case 'finish':

@@ -18,6 +18,18 @@ import { setLongTimeout, type LongTimer } from '../timers.ts'
 import type { Logger } from './logger.ts'
 import { Suspend, type HaltReason } from './suspend.ts'
 import type { RunTelemetry } from './telemetry.ts'
+import { childEventName, inboxName } from '../storage/commit-plan.ts'
+import {
+  childCallName,
+  childExecutionId,
+  childIdConflict,
+  childResult,
+  childWorkflowName,
+  type ChildHandle,
+  type ChildOptions,
+  type PrepareChild,
+} from './child.ts'
+import type { WorkflowDefinition } from './workflow.ts'
 
 /** What a step function is told about the attempt it runs. */
 export interface StepInfo {
@@ -63,6 +75,30 @@ export interface WorkflowContext {
   waitForEvent<T = unknown>(name: string, options?: WaitOptions): Promise<T>
   /** Sleeps durably: survives restarts and holds no worker while it lasts. */
   sleep(duration: Duration): Promise<void>
+  /**
+   * Starts another workflow as a child of this execution and waits for its end, holding
+   * no worker meanwhile: returns the child's output, or raises `ChildFailedError` when it
+   * failed, was cancelled or timed out. The child's id comes from this execution's id and
+   * the call's key, so a replay never starts it twice. Cancelling this execution cancels
+   * the child unless it was started `detached`.
+   *
+   * @example
+   * const receipt = await ctx.child(sendReceipt, { orderId })
+   * const sizes = await Promise.all(images.map((url) => ctx.child('resize', { url })))
+   */
+  child<I, O>(workflow: WorkflowDefinition<I, O>, input: I, options?: ChildOptions): Promise<O>
+  child<T = unknown>(workflow: string, input?: unknown, options?: ChildOptions): Promise<T>
+  /**
+   * `child` without the wait: resolves once the child is started (recorded with this
+   * execution's history), with a handle whose `result()` waits for its end.
+   *
+   * @example
+   * const report = await ctx.startChild('build-report', { month })
+   * await ctx.step('notify', () => notify('report started'))
+   * const url = await report.result()
+   */
+  startChild<I, O>(workflow: WorkflowDefinition<I, O>, input: I, options?: ChildOptions): Promise<ChildHandle<O>>
+  startChild<T = unknown>(workflow: string, input?: unknown, options?: ChildOptions): Promise<ChildHandle<T>>
   /**
    * Deterministic time: when the most recent result handed to the workflow (a step's, a
    * wait's, a sleep's; at first, the execution's creation) was recorded. The same on
@@ -118,6 +154,8 @@ export interface RunDeps {
   maxResultBytes: number
   /** Where step failures and retries are logged for operators. */
   logger?: Logger
+  /** Checks a child call and gives the child's settings (the client's schedule rules); absent: no children. */
+  prepareChild?: PrepareChild | undefined
   /** The event names the workflow declares, when it declares any: waits on others are refused. */
   events?: readonly string[] | undefined
   /** JSON Schema of a declared event's payload, stored with a wait on it (see `WaitEntry.schema`). */
@@ -130,6 +168,10 @@ export interface RunDeps {
   /** The run's span, for a span per step attempt (absent in replay checks). */
   telemetry?: RunTelemetry
 }
+
+/** Any workflow definition, whatever its input and output. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyWorkflow = WorkflowDefinition<any, any>
 
 /** A branch of the run that cannot go on until an event comes or a time passes. */
 interface Blocked {
@@ -347,6 +389,86 @@ export class ExecutionContext implements WorkflowContext {
     return this.resolveWith<void>({ ...base, status: 'completed' }, () => undefined)
   }
 
+  async child<T>(workflow: string | AnyWorkflow, input: unknown = {}, options: ChildOptions = {}): Promise<T> {
+    const handle = await this.startChild<T>(workflow, input, options)
+    return handle.result()
+  }
+
+  async startChild<T>(
+    workflow: string | AnyWorkflow,
+    input: unknown = {},
+    options: ChildOptions = {},
+  ): Promise<ChildHandle<T>> {
+    const name = childWorkflowName(workflow)
+    const callName = childCallName(name, options)
+    const { key, position, record } = this.reach('child', callName)
+    const id = childExecutionId(this.executionId, key)
+    let result: Promise<T> | undefined
+    const handle = (wait: () => Promise<T>): ChildHandle<T> => ({
+      id,
+      workflow: name,
+      result: () => (result ??= wait()),
+    })
+    if (record && isResolved(record)) {
+      // Handed back in its recorded turn whether or not the code asks for it again.
+      result = this.replay<T>(record)
+      result.catch(() => {}) // a failure is raised where `result()` is awaited, if it is
+      return handle(() => result as Promise<T>)
+    }
+    const startedAt = record?.startedAt ?? this.deps.clock.now()
+    const point = openPoint('child', key, callName, position, startedAt, null)
+    if (!record) {
+      await this.startAllowed(position)
+      const prepare = this.deps.prepareChild
+      if (!prepare) throw new ZartError('INVALID_INPUT', 'ctx.child: this run cannot start child workflows')
+      const spec = prepare(name, input, this.workflow)
+      const now = this.deps.clock.now()
+      const start = {
+        id,
+        workflow: spec.workflow,
+        inputJson: spec.inputJson,
+        version: spec.version,
+        deadlineAt: spec.timeoutMs === null ? null : now + spec.timeoutMs,
+        parentKey: key,
+        detached: options.detached === true,
+      }
+      let outcome: WriteOutcome
+      try {
+        outcome = await this.write({ kind: 'child', lease: this.lease, step: point, start, now }, true)
+      } catch (error) {
+        // Input the database cannot store fails the call, as a schedule of it would.
+        if (error instanceof Rejected) throw error.cause
+        throw error
+      }
+      if (outcome.ok && outcome.kind === 'child' && outcome.result === 'conflict') {
+        throw childIdConflict(id, key, outcome.existing)
+      }
+    }
+    return handle(() => this.awaitChild<T>(point, id))
+  }
+
+  /**
+   * Waits for a started child's end, which the child's last commit put into this
+   * execution's inbox. It blocks first and lets the suspend of the idle run look at the
+   * inbox, so many children awaited at once cost one look, not one write each.
+   */
+  private async awaitChild<T>(point: StepRecord, child: string): Promise<T> {
+    const entry: WaitEntry = { kind: 'child', key: point.key, child, until: null }
+    for (;;) {
+      await this.block(entry, point.position ?? 0)
+      const seq = this.nextSeq++
+      this.sequencer.expect(seq)
+      const now = this.deps.clock.now()
+      const step = { ...point, resolvedSeq: seq }
+      const outcome = await this.write({ kind: 'wait', lease: this.lease, step, event: childEventName(point.key), now })
+      if (outcome.ok && outcome.kind === 'wait' && outcome.result === 'consumed') {
+        const { payloadJson, finishedAt } = outcome
+        return this.deliver<T>(seq, finishedAt, () => childResult<T>(payloadJson))
+      }
+      this.sequencer.drop(seq)
+    }
+  }
+
   patched(changeId: string): boolean {
     this.assertActive()
     const position = this.position + 1
@@ -439,6 +561,7 @@ export class ExecutionContext implements WorkflowContext {
   /** A recorded result, handed back in its recorded order. */
   private replay<T>(record: StepRecord): Promise<T> {
     const value = (): T => {
+      if (record.kind === 'child') return childResult<T>(record.outputJson)
       if (record.status === 'failed') {
         if (record.kind === 'wait') throw new EventTimeoutError(record.name, record.wakeAt ?? record.startedAt)
         throw stepFailure(record)
@@ -610,11 +733,12 @@ export class ExecutionContext implements WorkflowContext {
     if (outcome.result === 'suspended') return this.deps.halt('waiting')
     this.scheduleCheck() // a timer that came due meanwhile is looked at again
     // Events some branches wait for are in: the oldest such wait takes its event, and the
-    // run goes on from there; the others look again the next time the run is idle.
+    // run goes on from there; the others look again the next time the run is idle. Every
+    // child whose end is in resumes at once: each end is meant for one call only.
     const ready = new Set(outcome.events)
-    const first = [...this.blocked.values()]
-      .filter((b) => b.entry.kind === 'event' && b.entry.event !== undefined && ready.has(b.entry.event))
-      .sort((a, b) => a.position - b.position)[0]
+    const answered = [...this.blocked.values()].filter((b) => ready.has(inboxName(b.entry) ?? ''))
+    for (const blocked of answered) if (blocked.entry.kind === 'child') blocked.resume()
+    const first = answered.filter((b) => b.entry.kind === 'event').sort((a, b) => a.position - b.position)[0]
     first?.resume()
   }
 
@@ -712,7 +836,7 @@ interface AttemptError {
 
 /** The record of a wait or sleep reached and not over yet. */
 function openPoint(
-  kind: 'wait' | 'sleep',
+  kind: 'wait' | 'sleep' | 'child',
   key: string,
   name: string,
   position: number,

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.ts'
 import { isoTime } from '../duration.ts'
 import { setLongTimeout, type LongTimer } from '../timers.ts'
-import { serializeError, StepFailedError } from '../errors.ts'
+import { ChildFailedError, serializeError, StepFailedError } from '../errors.ts'
 import { jsonSchema } from '../json-schema.ts'
 import type { Claim, ExecutionRecord, FencedWrite, WriteOutcome } from '../storage/store.ts'
 import { ExecutionContext } from './context.ts'
@@ -12,6 +12,7 @@ import { retryDelay, WORKFLOW_RETRY_POLICY } from './retry-policy.ts'
 import { Suspend, type HaltReason } from './suspend.ts'
 import { RunTelemetry, type EngineMetrics } from './telemetry.ts'
 import type { WorkflowDefinition } from './workflow.ts'
+import type { PrepareChild } from './child.ts'
 
 export interface ExecutorDeps {
   clock: Clock
@@ -29,6 +30,10 @@ export interface ExecutorDeps {
   finishGraceMs: number
   /** Where runs, steps and finishes are counted, if anywhere (traces need no sink). */
   metrics?: EngineMetrics | undefined
+  /** Checks `ctx.child` calls (see `RunDeps.prepareChild`). */
+  prepareChild?: PrepareChild | undefined
+  /** Stops the runs, if held here, of children this execution's end cancelled. */
+  haltClosed?: ((ids: readonly string[]) => void) | undefined
 }
 
 /** How long an execution whose replay diverged waits before a worker tries it again. */
@@ -124,6 +129,7 @@ export class ExecutionRun {
         return schema && jsonSchema(schema)
       },
       telemetry: this.telemetry,
+      prepareChild: this.deps.prepareChild,
     })
     try {
       const input: unknown = JSON.parse(execution.inputJson)
@@ -239,11 +245,18 @@ export class ExecutionRun {
 
   private async fail(error: unknown, retryable = true): Promise<HaltReason | 'finished'> {
     const cause = serializeError(error)
-    const record = error instanceof StepFailedError ? { ...cause, step: error.step, cause: error.cause } : cause
+    const record =
+      error instanceof StepFailedError
+        ? { ...cause, step: error.step, cause: error.cause }
+        : error instanceof ChildFailedError
+          ? { ...cause, child: error.child, cause: error.cause }
+          : cause
     const errorJson = JSON.stringify(record)
     const { execution } = this.claim
-    // A step failure that escaped the workflow was already retried by its own policy.
-    const canRetry = retryable && !cause.nonRetryable && !(error instanceof StepFailedError)
+    // A step failure that escaped the workflow was already retried by its own policy; a
+    // child's failure comes back the same on every run of this one.
+    const canRetry =
+      retryable && !cause.nonRetryable && !(error instanceof StepFailedError) && !(error instanceof ChildFailedError)
     if (canRetry && execution.workflowRetries < this.definition.maxRetries) {
       const now = this.deps.clock.now()
       const runAt = now + retryDelay(WORKFLOW_RETRY_POLICY, execution.workflowRetries + 1, this.deps.random)
@@ -270,13 +283,18 @@ export class ExecutionRun {
     })
     this.outcome = { status: 'timed_out', errorJson }
     await this.deps
-      .commit({
-        kind: 'finish',
-        lease: this.lease,
-        status: 'timed_out',
-        outputJson: null,
-        errorJson,
-        now: this.deps.clock.now(),
+      .commit(
+        this.toParent({
+          kind: 'finish',
+          lease: this.lease,
+          status: 'timed_out',
+          outputJson: null,
+          errorJson,
+          now: this.deps.clock.now(),
+        }),
+      )
+      .then((outcome) => {
+        if (outcome.ok && outcome.kind === 'finish' && outcome.closed) this.deps.haltClosed?.(outcome.closed)
       })
       .catch((error: unknown) =>
         this.deps.logger.error('could not record timeout', { execution: this.id, error: String(error) }),
@@ -284,9 +302,16 @@ export class ExecutionRun {
     return 'timed_out'
   }
 
+  /** A child's finishing write names its parent, whose inbox learns of the end in the same commit. */
+  private toParent(write: FencedWrite): FencedWrite {
+    const { parentId } = this.claim.execution
+    return write.kind === 'finish' && parentId !== null ? { ...write, parentId } : write
+  }
+
   private async finish(write: FencedWrite): Promise<HaltReason | 'finished'> {
-    const outcome = await this.deps.commit(write)
+    const outcome = await this.deps.commit(this.toParent(write))
     if (outcome.ok && outcome.kind === 'finish' && outcome.execution) this.finished = outcome.execution
+    if (outcome.ok && outcome.kind === 'finish' && outcome.closed) this.deps.haltClosed?.(outcome.closed)
     if (outcome.ok && write.kind === 'finish') this.outcome = { status: write.status, errorJson: write.errorJson }
     // A whole-run retry: the run failed, the execution goes on.
     if (outcome.ok && write.kind === 'release') this.outcome = { status: 'pending', errorJson: write.errorJson }

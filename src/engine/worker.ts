@@ -10,6 +10,7 @@ import type { Logger } from './logger.ts'
 import type { HaltReason } from './suspend.ts'
 import type { EngineMetrics } from './telemetry.ts'
 import type { WorkflowDefinition } from './workflow.ts'
+import type { PrepareChild } from './child.ts'
 
 /**
  * Fewest ms between two lease checks made because the store signalled a change (see
@@ -56,6 +57,8 @@ export interface WorkerDeps {
   onSettled: (executionId: string, finished: ExecutionRecord | null) => void
   /** Where claims, runs, steps and commits are counted, if anywhere. */
   metrics?: EngineMetrics | undefined
+  /** Checks `ctx.child` calls as schedules are checked; absent: workflows cannot start children. */
+  prepareChild?: PrepareChild
 }
 
 /** How often a worker looks for workers on its own machine whose process is gone. */
@@ -411,6 +414,8 @@ export class Worker {
       maxTakeovers: this.maxTakeovers,
       finishGraceMs: this.graceMs,
       metrics: this.deps.metrics,
+      prepareChild: this.deps.prepareChild,
+      haltClosed: (ids) => ids.forEach((id) => this.halt(id, 'cancelled')),
     })
     this.active.set(run.id, run)
     run.done

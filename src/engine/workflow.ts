@@ -3,6 +3,7 @@ import type { z } from 'zod'
 import { ZartError } from '../errors.ts'
 import { EVENT_NAME, nameProblem, WORKFLOW_NAME } from '../names.ts'
 import type { Duration } from '../duration.ts'
+import { checkPriority, checkQueue, checkQueueName, type QueueOptions } from '../queues.ts'
 import type { WorkflowContext } from './context.ts'
 import type { CatchUpPolicy, OverlapPolicy } from '../storage/schedules.ts'
 
@@ -56,6 +57,17 @@ export interface WorkflowOptions<Input> {
   version?: string
   /** Start the workflow on a cron schedule (see `WorkflowSchedule`). */
   schedule?: WorkflowSchedule
+  /**
+   * The queue its executions run under (docs/queues.md): a name, or a name with limits that
+   * are stored in the database when the client opens, so every worker enforces the same.
+   * A schedule call may name another queue.
+   *
+   * @example
+   * queue: { name: 'emails', concurrency: 10, keyConcurrency: 1, rateLimit: { limit: 100, period: '1m' } }
+   */
+  queue?: string | QueueOptions
+  /** Default priority of its executions within their queue (larger runs first; default 0). */
+  priority?: number
 }
 
 /** A workflow the engine can run: made by `defineWorkflow` or from a `TaskHandler`. */
@@ -71,6 +83,9 @@ export interface WorkflowDefinition<Input = unknown, Output = unknown> {
   readonly version: string
   /** The cron schedule declared with it, if any. */
   readonly schedule: WorkflowSchedule | undefined
+  /** See `WorkflowOptions.queue`. */
+  readonly queue: string | QueueOptions | undefined
+  readonly priority: number | undefined
   run(ctx: WorkflowContext, input: Input): Promise<Output>
 }
 
@@ -97,6 +112,8 @@ export function defineWorkflow<Input, Output>(
     events: options.events,
     version: options.version ?? codeVersion(body),
     schedule: options.schedule,
+    queue: options.queue,
+    priority: options.priority,
     run: body,
   }
 }
@@ -125,6 +142,9 @@ export interface TaskHandler<Data = unknown, Output = unknown> {
   version?: string
   /** See `WorkflowOptions.schedule`. */
   schedule?: WorkflowSchedule
+  /** See `WorkflowOptions.queue` and `priority`. */
+  queue?: string | QueueOptions
+  priority?: number
   run(ctx: WorkflowContext, data: Data): Promise<Output>
   maxRetries?(): number
   timeout?(): Duration
@@ -142,6 +162,8 @@ export function fromTaskHandler<Data, Output>(handler: TaskHandler<Data, Output>
       ...(handler.events && { events: handler.events }),
       version: handler.version ?? codeVersion(handler.constructor),
       ...(handler.schedule && { schedule: handler.schedule }),
+      ...(handler.queue !== undefined && { queue: handler.queue }),
+      ...(handler.priority !== undefined && { priority: handler.priority }),
     },
     (ctx, data) => handler.run(ctx, data),
   )
@@ -193,6 +215,17 @@ export function checkWorkflowDefinition(definition: WorkflowDefinition): void {
   if (problem !== undefined) {
     throw new ZartError('INVALID_INPUT', `cannot register workflow: ${problem}`, {
       issues: [{ path: 'name', message: problem }],
+    })
+  }
+  try {
+    if (typeof definition.queue === 'string') checkQueueName(definition.queue)
+    else if (definition.queue !== undefined) checkQueue(definition.queue)
+    if (definition.priority !== undefined) checkPriority(definition.priority)
+  } catch (error) {
+    if (!(error instanceof ZartError)) throw error
+    throw new ZartError('INVALID_INPUT', `cannot register workflow "${definition.name}": ${error.message}`, {
+      workflow: definition.name,
+      ...error.details,
     })
   }
   for (const event of Object.keys(definition.events ?? {})) {

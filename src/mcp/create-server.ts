@@ -45,7 +45,7 @@ export interface McpServerOptions {
   dashboardUrl?: (executionId: string) => string | undefined
   /**
    * Only the tools that read (status, wait, list_executions, list_workflows, list_workers,
-   * replay_check) and task reads: for agents that may watch but not act.
+   * list_queues, replay_check) and task reads: for agents that may watch but not act.
    */
   readOnly?: boolean
   /**

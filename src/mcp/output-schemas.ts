@@ -7,6 +7,8 @@ import {
   executionShape,
   listShape,
   removeCronScheduleShape,
+  queueShape,
+  queuesShape,
   replayCheckShape,
   scheduleShape,
   workersShape,
@@ -62,3 +64,6 @@ export const addCronScheduleResultSchema = toolResult(addCronScheduleShape)
 export const cronScheduleListResultSchema = toolResult(cronScheduleListShape)
 
 export const removeCronScheduleResultSchema = toolResult(removeCronScheduleShape)
+export const queueResultSchema = toolResult(queueShape)
+
+export const queuesResultSchema = toolResult(queuesShape)

@@ -9,6 +9,11 @@ export function statusHint(view: ExecutionView): string {
   switch (view.status) {
     case 'waiting': {
       const events = (view.waiting_for ?? []).filter((w) => w.kind === 'event' && w.event !== undefined)
+      const children = (view.waiting_for ?? []).flatMap((w) => (w.kind === 'child' && w.child ? [w.child] : []))
+      if (events.length === 0 && children.length > 0) {
+        const ids = children.map((c) => JSON.stringify(c)).join(', ')
+        return `Execution ${id} is waiting for its child execution${children.length > 1 ? 's' : ''} ${ids} to end; it resumes by itself. Check them (or it) later with status.`
+      }
       if (events.length === 0) {
         const until = view.waiting_for?.map((w) => w.deadline).find((d) => d !== null)
         return `Execution ${id} is sleeping${until ? ` until ${until}` : ''}; it resumes by itself. Check it later with status.`

@@ -1,4 +1,13 @@
-import type { ExecutionRecord, FencedWrite, Progress, StepRecord, WaitEntry, WriteOutcome } from './store.ts'
+import {
+  isTerminal,
+  type ChildStart,
+  type ExecutionRecord,
+  type FencedWrite,
+  type Progress,
+  type StepRecord,
+  type WaitEntry,
+  type WriteOutcome,
+} from './store.ts'
 
 /**
  * The one meaning of a group commit, shared by every store. A store locks the batch's
@@ -13,6 +22,73 @@ export interface InboxEvent {
   executionId: string
   name: string
   payloadJson: string
+  /** An event this batch puts in (no seq yet): a wait of the same batch that takes it marks it here. */
+  fresh?: NewInboxEvent
+}
+
+/** An event a commit puts into an inbox: a child's end, for its parent. */
+export interface NewInboxEvent {
+  executionId: string
+  name: string
+  payloadJson: string
+  createdAt: number
+  /** The key of the wait that took it in the same commit, else null (it waits in the inbox). */
+  consumedBy: string | null
+}
+
+/** A child execution a commit creates: pending, due at `now`. */
+export interface NewChild {
+  start: ChildStart
+  parentId: string
+  now: number
+}
+
+/**
+ * The inbox name under which a child's end reaches its parent. It starts with `#`, which
+ * no event name may hold (src/names.ts), so no delivery can forge or take it.
+ */
+export function childEventName(key: string): string {
+  return `#child:${key}`
+}
+
+/** The inbox name a wait entry is answered under, if any (an event's, or a child's end). */
+export function inboxName(wait: WaitEntry): string | undefined {
+  if (wait.kind === 'event') return wait.event
+  if (wait.kind === 'child') return childEventName(wait.key)
+  return undefined
+}
+
+/** What a parent receives when its child ends: the child's final status with its output or error. */
+export function childOutcomeJson(
+  child: Pick<ExecutionRecord, 'id' | 'workflow' | 'status' | 'outputJson' | 'errorJson'>,
+): string {
+  const head = `{"id":${JSON.stringify(child.id)},"workflow":${JSON.stringify(child.workflow)},"status":${JSON.stringify(child.status)}`
+  if (child.status === 'completed') return `${head},"output":${child.outputJson ?? 'null'}}`
+  return `${head},"error":${child.errorJson ?? 'null'}}`
+}
+
+/**
+ * What a child's end does to its parent: the outcome goes into the parent's inbox, and a
+ * parent suspended on this child becomes due at once. Null when there is no parent to
+ * tell (none, gone, or already finished).
+ */
+export function parentNotice(
+  child: ExecutionRecord,
+  parent: ExecutionRecord | undefined,
+  now: number,
+): { event: NewInboxEvent; wake: ExecutionRecord | null } | null {
+  if (child.parentId === null || child.parentKey === null || !parent || parent.id !== child.parentId) return null
+  if (isTerminal(parent.status)) return null
+  const key = child.parentKey
+  const event: NewInboxEvent = {
+    executionId: parent.id,
+    name: childEventName(key),
+    payloadJson: childOutcomeJson(child),
+    createdAt: now,
+    consumedBy: null,
+  }
+  const awaits = parent.status === 'waiting' && (parent.waits ?? []).some((w) => w.kind === 'child' && w.key === key)
+  return { event, wake: awaits ? { ...parent, status: 'pending', dueAt: now, updatedAt: now } : null }
 }
 
 /** An execution row that stays running: only these columns changed. */
@@ -37,6 +113,10 @@ export interface CommitChanges {
   steps: { executionId: string; step: StepRecord }[]
   /** Inbox events consumed, with the key of the wait that took each. */
   consumed: { seq: number; by: string }[]
+  /** Child executions to create (each only if no row has its id yet). */
+  created: NewChild[]
+  /** Events to put into inboxes: children's ends, for their parents. */
+  events: NewInboxEvent[]
 }
 
 export interface CommitDecision {
@@ -57,18 +137,28 @@ export function eventTimeoutErrorJson(event: string): string {
  *
  * @param rows the locked execution rows by id (absent: the execution no longer exists)
  * @param inbox every unconsumed event of the batch's executions that wait, oldest first
+ * @param below the locked unfinished executions under the batch's finishing ones, reached
+ *   through children not started detached (see `closingIds`): a finish cancels them
  */
 export function decideCommit(
   writes: readonly FencedWrite[],
   rows: ReadonlyMap<string, ExecutionRecord>,
   inbox: readonly InboxEvent[],
+  below: readonly ExecutionRecord[] = [],
 ): CommitDecision {
+  const childrenOf = new Map<string, ExecutionRecord[]>()
+  for (const row of below) {
+    if (row.parentId === null || row.detached) continue
+    childrenOf.set(row.parentId, [...(childrenOf.get(row.parentId) ?? []), row])
+  }
   const current = new Map<string, ExecutionRecord>()
   const changed = new Set<string>()
   const moved = new Set<string>()
   const steps = new Map<string, { executionId: string; step: StepRecord }>()
   const consumed: { seq: number; by: string }[] = []
   const events = [...inbox]
+  const created: NewChild[] = []
+  const fresh: NewInboxEvent[] = []
 
   const outcomes = writes.map((write): WriteOutcome => {
     const id = write.lease.executionId
@@ -107,8 +197,9 @@ export function decideCommit(
         const event = events[at]
         if (event) {
           events.splice(at, 1)
-          consumed.push({ seq: event.seq, by: write.step.key })
-          putStep({ ...write.step, status: 'completed', outputJson: event.payloadJson, finishedAt: write.now })
+          if (event.fresh) event.fresh.consumedBy = write.step.key
+          else consumed.push({ seq: event.seq, by: write.step.key })
+          putStep({ ...write.step, ...answered(write.step, event.payloadJson), finishedAt: write.now })
           save()
           return pausedAfter({
             ok: true,
@@ -129,12 +220,38 @@ export function decideCommit(
         save()
         return { ok: true, kind: 'wait', result: 'waiting' }
       }
+      case 'child': {
+        const { start } = write
+        const row = current.get(start.id) ?? rows.get(start.id)
+        let result: 'started' | 'existing' = 'started'
+        if (row) {
+          if (row.parentId !== id || row.parentKey !== start.parentKey) {
+            return { ok: true, kind: 'child', result: 'conflict', existing: row }
+          }
+          result = 'existing'
+          // Started before and over already (a retried parent reaching it anew): its end
+          // goes to the inbox again, as the parent took the first one.
+          const notice = isTerminal(row.status) ? parentNotice(row, next, write.now) : null
+          if (notice) {
+            fresh.push(notice.event)
+            events.push({ seq: -1, ...notice.event, fresh: notice.event })
+          }
+        } else if (created.some((c) => c.start.id === start.id)) {
+          result = 'existing' // the same call twice in one batch
+        } else {
+          created.push({ start, parentId: id, now: write.now })
+        }
+        next.currentStep = write.step.key
+        putStep(write.step)
+        save()
+        return pausedAfter({ ok: true, kind: 'child', result })
+      }
       case 'progress':
         next.progress = write.progress
         save()
         return { ok: true, kind: 'progress' }
       case 'suspend': {
-        const awaited = new Set(write.waits.flatMap((w) => (w.kind === 'event' && w.event ? [w.event] : [])))
+        const awaited = new Set(write.waits.flatMap((w) => inboxName(w) ?? []))
         const ready = events.filter((e) => e.executionId === id && awaited.has(e.name)).map((e) => e.name)
         if (ready.length > 0) {
           save()
@@ -151,7 +268,7 @@ export function decideCommit(
         save()
         return { ok: true, kind: 'suspend', result: 'suspended' }
       }
-      case 'finish':
+      case 'finish': {
         moved.add(id)
         Object.assign(next, released(next), {
           status: write.status,
@@ -160,7 +277,35 @@ export function decideCommit(
           dueAt: null,
         })
         save()
-        return { ok: true, kind: 'finish', execution: next }
+        // The children it leaves unfinished end with it, in this transaction, unless detached.
+        const closedIds: string[] = []
+        for (const closed of closeChildren(next, childrenOf, (c) => current.get(c) ?? rows.get(c), write.now)) {
+          if ('event' in closed) {
+            fresh.push(closed.event)
+            continue
+          }
+          current.set(closed.id, closed)
+          changed.add(closed.id)
+          moved.add(closed.id)
+          closedIds.push(closed.id)
+        }
+        if (write.parentId) {
+          const parentId = write.parentId
+          const notice = parentNotice(next, current.get(parentId) ?? rows.get(parentId), write.now)
+          if (notice) {
+            fresh.push(notice.event)
+            events.push({ seq: -1, ...notice.event, fresh: notice.event })
+            if (notice.wake) {
+              current.set(parentId, notice.wake)
+              changed.add(parentId)
+              moved.add(parentId)
+            }
+          }
+        }
+        return closedIds.length > 0
+          ? { ok: true, kind: 'finish', execution: next, closed: closedIds }
+          : { ok: true, kind: 'finish', execution: next }
+      }
       case 'release':
         moved.add(id)
         Object.assign(next, released(next), {
@@ -191,10 +336,91 @@ export function decideCommit(
         }),
       steps: [...steps.values()],
       consumed,
+      created,
+      events: fresh,
     },
     outcomes,
   }
 }
+
+/** An unfinished execution cancelled now, with `errorJson` as its error: every column a cancel sets. */
+export function cancelledRow(row: ExecutionRecord, now: number, errorJson: string): ExecutionRecord {
+  return {
+    ...row,
+    status: 'cancelled',
+    errorJson,
+    dueAt: null,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    waits: null,
+    waitUntil: null,
+    updatedAt: now,
+  }
+}
+
+/** The error of a child cancelled because an execution above it finished first. */
+export function parentClosedErrorJson(parent: ExecutionRecord): string {
+  return JSON.stringify({
+    name: 'ParentClosedError',
+    code: 'PARENT_CLOSED',
+    message:
+      `cancelled because "${parent.id}" above it ${parent.status.replace('_', ' ')} before it ended: a child ` +
+      'ends with its parent unless started with { detached: true }',
+    parent: parent.id,
+  })
+}
+
+/**
+ * The parent close policy: when `parent` reaches a terminal status, its unfinished
+ * children not started detached are cancelled, and theirs, down the tree, as a cancel of
+ * the parent would (see `decideCancel`). The finished parent is told of nothing; a
+ * cancelled child's end goes into the inbox of a parent cancelled with it, for a retry of
+ * that parent to find. Yields the cancelled rows and those inbox events.
+ *
+ * @param childrenOf the locked unfinished executions below, by parent id
+ * @param latest a row as this batch last left it, if the batch touched it
+ */
+function* closeChildren(
+  parent: ExecutionRecord,
+  childrenOf: ReadonlyMap<string, readonly ExecutionRecord[]>,
+  latest: (id: string) => ExecutionRecord | undefined,
+  now: number,
+): Generator<ExecutionRecord | { event: NewInboxEvent }> {
+  const errorJson = parentClosedErrorJson(parent)
+  const ended = new Map<string, ExecutionRecord>()
+  const queue = [...(childrenOf.get(parent.id) ?? [])]
+  for (let child = queue.shift(); child; child = queue.shift()) {
+    queue.push(...(childrenOf.get(child.id) ?? []))
+    const row = latest(child.id) ?? child
+    if (isTerminal(row.status)) continue
+    const cancelled = cancelledRow(row, now, errorJson)
+    ended.set(row.id, cancelled)
+    yield cancelled
+    const above = row.parentId === parent.id ? undefined : ended.get(row.parentId ?? '')
+    const notice = above && parentNotice(cancelled, { ...above, status: 'running' }, now)
+    if (notice) yield { event: notice.event }
+  }
+}
+
+/**
+ * A wait's record once answered: completed with the event's payload; for a child call, the
+ * child's end, `failed` (with the child's error) when the child did not complete, so a
+ * retry of the parent awaits the child anew like any failed step.
+ */
+function answered(step: StepRecord, payloadJson: string): Pick<StepRecord, 'status' | 'outputJson' | 'errorJson'> {
+  if (step.kind === 'child' && childStatus(payloadJson) !== 'completed') {
+    const end = JSON.parse(payloadJson) as { error?: unknown }
+    return { status: 'failed', outputJson: payloadJson, errorJson: JSON.stringify(end.error ?? null) }
+  }
+  return { status: 'completed', outputJson: payloadJson, errorJson: null }
+}
+
+/** The status at the head of `childOutcomeJson`'s text, read without parsing an output of any size. */
+function childStatus(payloadJson: string): string | undefined {
+  return CHILD_STATUS.exec(payloadJson)?.[1] ?? (JSON.parse(payloadJson) as { status?: string }).status
+}
+
+const CHILD_STATUS = /^\{"id":"(?:[^"\\]|\\.)*","workflow":"(?:[^"\\]|\\.)*","status":"([a-z_]+)"/
 
 /** The lease and wait columns of a row that stops running. */
 function released(row: ExecutionRecord): Partial<ExecutionRecord> {
@@ -231,10 +457,26 @@ export function lockOrder(ids: readonly string[]): number[] {
     })
 }
 
-/** Ids of the executions a batch touches, each once, in lock order. */
+/**
+ * Ids of the executions a batch touches, each once, in lock order: the writers', the
+ * children they start, and the parents of children that finish.
+ */
 export function lockIds(writes: readonly FencedWrite[]): string[] {
-  const ids = writes.map((w) => w.lease.executionId)
+  const ids = writes.flatMap((w) => [
+    w.lease.executionId,
+    ...(w.kind === 'child' ? [w.start.id] : []),
+    ...(w.kind === 'finish' && w.parentId ? [w.parentId] : []),
+  ])
   return [...new Set(lockOrder(ids).map((i) => ids[i] as string))]
+}
+
+/**
+ * Ids of the executions a batch finishes, in lock order: the store locks the unfinished
+ * executions under them (through children not started detached) after the batch's rows,
+ * in id order, and hands them to `decideCommit` as `below`.
+ */
+export function closingIds(writes: readonly FencedWrite[]): string[] {
+  return [...new Set(writes.filter((w) => w.kind === 'finish').map((w) => w.lease.executionId))].sort()
 }
 
 /** Ids of the executions whose inbox a batch reads (those with a wait or a suspend). */

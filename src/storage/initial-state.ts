@@ -25,3 +25,24 @@ export function initialState(input: NewExecution): InitialState {
     attempt: 1,
   }
 }
+
+/** The flow-control columns a new row starts with (docs/queues.md). */
+export interface FlowState {
+  queue: string | null
+  concurrencyKey: string | null
+  priority: number
+  dedupeKey: string | null
+  dedupeUntil: number | null
+}
+
+/** A row created already claimed has started: it holds no dedupe key. */
+export function flowState(input: NewExecution): FlowState {
+  const held = input.claim ? null : (input.dedupe ?? null)
+  return {
+    queue: input.queue ?? null,
+    concurrencyKey: input.concurrencyKey ?? null,
+    priority: input.priority ?? 0,
+    dedupeKey: held?.key ?? null,
+    dedupeUntil: held?.until ?? null,
+  }
+}

@@ -1,5 +1,6 @@
-import { firstEvent, type TouchedExecution } from './commit-plan.ts'
+import { firstEvent, type NewChild, type NewInboxEvent, type TouchedExecution } from './commit-plan.ts'
 import { encodeCursor } from './cursor.ts'
+import type { QueueDefinition } from '../queues.ts'
 import type {
   ExecutionRecord,
   ExecutionStatus,
@@ -36,6 +37,13 @@ export interface ExecutionRow {
   rerun_of: string | null
   /** Absent before migration 0012 (0017 on PostgreSQL). */
   trace_parent?: string | null
+  parent_id: string | null
+  parent_key: string | null
+  detached: number | boolean | null
+  queue?: string | null
+  concurrency_key?: string | null
+  priority?: number
+  dedupe_key?: string | null
   workflow_version: string | null
   takeovers: number
   deadline_at: number | null
@@ -86,6 +94,13 @@ export function toExecution(row: ExecutionRow): ExecutionRecord {
     paused: Number(row.paused ?? 0) === 1,
     rerunOf: row.rerun_of ?? null,
     traceParent: row.trace_parent ?? null,
+    parentId: row.parent_id ?? null,
+    parentKey: row.parent_key ?? null,
+    detached: Number(row.detached ?? 0) === 1,
+    queue: row.queue ?? null,
+    concurrencyKey: row.concurrency_key ?? null,
+    priority: Number(row.priority ?? 0),
+    dedupeKey: row.dedupe_key ?? null,
     takeovers: Number(row.takeovers),
     deadlineAt: row.deadline_at,
     attempt: row.attempt,
@@ -157,6 +172,49 @@ export function updatedColumns(record: ExecutionRecord): Record<(typeof UPDATED_
     lease_expires_at: record.leaseExpiresAt,
     due_at: record.dueAt,
     updated_at: record.updatedAt,
+  }
+}
+
+/** The columns of a child execution a commit creates, in the order every store's insert lists them. */
+export const CHILD_COLUMNS = [
+  'id',
+  'workflow',
+  'workflow_version',
+  'input_json',
+  'deadline_at',
+  'parent_id',
+  'parent_key',
+  'detached',
+  'created_at',
+] as const
+
+/** A new child's columns, keyed by column name (status `pending`, due at its creation). */
+export function childColumns(child: NewChild): Record<(typeof CHILD_COLUMNS)[number], unknown> {
+  const { start } = child
+  return {
+    id: start.id,
+    workflow: start.workflow,
+    workflow_version: start.version,
+    input_json: start.inputJson,
+    deadline_at: start.deadlineAt,
+    parent_id: child.parentId,
+    parent_key: start.parentKey,
+    detached: start.detached ? 1 : 0,
+    created_at: child.now,
+  }
+}
+
+/** The columns of an event a commit puts into an inbox, in the order every store's insert lists them. */
+export const INBOX_EVENT_COLUMNS = ['execution_id', 'name', 'payload_json', 'created_at', 'consumed_by'] as const
+
+/** An inbox event's columns, keyed by column name. */
+export function inboxEventColumns(event: NewInboxEvent): Record<(typeof INBOX_EVENT_COLUMNS)[number], unknown> {
+  return {
+    execution_id: event.executionId,
+    name: event.name,
+    payload_json: event.payloadJson,
+    created_at: event.createdAt,
+    consumed_by: event.consumedBy,
   }
 }
 
@@ -276,4 +334,36 @@ export function toTaskPage(rows: TaskRow[], limit: number): TaskPage {
   const page = rows.slice(0, limit)
   const last = page.at(-1)
   return { tasks: page.map(toTask), nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null }
+}
+
+/** A `zart_queues` row. */
+export interface QueueRow {
+  name: string
+  concurrency: number | null
+  key_concurrency: number | null
+  rate_limit: number | null
+  rate_period_ms: number | null
+}
+
+export function toQueue(row: QueueRow): QueueDefinition {
+  const n = (v: number | null) => (v === null || v === undefined ? null : Number(v))
+  return {
+    name: row.name,
+    concurrency: n(row.concurrency),
+    keyConcurrency: n(row.key_concurrency),
+    rateLimit: n(row.rate_limit),
+    ratePeriodMs: n(row.rate_period_ms),
+  }
+}
+
+/** The columns of a queue in `zart_queues` order after the name, then the time. */
+export function queueColumns(definition: QueueDefinition, now: number): unknown[] {
+  return [
+    definition.name,
+    definition.concurrency,
+    definition.keyConcurrency,
+    definition.rateLimit,
+    definition.ratePeriodMs,
+    now,
+  ]
 }

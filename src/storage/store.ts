@@ -1,3 +1,5 @@
+import type { QueueDefinition } from '../queues.ts'
+
 /**
  * The Store contract: everything the engine and the client need from a database, and
  * nothing about workflows beyond it. A backend is one class implementing `Store`; the
@@ -47,8 +49,22 @@ export interface ExecutionRecord {
   paused: boolean
   /** The execution this one was forked from by `zart rerun`, if any. */
   rerunOf: string | null
+  /** The execution that started this one with `ctx.child` / `ctx.startChild`, if any. */
+  parentId: string | null
+  /** The key of the child call in the parent's history (where the parent awaits this one's end). */
+  parentKey: string | null
+  /** Started with `detached: true`: cancelling the parent leaves it running. */
+  detached: boolean
   /** The latest progress the workflow reported (`ctx.progress`), or null. */
   progress: Progress | null
+  /** The queue whose limits it runs under (docs/queues.md), or null. */
+  queue: string | null
+  /** Its key for the queue's per-key limit (`user-42`), or null. */
+  concurrencyKey: string | null
+  /** Larger is claimed first among the due executions of its queue (default 0). */
+  priority: number
+  /** Its dedupe key while it holds it (not started, window open), or null. */
+  dedupeKey: string | null
   /** The workflow's version the execution was started under (declared, or derived from its code). */
   version: string | null
   /** The W3C traceparent of the call that scheduled it, which every run's span is a child of. */
@@ -86,11 +102,13 @@ export interface Progress {
 
 /** One thing a suspended execution waits for. */
 export interface WaitEntry {
-  kind: 'event' | 'sleep' | 'retry'
-  /** The durable point's key (a wait's, a sleep's, or the retrying step's). */
+  kind: 'event' | 'sleep' | 'retry' | 'child'
+  /** The durable point's key (a wait's, a sleep's, a child call's, or the retrying step's). */
   key: string
   /** For `event`: the event name. */
   event?: string
+  /** For `child`: the id of the child execution whose end is awaited. */
+  child?: string
   /** When it ends on its own (timeout, end of sleep, retry time); null for no timeout. */
   until: number | null
   /**
@@ -103,8 +121,11 @@ export interface WaitEntry {
 /** The stored state of one step (or wait, or sleep) of an execution. */
 export type StepStatus = 'completed' | 'failed' | 'retrying' | 'waiting'
 
-/** What kind of durable point a step record is. `patch` marks a `ctx.patched()` taken. */
-export type StepKind = 'step' | 'wait' | 'sleep' | 'patch'
+/**
+ * What kind of durable point a step record is. `patch` marks a `ctx.patched()` taken;
+ * `child` a child execution started (`ctx.child`), answered when the child ends.
+ */
+export type StepKind = 'step' | 'wait' | 'sleep' | 'patch' | 'child'
 
 export interface StepRecord {
   /** Unique within the execution: the step name, with `#2`, `#3`... for repeats. */
@@ -152,6 +173,15 @@ export interface NewExecution {
   claim?: { workerId: string; leaseMs: number }
   /** The W3C traceparent of the scheduling call, kept for the runs' spans (default null). */
   traceParent?: string | null
+  /** Flow control (docs/queues.md); absent: no queue. A queued execution is never created claimed. */
+  queue?: string | null
+  concurrencyKey?: string | null
+  priority?: number
+  /**
+   * While an execution of the same workflow with this key has not started and its `until`
+   * has not passed, that one is returned (`matchedBy: 'dedupe'`) and nothing is created.
+   */
+  dedupe?: { key: string; until: number } | null
 }
 
 /** How much work waits, for metrics: read at scrape time, from indexes only. */
@@ -164,10 +194,22 @@ export interface QueueDepth {
   waiting: number
 }
 
+/** A child execution as its parent's commit creates it (pending, due at once). */
+export interface ChildStart {
+  id: string
+  workflow: string
+  inputJson: string
+  version: string | null
+  deadlineAt: number | null
+  /** The key of the child call in the parent's history. */
+  parentKey: string
+  detached: boolean
+}
+
 /** Result of `createExecution`: an existing row is returned as is, never overwritten. */
 export type CreateResult =
   | { outcome: 'created'; execution: ExecutionRecord }
-  | { outcome: 'existing'; execution: ExecutionRecord; matchedBy: 'id' | 'idempotency_key' }
+  | { outcome: 'existing'; execution: ExecutionRecord; matchedBy: 'id' | 'idempotency_key' | 'dedupe' }
 
 export interface ListFilter {
   status?: ExecutionStatus | undefined
@@ -202,7 +244,8 @@ export type RepairResult =
   | { outcome: 'refused'; execution: ExecutionRecord }
 
 export type CancelResult =
-  | { outcome: 'cancelled'; execution: ExecutionRecord }
+  /** `cascaded`: the ids of the running children (and theirs) cancelled with it. */
+  | { outcome: 'cancelled'; execution: ExecutionRecord; cascaded: string[] }
   | { outcome: 'not_found' }
   | { outcome: 'terminal'; execution: ExecutionRecord }
 
@@ -263,6 +306,20 @@ export type FencedWrite =
       now: number
     }
   | {
+      /**
+       * Start a child execution and record the parent's child point (`step`, status
+       * `waiting`) in one transaction, so a crash can never leave a child without its
+       * record or the reverse. An existing row with the child's id is left as it is: the
+       * outcome says whether it is this parent's child of the same key (`existing`) or
+       * not (`conflict`, nothing written).
+       */
+      kind: 'child'
+      lease: Lease
+      step: StepRecord
+      start: ChildStart
+      now: number
+    }
+  | {
       /** Record the latest progress; the execution stays running. */
       kind: 'progress'
       lease: Lease
@@ -277,6 +334,11 @@ export type FencedWrite =
       outputJson: string | null
       errorJson: string | null
       now: number
+      /**
+       * The execution's parent, when it is a child: its row is locked with the batch so
+       * the child's end goes into the parent's inbox (and wakes it) in the same commit.
+       */
+      parentId?: string | null
     }
   | {
       /**
@@ -293,11 +355,14 @@ export type FencedWrite =
 
 export type WriteOutcome =
   | { ok: true; kind: 'step' | 'release' | 'progress' }
-  /** `execution`: the finished row. */
-  | { ok: true; kind: 'finish'; execution?: ExecutionRecord }
+  /** `execution`: the finished row; `closed`: the ids of the children (and theirs) its end cancelled. */
+  | { ok: true; kind: 'finish'; execution?: ExecutionRecord; closed?: string[] }
   | { ok: true; kind: 'wait'; result: 'consumed'; payloadJson: string; finishedAt: number }
   | { ok: true; kind: 'wait'; result: 'timed_out' | 'waiting' }
   | { ok: true; kind: 'suspend'; result: 'suspended' }
+  | { ok: true; kind: 'child'; result: 'started' | 'existing' }
+  /** The child's id is taken by an execution that is not this call's child: nothing written. */
+  | { ok: true; kind: 'child'; result: 'conflict'; existing: ExecutionRecord }
   /** Events some waits await are in the inbox (their names, oldest event first): not suspended. */
   | { ok: true; kind: 'suspend'; result: 'events_ready'; events: string[] }
   /** The lease no longer holds: the execution was cancelled, timed out or taken over. */
@@ -307,6 +372,26 @@ export type WriteOutcome =
    * (pending, not claimed until resumed) and the run must stop here.
    */
   | { ok: false; reason: 'paused' }
+
+/**
+ * Where a queued execution stands in its queue (see `Store.queueStanding`): the counts
+ * `status` turns into "queued behind 3 on key user-42" or "rate limited until ...".
+ */
+export interface QueueStanding {
+  /** The queue's stored limits; undefined when it has none stored. */
+  definition: QueueDefinition | undefined
+  /** Executions of the queue running now. */
+  running: number
+  /** Executions of the queue with its concurrency key running now (0 without a key). */
+  keyRunning: number
+  /** Due executions of the queue that are claimed before it (higher priority, or due earlier). */
+  aheadInQueue: number
+  /** Of those, the ones with its concurrency key. */
+  aheadOnKey: number
+  /** First starts in the rate period ending now, and the earliest of them. */
+  starts: number
+  oldestStart: number | null
+}
 
 /** A worker process as it reports itself (see `Store.recordWorker`). */
 export interface WorkerRecord {
@@ -423,7 +508,14 @@ export interface Store {
    * as if applied one after another. The client batches concurrent deliveries through it.
    */
   deliverEvents?(events: NewEvent[]): Promise<DeliverResult[]>
+  /**
+   * Cancels an unfinished execution and, in the same transaction, its unfinished children
+   * not started `detached` (and theirs, down the tree). When the execution is itself a
+   * child, its end goes into its parent's inbox and wakes the parent if it awaits it.
+   */
   cancelExecution(id: string, now: number, errorJson: string): Promise<CancelResult>
+  /** The children an execution started (`ctx.child`), oldest first, at most `limit`. */
+  listChildren(parentId: string, limit: number): Promise<ExecutionRecord[]>
   /**
    * Runs a failed, timed-out or cancelled execution again from where it stopped: its
    * completed steps are kept, its failed steps and timed-out waits are removed so they run
@@ -450,10 +542,16 @@ export interface Store {
    * Claims up to `limit` executions whose `dueAt` has passed: pending ones whose run time
    * came, waiting ones whose timer or event timeout came (or that an event woke), and
    * running ones whose lease expired or whose deadline passed. Each claimed row becomes
-   * `running` under a new lease token, with `attempt` incremented.
+   * `running` under a new lease token, with `attempt` incremented. Executions in a queue
+   * are claimed only within its limits (`admitQueued` in queue-plan.ts decides), in order of
+   * priority, then due time; a claim that starts one gives up its dedupe key.
    */
   claim(options: ClaimOptions): Promise<Claim[]>
-  /** The earliest `dueAt` among executions of these workflows, to sleep exactly until then. */
+  /**
+   * The earliest `dueAt` among executions of these workflows outside queues, to sleep
+   * exactly until then (a queued execution may be due yet held back by its limits: workers
+   * look at those at their poll, and when a run of theirs ends).
+   */
   nextDueAt(workflows: string[]): Promise<number | null>
   /** Due-but-unclaimed and waiting counts at `now`, for metrics (index-backed counts). */
   queueDepth(now: number): Promise<QueueDepth>
@@ -473,6 +571,13 @@ export interface Store {
    * once, as if their leases had run out, and its row goes. Returns how many executions.
    */
   expireLeasesOf(workerId: string, now: number): Promise<number>
+
+  /** Creates or replaces a queue's limits: every worker's next claim enforces them. */
+  setQueue(definition: QueueDefinition, now: number): Promise<void>
+  /** Every stored queue, by name. */
+  listQueues(): Promise<QueueDefinition[]>
+  /** Where a queued execution stands in its queue at `now`; undefined when it names none. */
+  queueStanding(id: string, now: number): Promise<QueueStanding | undefined>
 
   /** Records an MCP task for an execution. Task ids are unique; a repeated id is an error. */
   createTask(task: TaskRecord): Promise<void>

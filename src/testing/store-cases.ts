@@ -1,5 +1,7 @@
 import { expect, it } from 'vitest'
+import { childEventName } from '../storage/commit-plan.ts'
 import type {
+  ChildStart,
   FencedWrite,
   Lease,
   NewExecution,
@@ -61,6 +63,26 @@ function waitWrite(lease: Lease, key: string, event: string, wakeAt: number | nu
     wakeAt,
   }
   return { kind: 'wait', lease, step, event, now }
+}
+
+/** The parent's record of a child call `key`, reached and not answered yet. */
+function childPoint(key: string, now: number): StepRecord {
+  return { ...completedStep(key, 'null', now), kind: 'child', status: 'waiting', outputJson: null, finishedAt: null }
+}
+
+/** `ctx.startChild` in parent `lease`, call `key`: the child `<parent>/<key>` of workflow `flow`. */
+function childWrite(lease: Lease, key: string, now: number, patch: Partial<ChildStart> = {}): FencedWrite {
+  const start: ChildStart = {
+    id: `${lease.executionId}/${key}`,
+    workflow: 'flow',
+    inputJson: '{"n":2}',
+    version: null,
+    deadlineAt: null,
+    parentKey: key,
+    detached: false,
+    ...patch,
+  }
+  return { kind: 'child', lease, step: childPoint(key, now), start, now }
 }
 
 /** Every branch blocked: suspend on these waits. */
@@ -832,6 +854,165 @@ export function storeCases(h: ContractHarness): void {
     expect(await store.claim({ workerId: 'w1', limit: 5, now: T0 + 10, leaseMs: 1000, workflows: WF })).toEqual([])
   })
 
+  it("starts a child in its parent's commit, once; the child's end reaches the parent's inbox and wakes it", async () => {
+    const store = await h.store()
+    const parent = await claimOne(store, 'p')
+    expect(await store.commit([childWrite(parent, 'c', T0)])).toEqual([{ ok: true, kind: 'child', result: 'started' }])
+    expect(await store.commit([childWrite(parent, 'c', T0)])).toEqual([{ ok: true, kind: 'child', result: 'existing' }])
+    await store.createExecution(execution('p/taken'))
+    expect(await store.commit([childWrite(parent, 'taken', T0)])).toMatchObject([
+      { ok: true, kind: 'child', result: 'conflict', existing: { id: 'p/taken', parentId: null } },
+    ])
+    expect((await store.getSteps('p')).map((s) => [s.key, s.kind, s.status])).toEqual([['c', 'child', 'waiting']])
+    const child = await store.getExecution('p/c')
+    expect(child).toMatchObject({ status: 'pending', parentId: 'p', parentKey: 'c', detached: false, dueAt: T0 })
+    expect(child?.inputJson).toBe('{"n":2}')
+    expect((await store.listChildren('p', 10)).map((e) => e.id)).toEqual(['p/c'])
+    const waits: WaitEntry[] = [{ kind: 'child', key: 'c', child: 'p/c', until: null }]
+    expect(await store.commit([suspendWrite(parent, waits, T0)])).toMatchObject([{ result: 'suspended' }])
+    // The child runs and finishes; its commit wakes the parent.
+    const [claimed] = await store.claim({ workerId: 'w2', limit: 5, now: T0 + 1, leaseMs: 30_000, workflows: WF })
+    expect(claimed?.execution.id).toBe('p/c')
+    const childLease = { executionId: 'p/c', token: claimed?.execution.leaseToken ?? -1 }
+    const finish: FencedWrite = {
+      kind: 'finish',
+      lease: childLease,
+      status: 'completed',
+      outputJson: '{"four":4}',
+      errorJson: null,
+      now: T0 + 2,
+      parentId: 'p',
+    }
+    expect(await store.commit([finish])).toMatchObject([{ ok: true, kind: 'finish' }])
+    expect(await store.getExecution('p')).toMatchObject({ status: 'pending', dueAt: T0 + 2 })
+    const again = await claimOne(store, 'p', T0 + 3)
+    const wait = waitWrite(again, 'c', childEventName('c'), null, T0 + 3)
+    const [outcome] = await store.commit([{ ...wait, step: { ...childPoint('c', T0), resolvedSeq: 1 } } as FencedWrite])
+    expect(outcome).toMatchObject({ result: 'consumed' })
+    expect(JSON.parse((outcome as { payloadJson: string }).payloadJson)).toEqual({
+      id: 'p/c',
+      workflow: 'flow',
+      status: 'completed',
+      output: { four: 4 },
+    })
+  })
+
+  it("hands a child's end to a wait of its parent committed in the same batch", async () => {
+    const store = await h.store()
+    const parent = await claimOne(store, 'p')
+    await store.commit([childWrite(parent, 'c', T0)])
+    const [claimed] = await store.claim({ workerId: 'w2', limit: 1, now: T0 + 1, leaseMs: 30_000, workflows: WF })
+    const child = { executionId: 'p/c', token: claimed?.execution.leaseToken ?? -1 }
+    const wait = waitWrite(parent, 'c', childEventName('c'), null, T0 + 2)
+    const look: FencedWrite = { ...wait, step: { ...childPoint('c', T0), resolvedSeq: 1 } } as FencedWrite
+    const outcomes = await store.commit([
+      {
+        kind: 'finish',
+        lease: child,
+        status: 'failed',
+        outputJson: null,
+        errorJson: '{"message":"no"}',
+        now: T0 + 2,
+        parentId: 'p',
+      },
+      look,
+    ])
+    expect(outcomes[1]).toMatchObject({ ok: true, kind: 'wait', result: 'consumed' })
+    expect(JSON.parse((outcomes[1] as { payloadJson: string }).payloadJson)).toMatchObject({
+      status: 'failed',
+      error: { message: 'no' },
+    })
+    // A child that did not complete leaves a failed point, which a retry of the parent awaits anew.
+    expect((await store.getSteps('p'))[0]).toMatchObject({
+      key: 'c',
+      status: 'failed',
+      resolvedSeq: 1,
+      errorJson: '{"message":"no"}',
+    })
+    // Taken once: the end is not in the inbox any more.
+    expect(
+      await store.commit([suspendWrite(parent, [{ kind: 'child', key: 'c', child: 'p/c', until: null }], T0 + 3)]),
+    ).toMatchObject([{ result: 'suspended' }])
+  })
+
+  it('cancels a parent with its unfinished children down the tree, not detached ones; a child cancelled alone tells its parent', async () => {
+    const store = await h.store()
+    const parent = await claimOne(store, 'p')
+    await store.commit([
+      childWrite(parent, 'a', T0),
+      childWrite(parent, 'kept', T0, { detached: true }),
+      childWrite(parent, 'told', T0),
+    ])
+    const [a] = await store.claim({ workerId: 'w2', limit: 1, now: T0 + 1, leaseMs: 30_000, workflows: WF })
+    expect(a?.execution.id).toBe('p/a')
+    await store.commit([childWrite({ executionId: 'p/a', token: a?.execution.leaseToken ?? -1 }, 'deep', T0 + 1)])
+    const waits: WaitEntry[] = [{ kind: 'child', key: 'told', child: 'p/told', until: null }]
+    await store.commit([suspendWrite(parent, waits, T0 + 1)])
+    // Cancelling one child: the parent waiting on it gets its end and is due at once.
+    const alone = await store.cancelExecution('p/told', T0 + 2, '{"name":"CancelledError"}')
+    expect(alone).toMatchObject({ outcome: 'cancelled', cascaded: [], execution: { status: 'cancelled' } })
+    expect(await store.getExecution('p')).toMatchObject({ status: 'pending', dueAt: T0 + 2 })
+    const cancelled = await store.cancelExecution('p', T0 + 3, '{"name":"CancelledError"}')
+    expect(cancelled).toMatchObject({ outcome: 'cancelled', execution: { id: 'p', status: 'cancelled' } })
+    expect(cancelled.outcome === 'cancelled' && [...cancelled.cascaded].sort()).toEqual(['p/a', 'p/a/deep'])
+    expect(await store.getExecution('p/a')).toMatchObject({ status: 'cancelled', leaseOwner: null, dueAt: null })
+    expect(await store.getExecution('p/a/deep')).toMatchObject({ status: 'cancelled' })
+    expect(await store.getExecution('p/kept')).toMatchObject({ status: 'pending', detached: true })
+  })
+
+  it("a parent's finish cancels its unfinished children down the tree in the same commit, not detached ones", async () => {
+    const store = await h.store()
+    const parent = await claimOne(store, 'p')
+    await store.commit([
+      childWrite(parent, 'a', T0),
+      childWrite(parent, 'kept', T0, { detached: true }),
+      childWrite(parent, 'done', T0),
+    ])
+    const claims = await store.claim({ workerId: 'w2', limit: 5, now: T0 + 1, leaseMs: 30_000, workflows: WF })
+    const lease = (id: string) => ({
+      executionId: id,
+      token: claims.find((c) => c.execution.id === id)?.execution.leaseToken ?? -1,
+    })
+    await store.commit([
+      childWrite(lease('p/a'), 'deep', T0 + 1),
+      {
+        kind: 'finish',
+        lease: lease('p/done'),
+        status: 'completed',
+        outputJson: '1',
+        errorJson: null,
+        now: T0 + 1,
+        parentId: 'p',
+      },
+    ])
+    const finish: FencedWrite = {
+      kind: 'finish',
+      lease: parent,
+      status: 'failed',
+      outputJson: null,
+      errorJson: '{"message":"no"}',
+      now: T0 + 2,
+    }
+    // The running child's write after its parent's finish, in the same batch, finds it cancelled.
+    const outcomes = await store.commit([
+      finish,
+      { kind: 'step', lease: lease('p/a'), step: completedStep('s', '1', T0 + 2), now: T0 + 2 },
+    ])
+    expect(outcomes).toMatchObject([
+      { ok: true, kind: 'finish' },
+      { ok: false, reason: 'lease_lost' },
+    ])
+    for (const id of ['p/a', 'p/a/deep']) {
+      const child = await store.getExecution(id)
+      expect(child).toMatchObject({ status: 'cancelled', leaseOwner: null, dueAt: null, updatedAt: T0 + 2 })
+      expect(JSON.parse(child?.errorJson ?? '{}')).toMatchObject({ code: 'PARENT_CLOSED', parent: 'p' })
+    }
+    expect(await store.getExecution('p/kept')).toMatchObject({ status: 'running', detached: true })
+    expect(await store.getExecution('p/done')).toMatchObject({ status: 'completed', updatedAt: T0 + 1 })
+    expect(await store.getExecution('p')).toMatchObject({ status: 'failed', dueAt: null })
+    expect(await store.getSteps('p/a')).toEqual([expect.objectContaining({ key: 'deep' })])
+  })
+
   it('lists newest first, filtered, in pages joined by a cursor', async () => {
     const store = await h.store()
     for (let i = 0; i < 7; i++)
@@ -892,6 +1073,53 @@ export function storeCases(h: ContractHarness): void {
     // The id is free again, and nothing of the old execution remains.
     expect((await store.createExecution(execution('done-1'))).outcome).toBe('created')
     expect(await store.getSteps('done-1')).toEqual([])
+  })
+
+  it('stores queues and claims queued executions within their limits, concurrently, by priority', async () => {
+    const store = await h.store()
+    const queue = { name: 'q', concurrency: 3, keyConcurrency: 1, rateLimit: null, ratePeriodMs: null }
+    await store.setQueue(queue, T0)
+    expect(await store.listQueues()).toEqual([queue])
+    const keys = ['a', 'a', 'b', 'b', 'c', 'd']
+    for (const [i, key] of keys.entries()) {
+      await store.createExecution(execution(`q${i}`, { queue: 'q', concurrencyKey: key, priority: i === 5 ? 9 : 0 }))
+    }
+    await store.createExecution(execution('plain'))
+    expect(await store.nextDueAt(WF)).toBe(T0) // only `plain`: queued rows are found by polling
+    const options = { limit: 10, now: T0, leaseMs: 30_000, workflows: WF }
+    const batches = await Promise.all(['w1', 'w2', 'w3', 'w4'].map((workerId) => store.claim({ ...options, workerId })))
+    const claimed = batches.flat().map((c) => c.execution)
+    const queued = claimed.filter((e) => e.queue === 'q')
+    expect(claimed.filter((e) => e.queue === null).map((e) => e.id)).toEqual(['plain'])
+    expect(queued).toHaveLength(3) // the queue's limit, across concurrent claimers
+    expect(new Set(queued.map((e) => e.concurrencyKey)).size).toBe(3) // one per key
+    expect(queued.map((e) => e.id)).toContain('q5') // priority 9 goes first
+    const standing = await store.queueStanding('q1', T0)
+    expect(standing).toMatchObject({ definition: queue, running: 3 })
+    expect(await store.queueStanding('plain', T0)).toBeUndefined()
+    // A finished one frees its slot (and its key) for the next claim.
+    const done = queued.find((e) => e.concurrencyKey === 'a') ?? queued[0]!
+    const lease = { executionId: done.id, token: done.leaseToken }
+    await store.commit([{ kind: 'finish', lease, status: 'completed', outputJson: '1', errorJson: null, now: T0 }])
+    const next = await store.claim({ ...options, workerId: 'w5' })
+    expect(next.map((c) => c.execution.concurrencyKey)).toEqual(['a'])
+  })
+
+  it('returns the pending execution holding a dedupe key, until it is claimed or its window ends', async () => {
+    const store = await h.store()
+    const dedupe = { key: 'k', until: T0 + 60_000 }
+    const first = await store.createExecution(execution('d1', { dedupe }))
+    expect(first).toMatchObject({ outcome: 'created', execution: { dedupeKey: 'k' } })
+    const again = await store.createExecution(execution('d2', { dedupe }))
+    expect(again).toMatchObject({ outcome: 'existing', matchedBy: 'dedupe', execution: { id: 'd1' } })
+    expect((await store.createExecution(execution('d3', { workflow: 'other', dedupe }))).outcome).toBe('created')
+    const late = { key: 'k', until: T0 + 120_000 }
+    const afterWindow = await store.createExecution(execution('d4', { dedupe: late, now: T0 + 60_000 }))
+    expect(afterWindow).toMatchObject({ outcome: 'created', execution: { id: 'd4' } })
+    await store.claim({ workerId: 'w1', limit: 10, now: T0 + 60_000, leaseMs: 30_000, workflows: WF })
+    expect((await store.getExecution('d4'))?.dedupeKey).toBeNull()
+    const afterStart = await store.createExecution(execution('d5', { dedupe: late, now: T0 + 60_000 }))
+    expect(afterStart.outcome).toBe('created')
   })
 
   it('keeps JSON text verbatim, including unicode', async () => {

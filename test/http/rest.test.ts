@@ -195,6 +195,8 @@ describe('REST API over real HTTP', () => {
       '/executions/{id}/retry',
       '/executions/{id}/stream',
       '/executions/{id}/wait',
+      '/queues',
+      '/queues/{name}',
       '/replay-check',
       '/schedules',
       '/schedules/{name}',

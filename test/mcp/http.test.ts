@@ -62,6 +62,7 @@ describe.each(['streamable', 'sse'] as const)('zart serve over %s', (kind) => {
       'cancel_execution',
       'deliver_event',
       'list_executions',
+      'list_queues',
       'list_schedules',
       'list_workers',
       'list_workflows',
@@ -75,6 +76,7 @@ describe.each(['streamable', 'sse'] as const)('zart serve over %s', (kind) => {
       'retry_execution',
       'run_workflow',
       'schedule',
+      'set_queue',
       'status',
       'wait',
     ])

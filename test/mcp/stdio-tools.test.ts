@@ -33,12 +33,13 @@ async function waiting(data: unknown = { rows: 5 }): Promise<string> {
 }
 
 describe('the tool list', () => {
-  it('has exactly the nineteen tools, each with title, description, schemas and annotations', () => {
+  it('has exactly the twenty-one tools, each with title, description, schemas and annotations', () => {
     expect([...tools.keys()].sort()).toEqual([
       'add_schedule',
       'cancel_execution',
       'deliver_event',
       'list_executions',
+      'list_queues',
       'list_schedules',
       'list_workers',
       'list_workflows',
@@ -52,6 +53,7 @@ describe('the tool list', () => {
       'retry_execution',
       'run_workflow',
       'schedule',
+      'set_queue',
       'status',
       'wait',
     ])
@@ -71,8 +73,24 @@ describe('the tool list', () => {
       required: (tools.get(name)!.inputSchema.required ?? []).slice().sort(),
     })
     expect(args('schedule')).toEqual({
-      properties: ['data', 'delay', 'id', 'idempotency_key', 'run_at', 'workflow'],
+      properties: [
+        'concurrency_key',
+        'data',
+        'dedupe_key',
+        'dedupe_window',
+        'delay',
+        'id',
+        'idempotency_key',
+        'priority',
+        'queue',
+        'run_at',
+        'workflow',
+      ],
       required: ['workflow'],
+    })
+    expect(args('set_queue')).toEqual({
+      properties: ['concurrency', 'key_concurrency', 'name', 'rate_limit'],
+      required: ['name'],
     })
     expect(args('status')).toEqual({ properties: ['execution_id', 'include_steps'], required: ['execution_id'] })
     expect(args('deliver_event')).toEqual({
@@ -98,6 +116,8 @@ describe('the tool list', () => {
     expect(tools.get('deliver_event')!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false })
     expect(tools.get('run_workflow')!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false })
     expect(tools.get('cancel_execution')!.annotations).toMatchObject({ destructiveHint: true })
+    expect(tools.get('list_queues')!.annotations).toMatchObject({ readOnlyHint: true })
+    expect(tools.get('set_queue')!.annotations).toMatchObject({ readOnlyHint: false, idempotentHint: true })
   })
 
   it('tells the agent the shape of the work at initialize', () => {

@@ -45,6 +45,7 @@ describe('no silent traps for agents (zart mcp over stdio)', () => {
     const names = (await readOnly.client.listTools()).tools.map((t) => t.name).sort()
     expect(names).toEqual([
       'list_executions',
+      'list_queues',
       'list_schedules',
       'list_workers',
       'list_workflows',

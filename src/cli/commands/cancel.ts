@@ -6,7 +6,7 @@ import { formatJson } from '../output.ts'
 export function registerCancelCommand(program: Command, context: CliContext): void {
   program
     .command('cancel')
-    .description('cancel an execution that has not finished')
+    .description('cancel an execution that has not finished, with its child executions (except detached ones)')
     .argument('<id>', 'execution id')
     .option('--json', 'print the status of the cancelled execution as JSON')
     .action(async (id: string, flags: { json?: boolean }, command: Command) => {

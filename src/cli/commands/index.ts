@@ -38,6 +38,7 @@ export const COMMANDS: readonly CommandModule[] = [
   { names: ['workflows'], load: async () => (await import('./workflows.ts')).registerWorkflowsCommand },
   { names: ['worker'], load: async () => (await import('./worker.ts')).registerWorkerCommand },
   { names: ['workers'], load: async () => (await import('./workers.ts')).registerWorkersCommand },
+  { names: ['queue'], load: async () => (await import('./queue.ts')).registerQueueCommands },
   { names: ['migrate'], load: async () => (await import('./migrate.ts')).registerMigrateCommand },
   { names: ['prune'], load: async () => (await import('./prune.ts')).registerPruneCommand },
   { names: ['replay-check'], load: async () => (await import('./replay-check.ts')).registerReplayCheckCommand },

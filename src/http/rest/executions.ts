@@ -1,4 +1,5 @@
 import { defineRoute, type RouteSpec } from './route.ts'
+import { flowOptions } from '../../client/schemas.ts'
 import type { RestContext } from './context.ts'
 import {
   executionResponse,
@@ -37,7 +38,9 @@ export function executionRoutes(context: RestContext): RouteSpec[] {
     responses: {
       201: { description: 'A new execution was created', schema: scheduleResponse },
       200: {
-        description: 'The execution with this id or idempotency key already existed with the same input',
+        description:
+          'The execution with this id or idempotency key already existed with the same input, or one with the same ' +
+          'dedupe key had not started yet (deduplicated: true)',
         schema: scheduleResponse,
       },
     },
@@ -52,6 +55,7 @@ export function executionRoutes(context: RestContext): RouteSpec[] {
         ...(runAt !== undefined && { runAt }),
         ...(body.delay !== undefined && { delay: body.delay }),
         ...(headers.traceparent !== undefined && { traceparent: headers.traceparent }),
+        ...flowOptions(body),
       })
       res.locals.execution = result.execution_id
       return {
@@ -98,6 +102,9 @@ export function executionRoutes(context: RestContext): RouteSpec[] {
     path: '/executions/{id}/cancel',
     operationId: 'cancelExecution',
     summary: 'Cancel an execution that has not finished',
+    description:
+      'It stops for good and cannot be resumed. Its unfinished child executions are cancelled with it, in the same ' +
+      'transaction, except those started detached.',
     schemas: { params: idParams },
     responses: { 200: { description: 'The cancelled execution', schema: executionResponse } },
     errors: ['INVALID_INPUT', 'EXECUTION_NOT_FOUND', 'EXECUTION_TERMINAL'],

@@ -34,7 +34,7 @@ export interface Reply {
  * the OpenAPI document is generated from the same object, so docs and behaviour agree.
  */
 export interface RouteSpec<S extends RouteSchemas = RouteSchemas> {
-  method: 'get' | 'post' | 'delete'
+  method: 'get' | 'post' | 'put' | 'delete'
   /** OpenAPI-style path under `/api/v1`, e.g. `/executions/{id}`. */
   path: string
   operationId: string

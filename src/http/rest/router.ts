@@ -12,6 +12,7 @@ import { HttpProblem, sendProblem, toProblem } from './problem.ts'
 import { requestLog } from './request-log.ts'
 import { mountRoute, type RouteSpec } from './route.ts'
 import { workflowRoutes } from './workflows.ts'
+import { queueRoutes } from './queues.ts'
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string }
 
@@ -64,6 +65,7 @@ export function createRestApi(zart: Zart, options: RestApiOptions = {}): RestApi
     ...eventRoutes(context),
     ...workflowRoutes(context),
     ...scheduleRoutes(context),
+    ...queueRoutes(context),
   ]
   const openapi = openApiDocument(routes, { version })
   let active = 0

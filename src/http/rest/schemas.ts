@@ -7,12 +7,16 @@ import {
   executionStatusSchema,
   idempotencyKeySchema,
   MAX_LIST_LIMIT,
+  queueLimitsShape,
+  scheduleFlowShape,
   workflowNameSchema,
 } from '../../client/schemas.ts'
 import {
   deliverShape,
   executionSchema,
   listShape,
+  queueShape,
+  queuesShape,
   replayCheckShape,
   scheduleShape,
   waitShape,
@@ -68,6 +72,7 @@ export const scheduleBody = strict(
       .union([z.string(), z.number()])
       .optional()
       .describe('Start no earlier than this long from now: ms, or "10m", "2h"; not with run_at'),
+    ...scheduleFlowShape,
   },
   'the body',
 ).refine((body) => (body.workflow === undefined) !== (body.task === undefined), {
@@ -222,3 +227,11 @@ export const rerunBody = strict(
   },
   'the body',
 )
+
+export const queueParams = z.object({ name: z.string().describe('The queue name, e.g. emails') })
+
+export const queueBody = strict(queueLimitsShape, 'the body').optional()
+
+export const queueResponse = z.object(queueShape)
+
+export const queuesResponse = z.object(queuesShape)

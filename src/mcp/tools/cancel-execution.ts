@@ -21,7 +21,8 @@ export function registerCancelExecutionTool(
       title: 'Cancel an execution',
       description:
         'Cancel an execution that has not finished: it stops for good (status cancelled) and cannot be resumed; ' +
-        'steps already done are not undone. Only do this when the person asks. Fails with EXECUTION_TERMINAL when ' +
+        'steps already done are not undone. Its unfinished child executions are cancelled with it, except those started ' +
+        'detached. Only do this when the person asks. Fails with EXECUTION_TERMINAL when ' +
         'the execution has already ended.',
       inputSchema: advertised(input),
       outputSchema: executionResultSchema,

@@ -8,6 +8,7 @@ import { registerListWorkflowsTool } from './list-workflows.ts'
 import { registerReplayCheckTool } from './replay-check.ts'
 import { registerListWorkersTool } from './list-workers.ts'
 import { registerRepairTools } from './repair.ts'
+import { registerListQueuesTool, registerSetQueueTool } from './queues.ts'
 import { registerScheduleTool } from './schedule.ts'
 import { registerStatusTool } from './status.ts'
 import type { ToolContext } from './tool-context.ts'
@@ -22,10 +23,12 @@ export function registerTools(server: McpServer, zart: Zart, context: ToolContex
   registerReplayCheckTool(server, zart, context)
   registerListWorkersTool(server, zart, context)
   registerListSchedulesTool(server, zart, context)
+  registerListQueuesTool(server, zart, context)
   if (context.readOnly) return
   registerScheduleTool(server, zart, context)
   registerDeliverEventTool(server, zart, context)
   registerCancelExecutionTool(server, zart, context)
   registerRepairTools(server, zart, context)
   registerCronTools(server, zart, context)
+  registerSetQueueTool(server, zart, context)
 }

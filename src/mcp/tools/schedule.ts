@@ -1,6 +1,12 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { z } from 'zod'
-import { executionIdSchema, idempotencyKeySchema, workflowNameSchema } from '../../client/schemas.ts'
+import {
+  executionIdSchema,
+  flowOptions,
+  idempotencyKeySchema,
+  scheduleFlowShape,
+  workflowNameSchema,
+} from '../../client/schemas.ts'
 import type { Zart } from '../../client/zart.ts'
 import { scheduleResultSchema } from '../output-schemas.ts'
 import { toolSuccess, runTool } from '../tool-result.ts'
@@ -22,6 +28,7 @@ const input = z.object({
     .describe('A key that maps to at most one execution: retrying with it never starts a second one'),
   run_at: z.string().optional().describe('Start no earlier than this ISO 8601 time, e.g. 2026-12-01T09:00:00Z'),
   delay: z.string().optional().describe('Start no earlier than this long from now, e.g. "10m" or "2h"'),
+  ...scheduleFlowShape,
 })
 
 /** `schedule`: starts a workflow and returns at once. */
@@ -47,18 +54,21 @@ export function registerScheduleTool(server: McpServer, zart: Zart, context: Too
     },
     (args, extra) =>
       runTool(context.logger, async () => {
-        const { workflow, data, id, idempotency_key, run_at, delay } = parseArguments(input, args, 'schedule')
+        const { workflow, data, id, idempotency_key, run_at, delay, ...flow } = parseArguments(input, args, 'schedule')
         const result = await zart.schedule(workflow, data ?? {}, {
           ...(id !== undefined && { id }),
           ...(idempotency_key !== undefined && { idempotencyKey: idempotency_key }),
           ...(run_at !== undefined && { runAt: run_at }),
           ...(delay !== undefined && { delay }),
           ...traceparentOf(extra),
+          ...flowOptions(flow),
         })
         const quoted = JSON.stringify(result.execution_id)
-        const hint = result.created
-          ? `Scheduled ${workflow} as execution ${quoted}. It runs on its own and outlives this session; check it later with status (execution_id ${quoted}).`
-          : `Execution ${quoted} already existed with this workflow and data, so nothing new was started; it is ${result.status}. Check it with status.`
+        const hint = result.deduplicated
+          ? `Execution ${quoted}, scheduled with this dedupe key, has not started yet; it was returned instead of a new one. Check it with status.`
+          : result.created
+            ? `Scheduled ${workflow} as execution ${quoted}. It runs on its own and outlives this session; check it later with status (execution_id ${quoted}).`
+            : `Execution ${quoted} already existed with this workflow and data, so nothing new was started; it is ${result.status}. Check it with status.`
         return toolSuccess(result, hint)
       }),
   )

@@ -27,7 +27,8 @@ export function registerStatusTool(server: McpServer, zart: Zart, context: ToolC
         "Read an execution's current state at once: status (pending, running, waiting, completed, failed, cancelled, timed_out), " +
         'the current step, output when completed, error when it ended badly. When status is waiting, waiting_for lists the ' +
         'event it needs (with its deadline and the JSON Schema of its data): deliver it with deliver_event, asking the person first ' +
-        'when it is a decision such as an approval.',
+        'when it is a decision such as an approval. A parent lists its child executions in children, a child names its ' +
+        'parent in parent_id.',
       inputSchema: advertised(input),
       outputSchema: executionResultSchema,
       annotations: { title: 'Execution status', readOnlyHint: true, openWorldHint: false },

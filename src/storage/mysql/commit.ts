@@ -1,5 +1,9 @@
-import { decideCommit, inboxIds, lockIds, type InboxEvent } from '../commit-plan.ts'
+import { closingIds, decideCommit, inboxIds, lockIds, type InboxEvent, type NewInboxEvent } from '../commit-plan.ts'
 import {
+  CHILD_COLUMNS,
+  childColumns,
+  INBOX_EVENT_COLUMNS,
+  inboxEventColumns,
   STEP_COLUMNS,
   stepColumns,
   toExecution,
@@ -29,9 +33,12 @@ export async function commitWrites(connection: Connection, writes: readonly Fenc
   const waiting = inboxIds(writes)
   const lock: Statement[] = [{ sql: q.LOCK_FOR_COMMIT, values: [lockIds(writes)] }]
   if (waiting.length > 0) lock.push({ sql: q.LOCK_INBOX, values: [waiting] })
+  const closing = closingIds(writes)
+  if (closing.length > 0) lock.push({ sql: q.LOCK_CLOSING, values: [closing] })
   const locked = await run(connection, [...BEGIN, ...lock])
   const rows = (locked[BEGIN.length] as ExecutionRow[]).map(toExecution)
   const inbox = waiting.length > 0 ? (locked[BEGIN.length + 1] as InboxRow[]) : []
+  const below = closing.length > 0 ? (locked[BEGIN.length + lock.length - 1] as ExecutionRow[]) : []
   const { changes, outcomes } = decideCommit(
     writes,
     new Map(rows.map((r) => [r.id, r])),
@@ -41,6 +48,7 @@ export async function commitWrites(connection: Connection, writes: readonly Fenc
       name: e.name,
       payloadJson: e.payload_json,
     })),
+    below.map(toExecution),
   )
   const statements: Statement[] = []
   const touched = changes.touched.map(touchedColumns)
@@ -56,12 +64,36 @@ export async function commitWrites(connection: Connection, writes: readonly Fenc
     })
   }
   for (const { seq, by } of changes.consumed) statements.push({ sql: q.CONSUME_EVENT, values: [by, seq] })
+  if (changes.created.length > 0) {
+    statements.push({
+      sql: q.insertChildren(changes.created.length),
+      values: changes.created.flatMap((child) => {
+        const columns = childColumns(child)
+        return [...CHILD_COLUMNS.map((c) => columns[c]), child.now, child.now]
+      }),
+    })
+  }
+  statements.push(...insertEvents(changes.events))
   await run(connection, [...statements, COMMIT])
   return outcomes
 }
 
+/** The statement putting events into inboxes (children's ends), if there are any. */
+export function insertEvents(events: readonly NewInboxEvent[]): Statement[] {
+  if (events.length === 0) return []
+  return [
+    {
+      sql: q.insertInboxEvents(events.length),
+      values: events.flatMap((event) => {
+        const columns = inboxEventColumns(event)
+        return INBOX_EVENT_COLUMNS.map((c) => columns[c])
+      }),
+    },
+  ]
+}
+
 /** One set-wide UPDATE giving each row its own values for `columns`. */
-function updateRows<C extends string>(
+export function updateRows<C extends string>(
   rows: readonly ({ id: string } & Record<C, unknown>)[],
   columns: readonly C[],
 ): Statement {

@@ -27,11 +27,13 @@ import type {
   TaskRecord,
   WriteOutcome,
   QueueDepth,
+  QueueStanding,
 } from '../store.ts'
 import { isTerminal } from '../store.ts'
-import { initialState, type InitialState } from '../initial-state.ts'
+import { flowState, initialState, type FlowState, type InitialState } from '../initial-state.ts'
 import { lockOrder } from '../commit-plan.ts'
-import { commitWrites } from './commit.ts'
+import { decideCancel } from '../cancel-plan.ts'
+import { commitWrites, insertEvents, updateRows } from './commit.ts'
 import { BEGIN, COMMIT, run, type Connection } from './round-trip.ts'
 import * as q from './queries.ts'
 import * as sq from './schedule-queries.ts'
@@ -56,7 +58,15 @@ import {
   type StepRow,
   type WorkerRow,
   type TaskRow,
+  UPDATED_COLUMNS,
+  updatedColumns,
+  toQueue,
+  queueColumns,
+  type QueueRow,
 } from '../rows.ts'
+import type { QueueDefinition } from '../../queues.ts'
+import { admitQueued, candidateLimit, inClaimOrder, isFull, type QueueState } from '../queue-plan.ts'
+import { toCandidate, toStanding, type CandidateRow, type StandingRow } from '../queue-rows.ts'
 
 export interface MysqlStoreOptions {
   /** Connections kept in the pool (default 10). A worker needs about three: claim, commit, heartbeat. */
@@ -155,9 +165,11 @@ export class MysqlStore implements Store {
 
   private async insertOrFind(input: NewExecution): Promise<CreateResult | undefined> {
     const state = initialState(input)
+    const flow = flowState(input)
+    if (flow.dedupeKey !== null) await this.pool.query(q.RELEASE_DEDUPE, [input.workflow, flow.dedupeKey, input.now])
     try {
-      await this.pool.query(q.INSERT_EXECUTION, insertValues(input, state))
-      return { outcome: 'created', execution: newRecord(input, state) }
+      await this.pool.query(q.INSERT_EXECUTION, insertValues(input, state, flow))
+      return { outcome: 'created', execution: newRecord(input, state, flow) }
     } catch (error) {
       if ((error as { errno?: number }).errno !== DUPLICATE_KEY) throw error
     }
@@ -167,6 +179,11 @@ export class MysqlStore implements Store {
     const [rows] = await this.pool.query<mysql.RowDataPacket[]>(q.SELECT_BY_IDEMPOTENCY_KEY, [input.idempotencyKey])
     const byKey = rows[0] as ExecutionRow | undefined
     if (byKey) return { outcome: 'existing', execution: toExecution(byKey), matchedBy: 'idempotency_key' }
+    if (flow.dedupeKey !== null) {
+      const [held] = await this.pool.query<mysql.RowDataPacket[]>(q.SELECT_BY_DEDUPE, [input.workflow, flow.dedupeKey])
+      const byDedupe = held[0] as ExecutionRow | undefined
+      if (byDedupe) return { outcome: 'existing', execution: toExecution(byDedupe), matchedBy: 'dedupe' }
+    }
     // Only pruning deletes rows: the blocking row was pruned between the insert and the reads.
     return undefined
   }
@@ -239,27 +256,43 @@ export class MysqlStore implements Store {
   }
 
   async cancelExecution(id: string, now: number, errorJson: string): Promise<CancelResult> {
-    return this.withConnection(async (connection) => {
-      const [cancelled, rows] = await run(connection, [
-        { sql: q.CANCEL, values: [errorJson, now, id] },
-        { sql: q.SELECT_EXECUTION, values: [id] },
-      ])
-      const row = (rows as ExecutionRow[])[0]
-      if (!row) return { outcome: 'not_found' }
-      const execution = toExecution(row)
-      return (cancelled as mysql.ResultSetHeader).affectedRows > 0
-        ? { outcome: 'cancelled', execution }
-        : { outcome: 'terminal', execution }
-    })
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.withConnection(async (connection): Promise<CancelResult> => {
+          const locked = await run(connection, [...BEGIN, { sql: q.CANCEL_TREE, values: [id, id] }])
+          const rows = (locked[BEGIN.length] as ExecutionRow[]).map(toExecution)
+          const decision = decideCancel(id, new Map(rows.map((r) => [r.id, r])), now, errorJson)
+          if (decision.outcome !== 'cancelled') {
+            await run(connection, [COMMIT])
+            return decision
+          }
+          await run(connection, [
+            updateRows(decision.executions.map(updatedColumns), UPDATED_COLUMNS),
+            ...insertEvents(decision.events),
+            COMMIT,
+          ])
+          return { outcome: 'cancelled', execution: decision.execution, cascaded: decision.cascaded }
+        })
+      } catch (error) {
+        // A deadlock the server broke rolled the whole transaction back: running it again is safe.
+        if (attempt >= 3 || (error as { errno?: number }).errno !== DEADLOCK) throw error
+      }
+    }
+  }
+
+  async listChildren(parentId: string, limit: number): Promise<ExecutionRecord[]> {
+    const [rows] = await this.pool.query<mysql.RowDataPacket[]>(q.LIST_CHILDREN, [parentId, limit])
+    return (rows as ExecutionRow[]).map(toExecution)
   }
 
   async forkExecution(input: NewExecution, from: string, beforePosition: number): Promise<CreateResult> {
     const state = initialState(input)
+    const flow = flowState(input)
     return this.withConnection(async (connection) => {
       try {
         await run(connection, [
           ...BEGIN,
-          { sql: q.INSERT_EXECUTION, values: insertValues(input, state) },
+          { sql: q.INSERT_EXECUTION, values: insertValues(input, state, flow) },
           { sql: q.SET_RERUN_OF, values: [from, input.id] },
           { sql: q.COPY_STEPS, values: [input.id, from, beforePosition] },
           COMMIT,
@@ -271,7 +304,7 @@ export class MysqlStore implements Store {
         if (existing) return { outcome: 'existing', execution: existing, matchedBy: 'id' }
         throw error
       }
-      return { outcome: 'created', execution: { ...newRecord(input, state), rerunOf: from } }
+      return { outcome: 'created', execution: { ...newRecord(input, state, flow), rerunOf: from } }
     })
   }
 
@@ -327,8 +360,25 @@ export class MysqlStore implements Store {
   async claim(options: ClaimOptions): Promise<Claim[]> {
     if (options.workflows.length === 0) return []
     const versions = [options.versions ? 1 : 0, options.versions?.length ? options.versions : ['']]
-    const [any] = await this.pool.query<mysql.RowDataPacket[]>(q.ANY_DUE, [options.now, options.workflows, ...versions])
-    if (any.length === 0) return []
+    const [any] = await this.pool.query<mysql.RowDataPacket[]>(q.ANY_DUE, [
+      options.now,
+      options.workflows,
+      ...versions,
+      options.now,
+      options.workflows,
+    ])
+    const plain = Number(any[0]?.plain ?? 0) === 1
+    const queued = Number(any[0]?.queued ?? 0) === 1
+    if (!plain && !queued) return []
+    const claims = plain ? await this.claimPlain(options, versions) : []
+    if (queued && claims.length < options.limit) {
+      claims.push(...(await this.claimQueued(options, versions, options.limit - claims.length)))
+    }
+    return claims
+  }
+
+  /** The fast path: due rows outside queues, with no limit to look up. */
+  private async claimPlain(options: ClaimOptions, versions: unknown[]): Promise<Claim[]> {
     return this.withConnection(async (connection) => {
       const [, , due] = await run(connection, [
         ...BEGIN,
@@ -340,23 +390,136 @@ export class MysqlStore implements Store {
         return []
       }
       const expires = options.now + options.leaseMs
-      const [, rows, steps] = await run(connection, [
+      return this.finishClaim(
+        connection,
         { sql: q.CLAIM, values: [options.workerId, expires, expires, options.now, ids] },
-        { sql: q.SELECT_EXECUTIONS_IN, values: [ids] },
-        { sql: q.SELECT_STEPS_IN, values: [ids] },
-        COMMIT,
-      ])
-      const byExecution = new Map<string, StepRecord[]>()
-      for (const step of steps as StepRow[]) {
-        const list = byExecution.get(step.execution_id) ?? []
-        list.push(toStep(step))
-        byExecution.set(step.execution_id, list)
-      }
-      return (rows as ExecutionRow[]).map((row) => ({
-        execution: toExecution(row),
-        steps: byExecution.get(row.id) ?? [],
-      }))
+        ids,
+        { owner: options.workerId, expires, now: options.now },
+      )
     })
+  }
+
+  /**
+   * Claims due executions of queues within their limits: the queues' rows are locked first,
+   * so claimers of one queue take turns and each counts the others' claims (queue-plan.ts
+   * decides which rows go).
+   */
+  private async claimQueued(options: ClaimOptions, versions: unknown[], capacity: number): Promise<Claim[]> {
+    const [due] = await this.pool.query<mysql.RowDataPacket[]>(q.DUE_QUEUES, [options.now])
+    const queues = (due as { queue: string }[]).map((r) => r.queue)
+    if (queues.length === 0) return []
+    return this.withConnection(async (connection) => {
+      const [, , locked, running] = await run(connection, [
+        ...BEGIN,
+        { sql: q.LOCK_QUEUES, values: [queues] },
+        { sql: q.RUNNING_PER_QUEUE, values: [queues] },
+      ])
+      const definitions = new Map((locked as QueueRow[]).map((r) => [r.name, toQueue(r)]))
+      const runningOf = new Map(
+        (running as { queue: string; running: number }[]).map((r) => [r.queue, Number(r.running)]),
+      )
+      const states = new Map<string, QueueState>()
+      for (const name of queues) {
+        const definition = definitions.get(name)
+        const { starts } = await this.startsOf(connection, definition, options.now)
+        states.set(name, { definition, running: runningOf.get(name) ?? 0, starts })
+      }
+      const names = [...states.keys()]
+      const [candidates] = await connection.query<mysql.RowDataPacket[]>(
+        q.queueCandidates(names.length),
+        names.flatMap((name) => {
+          const state = states.get(name) as QueueState
+          const keyLimit = state.definition?.keyConcurrency ?? null
+          const full = isFull(state) ? 1 : 0
+          return [
+            name,
+            full,
+            options.now,
+            options.workflows,
+            ...versions,
+            keyLimit,
+            keyLimit,
+            candidateLimit(capacity, state),
+          ]
+        }),
+      )
+      const ids = admitQueued(inClaimOrder([(candidates as CandidateRow[]).map(toCandidate)]), states, capacity)
+      if (ids.length === 0) {
+        await connection.query('ROLLBACK')
+        return []
+      }
+      const expires = options.now + options.leaseMs
+      return this.finishClaim(
+        connection,
+        { sql: q.CLAIM_QUEUED, values: [options.workerId, expires, expires, options.now, ids, options.now] },
+        ids,
+        { owner: options.workerId, expires, now: options.now },
+      )
+    })
+  }
+
+  /** Applies a claim statement to `ids`, reads the rows and their steps, and commits. */
+  private async finishClaim(
+    connection: Connection,
+    claim: { sql: string; values: unknown[] },
+    ids: string[],
+    lease: { owner: string; expires: number; now: number },
+  ) {
+    const [, rows, steps] = await run(connection, [
+      claim,
+      { sql: q.SELECT_EXECUTIONS_IN, values: [ids] },
+      { sql: q.SELECT_STEPS_IN, values: [ids] },
+      COMMIT,
+    ])
+    const byExecution = new Map<string, StepRecord[]>()
+    for (const step of steps as StepRow[]) {
+      const list = byExecution.get(step.execution_id) ?? []
+      list.push(toStep(step))
+      byExecution.set(step.execution_id, list)
+    }
+    // MySQL's UPDATE returns no rows: a row the claim statement skipped (cancelled, paused
+    // or renewed meanwhile) is told apart by the lease this claim wrote.
+    const ours = (r: ExecutionRow) =>
+      r.status === 'running' &&
+      r.lease_owner === lease.owner &&
+      r.lease_expires_at === lease.expires &&
+      r.updated_at === lease.now
+    return (rows as ExecutionRow[])
+      .filter(ours)
+      .map((row) => ({ execution: toExecution(row), steps: byExecution.get(row.id) ?? [] }))
+  }
+
+  private async startsOf(
+    connection: Connection | mysql.Pool,
+    definition: QueueDefinition | undefined,
+    now: number,
+  ): Promise<{ starts: number; oldest: number | null }> {
+    if (!definition || definition.ratePeriodMs === null) return { starts: 0, oldest: null }
+    const [rows] = await connection.query<mysql.RowDataPacket[]>(q.STARTS_SINCE, [
+      definition.name,
+      now - definition.ratePeriodMs,
+    ])
+    const row = rows[0] as { starts: number; oldest: number | null } | undefined
+    return { starts: Number(row?.starts ?? 0), oldest: row?.oldest == null ? null : Number(row.oldest) }
+  }
+
+  async setQueue(definition: QueueDefinition, now: number): Promise<void> {
+    await this.pool.query(q.UPSERT_QUEUE, queueColumns(definition, now))
+  }
+
+  async listQueues(): Promise<QueueDefinition[]> {
+    const [rows] = await this.pool.query<mysql.RowDataPacket[]>(q.LIST_QUEUES)
+    return (rows as QueueRow[]).map(toQueue)
+  }
+
+  async queueStanding(id: string, now: number): Promise<QueueStanding | undefined> {
+    const [rows] = await this.pool.query<mysql.RowDataPacket[]>(q.QUEUE_STANDING, [now, now, id])
+    const row = rows[0] as StandingRow | undefined
+    if (!row) return undefined
+    const [queueRows] = await this.pool.query<mysql.RowDataPacket[]>(q.SELECT_QUEUES, [[row.queue]])
+    const queueRow = queueRows[0] as QueueRow | undefined
+    const definition = queueRow && toQueue(queueRow)
+    return toStanding(row, definition, await this.startsOf(this.pool, definition, now))
   }
 
   async nextDueAt(workflows: string[]): Promise<number | null> {
@@ -520,7 +683,7 @@ export class MysqlStore implements Store {
 }
 
 /** The values of INSERT_EXECUTION for a new row, in its column order. */
-function insertValues(input: NewExecution, state: InitialState): unknown[] {
+function insertValues(input: NewExecution, state: InitialState, flow: FlowState): unknown[] {
   return [
     input.id,
     input.workflow,
@@ -537,10 +700,15 @@ function insertValues(input: NewExecution, state: InitialState): unknown[] {
     state.leaseExpiresAt,
     state.attempt,
     input.traceParent ?? null,
+    flow.queue,
+    flow.concurrencyKey,
+    flow.priority,
+    flow.dedupeKey,
+    flow.dedupeUntil,
   ]
 }
 
-function newRecord(input: NewExecution, state: InitialState): ExecutionRecord {
+function newRecord(input: NewExecution, state: InitialState, flow: FlowState): ExecutionRecord {
   return {
     id: input.id,
     workflow: input.workflow,
@@ -557,6 +725,13 @@ function newRecord(input: NewExecution, state: InitialState): ExecutionRecord {
     paused: false,
     rerunOf: null,
     traceParent: input.traceParent ?? null,
+    parentId: null,
+    parentKey: null,
+    detached: false,
+    queue: flow.queue,
+    concurrencyKey: flow.concurrencyKey,
+    priority: flow.priority,
+    dedupeKey: flow.dedupeKey,
     deadlineAt: input.deadlineAt,
     workflowRetries: 0,
     createdAt: input.now,

@@ -5,7 +5,7 @@
  * every value still goes through a placeholder.
  */
 
-import { STEP_COLUMNS } from '../rows.ts'
+import { CHILD_COLUMNS, INBOX_EVENT_COLUMNS, STEP_COLUMNS } from '../rows.ts'
 
 export const MIGRATION_LOCK = `SELECT GET_LOCK(CONCAT('zart_migrate:', COALESCE(DATABASE(), '')), 60) AS locked, DATABASE() AS db`
 
@@ -31,8 +31,21 @@ export const SELECT_BY_IDEMPOTENCY_KEY = `SELECT * FROM zart_executions WHERE id
 export const INSERT_EXECUTION = `
   INSERT INTO zart_executions
     (id, workflow, workflow_version, input_json, idempotency_key, deadline_at, created_at, updated_at,
-     status, due_at, lease_owner, lease_token, lease_expires_at, attempt, trace_parent)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+     status, due_at, lease_owner, lease_token, lease_expires_at, attempt, trace_parent, queue, concurrency_key,
+     priority, dedupe_key, dedupe_until)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+/**
+ * A dedupe key whose window closed, or whose execution is no longer pending (a cancel of
+ * it or of its parent writes the whole row and leaves the key), is given up, so a new
+ * schedule may take it. Params: workflow, key, now.
+ */
+export const RELEASE_DEDUPE = `
+  UPDATE zart_executions SET dedupe_key = NULL, dedupe_until = NULL
+  WHERE workflow = ? AND dedupe_key = ? AND (dedupe_until <= ? OR status <> 'pending')`
+
+/** Params: workflow, key. */
+export const SELECT_BY_DEDUPE = `SELECT * FROM zart_executions WHERE workflow = ? AND dedupe_key = ?`
 
 export const SELECT_STEPS = `SELECT * FROM zart_steps WHERE execution_id = ? ORDER BY seq`
 
@@ -60,11 +73,24 @@ export const WAKE_WAITER = `
   UPDATE zart_executions SET status = 'pending', due_at = ?, updated_at = ?
   WHERE id = ? AND status = 'waiting' AND JSON_CONTAINS(waits_json, JSON_OBJECT('kind', 'event', 'event', ?))`
 
-export const CANCEL = `
-  UPDATE zart_executions
-  SET status = 'cancelled', error_json = ?, due_at = NULL, lease_owner = NULL,
-      lease_expires_at = NULL, wait_event = NULL, wait_until = NULL, waits_json = NULL, updated_at = ?
-  WHERE id = ? AND status IN ('pending', 'running', 'waiting')`
+/**
+ * What a cancel locks and reads (see cancel-plan.ts): the execution, its parent, and every
+ * execution below it through children not started detached, in id order (the lock order
+ * of group commit). Params: id (x2).
+ */
+export const CANCEL_TREE = `
+  WITH RECURSIVE tree (id) AS (
+    SELECT id FROM zart_executions WHERE id = ?
+    UNION
+    SELECT e.id FROM zart_executions e JOIN tree ON e.parent_id = tree.id WHERE e.detached = 0
+  )
+  SELECT * FROM zart_executions
+  WHERE id IN (SELECT id FROM tree) OR id = (SELECT parent_id FROM (SELECT parent_id FROM zart_executions WHERE id = ?) p)
+  ORDER BY id
+  FOR UPDATE`
+
+/** The children of an execution, oldest first. Params: parent, limit. */
+export const LIST_CHILDREN = `SELECT * FROM zart_executions WHERE parent_id = ? ORDER BY seq LIMIT ?`
 
 /** A batch of terminal executions to prune, locked; rows held elsewhere wait for a later batch. */
 export const LOCK_PRUNABLE = `
@@ -87,13 +113,20 @@ export const DELETE_EXECUTIONS_IN = `DELETE FROM zart_executions WHERE id IN (?)
  */
 const VERSIONS = `(? = 0 OR workflow_version IS NULL OR CONCAT(workflow, '@', workflow_version) IN (?))`
 
-/** A cheap look before taking any lock: most polls find nothing. */
-export const ANY_DUE = `SELECT id FROM zart_executions WHERE due_at <= ? AND paused = 0 AND workflow IN (?) AND ${VERSIONS} LIMIT 1`
+/**
+ * A cheap look before taking any lock: most polls find nothing. `queue` says whether the
+ * row found is in a queue (then the queued claim looks further).
+ */
+export const ANY_DUE = `
+  SELECT EXISTS (SELECT 1 FROM zart_executions
+                 WHERE due_at <= ? AND paused = 0 AND queue IS NULL AND workflow IN (?) AND ${VERSIONS}) AS plain,
+         EXISTS (SELECT 1 FROM zart_executions
+                 WHERE queue_due <= ? AND paused = 0 AND workflow IN (?)) AS queued`
 
-/** Rows another worker is claiming or committing are skipped, not waited for. */
+/** Rows another worker is claiming or committing are skipped, not waited for. Rows in queues are left to the queued claim. */
 export const LOCK_DUE = `
   SELECT id FROM zart_executions
-  WHERE due_at <= ? AND paused = 0 AND workflow IN (?) AND ${VERSIONS}
+  WHERE due_at <= ? AND paused = 0 AND queue IS NULL AND workflow IN (?) AND ${VERSIONS}
   ORDER BY due_at
   LIMIT ?
   FOR UPDATE SKIP LOCKED`
@@ -108,15 +141,94 @@ export const CLAIM = `
   UPDATE zart_executions
   SET takeovers = takeovers + CASE WHEN status = 'running' THEN 1 ELSE 0 END,
       status = 'running', lease_owner = ?, lease_token = lease_token + 1, lease_expires_at = ?, due_at = ?,
-      attempt = attempt + 1, wait_event = NULL, wait_until = NULL, waits_json = NULL, updated_at = ?
+      attempt = attempt + 1, wait_event = NULL, wait_until = NULL, waits_json = NULL, updated_at = ?,
+      started_at = COALESCE(started_at, updated_at), dedupe_key = NULL, dedupe_until = NULL
   WHERE id IN (?)`
+
+/** The queues with due executions (workflows and versions are the candidates' filter). Params: now. */
+export const DUE_QUEUES = `SELECT DISTINCT queue FROM zart_executions WHERE queue_due <= ?`
+
+/**
+ * Locks the queues' rows, in name order: claimers of one queue take turns, so each reads
+ * counts that include every claim made before it (READ COMMITTED: each later statement
+ * reads what committed before it started). Params: queue names.
+ */
+export const LOCK_QUEUES = `SELECT * FROM zart_queues WHERE name IN (?) ORDER BY name FOR UPDATE`
+
+export const SELECT_QUEUES = `SELECT * FROM zart_queues WHERE name IN (?)`
+
+/** Running executions per queue. Params: queue names. */
+export const RUNNING_PER_QUEUE = `
+  SELECT queue, COUNT(*) AS running FROM zart_executions WHERE queue IN (?) AND status = 'running' GROUP BY queue`
+
+/** First starts of a queue after a time, and the earliest. Params: queue, after. */
+export const STARTS_SINCE = `
+  SELECT COUNT(*) AS starts, MIN(started_at) AS oldest FROM zart_executions WHERE queue = ? AND started_at > ?`
+
+/**
+ * Due executions of one queue in claim order (priority, then due time, then scheduling
+ * order), each with how many of its key run now. Rows whose key is at its limit are
+ * skipped here already, so a busy key does not hide the others behind it; of a full queue
+ * (flag 1), only takeovers (expired leases). Params: queue, full flag, now, workflows,
+ * versions (2), key limit (x2), limit.
+ */
+const QUEUE_CANDIDATES_OF_ONE = `
+  (SELECT e.id, e.queue, e.concurrency_key, e.status, e.started_at, e.priority, e.due_at, e.seq,
+     (SELECT COUNT(*) FROM zart_executions r
+      WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.status = 'running') AS key_running
+   FROM zart_executions e
+   WHERE e.queue = ? AND (? = 0 OR e.status = 'running') AND e.due_at <= ? AND e.paused = 0
+     AND e.workflow IN (?) AND ${VERSIONS.replaceAll('workflow', 'e.workflow')}
+     AND (e.status = 'running' OR e.concurrency_key IS NULL OR ? IS NULL
+          OR (SELECT COUNT(*) FROM zart_executions r
+              WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.status = 'running') < ?)
+   ORDER BY e.priority DESC, e.due_at, e.seq
+   LIMIT ?)`
+
+/** QUEUE_CANDIDATES_OF_ONE for `n` queues in one statement. */
+export const queueCandidates = (n: number): string =>
+  Array.from({ length: n }, () => QUEUE_CANDIDATES_OF_ONE).join(' UNION ALL ')
+
+/** Claims the admitted queued rows, if still due and not paused. Params: as CLAIM, then now. */
+export const CLAIM_QUEUED = `
+  UPDATE zart_executions
+  SET takeovers = takeovers + CASE WHEN status = 'running' THEN 1 ELSE 0 END,
+      status = 'running', lease_owner = ?, lease_token = lease_token + 1, lease_expires_at = ?, due_at = ?,
+      attempt = attempt + 1, wait_event = NULL, wait_until = NULL, waits_json = NULL, updated_at = ?,
+      started_at = COALESCE(started_at, updated_at), dedupe_key = NULL, dedupe_until = NULL
+  WHERE id IN (?) AND due_at <= ? AND paused = 0`
+
+/** Params: name, concurrency, key concurrency, rate limit, rate period, now. */
+export const UPSERT_QUEUE = `
+  INSERT INTO zart_queues (name, concurrency, key_concurrency, rate_limit, rate_period_ms, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?)
+  ON DUPLICATE KEY UPDATE concurrency = VALUES(concurrency), key_concurrency = VALUES(key_concurrency),
+    rate_limit = VALUES(rate_limit), rate_period_ms = VALUES(rate_period_ms), updated_at = VALUES(updated_at)`
+
+export const LIST_QUEUES = `SELECT * FROM zart_queues ORDER BY name`
+
+/** Where an execution stands in its queue (see the SQLite adapter's). Params: now (x2), id. */
+export const QUEUE_STANDING = `
+  SELECT
+    (SELECT COUNT(*) FROM zart_executions r WHERE r.queue = e.queue AND r.status = 'running') AS running,
+    (SELECT COUNT(*) FROM zart_executions r
+     WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.status = 'running') AS key_running,
+    (SELECT COUNT(*) FROM zart_executions r
+     WHERE r.queue = e.queue AND r.id <> e.id AND r.due_at <= ? AND r.status <> 'running' AND r.paused = 0
+       AND (r.priority > e.priority OR (r.priority = e.priority AND (r.due_at < e.due_at OR (r.due_at = e.due_at AND r.seq < e.seq))))) AS ahead_in_queue,
+    (SELECT COUNT(*) FROM zart_executions r
+     WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.id <> e.id AND r.due_at <= ?
+       AND r.status <> 'running' AND r.paused = 0
+       AND (r.priority > e.priority OR (r.priority = e.priority AND (r.due_at < e.due_at OR (r.due_at = e.due_at AND r.seq < e.seq))))) AS ahead_on_key,
+    e.queue AS queue
+  FROM zart_executions e WHERE e.id = ? AND e.queue IS NOT NULL`
 
 export const SELECT_EXECUTIONS_IN = `SELECT * FROM zart_executions WHERE id IN (?)`
 
 export const SELECT_STEPS_IN = `SELECT * FROM zart_steps WHERE execution_id IN (?) ORDER BY seq`
 
 export const NEXT_DUE = `
-  SELECT MIN(due_at) AS due FROM zart_executions WHERE due_at IS NOT NULL AND paused = 0 AND workflow IN (?)`
+  SELECT MIN(due_at) AS due FROM zart_executions WHERE due_at IS NOT NULL AND paused = 0 AND queue IS NULL AND workflow IN (?)`
 
 /**
  * For metrics: rows due now that no live lease holds (the due-at index), and suspended
@@ -143,6 +255,21 @@ export const HEARTBEAT = `
  */
 export const LOCK_FOR_COMMIT = `
   SELECT * FROM zart_executions FORCE INDEX (zart_executions_id) WHERE id IN (?) ORDER BY id FOR UPDATE`
+
+/**
+ * The unfinished executions under the batch's finishing ones, through children not
+ * started detached and not finished, locked in id order after the batch's rows: the
+ * parent close policy cancels them in the same commit. Params: the finishing ids.
+ */
+export const LOCK_CLOSING = `
+  WITH RECURSIVE tree (id) AS (
+    SELECT id FROM zart_executions
+    WHERE parent_id IN (?) AND detached = 0 AND status NOT IN ('completed', 'failed', 'cancelled', 'timed_out')
+    UNION
+    SELECT e.id FROM zart_executions e JOIN tree ON e.parent_id = tree.id
+    WHERE e.detached = 0 AND e.status NOT IN ('completed', 'failed', 'cancelled', 'timed_out')
+  )
+  SELECT * FROM zart_executions WHERE id IN (SELECT id FROM tree) ORDER BY id FOR UPDATE`
 
 /** The unconsumed events of executions whose inbox the batch reads, oldest first. */
 export const LOCK_INBOX = `
@@ -173,6 +300,17 @@ export const upsertSteps = (n: number): string => `
     finished_at = VALUES(finished_at), wake_at = VALUES(wake_at)`
 
 export const CONSUME_EVENT = `UPDATE zart_events SET consumed_by = ? WHERE seq = ?`
+
+/** Inserts `n` children started by their parents' commits; an id already taken is left alone (the plan saw it). */
+export const insertChildren = (n: number): string => `
+  INSERT INTO zart_executions (${CHILD_COLUMNS.join(', ')}, status, due_at, updated_at)
+  VALUES ${Array.from({ length: n }, () => `(${CHILD_COLUMNS.map(() => '?').join(', ')}, 'pending', ?, ?)`).join(', ')}
+  ON DUPLICATE KEY UPDATE id = id`
+
+/** Puts `n` events (children's ends) into their parents' inboxes. */
+export const insertInboxEvents = (n: number): string => `
+  INSERT INTO zart_events (${INBOX_EVENT_COLUMNS.join(', ')})
+  VALUES ${Array.from({ length: n }, () => `(${INBOX_EVENT_COLUMNS.map(() => '?').join(', ')})`).join(', ')}`
 
 /** Params: id, host, pid, workflows, lease, started, last seen, scope. */
 export const UPSERT_WORKER = `

@@ -1,6 +1,14 @@
 import type pg from 'pg'
-import { decideCommit, inboxIds, lockIds, type InboxEvent } from '../commit-plan.ts'
-import { stepColumns, toExecution, touchedColumns, updatedColumns, type ExecutionRow } from '../rows.ts'
+import { closingIds, decideCommit, inboxIds, lockIds, type InboxEvent } from '../commit-plan.ts'
+import {
+  childColumns,
+  inboxEventColumns,
+  stepColumns,
+  toExecution,
+  touchedColumns,
+  updatedColumns,
+  type ExecutionRow,
+} from '../rows.ts'
 import type { FencedWrite, WriteOutcome } from '../store.ts'
 import * as q from './queries.ts'
 
@@ -20,10 +28,15 @@ export async function commitWrites(client: pg.PoolClient, writes: readonly Fence
   // Each value goes in as one JSON document quoted by the driver: no other text is spliced.
   const inline = (text: string, values: unknown[]) =>
     text.replace(/\$(\d+)/g, (_, n: string) => client.escapeLiteral(JSON.stringify(values[Number(n) - 1])))
-  const opened = (await client.query(
-    inline(q.BEGIN_AND_LOCK, [lockIds(writes), inboxIds(writes)]),
-  )) as unknown as pg.QueryResult<{ locked: Locked }>[]
+  const closing = closingIds(writes)
+  const lock = closing.length > 0 ? q.BEGIN_AND_LOCK + q.LOCK_CLOSING : q.BEGIN_AND_LOCK
+  const opened = (await client.query(inline(lock, [lockIds(writes), inboxIds(writes), closing]))) as unknown as [
+    pg.QueryResult,
+    pg.QueryResult<{ locked: Locked }>,
+    pg.QueryResult<ExecutionRow>?,
+  ]
   const { rows, inbox } = opened[1]?.rows[0]?.locked ?? { rows: [], inbox: [] }
+  const below = opened[2]?.rows ?? []
   const { changes, outcomes } = decideCommit(
     writes,
     new Map(rows.map((r) => [r.id, toExecution(r)])),
@@ -33,13 +46,17 @@ export async function commitWrites(client: pg.PoolClient, writes: readonly Fence
       name: e.name,
       payloadJson: e.payload_json,
     })),
+    below.map(toExecution),
   )
+  const children = changes.created.length > 0 || changes.events.length > 0
   await client.query(
-    inline(q.APPLY_AND_COMMIT, [
+    inline(children ? q.APPLY_WITH_CHILDREN_AND_COMMIT : q.APPLY_AND_COMMIT, [
       changes.touched.map(touchedColumns),
       changes.executions.map(updatedColumns),
       changes.steps.map((s) => stepColumns(s.executionId, s.step)),
       changes.consumed.map((c) => ({ seq: c.seq, consumed_by: c.by })),
+      changes.created.map(childColumns),
+      changes.events.map(inboxEventColumns),
     ]),
   )
   return outcomes

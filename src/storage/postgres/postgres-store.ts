@@ -27,9 +27,11 @@ import type {
   TaskRecord,
   WriteOutcome,
   QueueDepth,
+  QueueStanding,
 } from '../store.ts'
-import { initialState } from '../initial-state.ts'
+import { flowState, initialState } from '../initial-state.ts'
 import { lockOrder } from '../commit-plan.ts'
+import { decideCancel } from '../cancel-plan.ts'
 import { commitWrites } from './commit.ts'
 import { listen } from './wake-ups.ts'
 import * as q from './queries.ts'
@@ -53,6 +55,8 @@ type BatchResult =
   | { outcome: 'existing'; matchedBy: 'id' | 'idempotency_key'; row: ExecutionRow }
   | { outcome: 'not_found' | 'retry' }
 import {
+  inboxEventColumns,
+  updatedColumns,
   toExecution,
   toStep,
   toWorker,
@@ -64,7 +68,21 @@ import {
   type StepRow,
   type WorkerRow,
   type TaskRow,
+  toQueue,
+  queueColumns,
+  type QueueRow,
 } from '../rows.ts'
+import type { QueueDefinition } from '../../queues.ts'
+import { admitQueued, candidateLimit, inClaimOrder, isFull, type QueueState } from '../queue-plan.ts'
+import { toCandidate, toStanding, type CandidateRow, type StandingRow } from '../queue-rows.ts'
+
+/** A row of QUEUE_COUNTS. */
+interface CountRow {
+  queue: string
+  running: number
+  starts: number
+  oldest: number | null
+}
 
 export interface PostgresStoreOptions {
   /** Connections kept in the pool (default 10). A worker needs about three: claim, commit, heartbeat. */
@@ -160,7 +178,7 @@ export class PostgresStore implements Store {
       const asked = todo
       const rows = await this.retryingDeadlock(() =>
         this.rows<{ results: BatchResult[] }>(q.CREATE_EXECUTIONS, [
-          JSON.stringify(asked.map((i) => ({ ...inputs[i], ...initialState(inputs[i] as NewExecution) }))),
+          JSON.stringify(asked.map((i) => newRow(inputs[i] as NewExecution))),
         ]),
       )
       todo = []
@@ -246,17 +264,32 @@ export class PostgresStore implements Store {
   }
 
   async cancelExecution(id: string, now: number, errorJson: string): Promise<CancelResult> {
-    const row = (await this.rows<ExecutionRow>(q.CANCEL, [id, now, errorJson]))[0]
-    if (row) return { outcome: 'cancelled', execution: toExecution(row) }
-    const existing = await this.getExecution(id)
-    return existing ? { outcome: 'terminal', execution: existing } : { outcome: 'not_found' }
+    return this.retryingDeadlock(() =>
+      this.transaction(async (client): Promise<CancelResult> => {
+        const { rows } = await client.query<ExecutionRow>({ ...q.CANCEL_TREE, values: [id] })
+        const decision = decideCancel(id, new Map(rows.map((r) => [r.id, toExecution(r)])), now, errorJson)
+        if (decision.outcome !== 'cancelled') return decision
+        await client.query({
+          ...q.APPLY_CANCEL,
+          values: [
+            JSON.stringify(decision.executions.map(updatedColumns)),
+            JSON.stringify(decision.events.map(inboxEventColumns)),
+          ],
+        })
+        return { outcome: 'cancelled', execution: decision.execution, cascaded: decision.cascaded }
+      }),
+    )
+  }
+
+  async listChildren(parentId: string, limit: number): Promise<ExecutionRecord[]> {
+    return (await this.rows<ExecutionRow>(q.LIST_CHILDREN, [parentId, limit])).map(toExecution)
   }
 
   async forkExecution(input: NewExecution, from: string, beforePosition: number): Promise<CreateResult> {
     return this.transaction(async (client) => {
       const { rows } = await client.query<{ results: BatchResult[] }>({
         ...q.CREATE_EXECUTIONS,
-        values: [JSON.stringify([{ ...input, ...initialState(input) }])],
+        values: [JSON.stringify([newRow(input)])],
       })
       const result = rows[0]?.results[0]
       if (result?.outcome === 'existing') {
@@ -289,7 +322,7 @@ export class PostgresStore implements Store {
   }
 
   async claim(options: ClaimOptions): Promise<Claim[]> {
-    const rows = await this.rows<ExecutionRow>(q.CLAIM, [
+    const result = await this.rows<ExecutionRow & { queued: boolean }>(q.CLAIM, [
       options.now,
       options.workflows,
       options.limit,
@@ -297,6 +330,10 @@ export class PostgresStore implements Store {
       options.now + options.leaseMs,
       options.versions ?? null,
     ])
+    const rows: ExecutionRow[] = result.filter((r) => r.id !== null)
+    if (rows.length < options.limit && result[0]?.queued) {
+      rows.push(...(await this.claimQueued(options, options.limit - rows.length)))
+    }
     // Steps are written only under a lease (or copied into a fork), so a first claim has none to read: skipping
     // the query saves a round trip on every new execution.
     // A fork (rerun_of) has copied steps from its first claim on.
@@ -312,6 +349,65 @@ export class PostgresStore implements Store {
       byExecution.set(step.execution_id, list)
     }
     return rows.map((row) => ({ execution: toExecution(row), steps: byExecution.get(row.id) ?? [] }))
+  }
+
+  /**
+   * Claims due executions of queues within their limits: the queues' rows are locked first,
+   * so claimers of one queue take turns and each counts the others' claims (queue-plan.ts
+   * decides which rows go). Only runs when the fast claim saw queued rows due.
+   */
+  private async claimQueued(options: ClaimOptions, capacity: number): Promise<ExecutionRow[]> {
+    const versions = options.versions ?? null
+    const queues = (await this.rows<{ queue: string }>(q.DUE_QUEUES, [options.now])).map((r) => r.queue)
+    if (queues.length === 0) return []
+    return this.transaction(async (client) => {
+      const locked = (await client.query<QueueRow>({ ...q.LOCK_QUEUES, values: [queues] })).rows
+      const definitions = new Map(locked.map((r) => [r.name, toQueue(r)]))
+      const counts = (await client.query<CountRow>({ ...q.QUEUE_COUNTS, values: [queues, options.now] })).rows
+      const states = new Map<string, QueueState>(
+        counts.map((c) => [c.queue, { definition: definitions.get(c.queue), running: c.running, starts: c.starts }]),
+      )
+      const names = [...states.keys()]
+      const candidates = (
+        await client.query<CandidateRow>({
+          ...q.QUEUE_CANDIDATES,
+          values: [
+            options.now,
+            options.workflows,
+            versions,
+            names,
+            names.map((name) => candidateLimit(capacity, states.get(name))),
+            names.map((name) => isFull(states.get(name) as QueueState)),
+            names.map((name) => states.get(name)?.definition?.keyConcurrency ?? null),
+          ],
+        })
+      ).rows
+      const ids = admitQueued(inClaimOrder([candidates.map(toCandidate)]), states, capacity)
+      if (ids.length === 0) return []
+      const expires = options.now + options.leaseMs
+      return (
+        await client.query<ExecutionRow>({ ...q.CLAIM_QUEUED, values: [ids, options.now, options.workerId, expires] })
+      ).rows
+    })
+  }
+
+  async setQueue(definition: QueueDefinition, now: number): Promise<void> {
+    await this.rows(q.UPSERT_QUEUE, queueColumns(definition, now))
+  }
+
+  async listQueues(): Promise<QueueDefinition[]> {
+    return (await this.rows<QueueRow>(q.LIST_QUEUES, [])).map(toQueue)
+  }
+
+  async queueStanding(id: string, now: number): Promise<QueueStanding | undefined> {
+    const row = (await this.rows<StandingRow>(q.QUEUE_STANDING, [id, now]))[0]
+    if (!row) return undefined
+    const [queueRow] = await this.rows<QueueRow>(q.SELECT_QUEUES, [[row.queue]])
+    const [counts] = await this.rows<CountRow>(q.QUEUE_COUNTS, [[row.queue], now])
+    return toStanding(row, queueRow && toQueue(queueRow), {
+      starts: counts?.starts ?? 0,
+      oldest: counts?.oldest ?? null,
+    })
   }
 
   async nextDueAt(workflows: string[]): Promise<number | null> {
@@ -461,4 +557,9 @@ export class PostgresStore implements Store {
       throw error
     }
   }
+}
+
+/** What zart_create_executions reads of a new execution. */
+function newRow(input: NewExecution) {
+  return { ...input, ...initialState(input), ...flowState(input) }
 }

@@ -68,13 +68,34 @@ export const CREATE_EXECUTIONS = query('create_executions', `SELECT zart_create_
 /** Delivers a batch of events, in order, after locking `$2`'s executions (migration 0003). */
 export const DELIVER_EVENTS = query('deliver_events', `SELECT zart_deliver_events($1::jsonb, $2::jsonb) AS results`)
 
-export const CANCEL = query(
-  'cancel',
-  `UPDATE zart_executions
-   SET status = 'cancelled', error_json = $3, due_at = NULL, lease_owner = NULL,
-       lease_expires_at = NULL, wait_event = NULL, wait_until = NULL, waits_json = NULL, updated_at = $2
-   WHERE id = $1 AND status IN ('pending', 'running', 'waiting')
-   RETURNING *`,
+/**
+ * What a cancel locks and reads (see cancel-plan.ts): the execution, its parent, and every
+ * execution below it through children not started detached, in id order (the lock order
+ * of group commit). $1 id.
+ */
+export const CANCEL_TREE = query(
+  'cancel_tree',
+  `WITH RECURSIVE tree (id) AS (
+     SELECT id FROM zart_executions WHERE id = $1
+     UNION
+     SELECT e.id FROM zart_executions e JOIN tree ON e.parent_id = tree.id WHERE e.detached = 0
+   )
+   SELECT * FROM zart_executions
+   WHERE id IN (SELECT id FROM tree) OR id = (SELECT parent_id FROM zart_executions WHERE id = $1)
+   ORDER BY id
+   FOR UPDATE`,
+)
+
+/** Applies a cancel: whole rows (cancelled, and a parent woken) and inbox events (migrations 0008, 0014). */
+export const APPLY_CANCEL = query(
+  'apply_cancel',
+  `SELECT zart_apply_commit('[]'::jsonb, $1::jsonb, '[]'::jsonb, '[]'::jsonb), zart_apply_children('[]'::jsonb, $2::jsonb)`,
+)
+
+/** The children of an execution, oldest first. $1 parent, $2 limit. */
+export const LIST_CHILDREN = query(
+  'list_children',
+  `SELECT * FROM zart_executions WHERE parent_id = $1 ORDER BY seq LIMIT $2`,
 )
 
 /**
@@ -82,32 +103,153 @@ export const CANCEL = query(
  * skipped, not waited for. A running row is due again only when its lease expires: the
  * holder enforces the deadline, and a takeover after expiry finds it passed.
  * Taking over a running row counts in `takeovers`. With $6 (`workflow@version` pairs),
- * only rows of those versions, or of none recorded.
+ * only rows of those versions, or of none recorded. Rows in queues are left to
+ * CLAIM_QUEUED; one more row (id NULL) says in `queued` whether any of those are due.
  * $1 now, $2 workflows, $3 limit, $4 worker, $5 lease expiry, $6 versions or null.
  */
 export const CLAIM = query(
   'claim',
   `WITH due AS (
      SELECT id FROM zart_executions
-     WHERE due_at <= $1 AND paused = 0 AND workflow = ANY($2::text[])
+     WHERE due_at <= $1 AND paused = 0 AND queue IS NULL AND workflow = ANY($2::text[])
        AND ($6::text[] IS NULL OR workflow_version IS NULL OR workflow || '@' || workflow_version = ANY($6::text[]))
      ORDER BY due_at
      LIMIT $3
      FOR UPDATE SKIP LOCKED
+   ), claimed AS (
+     UPDATE zart_executions e
+     SET status = 'running', lease_owner = $4, lease_token = e.lease_token + 1, lease_expires_at = $5, due_at = $5,
+         attempt = e.attempt + 1, wait_event = NULL, wait_until = NULL, waits_json = NULL, updated_at = $1,
+         takeovers = e.takeovers + CASE WHEN e.status = 'running' THEN 1 ELSE 0 END,
+         started_at = COALESCE(e.started_at, $1), dedupe_key = NULL, dedupe_until = NULL
+     FROM due
+     WHERE e.id = due.id
+     RETURNING e.*
    )
-   UPDATE zart_executions e
-   SET status = 'running', lease_owner = $4, lease_token = e.lease_token + 1, lease_expires_at = $5, due_at = $5,
-       attempt = e.attempt + 1, wait_event = NULL, wait_until = NULL, waits_json = NULL, updated_at = $1,
-       takeovers = e.takeovers + CASE WHEN e.status = 'running' THEN 1 ELSE 0 END
-   FROM due
-   WHERE e.id = due.id
+   SELECT c.*, f.queued FROM (
+     SELECT EXISTS (
+       SELECT 1 FROM zart_executions
+       WHERE queue IS NOT NULL AND due_at <= $1 AND paused = 0 AND workflow = ANY($2::text[])
+     ) AS queued
+   ) f LEFT JOIN claimed c ON true`,
+)
+
+const VERSIONS = `($3::text[] IS NULL OR e.workflow_version IS NULL OR e.workflow || '@' || e.workflow_version = ANY($3::text[]))`
+
+/**
+ * The queues with due executions, one index probe per queue (a skip scan: the backlog a
+ * limit holds back is not read). Workflows and versions are the candidates' filter. $1 now.
+ */
+export const DUE_QUEUES = query(
+  'due_queues',
+  `WITH RECURSIVE due(queue) AS (
+     SELECT (SELECT MIN(queue) FROM zart_executions WHERE queue IS NOT NULL AND due_at <= $1)
+     UNION ALL
+     SELECT (SELECT MIN(e.queue) FROM zart_executions e WHERE e.queue > due.queue AND e.due_at <= $1)
+     FROM due WHERE due.queue IS NOT NULL
+   )
+   SELECT queue FROM due WHERE queue IS NOT NULL`,
+)
+
+/**
+ * Locks the queues' rows, in name order: claimers of one queue take turns, so each reads
+ * counts that include every claim made before it (READ COMMITTED: each later statement
+ * sees what committed before it started). $1 queue names.
+ */
+export const LOCK_QUEUES = query(
+  'lock_queues',
+  `SELECT * FROM zart_queues WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE`,
+)
+
+/** Running executions and first starts in the rate period, per queue. $1 queue names, $2 now. */
+export const QUEUE_COUNTS = query(
+  'queue_counts',
+  `SELECT n.name AS queue,
+     (SELECT COUNT(*) FROM zart_executions r WHERE r.queue = n.name AND r.status = 'running')::int AS running,
+     (SELECT COUNT(*) FROM zart_executions r
+      WHERE r.queue = n.name AND q.rate_period_ms IS NOT NULL AND r.started_at > $2 - q.rate_period_ms)::int AS starts,
+     (SELECT MIN(started_at) FROM zart_executions r
+      WHERE r.queue = n.name AND q.rate_period_ms IS NOT NULL AND r.started_at > $2 - q.rate_period_ms) AS oldest
+   FROM unnest($1::text[]) AS n(name) LEFT JOIN zart_queues q ON q.name = n.name`,
+)
+
+/**
+ * Due executions of each queue in claim order (priority, then due time, then scheduling
+ * order), each with how many of its key run now. Rows whose key is at its limit are
+ * skipped here already, so a busy key does not hide the others behind it; of a full
+ * queue, only takeovers (expired leases) are read. $1 now, $2 workflows, $3 versions or
+ * null; per queue: $4 name, $5 how many to read, $6 full, $7 key limit.
+ */
+export const QUEUE_CANDIDATES = query(
+  'queue_candidates',
+  `SELECT c.* FROM unnest($4::text[], $5::int[], $6::boolean[], $7::int[]) AS n(name, lim, full_queue, key_limit)
+   CROSS JOIN LATERAL (
+     SELECT e.id, e.queue, e.concurrency_key, e.status, e.started_at, e.priority, e.due_at, e.seq,
+       (SELECT COUNT(*) FROM zart_executions r
+        WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.status = 'running')::int AS key_running
+     FROM zart_executions e
+     WHERE e.queue = n.name AND e.due_at <= $1 AND e.paused = 0
+       AND (NOT n.full_queue OR e.status = 'running')
+       AND e.workflow = ANY($2::text[]) AND ${VERSIONS}
+       AND (e.status = 'running' OR e.concurrency_key IS NULL OR n.key_limit IS NULL
+            OR (SELECT COUNT(*) FROM zart_executions r
+                WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.status = 'running') < n.key_limit)
+     ORDER BY e.priority DESC, e.due_at, e.seq
+     LIMIT n.lim
+   ) c`,
+)
+
+/**
+ * Claims the queued executions the plan admitted, if still due and not paused (a cancel or
+ * pause may have come between). $1 ids, $2 now, $3 worker, $4 lease expiry.
+ */
+export const CLAIM_QUEUED = query(
+  'claim_queued',
+  `UPDATE zart_executions e
+   SET status = 'running', lease_owner = $3, lease_token = e.lease_token + 1, lease_expires_at = $4, due_at = $4,
+       attempt = e.attempt + 1, wait_event = NULL, wait_until = NULL, waits_json = NULL, updated_at = $2,
+       takeovers = e.takeovers + CASE WHEN e.status = 'running' THEN 1 ELSE 0 END,
+       started_at = COALESCE(e.started_at, $2), dedupe_key = NULL, dedupe_until = NULL
+   WHERE e.id = ANY($1::text[]) AND e.due_at <= $2 AND e.paused = 0
    RETURNING e.*`,
+)
+
+/** $1 name, $2 concurrency, $3 key concurrency, $4 rate limit, $5 rate period, $6 now. */
+export const UPSERT_QUEUE = query(
+  'upsert_queue',
+  `INSERT INTO zart_queues (name, concurrency, key_concurrency, rate_limit, rate_period_ms, updated_at)
+   VALUES ($1, $2, $3, $4, $5, $6)
+   ON CONFLICT (name) DO UPDATE SET concurrency = excluded.concurrency, key_concurrency = excluded.key_concurrency,
+     rate_limit = excluded.rate_limit, rate_period_ms = excluded.rate_period_ms, updated_at = excluded.updated_at`,
+)
+
+/** The same rows as LOCK_QUEUES, read without a lock. $1 queue names. */
+export const SELECT_QUEUES = query('select_queues', `SELECT * FROM zart_queues WHERE name = ANY($1::text[])`)
+
+export const LIST_QUEUES = query('list_queues', `SELECT * FROM zart_queues ORDER BY name`)
+
+/** Where execution $1 stands in its queue at $2 (see the SQLite adapter's QUEUE_STANDING). */
+export const QUEUE_STANDING = query(
+  'queue_standing',
+  `SELECT
+     (SELECT COUNT(*) FROM zart_executions r WHERE r.queue = e.queue AND r.status = 'running')::int AS running,
+     (SELECT COUNT(*) FROM zart_executions r
+      WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.status = 'running')::int AS key_running,
+     (SELECT COUNT(*) FROM zart_executions r
+      WHERE r.queue = e.queue AND r.id <> e.id AND r.due_at <= $2 AND r.status <> 'running' AND r.paused = 0
+        AND (r.priority, -r.due_at, -r.seq) > (e.priority, -e.due_at, -e.seq))::int AS ahead_in_queue,
+     (SELECT COUNT(*) FROM zart_executions r
+      WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.id <> e.id AND r.due_at <= $2
+        AND r.status <> 'running' AND r.paused = 0
+        AND (r.priority, -r.due_at, -r.seq) > (e.priority, -e.due_at, -e.seq))::int AS ahead_on_key,
+     e.queue AS queue
+   FROM zart_executions e WHERE e.id = $1 AND e.queue IS NOT NULL`,
 )
 
 export const NEXT_DUE = query(
   'next_due',
   `SELECT MIN(due_at) AS due FROM zart_executions
-   WHERE due_at IS NOT NULL AND paused = 0 AND workflow = ANY($1::text[])`,
+   WHERE due_at IS NOT NULL AND paused = 0 AND queue IS NULL AND workflow = ANY($1::text[])`,
 )
 
 /**
@@ -116,8 +258,11 @@ export const NEXT_DUE = query(
  */
 export const QUEUE_DEPTH = query(
   'queue_depth',
-  `SELECT (SELECT COUNT(*)::int FROM zart_executions WHERE due_at <= $1 AND paused = 0) AS due,
-          (SELECT MIN(due_at) FROM zart_executions WHERE due_at <= $1 AND paused = 0) AS oldest,
+  `SELECT (SELECT COUNT(*)::int FROM zart_executions WHERE queue IS NULL AND due_at <= $1 AND paused = 0)
+          + (SELECT COUNT(*)::int FROM zart_executions WHERE queue IS NOT NULL AND due_at <= $1 AND paused = 0) AS due,
+          LEAST((SELECT MIN(due_at) FROM zart_executions WHERE queue IS NULL AND due_at <= $1 AND paused = 0),
+                (SELECT MIN(due_at) FROM zart_executions WHERE queue IS NOT NULL AND due_at <= $1 AND paused = 0))
+            AS oldest,
           (SELECT COUNT(*)::int FROM zart_executions WHERE status = 'waiting') AS waiting`,
 )
 
@@ -150,8 +295,27 @@ export const HEARTBEAT = query(
 /** BEGIN, then lock and read the batch's rows and inboxes. $1 ids, $2 inbox ids (JSON arrays). */
 export const BEGIN_AND_LOCK = `BEGIN; SELECT zart_lock_for_commit($1::jsonb, $2::jsonb) AS locked`
 
+/**
+ * Appended to BEGIN_AND_LOCK in the same round trip when the batch finishes executions
+ * ($3, a JSON array): the unfinished executions under them, through children not started
+ * detached and not finished, locked in id order after the batch's rows. The parent close
+ * policy cancels them in the same commit.
+ */
+export const LOCK_CLOSING = `; WITH RECURSIVE tree (id) AS (
+     SELECT id FROM zart_executions
+     WHERE parent_id IN (SELECT jsonb_array_elements_text($3::jsonb)) AND detached = 0
+       AND status NOT IN ('completed', 'failed', 'cancelled', 'timed_out')
+     UNION
+     SELECT e.id FROM zart_executions e JOIN tree ON e.parent_id = tree.id
+     WHERE e.detached = 0 AND e.status NOT IN ('completed', 'failed', 'cancelled', 'timed_out')
+   )
+   SELECT * FROM zart_executions WHERE id IN (SELECT id FROM tree) ORDER BY id FOR UPDATE`
+
 /** Apply the decided changes, then COMMIT. $1 touched, $2 moved, $3 steps, $4 consumed (JSON arrays). */
 export const APPLY_AND_COMMIT = `SELECT zart_apply_commit($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb); COMMIT`
+
+/** The same, for a batch that also starts children or tells parents of ends. $5 created, $6 events (migration 0014). */
+export const APPLY_WITH_CHILDREN_AND_COMMIT = `SELECT zart_apply_commit($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb); SELECT zart_apply_children($5::jsonb, $6::jsonb); COMMIT`
 
 export const LISTEN = `LISTEN zart_due`
 

@@ -1,6 +1,14 @@
 import type Database from 'better-sqlite3'
-import { decideCommit, inboxIds, lockIds, type InboxEvent } from '../commit-plan.ts'
-import { stepColumns, toExecution, touchedColumns, updatedColumns, type ExecutionRow } from '../rows.ts'
+import { closingIds, decideCommit, inboxIds, lockIds, type InboxEvent } from '../commit-plan.ts'
+import {
+  childColumns,
+  inboxEventColumns,
+  stepColumns,
+  toExecution,
+  touchedColumns,
+  updatedColumns,
+  type ExecutionRow,
+} from '../rows.ts'
 import type { FencedWrite, WriteOutcome } from '../store.ts'
 import * as q from './queries.ts'
 
@@ -28,10 +36,19 @@ export function commitWrites(
     name: e.name,
     payloadJson: e.payload_json,
   }))
-  const { changes, outcomes } = decideCommit(writes, new Map(rows.map((r) => [r.id, toExecution(r)])), inbox)
+  const closing = closingIds(writes)
+  const below = closing.length > 0 ? (sql(q.LOCK_CLOSING).all(JSON.stringify(closing)) as ExecutionRow[]) : []
+  const { changes, outcomes } = decideCommit(
+    writes,
+    new Map(rows.map((r) => [r.id, toExecution(r)])),
+    inbox,
+    below.map(toExecution),
+  )
   for (const touched of changes.touched) sql(q.TOUCH_EXECUTION).run(touchedColumns(touched))
   for (const execution of changes.executions) sql(q.UPDATE_EXECUTION).run(updatedColumns(execution))
   for (const { executionId, step } of changes.steps) sql(q.UPSERT_STEP).run(stepColumns(executionId, step))
   for (const { seq, by } of changes.consumed) sql(q.CONSUME_EVENT).run(by, seq)
+  for (const child of changes.created) sql(q.INSERT_CHILD).run(childColumns(child))
+  for (const event of changes.events) sql(q.INSERT_INBOX_EVENT).run(inboxEventColumns(event))
   return outcomes
 }

@@ -29,9 +29,12 @@ import type {
   TaskRecord,
   WriteOutcome,
   QueueDepth,
+  QueueStanding,
 } from '../store.ts'
 import { isTerminal } from '../store.ts'
+import { decideCancel } from '../cancel-plan.ts'
 import { commitWrites } from './commit.ts'
+import { flowState } from '../initial-state.ts'
 import * as q from './queries.ts'
 import * as sq from './schedule-queries.ts'
 import {
@@ -45,6 +48,8 @@ import {
 } from '../schedules.ts'
 import { watchDatabase } from './wake-ups.ts'
 import {
+  inboxEventColumns,
+  updatedColumns,
   toExecution,
   toStep,
   toWorker,
@@ -56,7 +61,13 @@ import {
   type StepRow,
   type WorkerRow,
   type TaskRow,
+  toQueue,
+  queueColumns,
+  type QueueRow,
 } from '../rows.ts'
+import type { QueueDefinition } from '../../queues.ts'
+import { admitQueued, candidateLimit, inClaimOrder, isFull, type QueueState } from '../queue-plan.ts'
+import { toCandidate, toStanding, type CandidateRow, type StandingRow } from '../queue-rows.ts'
 
 export interface SqliteStoreOptions {
   /**
@@ -167,6 +178,12 @@ export class SqliteStore implements Store {
       const byKey = this.sql(q.SELECT_BY_IDEMPOTENCY_KEY).get(input.idempotencyKey) as ExecutionRow | undefined
       if (byKey) return { outcome: 'existing', execution: toExecution(byKey), matchedBy: 'idempotency_key' }
     }
+    if (input.dedupe) {
+      const key = { workflow: input.workflow, key: input.dedupe.key, now: input.now }
+      this.sql(q.RELEASE_DEDUPE).run(key)
+      const held = this.sql(q.SELECT_BY_DEDUPE).get(key) as ExecutionRow | undefined
+      if (held) return { outcome: 'existing', execution: toExecution(held), matchedBy: 'dedupe' }
+    }
     const row = this.sql(q.INSERT_EXECUTION).get(insertParams(input)) as ExecutionRow
     return { outcome: 'created', execution: toExecution(row) }
   }
@@ -228,12 +245,18 @@ export class SqliteStore implements Store {
 
   async cancelExecution(id: string, now: number, errorJson: string): Promise<CancelResult> {
     const run = this.db.transaction((): CancelResult => {
-      const row = this.sql(q.CANCEL).get({ id, now, errorJson }) as ExecutionRow | undefined
-      if (row) return { outcome: 'cancelled', execution: toExecution(row) }
-      const existing = this.sql(q.SELECT_EXECUTION).get(id) as ExecutionRow | undefined
-      return existing ? { outcome: 'terminal', execution: toExecution(existing) } : { outcome: 'not_found' }
+      const rows = (this.sql(q.CANCEL_TREE).all({ id }) as ExecutionRow[]).map(toExecution)
+      const decision = decideCancel(id, new Map(rows.map((r) => [r.id, r])), now, errorJson)
+      if (decision.outcome !== 'cancelled') return decision
+      for (const row of decision.executions) this.sql(q.UPDATE_EXECUTION).run(updatedColumns(row))
+      for (const event of decision.events) this.sql(q.INSERT_INBOX_EVENT).run(inboxEventColumns(event))
+      return { outcome: 'cancelled', execution: decision.execution, cascaded: decision.cascaded }
     })
     return run.immediate()
+  }
+
+  async listChildren(parentId: string, limit: number): Promise<ExecutionRecord[]> {
+    return (this.sql(q.LIST_CHILDREN).all(parentId, limit) as ExecutionRow[]).map(toExecution)
   }
 
   async forkExecution(input: NewExecution, from: string, beforePosition: number): Promise<CreateResult> {
@@ -291,11 +314,18 @@ export class SqliteStore implements Store {
       workflows: JSON.stringify(options.workflows),
       versions: options.versions ? JSON.stringify(options.versions) : null,
     }
-    if (!this.sql(q.SELECT_DUE).get({ ...filter, limit: 1 })) return []
+    const any = this.sql(q.ANY_DUE).get(filter) as { plain: number; queued: number }
+    if (!any.plain && !any.queued) return []
     const run = this.db.transaction((): Claim[] => {
-      const due = this.sql(q.SELECT_DUE).all({ ...filter, limit: options.limit }) as { id: string }[]
+      const due = any.plain
+        ? (this.sql(q.SELECT_DUE_UNQUEUED).all({ ...filter, limit: options.limit }) as { id: string }[])
+        : []
+      const ids = due.map((r) => r.id)
+      // The write transaction holds the whole database: no other claimer reads the counts
+      // until this one's claims are in, so the limits hold across processes.
+      if (any.queued && ids.length < options.limit) ids.push(...this.admitQueued(filter, options.limit - ids.length))
       const claims: Claim[] = []
-      for (const { id } of due) {
+      for (const id of ids) {
         const row = this.sql(q.CLAIM).get({
           id,
           workerId: options.workerId,
@@ -309,6 +339,66 @@ export class SqliteStore implements Store {
       return claims
     })
     return run.immediate()
+  }
+
+  /** The queued executions this claim may take, within their queues' limits (queue-plan.ts). */
+  private admitQueued(filter: { now: number; workflows: string; versions: string | null }, capacity: number): string[] {
+    const queues = (this.sql(q.DUE_QUEUES).all({ now: filter.now }) as { queue: string }[]).map((r) => r.queue)
+    if (queues.length === 0) return []
+    const states = this.queueStates(queues, filter.now)
+    const lists = [...states].map(([queue, state]) =>
+      (
+        this.sql(isFull(state) ? q.QUEUE_TAKEOVERS : q.QUEUE_CANDIDATES).all({
+          ...filter,
+          queue,
+          ...(!isFull(state) && { keyConcurrency: state.definition?.keyConcurrency ?? null }),
+          limit: candidateLimit(capacity, state),
+        }) as CandidateRow[]
+      ).map(toCandidate),
+    )
+    return admitQueued(inClaimOrder(lists), states, capacity)
+  }
+
+  private queueStates(queues: string[], now: number): Map<string, QueueState> {
+    const list = JSON.stringify(queues)
+    const definitions = new Map((this.sql(q.SELECT_QUEUES_IN).all(list) as QueueRow[]).map((r) => [r.name, toQueue(r)]))
+    const running = new Map(
+      (this.sql(q.RUNNING_PER_QUEUE).all(list) as { queue: string; running: number }[]).map((r) => [
+        r.queue,
+        r.running,
+      ]),
+    )
+    const states = new Map<string, QueueState>()
+    for (const name of queues) {
+      const definition = definitions.get(name)
+      const starts = this.startsOf(definition, now)
+      states.set(name, { definition, running: running.get(name) ?? 0, starts: starts.starts })
+    }
+    return states
+  }
+
+  private startsOf(definition: QueueDefinition | undefined, now: number): { starts: number; oldest: number | null } {
+    if (!definition || definition.ratePeriodMs === null) return { starts: 0, oldest: null }
+    return this.sql(q.STARTS_SINCE).get(definition.name, now - definition.ratePeriodMs) as {
+      starts: number
+      oldest: number | null
+    }
+  }
+
+  async setQueue(definition: QueueDefinition, now: number): Promise<void> {
+    this.sql(q.UPSERT_QUEUE).run(...queueColumns(definition, now))
+  }
+
+  async listQueues(): Promise<QueueDefinition[]> {
+    return (this.sql(q.LIST_QUEUES).all() as QueueRow[]).map(toQueue)
+  }
+
+  async queueStanding(id: string, now: number): Promise<QueueStanding | undefined> {
+    const row = this.sql(q.QUEUE_STANDING).get({ id, now }) as StandingRow | undefined
+    if (!row) return undefined
+    const queueRow = this.sql(q.SELECT_QUEUE).get(row.queue) as QueueRow | undefined
+    const definition = queueRow && toQueue(queueRow)
+    return toStanding(row, definition, this.startsOf(definition, now))
   }
 
   async nextDueAt(workflows: string[]): Promise<number | null> {
@@ -422,6 +512,8 @@ export class SqliteStore implements Store {
 /** The columns of a new row: pending at its run time, or already claimed by the caller. */
 function insertParams(input: NewExecution) {
   const { claim, ...rest } = input
+  // Bound by name: the dedupe object itself is not a column (flowState flattens it).
+  delete rest.dedupe
   const leaseExpiresAt = claim ? input.now + claim.leaseMs : null
   return {
     ...rest,
@@ -432,5 +524,6 @@ function insertParams(input: NewExecution) {
     leaseExpiresAt,
     attempt: claim ? 1 : 0,
     traceParent: input.traceParent ?? null,
+    ...flowState(input),
   }
 }

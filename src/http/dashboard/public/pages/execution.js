@@ -1,5 +1,5 @@
 import { api, ApiError, executionPath, isTerminal } from '../api.js'
-import { announce, append, badge, duration, fromNow, h, message, time } from '../dom.js'
+import { announce, append, badge, duration, fromNow, h, link, message, time } from '../dom.js'
 import { eventForm } from '../event-form.js'
 import { jsonView } from '../json-view.js'
 import { poll } from '../poll.js'
@@ -76,6 +76,17 @@ function summaryList(view) {
     view.progress ? ['Progress', progressText(view.progress)] : null,
     view.hint ? ['Note', h('span', { class: 'hint' }, view.hint)] : null,
     view.idempotency_key ? ['Idempotency key', h('code', null, view.idempotency_key)] : null,
+    view.parent_id ? ['Parent', executionLink(view.parent_id)] : null,
+    view.children?.length
+      ? [
+          'Children',
+          h(
+            'ul',
+            { class: 'children' },
+            view.children.map((c) => h('li', null, executionLink(c.id), ' ', badge(c.status))),
+          ),
+        ]
+      : null,
   ].filter(Boolean)
   return h(
     'dl',
@@ -93,18 +104,31 @@ function waitingFor(view, refresh) {
     entries.map((entry) =>
       entry.kind === 'event'
         ? eventForm(view, entry, { onDelivered: () => setTimeout(refresh, 300) })
-        : h(
-            'p',
-            { class: 'wait' },
-            entry.kind === 'sleep' ? 'Sleeping at ' : 'Retrying step ',
-            h('code', null, entry.step),
-            entry.deadline ? [' until ', time(entry.deadline), ` (${fromNow(entry.deadline)})`] : '',
-          ),
+        : entry.kind === 'child'
+          ? h('p', { class: 'wait' }, 'The end of child execution ', executionLink(entry.child))
+          : h(
+              'p',
+              { class: 'wait' },
+              entry.kind === 'sleep' ? 'Sleeping at ' : 'Retrying step ',
+              h('code', null, entry.step),
+              entry.deadline ? [' until ', time(entry.deadline), ` (${fromNow(entry.deadline)})`] : '',
+            ),
     ),
   ]
 }
 
-const KIND_LABEL = { step: 'Step', wait: 'Wait for event', sleep: 'Sleep', patch: 'Patch' }
+const KIND_LABEL = { step: 'Step', wait: 'Wait for event', sleep: 'Sleep', patch: 'Patch', child: 'Child workflow' }
+
+/** A link to another execution's page, its id as code. */
+function executionLink(id) {
+  return link(executionPath(id), h('code', null, id))
+}
+
+/** The execution a child call started, when the parent's status lists it. */
+function childOf(view, step) {
+  const id = `${view.id}/${step.name.replace('#', '-')}`
+  return view.children?.find((c) => c.id === id)
+}
 
 function steps(view) {
   const list = view.steps ?? []
@@ -126,6 +150,7 @@ function steps(view) {
           h('strong', null, s.name),
           ' ',
           badge(s.status),
+          s.kind === 'child' && childOf(view, s) ? [' ', executionLink(childOf(view, s).id)] : null,
         ),
         h(
           'p',
