@@ -5,7 +5,6 @@ import { ZartError } from '../errors.ts'
 import { jsonLogger, silentLogger, type Logger } from '../engine/logger.ts'
 import type { WorkflowDefinition } from '../engine/workflow.ts'
 import { defaultDatabaseUrl } from '../storage/open-store.ts'
-import { loadWorkflows, workflowPaths } from './load-workflows.ts'
 import type { CliIO } from './output.ts'
 
 /** The options every command accepts (declared once, on the program). */
@@ -26,10 +25,19 @@ export interface CliContext {
   /** Loads the workflows the global options name. */
   workflows(command: Command): Promise<WorkflowDefinition[]>
   /** Opens the client on the global options' database and workflows; the caller closes it. */
-  open(
-    command: Command,
-    options?: { migrate?: boolean; maxPayloadBytes?: number; metrics?: EngineMetrics },
-  ): Promise<Zart>
+  open(command: Command, options?: OpenOptions): Promise<Zart>
+}
+
+/** How a command opens the client. */
+export interface OpenOptions {
+  migrate?: boolean
+  maxPayloadBytes?: number
+  metrics?: EngineMetrics
+  /**
+   * For commands that only read (status, list, wait, workers): they load no workflow code
+   * (nor the zod it imports) and no engine, and show the event schemas stored with each wait.
+   */
+  readOnly?: boolean
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const
@@ -56,16 +64,23 @@ export function createCliContext(io: CliIO): CliContext {
     logger,
     exitCode: 0,
     databaseUrl: (command) => globals(command).db ?? defaultDatabaseUrl(io.env),
-    workflows: (command) => loadWorkflows(workflowPaths(globals(command).workflows ?? [], io.env, io.cwd)),
+    async workflows(command) {
+      const { loadWorkflows, workflowPaths } = await import('./load-workflows.ts')
+      return loadWorkflows(workflowPaths(globals(command).workflows ?? [], io.env, io.cwd))
+    },
     async open(command, options = {}) {
       // The client (engine, storage, zod schemas) is loaded here, when a command first
       // needs it, not when the program starts: `zart --help` and `zart init` never pay for it.
-      const [{ createZart }, workflows] = await Promise.all([loadClient(), context.workflows(command)])
+      const [{ createZart }, workflows] = await Promise.all([
+        loadClient(),
+        options.readOnly ? [] : context.workflows(command),
+      ])
       return createZart({
         db: context.databaseUrl(command),
         workflows,
         logger,
         migrate: options.migrate ?? true,
+        ...(options.readOnly && { worker: false }),
         ...(options.maxPayloadBytes !== undefined && { maxPayloadBytes: options.maxPayloadBytes }),
         ...(options.metrics && { metrics: options.metrics }),
       })
@@ -83,8 +98,13 @@ export function loadClient(): Promise<typeof ClientModule> {
 }
 
 /** Runs `fn` with an open client and closes it afterwards, whatever happens. */
-export async function withClient<T>(context: CliContext, command: Command, fn: (zart: Zart) => Promise<T>): Promise<T> {
-  const zart = await context.open(command)
+export async function withClient<T>(
+  context: CliContext,
+  command: Command,
+  fn: (zart: Zart) => Promise<T>,
+  options?: OpenOptions,
+): Promise<T> {
+  const zart = await context.open(command, options)
   try {
     return await fn(zart)
   } finally {

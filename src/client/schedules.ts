@@ -6,15 +6,17 @@ import { canonicalJson } from '../engine/json.ts'
 import type { Logger } from '../engine/logger.ts'
 import type { WorkflowDefinition, WorkflowSchedule } from '../engine/workflow.ts'
 import { isTerminal, type ScheduleRecord, type Store } from '../storage/store.ts'
+import { SCHEDULE_NAME, WORKFLOW_NAME } from '../names.ts'
 import {
-  catchUpSchema,
-  cronExpressionSchema,
-  overlapSchema,
+  CATCH_UP_ERROR,
+  CATCH_UP_POLICIES,
+  checkCronExpression,
+  checkName,
+  checkOneOf,
+  OVERLAP_ERROR,
+  OVERLAP_POLICIES,
   parseData,
-  parseOrThrow,
-  scheduleNameSchema,
-  workflowNameSchema,
-} from './schemas.ts'
+} from './validate.ts'
 import { toJsonInput } from './support.ts'
 import { MAX_CATCH_UP, planTicks } from './tick-plan.ts'
 import {
@@ -114,7 +116,7 @@ export class Schedules {
 
   /** Deletes a schedule; the executions it started stay. */
   async remove(name: string): Promise<RemoveScheduleResult> {
-    const id = parseOrThrow(scheduleNameSchema, name, 'schedule name')
+    const id = checkName(SCHEDULE_NAME, name)
     const existing = await this.find(id)
     if (!(await this.deps.store.deleteSchedule(id))) throw scheduleNotFound(id)
     return { name: id, removed: true, declared_in_code: existing.source === 'code' }
@@ -280,14 +282,14 @@ export class Schedules {
 
   /** Validates a definition (one rule for every door and for code) into a new row. */
   private record(input: ScheduleInput, source: 'code' | 'api'): ScheduleRecord {
-    const name = parseOrThrow(scheduleNameSchema, input.name, 'schedule name')
-    parseOrThrow(workflowNameSchema, input.workflow, 'workflow name')
+    const name = checkName(SCHEDULE_NAME, input.name)
+    checkName(WORKFLOW_NAME, input.workflow)
     const definition = this.deps.definition(input.workflow)
-    const expression = parseOrThrow(cronExpressionSchema, input.cron, 'cron expression')
+    const expression = checkCronExpression(input.cron)
     const timezone = checkTimezone(input.timezone ?? DEFAULT_TIMEZONE)
     const cron: CronSchedule = parseCron(expression, timezone)
-    const overlap = parseOrThrow(overlapSchema, input.overlap ?? 'skip', 'overlap')
-    const catchUp = parseOrThrow(catchUpSchema, input.catchUp ?? 'latest', 'catch-up')
+    const overlap = checkOneOf(OVERLAP_POLICIES, input.overlap ?? 'skip', OVERLAP_ERROR, 'overlap')
+    const catchUp = checkOneOf(CATCH_UP_POLICIES, input.catchUp ?? 'latest', CATCH_UP_ERROR, 'catch-up')
     const raw = input.data ?? {}
     const data = definition.input ? parseData(definition.input, raw, `data for workflow "${definition.name}"`) : raw
     const now = this.deps.clock.now()
@@ -310,7 +312,7 @@ export class Schedules {
   }
 
   private async find(name: string): Promise<ScheduleRecord> {
-    const id = parseOrThrow(scheduleNameSchema, name, 'schedule name')
+    const id = checkName(SCHEDULE_NAME, name)
     const record = await this.deps.store.getSchedule(id)
     if (!record) throw scheduleNotFound(id)
     return record

@@ -1,6 +1,14 @@
 import { z } from 'zod'
-import { ZartError, type FieldIssue } from '../errors.ts'
-import { unknownKeys } from './unknown-keys.ts'
+import {
+  CATCH_UP_ERROR,
+  CATCH_UP_POLICIES,
+  CRON_EXPRESSION,
+  EXECUTION_STATUS_ERROR,
+  EXECUTION_STATUSES,
+  OVERLAP_ERROR,
+  OVERLAP_POLICIES,
+} from './validate.ts'
+import { ZartError } from '../errors.ts'
 import type { QueueLimits } from '../queues.ts'
 import type { ScheduleOptions } from './types.ts'
 import {
@@ -36,72 +44,31 @@ export const idempotencyKeySchema = nameSchema(IDEMPOTENCY_KEY)
 export const eventIdSchema = nameSchema(EVENT_ID)
 export const scheduleNameSchema = nameSchema(SCHEDULE_NAME)
 
-export const OVERLAP_POLICIES = ['skip', 'queue', 'allow'] as const
-export const overlapSchema = z.enum(OVERLAP_POLICIES, {
-  error: `overlap must be one of ${OVERLAP_POLICIES.join(', ')} (skip: no new run while the last tick's runs; queue: start it when that one ends; allow: start it anyway)`,
-})
-export const CATCH_UP_POLICIES = ['none', 'latest', 'all'] as const
-export const catchUpSchema = z.enum(CATCH_UP_POLICIES, {
-  error: `catch-up must be one of ${CATCH_UP_POLICIES.join(', ')} (none: skip ticks missed while no worker ran; latest: run the most recent one; all: run each, up to 100)`,
-})
+export const overlapSchema = z.enum(OVERLAP_POLICIES, { error: OVERLAP_ERROR })
+export const catchUpSchema = z.enum(CATCH_UP_POLICIES, { error: CATCH_UP_ERROR })
 /** A cron expression as text; `parseCron` (src/cron.ts) is the rule on what it says. */
 export const cronExpressionSchema = z
-  .string({ error: 'cron expression must be a string' })
-  .min(1, 'cron expression must not be empty')
-  .max(256, 'cron expression is over 256 characters')
+  .string({ error: CRON_EXPRESSION.notString })
+  .min(1, CRON_EXPRESSION.empty)
+  .max(CRON_EXPRESSION.max, CRON_EXPRESSION.tooLong)
 
-export const EXECUTION_STATUSES = [
-  'pending',
-  'running',
-  'waiting',
-  'completed',
-  'failed',
-  'cancelled',
-  'timed_out',
-] as const
-export const executionStatusSchema = z.enum(EXECUTION_STATUSES, {
-  error: `status must be one of ${EXECUTION_STATUSES.join(', ')}`,
-})
+export const executionStatusSchema = z.enum(EXECUTION_STATUSES, { error: EXECUTION_STATUS_ERROR })
 
-export const MAX_LIST_LIMIT = 100
-
-/** Turns zod issues into field issues with dotted paths. */
-export function fieldIssues(error: z.ZodError, prefix = ''): FieldIssue[] {
-  return error.issues.map((issue) => ({
-    path: [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.') || prefix || '(root)',
-    message: issue.message,
-  }))
+/** A page size or count from 1 to `max`. */
+export function limitSchema(max: number) {
+  return z.number().int().min(1).max(max)
 }
 
-/** Parses `value` or throws INVALID_INPUT naming each bad field. */
-export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value)
-  if (result.success) return result.data
-  const issues = fieldIssues(result.error)
-  const text = issues.map((i) => (i.path === '(root)' ? i.message : `${i.path}: ${i.message}`)).join('; ')
-  throw new ZartError('INVALID_INPUT', `invalid ${what}: ${text}`, { issues })
-}
-
-/**
- * Parses workflow data (schedule input, event payload) and refuses keys the schema does
- * not declare, instead of letting zod drop them: an agent that misspells `orderId` as
- * `order_id` learns it at once. See `unknownKeys` for which schemas are looked into.
- */
-export function parseData<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const data = parseOrThrow(schema, value, what)
-  const unknown = unknownKeys(schema, value)
-  if (unknown.length === 0) return data
-  const issues = unknown.map((path) => ({
-    path: path.join('.'),
-    message: `unknown key "${path[path.length - 1] ?? ''}": the schema does not declare it`,
-  }))
-  const paths = issues.map((i) => `"${i.path}"`).join(', ')
-  throw new ZartError(
-    'INVALID_INPUT',
-    `invalid ${what}: unknown key${unknown.length > 1 ? 's' : ''} ${paths}; remove ${unknown.length > 1 ? 'them' : 'it'} or check the spelling against the schema`,
-    { issues, unknown_keys: issues.map((i) => i.path) },
-  )
-}
+// The client checks without zod (validate.ts); these are here too for the doors that import them from here.
+export {
+  CATCH_UP_POLICIES,
+  EXECUTION_STATUSES,
+  fieldIssues,
+  MAX_LIST_LIMIT,
+  OVERLAP_POLICIES,
+  parseData,
+  parseOrThrow,
+} from './validate.ts'
 
 /**
  * A queue's limits as the MCP `set_queue` tool and `PUT /api/v1/queues/{name}` take them.

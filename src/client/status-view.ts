@@ -127,7 +127,9 @@ export function toExecutionView(
       if (wait.kind === 'child' && wait.child !== undefined) item.child = wait.child
       if (wait.kind === 'event' && wait.event !== undefined) {
         item.event = wait.event
-        const schema = options.eventSchema?.(wait.event)
+        // The loaded workflow's schema is the one a delivery is checked against; without it
+        // (a command that loads no workflow code, like `zart status`), the one stored with the wait.
+        const schema = options.eventSchema?.(wait.event) ?? wait.schema
         if (schema !== undefined) item.schema = schema
       }
       return item

@@ -1,7 +1,8 @@
-import { z } from 'zod'
 import { ZartError } from '../errors.ts'
 import { toJson } from '../engine/json.ts'
 import type { ExecutionRecord } from '../storage/store.ts'
+
+export { jsonSchema } from '../json-schema.ts'
 
 /** Serializes caller data (workflow input, event payload), refusing what JSON cannot hold or what is too big. */
 export function toJsonInput(value: unknown, what: string, maxBytes = Infinity): string {
@@ -22,31 +23,6 @@ export function toJsonInput(value: unknown, what: string, maxBytes = Infinity): 
     )
   }
   return json
-}
-
-/** JSON Schema of a zod schema, for people and agents choosing what to send. */
-export function jsonSchema(schema: z.ZodType): unknown {
-  try {
-    return closeObjects(z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }))
-  } catch {
-    return {}
-  }
-}
-
-/**
- * Unknown keys in workflow data are refused (src/client/unknown-keys.ts) unless the schema
- * lets them through (a loose object, whose JSON Schema already says what it allows): the
- * published schema says the same, `additionalProperties: false`, on every other object.
- */
-function closeObjects(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(closeObjects)
-  if (typeof node !== 'object' || node === null) return node
-  const out: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(node)) out[key] = closeObjects(value)
-  if (out.type === 'object' && out.properties !== undefined && out.additionalProperties === undefined) {
-    out.additionalProperties = false
-  }
-  return out
 }
 
 export function notFound(id: string): ZartError {

@@ -31,6 +31,11 @@ export interface ZartOptions {
   metrics?: EngineMetrics
   /** How often a running worker looks for due cron ticks, in ms (default 1000). */
   cronPollMs?: number
+  /**
+   * False for a client that never runs a worker (`startWorker` and `drain` then throw): it
+   * opens without loading the engine that runs workflows. The CLI's read-only commands use it.
+   */
+  worker?: boolean
 }
 
 /** Default of `ZartOptions.maxPayloadBytes`: big enough for documents, small enough to keep rows cheap. */

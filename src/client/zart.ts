@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { customAlphabet } from 'nanoid'
-import { z } from 'zod'
 import { systemClock, type Clock } from '../clock.ts'
 import { parseDuration, type Duration } from '../duration.ts'
 import { ZartError } from '../errors.ts'
@@ -9,8 +8,7 @@ import { setLongInterval, setLongTimeout } from '../timers.ts'
 import { canonicalJson } from '../engine/json.ts'
 import { silentLogger, type Logger } from '../engine/logger.ts'
 import { Batcher } from '../engine/batcher.ts'
-import { Worker, type WorkerOptions } from '../engine/worker.ts'
-import { checkReplay } from '../engine/replay-check.ts'
+import type { Worker, WorkerOptions } from '../engine/worker.ts'
 import { traceSchedule, type EngineMetrics } from '../engine/telemetry.ts'
 import { childExecutionId, type ChildSpec } from '../engine/child.ts'
 import {
@@ -35,25 +33,18 @@ import {
   type TaskPage,
   type TaskRecord,
 } from '../storage/store.ts'
+import { EVENT_ID, EVENT_NAME, EXECUTION_ID, IDEMPOTENCY_KEY, WORKFLOW_NAME } from '../names.ts'
 import {
-  eventIdSchema,
-  eventNameSchema,
-  executionIdSchema,
-  executionStatusSchema,
-  idempotencyKeySchema,
+  checkName,
+  checkOneOf,
+  EXECUTION_STATUS_ERROR,
+  EXECUTION_STATUSES,
   MAX_LIST_LIMIT,
   parseData,
   parseOrThrow,
-  workflowNameSchema,
-} from './schemas.ts'
+} from './validate.ts'
 import { toExecutionView, type ExecutionView } from './status-view.ts'
-import {
-  Schedules,
-  type AddScheduleResult,
-  type RemoveScheduleResult,
-  type ScheduleInput,
-  type ScheduleView,
-} from './schedules.ts'
+import type { AddScheduleResult, RemoveScheduleResult, Schedules, ScheduleInput, ScheduleView } from './schedules.ts'
 import { childFlow, declaredQueue, flowOf, queueReason, toQueueView } from './flow-control.ts'
 import { checkQueue, type QueueLimits } from '../queues.ts'
 
@@ -126,16 +117,26 @@ export class Zart {
   private readonly changes = new EventEmitter().setMaxListeners(0)
   private worker: Worker | null = null
   private stopRetention: () => void = () => {}
-  private readonly schedules: Schedules
+  /** The cron schedules; loaded with the engine, or on first use by a client opened with `worker: false`. */
+  private schedules: Schedules | null = null
   private readonly cronPollMs: number
   /** How long finished executions are kept when `startRetention` runs, else null (for ever). */
   private retentionMs: number | null = null
   private readonly creates: Batcher<NewExecution, CreateResult> | null
   private readonly deliveries: Batcher<NewEvent, StoreDeliverResult> | null
   private ownsStore: boolean
+  /** What runs workflows; null for a client opened with `worker: false`. */
+  private readonly engine: Engine | null
 
-  constructor(store: Store, workflows: readonly WorkflowLike[], options: ZartOptions, ownsStore: boolean) {
+  constructor(
+    store: Store,
+    workflows: readonly WorkflowLike[],
+    options: ZartOptions,
+    ownsStore: boolean,
+    engine: Engine | null,
+  ) {
     this.store = store
+    this.engine = engine
     const createMany = store.createExecutions?.bind(store)
     this.creates = createMany ? new Batcher(createMany) : null
     const deliverMany = store.deliverEvents?.bind(store)
@@ -160,8 +161,16 @@ export class Zart {
     // Converted to JSON Schema once: status views and listings show them on every call.
     this.infos = new Map([...this.definitions.values()].map((d) => [d.name, describeWorkflow(d)]))
     this.cronPollMs = options.cronPollMs ?? 1000
-    this.schedules = new Schedules({
-      store,
+    if (engine) {
+      this.schedules = this.newSchedules(engine.Schedules)
+      // Refused here, at registration, like a bad timeout: not at the first tick.
+      this.schedules.checkDeclared()
+    }
+  }
+
+  private newSchedules(Book: typeof Schedules): Schedules {
+    return new Book({
+      store: this.store,
       clock: this.clock,
       logger: this.logger,
       maxPayloadBytes: this.maxPayloadBytes,
@@ -169,8 +178,11 @@ export class Zart {
       definitions: () => [...this.definitions.values()],
       start: (workflow, data, id) => this.schedule(workflow, data, { id }),
     })
-    // Refused here, at registration, like a bad timeout: not at the first tick.
-    this.schedules.checkDeclared()
+  }
+
+  private async cron(): Promise<Schedules> {
+    this.schedules ??= this.newSchedules((await import('./schedules.ts')).Schedules)
+    return this.schedules
   }
 
   /**
@@ -181,33 +193,33 @@ export class Zart {
    * @example
    * await zart.addSchedule({ name: 'daily-report', workflow: 'report', cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' })
    */
-  addSchedule(input: ScheduleInput): Promise<AddScheduleResult> {
-    return this.schedules.add(input)
+  async addSchedule(input: ScheduleInput): Promise<AddScheduleResult> {
+    return (await this.cron()).add(input)
   }
 
   /** Every cron schedule on this database, by name. */
   async listSchedules(): Promise<{ schedules: ScheduleView[] }> {
-    return { schedules: await this.schedules.list() }
+    return { schedules: await (await this.cron()).list() }
   }
 
   /** One cron schedule; SCHEDULE_NOT_FOUND when there is none of that name. */
-  getSchedule(name: string): Promise<ScheduleView> {
-    return this.schedules.get(name)
+  async getSchedule(name: string): Promise<ScheduleView> {
+    return (await this.cron()).get(name)
   }
 
   /** Removes a cron schedule; executions it started are kept. */
-  removeSchedule(name: string): Promise<RemoveScheduleResult> {
-    return this.schedules.remove(name)
+  async removeSchedule(name: string): Promise<RemoveScheduleResult> {
+    return (await this.cron()).remove(name)
   }
 
   /** Pauses a cron schedule: its ticks start nothing until it is resumed. */
-  pauseSchedule(name: string): Promise<ScheduleView> {
-    return this.schedules.setPaused(name, true)
+  async pauseSchedule(name: string): Promise<ScheduleView> {
+    return (await this.cron()).setPaused(name, true)
   }
 
   /** Resumes a paused cron schedule from its next tick after now (ticks missed while paused are not run). */
-  resumeSchedule(name: string): Promise<ScheduleView> {
-    return this.schedules.setPaused(name, false)
+  async resumeSchedule(name: string): Promise<ScheduleView> {
+    return (await this.cron()).setPaused(name, false)
   }
 
   /**
@@ -215,18 +227,16 @@ export class Zart {
    * and returns their ids. A running worker does this every `cronPollMs`; call it yourself
    * in tests and scripts that drive time by hand (with `drain`).
    */
-  fireDueSchedules(): Promise<string[]> {
-    return this.schedules.fireDue()
+  async fireDueSchedules(): Promise<string[]> {
+    return (await this.cron()).fireDue()
   }
 
   /** Schedules a workflow; with an existing id or idempotency key returns that execution instead. */
   async schedule(workflow: string, data: unknown = {}, options: ScheduleOptions = {}): Promise<ScheduleResult> {
     const definition = this.definition(workflow)
-    const id = options.id === undefined ? newExecutionId() : parseOrThrow(executionIdSchema, options.id, 'execution id')
+    const id = options.id === undefined ? newExecutionId() : checkName(EXECUTION_ID, options.id)
     const idempotencyKey =
-      options.idempotencyKey === undefined
-        ? null
-        : parseOrThrow(idempotencyKeySchema, options.idempotencyKey, 'idempotency key')
+      options.idempotencyKey === undefined ? null : checkName(IDEMPOTENCY_KEY, options.idempotencyKey)
     const input = definition.input ? parseData(definition.input, data, `data for workflow "${workflow}"`) : data
     const inputJson = toJsonInput(input, 'data', this.maxPayloadBytes)
     const now = this.clock.now()
@@ -384,9 +394,9 @@ export class Zart {
     data: unknown = null,
     options: { eventId?: string } = {},
   ): Promise<DeliverResult> {
-    const id = parseOrThrow(executionIdSchema, executionId, 'execution id')
-    const name = parseOrThrow(eventNameSchema, event, 'event name')
-    const eventId = options.eventId === undefined ? null : parseOrThrow(eventIdSchema, options.eventId, 'event id')
+    const id = checkName(EXECUTION_ID, executionId)
+    const name = checkName(EVENT_NAME, event)
+    const eventId = options.eventId === undefined ? null : checkName(EVENT_ID, options.eventId)
     const existing = await this.find(id)
     // A finished execution is the more useful answer than a payload that fails its schema.
     // (A repeated event id is still reported as duplicate by the store.)
@@ -420,7 +430,7 @@ export class Zart {
    * returns its status with `timed_out` telling which. Ends early when `signal` aborts.
    */
   async wait(executionId: string, options: { timeout?: Duration; signal?: AbortSignal } = {}): Promise<WaitResult> {
-    const id = parseOrThrow(executionIdSchema, executionId, 'execution id')
+    const id = checkName(EXECUTION_ID, executionId)
     const timeoutMs = options.timeout === undefined ? null : parseDuration(options.timeout, 'wait timeout')
     const giveUpAt = timeoutMs === null ? Infinity : Date.now() + timeoutMs
     // Changes made in this process wake the wait at once; changes made by other processes
@@ -441,14 +451,11 @@ export class Zart {
   /** Executions, newest first, filtered and paged by cursor. */
   async list(options: ListOptions = {}): Promise<ListResult> {
     const status =
-      options.status === undefined ? undefined : parseOrThrow(executionStatusSchema, options.status, 'status')
-    const workflow =
-      options.workflow === undefined ? undefined : parseOrThrow(workflowNameSchema, options.workflow, 'workflow')
-    const limit = parseOrThrow(
-      z.number().int().min(1).max(MAX_LIST_LIMIT),
-      options.limit ?? 20,
-      `limit (1 to ${MAX_LIST_LIMIT})`,
-    )
+      options.status === undefined
+        ? undefined
+        : checkOneOf(EXECUTION_STATUSES, options.status, EXECUTION_STATUS_ERROR, 'status')
+    const workflow = options.workflow === undefined ? undefined : checkName(WORKFLOW_NAME, options.workflow, 'workflow')
+    const limit = await checkLimit(options.limit ?? 20, MAX_LIST_LIMIT, `limit (1 to ${MAX_LIST_LIMIT})`)
     const page = await this.store.listExecutions({ status, workflow, limit, cursor: options.cursor })
     return { executions: page.executions.map((r) => this.view(r)), next_cursor: page.nextCursor }
   }
@@ -459,10 +466,10 @@ export class Zart {
    * longer matches. Run it before a deploy: what it lists would stop with REPLAY_DIVERGED.
    */
   async replayCheck(options: ReplayCheckOptions = {}): Promise<ReplayCheckResult> {
-    const workflow =
-      options.workflow === undefined ? undefined : parseOrThrow(workflowNameSchema, options.workflow, 'workflow')
+    const workflow = options.workflow === undefined ? undefined : checkName(WORKFLOW_NAME, options.workflow, 'workflow')
     if (workflow !== undefined) this.definition(workflow)
-    const limit = parseOrThrow(z.number().int().min(1).max(1000), options.limit ?? 100, 'limit (1 to 1000)')
+    const limit = await checkLimit(options.limit ?? 100, 1000, 'limit (1 to 1000)')
+    const { checkReplay } = await import('../engine/replay-check.ts')
     const result: ReplayCheckResult = { checked: 0, diverged: [], skipped: 0 }
     for (const status of ['waiting', 'pending', 'running'] as const) {
       let cursor: string | undefined
@@ -515,7 +522,7 @@ export class Zart {
   }
 
   private async setPaused(executionId: string, paused: boolean): Promise<ExecutionView> {
-    const id = parseOrThrow(executionIdSchema, executionId, 'execution id')
+    const id = checkName(EXECUTION_ID, executionId)
     const result = await this.store.setPaused(id, paused, this.clock.now())
     if (result.outcome === 'not_found') throw notFound(id)
     if (result.outcome === 'refused') throw terminal(result.execution, paused ? 'pause it' : 'resume it')
@@ -531,7 +538,7 @@ export class Zart {
    * workflow's own timeout, else none.
    */
   async retry(executionId: string, options: { timeout?: Duration } = {}): Promise<ExecutionView> {
-    const id = parseOrThrow(executionIdSchema, executionId, 'execution id')
+    const id = checkName(EXECUTION_ID, executionId)
     const record = await this.find(id)
     if (!['failed', 'timed_out', 'cancelled'].includes(record.status)) {
       throw new ZartError(
@@ -567,7 +574,7 @@ export class Zart {
    * stay visible; the new one names the original in `rerun_of`.
    */
   async rerun(executionId: string, options: { fromStep: string; data?: unknown; id?: string }): Promise<ExecutionView> {
-    const original = await this.find(parseOrThrow(executionIdSchema, executionId, 'execution id'))
+    const original = await this.find(checkName(EXECUTION_ID, executionId))
     const definition = this.definition(original.workflow)
     const steps = await this.store.getSteps(original.id)
     const from = steps.find((s) => s.key === options.fromStep)
@@ -603,7 +610,7 @@ export class Zart {
     const id =
       options.id === undefined
         ? `${original.id.slice(0, 100)}.rerun-${newExecutionId().slice(0, 8)}`
-        : parseOrThrow(executionIdSchema, options.id, 'execution id')
+        : checkName(EXECUTION_ID, options.id)
     const input =
       options.data === undefined
         ? (JSON.parse(original.inputJson) as unknown)
@@ -640,7 +647,7 @@ export class Zart {
 
   /** Cancels an execution that has not finished; a running workflow sees its AbortSignal fire. */
   async cancel(executionId: string): Promise<ExecutionView> {
-    const id = parseOrThrow(executionIdSchema, executionId, 'execution id')
+    const id = checkName(EXECUTION_ID, executionId)
     const errorJson = JSON.stringify({ name: 'CancelledError', message: 'the execution was cancelled' })
     const result = await this.store.cancelExecution(id, this.clock.now(), errorJson)
     if (result.outcome === 'not_found') throw notFound(id)
@@ -716,7 +723,7 @@ export class Zart {
   startWorker(options: WorkerOptions = {}): Worker {
     this.worker ??= this.createWorker(options)
     this.worker.start()
-    if (this.definitions.size > 0) this.schedules.startPolling(this.cronPollMs)
+    if (this.definitions.size > 0) this.schedules?.startPolling(this.cronPollMs)
     return this.worker
   }
 
@@ -766,7 +773,7 @@ export class Zart {
         : typeof options.status === 'string'
           ? [options.status]
           : options.status
-    const statuses = asked.map((s) => parseOrThrow(executionStatusSchema, s, 'status'))
+    const statuses = asked.map((s) => checkOneOf(EXECUTION_STATUSES, s, EXECUTION_STATUS_ERROR, 'status'))
     const live = statuses.filter((s) => !isTerminal(s))
     if (live.length > 0) {
       throw new ZartError(
@@ -816,7 +823,7 @@ export class Zart {
 
   async close(): Promise<void> {
     this.stopRetention()
-    await this.schedules.stopPolling()
+    await this.schedules?.stopPolling()
     await this.worker?.stop()
     this.worker = null
     if (this.ownsStore) await this.store.close()
@@ -834,7 +841,10 @@ export class Zart {
   }
 
   private createWorker(options: WorkerOptions): Worker {
-    return new Worker(
+    if (!this.engine) {
+      throw new TypeError('this client was opened with worker: false, so it runs no worker: open one without it')
+    }
+    return new this.engine.Worker(
       {
         store: this.store,
         workflows: this.definitions,
@@ -877,7 +887,7 @@ export class Zart {
   }
 
   private definition(workflow: string): WorkflowDefinition {
-    const name = parseOrThrow(workflowNameSchema, workflow, 'workflow name')
+    const name = checkName(WORKFLOW_NAME, workflow)
     const definition = this.definitions.get(name)
     if (definition) return definition
     const known = [...this.definitions.keys()]
@@ -889,7 +899,7 @@ export class Zart {
   }
 
   private async find(executionId: string): Promise<ExecutionRecord> {
-    const id = parseOrThrow(executionIdSchema, executionId, 'execution id')
+    const id = checkName(EXECUTION_ID, executionId)
     const record = await this.store.getExecution(id)
     if (!record) throw notFound(id)
     return record
@@ -930,13 +940,26 @@ export async function createZart(options: ZartOptions = {}): Promise<Zart> {
   const store = typeof options.db === 'object' ? options.db : await openStore(options.db ?? defaultDatabaseUrl())
   try {
     if (options.migrate !== false) await store.migrate()
-    const zart = new Zart(store, options.workflows ?? [], options, ownsStore)
+    // What runs workflows is loaded only by a client that may run a worker.
+    const engine = options.worker === false ? null : await loadEngine()
+    const zart = new Zart(store, options.workflows ?? [], options, ownsStore, engine)
     if (options.migrate !== false) await zart.declareQueues()
     return zart
   } catch (error) {
     if (ownsStore) await store.close()
     throw error
   }
+}
+
+/** What a client that may run a worker loads besides itself: the worker, and the cron schedules it fires. */
+interface Engine {
+  Worker: typeof Worker
+  Schedules: typeof Schedules
+}
+
+async function loadEngine(): Promise<Engine> {
+  const [{ Worker }, { Schedules }] = await Promise.all([import('../engine/worker.ts'), import('./schedules.ts')])
+  return { Worker, Schedules }
 }
 
 /**
@@ -951,6 +974,16 @@ const MAX_CHILDREN_SHOWN = 100
 
 /** MCP tasks per `tasks/list` page. */
 const TASK_PAGE = 50
+
+/**
+ * A count from 1 to `max`. A bad one is worded by the zod schema the doors use, loaded
+ * only then: reads that pass a good limit (or none) never load zod.
+ */
+async function checkLimit(value: unknown, max: number, what: string): Promise<number> {
+  if (Number.isInteger(value) && (value as number) >= 1 && (value as number) <= max) return value as number
+  const { limitSchema } = await import('./schemas.ts')
+  return parseOrThrow(limitSchema(max), value, what)
+}
 
 /** Executions deleted per store call while pruning. */
 const PRUNE_BATCH = 500

@@ -158,6 +158,8 @@ export interface RunDeps {
   prepareChild?: PrepareChild | undefined
   /** The event names the workflow declares, when it declares any: waits on others are refused. */
   events?: readonly string[] | undefined
+  /** JSON Schema of a declared event's payload, stored with a wait on it (see `WaitEntry.schema`). */
+  eventSchema?: (name: string) => unknown
   /**
    * Replay only (`zart replay-check`): run no step function and write nothing; reaching
    * anything not recorded yet halts the run with `waiting`.
@@ -344,7 +346,8 @@ export class ExecutionContext implements WorkflowContext {
     const wakeAt =
       record?.wakeAt ??
       (options.timeout === undefined ? null : startedAt + parseDuration(options.timeout, 'wait timeout'))
-    const entry: WaitEntry = { kind: 'event', key, event: name, until: wakeAt }
+    const schema = this.deps.eventSchema?.(name)
+    const entry: WaitEntry = { kind: 'event', key, event: name, until: wakeAt, ...(schema !== undefined && { schema }) }
     // A wait reached anew takes a buffered event at once, and so does the one wait a
     // resumed run left open. When history left several open (a race of waits), each looks
     // again only when the run is otherwise idle, one at a time (see `check`), so the first

@@ -2,6 +2,7 @@ import type { Clock } from '../clock.ts'
 import { isoTime } from '../duration.ts'
 import { setLongTimeout, type LongTimer } from '../timers.ts'
 import { ChildFailedError, serializeError, StepFailedError } from '../errors.ts'
+import { jsonSchema } from '../json-schema.ts'
 import type { Claim, ExecutionRecord, FencedWrite, WriteOutcome } from '../storage/store.ts'
 import { ExecutionContext } from './context.ts'
 import type { Divergence } from './history.ts'
@@ -123,6 +124,10 @@ export class ExecutionRun {
       maxResultBytes: this.deps.maxResultBytes,
       logger: this.deps.logger,
       events: this.definition.events ? Object.keys(this.definition.events) : undefined,
+      eventSchema: (name) => {
+        const schema = this.definition.events?.[name]
+        return schema && jsonSchema(schema)
+      },
       telemetry: this.telemetry,
       prepareChild: this.deps.prepareChild,
     })

@@ -11,13 +11,21 @@ export interface Migration {
 
 const ROOT = fileURLToPath(new URL('../../migrations/', import.meta.url))
 
-/** The migrations shipped for a dialect, in the order they apply. */
+/**
+ * The migrations shipped for a dialect, in the order they apply. Each file is read when its
+ * `sql` is: every CLI call opens the store, and usually none is pending.
+ */
 export function loadMigrations(dialect: string): Migration[] {
   const dir = `${ROOT}${dialect}/`
   return readdirSync(dir)
     .filter((file) => /^\d{4}_[a-z0-9_]+\.sql$/.test(file))
     .sort()
-    .map((file) => ({ name: file.replace(/\.sql$/, ''), sql: readFileSync(dir + file, 'utf8') }))
+    .map((file) => ({
+      name: file.replace(/\.sql$/, ''),
+      get sql() {
+        return readFileSync(dir + file, 'utf8')
+      },
+    }))
 }
 
 /**

@@ -111,6 +111,11 @@ export interface WaitEntry {
   child?: string
   /** When it ends on its own (timeout, end of sleep, retry time); null for no timeout. */
   until: number | null
+  /**
+   * For `event`: JSON Schema of the payload the workflow declared, stored with the wait so
+   * that reading a status needs no workflow code. Absent on waits stored before it was kept.
+   */
+  schema?: unknown
 }
 
 /** The stored state of one step (or wait, or sleep) of an execution. */

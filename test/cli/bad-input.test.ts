@@ -53,7 +53,7 @@ const CASES: [what: string, args: string[], message: RegExp][] = [
   ['a missing argument', ['event', 'waiting-1'], /missing required argument 'name'/],
   ['an unknown command', ['launch'], /unknown command 'launch'/],
   ['a backend name instead of a URL', ['--db', 'postgres', 'status', 'x'], /"postgres" is not a database URL/],
-  ['a missing workflows path', ['--workflows', 'no/such/dir', 'list'], /workflows path .* does not exist/],
+  ['a missing workflows path', ['--workflows', 'no/such/dir', 'workflows'], /workflows path .* does not exist/],
 ]
 
 describe('bad input to the CLI', () => {

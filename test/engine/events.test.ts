@@ -107,6 +107,31 @@ eachBackend('events', (backend) => {
     expect((await zart.status(execution_id)).status).toBe('waiting')
     await zart.close()
   })
+
+  it('stores the event schema with the wait, so a client without the workflow shows the same status', async () => {
+    const { z } = await import('zod')
+    const flow = defineWorkflow(
+      { name: 'typed', events: { approval: z.object({ approved: z.boolean() }), other: z.string() } },
+      async (ctx) => Promise.race([ctx.waitForEvent('approval'), ctx.waitForEvent('other', { timeout: '1h' })]),
+    )
+    const store = await backend.store()
+    const zart = await createZart({ db: store, workflows: [flow], clock: new FakeClock() })
+    const { execution_id } = await zart.schedule('typed')
+    await zart.drain()
+    const withCode = await zart.status(execution_id, { includeSteps: true })
+    expect(withCode.waiting_for?.map((w) => w.schema)).toEqual([
+      zart.workflows()[0]?.events.approval,
+      zart.workflows()[0]?.events.other,
+    ])
+    // What `zart status` opens: the same database, no workflow code loaded, no engine.
+    const reader = await createZart({ db: await backend.reopen(store), clock: new FakeClock(), worker: false })
+    expect(await reader.status(execution_id, { includeSteps: true })).toEqual(withCode)
+    expect((await reader.list()).executions).toEqual((await zart.list()).executions)
+    expect(await reader.listSchedules()).toEqual({ schedules: [] })
+    await expect(reader.drain()).rejects.toThrow(/worker: false/)
+    await reader.close()
+    await zart.close()
+  })
 })
 
 eachBackend('concurrent deliveries', (backend) => {

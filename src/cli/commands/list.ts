@@ -22,13 +22,17 @@ export function registerListCommand(program: Command, context: CliContext): void
     .option('--cursor <cursor>', 'the next_cursor of the previous page')
     .option('--json', 'print {executions, next_cursor} as JSON')
     .action(async (flags: ListFlags, command: Command) => {
-      const page = await withClient(context, command, (zart) =>
-        zart.list({
-          ...(flags.status !== undefined && { status: flags.status }),
-          ...(flags.workflow !== undefined && { workflow: flags.workflow }),
-          ...(flags.limit !== undefined && { limit: flags.limit }),
-          ...(flags.cursor !== undefined && { cursor: flags.cursor }),
-        }),
+      const page = await withClient(
+        context,
+        command,
+        (zart) =>
+          zart.list({
+            ...(flags.status !== undefined && { status: flags.status }),
+            ...(flags.workflow !== undefined && { workflow: flags.workflow }),
+            ...(flags.limit !== undefined && { limit: flags.limit }),
+            ...(flags.cursor !== undefined && { cursor: flags.cursor }),
+          }),
+        { readOnly: true },
       )
       if (flags.json) return context.io.stdout(formatJson(page))
       if (page.executions.length === 0) {

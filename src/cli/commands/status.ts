@@ -10,7 +10,9 @@ export function registerStatusCommand(program: Command, context: CliContext): vo
     .argument('<id>', 'execution id')
     .option('--steps', 'include the step history')
     .action(async (id: string, flags: { steps?: boolean }, command: Command) => {
-      const view = await withClient(context, command, (zart) => zart.status(id, { includeSteps: flags.steps === true }))
+      // Reads only: no workflow code is loaded (the event schemas come stored with each wait).
+      const includeSteps = flags.steps === true
+      const view = await withClient(context, command, (zart) => zart.status(id, { includeSteps }), { readOnly: true })
       context.io.stdout(formatJson(view))
     })
 }

@@ -26,8 +26,12 @@ export function registerWaitCommand(program: Command, context: CliContext): void
       process.once('SIGINT', onSignal)
       process.once('SIGTERM', onSignal)
       try {
-        const result = await withClient(context, command, (zart) =>
-          zart.wait(id, { signal: stop.signal, ...(flags.timeout !== undefined && { timeout: flags.timeout }) }),
+        const result = await withClient(
+          context,
+          command,
+          (zart) =>
+            zart.wait(id, { signal: stop.signal, ...(flags.timeout !== undefined && { timeout: flags.timeout }) }),
+          { readOnly: true },
         )
         const { timed_out, ...view } = result
         context.io.stdout(formatJson(view))

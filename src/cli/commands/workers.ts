@@ -9,7 +9,7 @@ export function registerWorkersCommand(program: Command, context: CliContext): v
     .description('list the workers alive on this database (each reports itself once per heartbeat period)')
     .option('--json', 'print {workers: [...]} as JSON')
     .action(async (flags: { json?: boolean }, command: Command) => {
-      const workers = await withClient(context, command, (zart) => zart.workers())
+      const workers = await withClient(context, command, (zart) => zart.workers(), { readOnly: true })
       if (flags.json) {
         context.io.stdout(formatJson({ workers }))
         return

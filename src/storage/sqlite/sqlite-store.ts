@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { compareMigrations, loadMigrations, pendingMigrations } from '../migrations.ts'
@@ -78,6 +79,26 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number
 }
 
+let addon: Database.Options | undefined
+
+/**
+ * Names better-sqlite3's compiled addon where it is usually built. Left to itself it finds
+ * the addon by trying a dozen paths (the \`bindings\` package), a few ms of every CLI call;
+ * an addon built elsewhere is still found that way.
+ */
+function addonOptions(): Database.Options {
+  if (addon === undefined) {
+    try {
+      addon = {
+        nativeBinding: createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node'),
+      }
+    } catch {
+      addon = {}
+    }
+  }
+  return addon
+}
+
 /**
  * The embedded default store: one SQLite file in WAL mode, safe for several processes
  * (busy timeout, short write transactions). Calls are synchronous under the hood; the
@@ -92,7 +113,7 @@ export class SqliteStore implements Store {
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.path = path
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-    this.db = new Database(path)
+    this.db = new Database(path, addonOptions())
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`)
     this.db.pragma('journal_mode = WAL')
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)
@@ -109,6 +130,12 @@ export class SqliteStore implements Store {
 
   async migrate(): Promise<MigrationResult> {
     const known = loadMigrations('sqlite')
+    // Usually nothing is pending (every CLI call opens the store): say so without taking
+    // the write lock. What is pending is looked at again under the lock.
+    const tableExists = this.db.prepare(q.MIGRATIONS_TABLE_EXISTS).get() !== undefined
+    if (tableExists && pendingMigrations(known, this.appliedMigrations()).length === 0) {
+      return { applied: [], current: known.at(-1)?.name ?? null }
+    }
     this.db.exec('CREATE TABLE IF NOT EXISTS zart_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)')
     const run = this.db.transaction(() => {
       const pending = pendingMigrations(known, this.appliedMigrations())
