@@ -82,6 +82,26 @@ export interface SqliteStoreOptions {
 let addon: Database.Options | undefined
 
 /**
+ * Puts the database in WAL mode. Two processes opening a new file at once (two agent
+ * sessions starting `zart mcp`) both ask for the change, and SQLite answers the loser
+ * SQLITE_BUSY at once, without waiting out the busy timeout as other statements do: so
+ * wait here, a few ms at a time, up to that timeout.
+ */
+function toWal(db: Database.Database, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL')
+      return
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error
+      // A constructor cannot await: block this thread briefly, as the busy timeout would.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5)
+    }
+  }
+}
+
+/**
  * Names better-sqlite3's compiled addon where it is usually built. Left to itself it finds
  * the addon by trying a dozen paths (the \`bindings\` package), a few ms of every CLI call;
  * an addon built elsewhere is still found that way.
@@ -114,8 +134,9 @@ export class SqliteStore implements Store {
     this.path = path
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
     this.db = new Database(path, addonOptions())
-    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`)
-    this.db.pragma('journal_mode = WAL')
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000
+    this.db.pragma(`busy_timeout = ${busyTimeoutMs}`)
+    toWal(this.db, busyTimeoutMs)
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)
   }
 
