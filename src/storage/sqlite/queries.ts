@@ -62,10 +62,14 @@ export const DELETE_EVENTS = `DELETE FROM zart_events WHERE execution_id = ?`
 
 export const DELETE_EXECUTION = `DELETE FROM zart_executions WHERE id = ?`
 
-/** Due rows of these workflows; with `@versions`, only of those `workflow@version` pairs (or none recorded). */
+/**
+ * Due rows of these workflows; with `@versions`, only of those `workflow@version` pairs (or none recorded).
+ * `+workflow` keeps SQLite off the workflow index, which would walk every execution of the
+ * workflow ever run (finished ones too) on each poll: the due-time index holds only live rows.
+ */
 export const SELECT_DUE = `
   SELECT id FROM zart_executions
-  WHERE due_at <= @now AND paused = 0 AND workflow IN (SELECT value FROM json_each(@workflows))
+  WHERE due_at <= @now AND paused = 0 AND +workflow IN (SELECT value FROM json_each(@workflows))
     AND (@versions IS NULL OR workflow_version IS NULL
          OR workflow || '@' || workflow_version IN (SELECT value FROM json_each(@versions)))
   ORDER BY due_at LIMIT @limit`
@@ -84,9 +88,10 @@ export const CLAIM = `
   WHERE id = @id AND due_at <= @now AND paused = 0
   RETURNING *`
 
+/** The earliest due time of these workflows, through the due-time index (see SELECT_DUE). */
 export const NEXT_DUE = `
   SELECT MIN(due_at) AS due FROM zart_executions
-  WHERE due_at IS NOT NULL AND paused = 0 AND workflow IN (SELECT value FROM json_each(?))`
+  WHERE due_at IS NOT NULL AND paused = 0 AND +workflow IN (SELECT value FROM json_each(?))`
 
 export const HEARTBEAT = `
   UPDATE zart_executions

@@ -139,8 +139,23 @@ export class SqliteStore implements Store {
    */
   async subscribe(onDue: () => void): Promise<() => Promise<void>> {
     if (this.path === ':memory:') return async () => {}
-    const stop = watchDatabase(this.path, onDue)
+    // The file also changes with this connection's own commits (every step of every run
+    // here): `data_version` moves only when another connection committed, so those are
+    // told apart without a query that touches a table.
+    let seen = this.dataVersion()
+    const stop = watchDatabase(this.path, () => {
+      if (!this.db.open) return
+      const now = this.dataVersion()
+      if (now === seen) return
+      seen = now
+      onDue()
+    })
     return async () => stop()
+  }
+
+  /** SQLite's count of commits by other connections to this file, as seen by this one. */
+  private dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number
   }
 
   async getExecution(id: string): Promise<ExecutionRecord | undefined> {
