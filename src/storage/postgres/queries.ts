@@ -139,8 +139,36 @@ export const HEARTBEAT = query(
 /** BEGIN, then lock and read the batch's rows and inboxes. $1 ids, $2 inbox ids (JSON arrays). */
 export const BEGIN_AND_LOCK = `BEGIN; SELECT zart_lock_for_commit($1::jsonb, $2::jsonb) AS locked`
 
-/** Apply the decided changes, then COMMIT. $1 touched, $2 moved, $3 steps, $4 consumed (JSON arrays). */
-export const APPLY_AND_COMMIT = `SELECT zart_apply_commit($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb); COMMIT`
+/**
+ * The hash of each row of the batch as it stands now in this transaction ({id: md5}), for
+ * the store to know it by at its next commit (see known-rows.ts). The input never changes
+ * once scheduled and may be large: it is left out. $n the ids (a JSON array).
+ */
+const rowHashes = (n: number) => `
+  SELECT jsonb_object_agg(r->>'id', md5((r - 'input_json')::text)) AS hashes
+  FROM jsonb_array_elements(zart_lock_for_commit($${n}::jsonb, '[]'::jsonb)->'rows') r`
+
+/**
+ * Apply the decided changes, read the rows' new hashes, then COMMIT.
+ * $1 touched, $2 moved, $3 steps, $4 consumed (JSON arrays), $5 ids.
+ */
+export const APPLY_AND_COMMIT = `SELECT zart_apply_commit($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb); ${rowHashes(5)}; COMMIT`
+
+/**
+ * A whole commit in one round trip, decided from rows the store knew (see commit.ts): the
+ * apply runs only if every locked row still has the hash the store knew it by and no
+ * inbox the batch reads holds an event; its one row says it ran. Then the new hashes, and
+ * COMMIT either way. $1 ids, $2 inbox ids, $3 known hashes ({id: md5}), $4..$7 as
+ * APPLY_AND_COMMIT's $1..$4. (A CTE with a volatile function is evaluated once, first.)
+ */
+export const GUARDED_APPLY_AND_COMMIT = `BEGIN;
+  WITH l AS (SELECT zart_lock_for_commit($1::jsonb, $2::jsonb) AS locked)
+  SELECT zart_apply_commit($4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb) FROM l
+  WHERE jsonb_array_length(l.locked->'inbox') = 0
+    AND (SELECT jsonb_object_agg(r->>'id', md5((r - 'input_json')::text))
+         FROM jsonb_array_elements(l.locked->'rows') r) = $3::jsonb;
+  ${rowHashes(1)};
+  COMMIT`
 
 export const LISTEN = `LISTEN zart_due`
 
