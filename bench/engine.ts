@@ -291,7 +291,11 @@ async function main(): Promise<void> {
     table(`Latency, one execution at a time, synchronous=${sync}`, [
       ['floor: 5 raw single-row commits, p50 (timed between samples)', `${fmt(floor, 2)} ms`],
       ['schedule → completed p50', `${fmt(median(l), 2)} ms`],
-      ['schedule → completed p50 ÷ floor (target ≤ 1.5)', fmt(median(l) / floor, 2)],
+      // Without fsync (NORMAL) the raw commits are no durable floor: the ratio only says how far off CPU time is.
+      [
+        `schedule → completed p50 ÷ floor${sync === 'FULL' ? ' (target ≤ 1.5)' : ' (no fsync: not a target)'}`,
+        fmt(median(l) / floor, 2),
+      ],
       ['schedule → completed p99', `${fmt(percentile(l, 99), 2)} ms`],
       ['event → resumed, same process p50', `${fmt(median(e), 2)} ms`],
       ['event → resumed, same process p99', `${fmt(percentile(e, 99), 2)} ms`],
