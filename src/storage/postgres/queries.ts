@@ -141,12 +141,14 @@ export const BEGIN_AND_LOCK = `BEGIN; SELECT zart_lock_for_commit($1::jsonb, $2:
 
 /**
  * The hash of each row of the batch as it stands now in this transaction ({id: md5}), for
- * the store to know it by at its next commit (see known-rows.ts). The input never changes
- * once scheduled and may be large: it is left out. $n the ids (a JSON array).
+ * the store to know it by at its next commit (see known-rows.ts): the same JSON of the
+ * row as zart_lock_for_commit gives, read without locking again (a lock is a write of
+ * the row, and more to flush at COMMIT). The input never changes once scheduled and may
+ * be large: it is left out. $n the ids (a JSON array).
  */
 const rowHashes = (n: number) => `
-  SELECT jsonb_object_agg(r->>'id', md5((r - 'input_json')::text)) AS hashes
-  FROM jsonb_array_elements(zart_lock_for_commit($${n}::jsonb, '[]'::jsonb)->'rows') r`
+  SELECT jsonb_object_agg(e.id, md5((to_jsonb(e) - 'input_json')::text)) AS hashes
+  FROM zart_executions e WHERE e.id IN (SELECT jsonb_array_elements_text($${n}::jsonb))`
 
 /**
  * Apply the decided changes, read the rows' new hashes, then COMMIT.
