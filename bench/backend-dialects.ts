@@ -12,6 +12,8 @@ export interface Dialect {
   scratch(): Promise<{ url: string; drop: () => Promise<void> }>
   /** Single-row inserts, one per transaction, from `connections` connections for `ms`. */
   rawCommits(connections: number, ms: number): Promise<number>
+  /** A scratch table for single-row commits one at a time; `time(n)` is how long n take, in ms. */
+  rawCommitter(): Promise<{ time: (n: number) => Promise<number>; drop: () => Promise<void> }>
   /** Server counters, to count transactions (and disk syncs) per workflow. */
   counters(url: string): Promise<Record<string, number>>
   /** Makes every pending row of the scratch namespace due now: the start gate. */
@@ -57,6 +59,18 @@ export async function postgresDialect(url: string): Promise<Dialect> {
       )
       await admin.query(`DROP TABLE ${table}`)
       return rate
+    },
+    async rawCommitter() {
+      const table = name()
+      await admin.query(`CREATE TABLE ${table} (id BIGSERIAL PRIMARY KEY, payload TEXT NOT NULL)`)
+      const client = await admin.connect()
+      return {
+        time: (n) => timed(n, () => client.query(`INSERT INTO ${table} (payload) VALUES ($1)`, [PAYLOAD])),
+        drop: async () => {
+          client.release()
+          await admin.query(`DROP TABLE ${table}`)
+        },
+      }
     },
     async counters() {
       const db = await admin.query<{ commits: string }>(
@@ -122,6 +136,20 @@ export async function mysqlDialect(url: string): Promise<Dialect> {
       await admin.query(`DROP TABLE ${table}`)
       return rate
     },
+    async rawCommitter() {
+      const table = name()
+      await admin.query(
+        `CREATE TABLE ${table} (id BIGINT AUTO_INCREMENT PRIMARY KEY, payload TEXT NOT NULL) ENGINE=InnoDB`,
+      )
+      const connection = await admin.getConnection()
+      return {
+        time: (n) => timed(n, () => connection.query(`INSERT INTO ${table} (payload) VALUES (?)`, [PAYLOAD])),
+        drop: async () => {
+          connection.release()
+          await admin.query(`DROP TABLE ${table}`)
+        },
+      }
+    },
     async counters() {
       // Questions counts client round trips (a multi-statement packet is one); Handler_commit counts commits (a
       // multi-statement transaction is one); Innodb_data_fsyncs counts InnoDB's fsync calls (redo log included).
@@ -161,4 +189,11 @@ async function hammer(connections: number, ms: number, insert: () => Promise<unk
     }),
   )
   return n / ((performance.now() - started) / 1000)
+}
+
+/** How long `n` calls of `insert`, one after the other, take, in ms. */
+async function timed(n: number, insert: () => Promise<unknown>): Promise<number> {
+  const started = performance.now()
+  for (let i = 0; i < n; i++) await insert()
+  return performance.now() - started
 }

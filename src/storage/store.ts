@@ -617,9 +617,10 @@ export interface Store {
    * Optional wake-up channel across processes: calls `onDue` soon after any process makes
    * an execution pending (scheduled, woken by an event, handed back), so a worker looks at
    * once instead of at its next poll. May also call it spuriously. Resolves when listening;
-   * the function it returns stops it. PostgreSQL uses LISTEN/NOTIFY and SQLite the file
-   * system's change notifications; a backend without (MySQL) omits it, and workers rely
-   * on their short poll (`pollMs`, default 50 ms).
+   * the function it returns stops it. PostgreSQL uses LISTEN/NOTIFY, SQLite the file
+   * system's change notifications, MySQL a connection asleep in the server that the
+   * changing process interrupts (KILL QUERY); a backend without one omits it, and workers
+   * rely on their short poll (`pollMs`, default 50 ms).
    */
   subscribe?(onDue: () => void): Promise<() => Promise<void>>
 }

@@ -269,6 +269,32 @@ export function storeCases(h: ContractHarness): void {
     expect((await store.getSteps('a')).map((s) => s.outputJson)).toEqual(['"new"'])
   })
 
+  it('fences each write on the row as it is now, whatever changed it since the last write', async () => {
+    // A store may remember what its last commit left in a row (PostgreSQL does, to commit
+    // in one round trip): every change made by anything else must still be seen.
+    const store = await h.store()
+    const step = (lease: Lease, key: string, now: number) =>
+      store.commit([{ kind: 'step', lease, now, step: completedStep(key, '1', now) }])
+    const a = await claimOne(store, 'a', T0, 'w1', 1000)
+    await step(a, 's1', T0 + 1)
+    await store.heartbeat([a], T0 + 500, 1000)
+    expect(await step(a, 's2', T0 + 501)).toEqual([{ ok: true, kind: 'step' }])
+    expect(await store.getExecution('a')).toMatchObject({ leaseExpiresAt: T0 + 1500, currentStep: 's2' })
+    await store.setPaused('a', true, T0 + 502)
+    expect(await step(a, 's3', T0 + 503)).toEqual([{ ok: false, reason: 'paused' }])
+
+    const b = await claimOne(store, 'b', T0, 'w1', 1000)
+    await step(b, 's1', T0 + 1)
+    await store.cancelExecution('b', T0 + 2, '{"name":"CancelledError"}')
+    expect(await step(b, 's2', T0 + 3)).toEqual([{ ok: false, reason: 'lease_lost' }])
+
+    const c = await claimOne(store, 'c', T0, 'w1', 1000)
+    await step(c, 's1', T0 + 1)
+    await store.claim({ workerId: 'w2', limit: 5, now: T0 + 1000, leaseMs: 1000, workflows: WF })
+    expect(await step(c, 's2', T0 + 1001)).toEqual([{ ok: false, reason: 'lease_lost' }])
+    expect((await store.getSteps('c')).map((s) => s.key)).toEqual(['s1'])
+  })
+
   it('makes a running execution due again only when its lease expires, even past its deadline', async () => {
     const store = await h.store()
     await store.createExecution(execution('a', { deadlineAt: T0 + 100 }))

@@ -46,6 +46,8 @@ import {
   type ScheduleRecord,
   type ScheduleRow,
 } from '../schedules.ts'
+import { interrupt, listen, ring } from './wake-ups.ts'
+import { handedBack, LocalWakeUps } from '../local-wake-ups.ts'
 import {
   toExecution,
   toStep,
@@ -80,8 +82,10 @@ const DEADLOCK = 1213
 /**
  * MySQL 8 / MariaDB 10.6+ store: pooled mysql2 connections, `FOR UPDATE SKIP LOCKED`
  * claims, and a whole group commit sent as one multi-statement round trip. MySQL has no
- * LISTEN/NOTIFY: workers in other processes learn of new work by their short poll
- * (`pollMs`, default 50 ms); in the same process they are poked at once.
+ * LISTEN/NOTIFY: a worker keeps one connection asleep in the server, and a process that
+ * makes work due (schedules, delivers an event, cancels, retries, resumes) interrupts those
+ * sleeps with KILL QUERY (see wake-ups.ts); the short poll (`pollMs`, default 50 ms) stays
+ * as the fallback. In the same process workers are poked at once.
  *
  * @example
  * const store = new MysqlStore('mysql://zart:secret@db.internal/zart', { poolSize: 20 })
@@ -89,8 +93,22 @@ const DEADLOCK = 1213
 export class MysqlStore implements Store {
   readonly dialect = 'mysql'
   private readonly pool: mysql.Pool
+  private readonly url: string
+  /** This store's listeners (see `subscribe`), by the stop function `subscribe` returned. */
+  private readonly listeners = new Map<() => Promise<void>, () => number | null>()
+  /** The same subscribers, told directly of this store's own changes (see `wake`). */
+  private readonly local = new LocalWakeUps()
+  /**
+   * One connection of its own for wake-ups, opened on first use: rings never wait for, nor
+   * hold up, the pool's connections (nor change the order in which calls reach the server).
+   */
+  private bellPool: mysql.Pool | null = null
+  /** The wake-up on its way to other processes' listeners, if any (see `wake`). */
+  private ringing: Promise<void> | null = null
+  private ringAgain = false
 
   constructor(url: string, options: MysqlStoreOptions = {}) {
+    this.url = url
     this.pool = mysql.createPool({
       uri: url,
       connectionLimit: options.poolSize ?? 10,
@@ -98,6 +116,51 @@ export class MysqlStore implements Store {
       multipleStatements: true,
       charset: 'utf8mb4',
     })
+  }
+
+  /**
+   * Calls `onDue` when another process makes work due on this database, through a
+   * connection of its own asleep in the server that `wake` interrupts (see wake-ups.ts).
+   */
+  async subscribe(onDue: () => void): Promise<() => Promise<void>> {
+    const listener = await listen({ uri: this.url, charset: 'utf8mb4' }, onDue, (id) => interrupt(this.bell(), id))
+    const removeLocal = this.local.add(onDue)
+    const unsubscribe = async () => {
+      this.listeners.delete(unsubscribe)
+      removeLocal()
+      await listener.stop()
+    }
+    this.listeners.set(unsubscribe, listener.threadId)
+    return unsubscribe
+  }
+
+  /**
+   * Tells this process's subscribers, and other processes' listeners, that something became
+   * due, after the change committed. Not awaited by the caller; rings that come while one is
+   * on its way make one more after it, so the last change is always rung after it committed.
+   */
+  private wake(): void {
+    this.local.notify()
+    if (this.ringing) {
+      this.ringAgain = true
+      return
+    }
+    const own = new Set([...this.listeners.values()].map((id) => id()).filter((id) => id !== null))
+    this.ringing = ring(this.bell(), own)
+      .catch(() => {
+        // No wake-up: the workers' poll finds the work, later.
+      })
+      .finally(() => {
+        this.ringing = null
+        if (!this.ringAgain) return
+        this.ringAgain = false
+        this.wake()
+      })
+  }
+
+  private bell(): mysql.Pool {
+    this.bellPool ??= mysql.createPool({ uri: this.url, connectionLimit: 1, charset: 'utf8mb4' })
+    return this.bellPool
   }
 
   async migrate(): Promise<MigrationResult> {
@@ -141,6 +204,9 @@ export class MysqlStore implements Store {
   }
 
   async close(): Promise<void> {
+    while (this.ringing) await this.ringing
+    await Promise.all([...this.listeners.keys()].map((stop) => stop()))
+    await this.bellPool?.end()
     await this.pool.end()
   }
 
@@ -148,6 +214,7 @@ export class MysqlStore implements Store {
     // A row that blocked the insert can be pruned before it is re-read; then insert again.
     for (let attempt = 0; attempt < 3; attempt++) {
       const result = await this.insertOrFind(input)
+      if (result?.outcome === 'created' && result.execution.status === 'pending') this.wake()
       if (result) return result
     }
     throw new ZartError('INTERNAL', `execution "${input.id}" could not be created nor found; retry the call`)
@@ -221,7 +288,7 @@ export class MysqlStore implements Store {
   }
 
   async deliverEvent(event: NewEvent): Promise<DeliverResult> {
-    return this.withConnection(async (connection) => {
+    const result = await this.withConnection(async (connection): Promise<DeliverResult> => {
       const [, , locked, seen] = await run(connection, [
         ...BEGIN,
         { sql: q.LOCK_EXECUTION, values: [event.executionId] },
@@ -246,6 +313,8 @@ export class MysqlStore implements Store {
         ? { outcome: 'delivered', execution }
         : { outcome: 'buffered', execution: toExecution(row) }
     })
+    if (result.outcome === 'delivered') this.wake()
+    return result
   }
 
   /** Several deliveries, one after another in the order asked (see `createExecutions`). */
@@ -271,6 +340,8 @@ export class MysqlStore implements Store {
             ...insertEvents(decision.events),
             COMMIT,
           ])
+          // A cancelled child's parent may be woken: other processes' workers hear of it at once.
+          this.wake()
           return { outcome: 'cancelled', execution: decision.execution, cascaded: decision.cascaded }
         })
       } catch (error) {
@@ -309,7 +380,7 @@ export class MysqlStore implements Store {
   }
 
   async retryExecution(id: string, now: number, deadlineAt: number | null): Promise<RepairResult> {
-    return this.withConnection(async (connection) => {
+    const result = await this.withConnection(async (connection): Promise<RepairResult> => {
       const [, , retried] = await run(connection, [...BEGIN, { sql: q.RETRY, values: [now, deadlineAt, now, id] }])
       if ((retried as mysql.ResultSetHeader).affectedRows > 0) {
         const [, rows] = await run(connection, [
@@ -323,6 +394,8 @@ export class MysqlStore implements Store {
       const existing = await this.getExecution(id)
       return existing ? { outcome: 'refused', execution: existing } : { outcome: 'not_found' }
     })
+    if (result.outcome === 'changed') this.wake()
+    return result
   }
 
   async setPaused(id: string, paused: boolean, now: number): Promise<RepairResult> {
@@ -330,6 +403,7 @@ export class MysqlStore implements Store {
     const existing = await this.getExecution(id)
     if (!existing) return { outcome: 'not_found' }
     // Only unfinished rows change; a finished one is read back as it was.
+    if (!paused && !isTerminal(existing.status)) this.wake()
     return isTerminal(existing.status)
       ? { outcome: 'refused', execution: existing }
       : { outcome: 'changed', execution: existing }
@@ -603,7 +677,9 @@ export class MysqlStore implements Store {
     // A deadlock the server broke rolled the whole transaction back: running it again is safe.
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.withConnection((connection) => commitWrites(connection, writes))
+        const outcomes = await this.withConnection((connection) => commitWrites(connection, writes))
+        if (handedBack(outcomes)) this.wake()
+        return outcomes
       } catch (error) {
         if (attempt >= 3 || (error as { errno?: number }).errno !== DEADLOCK) throw error
       }

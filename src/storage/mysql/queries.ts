@@ -372,3 +372,17 @@ export const COPY_STEPS = `
   SELECT ?, step_key, name, kind, status, position, resolved_seq, attempts, output_json, error_json, started_at, finished_at, wake_at
   FROM zart_steps WHERE execution_id = ? AND position IS NOT NULL AND position < ?
   ORDER BY seq`
+
+// Wake-ups across processes (see wake-ups.ts). The alias marks a listener's sleep in the
+// process list, where WAKE_UP_LISTENERS finds it by its text.
+
+/** A listener's sleep. Params: seconds. */
+export const WAKE_UP_SLEEP = `SELECT SLEEP(?) AS zart_wake_up`
+
+/** The connections asleep in WAKE_UP_SLEEP on this database (a user sees its own connections). */
+export const WAKE_UP_LISTENERS = `
+  SELECT ID AS id FROM information_schema.PROCESSLIST
+  WHERE DB = DATABASE() AND INFO LIKE 'SELECT SLEEP(% AS zart_wake_up' AND ID <> CONNECTION_ID()`
+
+/** Ends the statement a connection runs, not the connection. Params: connection id. */
+export const KILL_QUERY = `KILL QUERY ?`

@@ -47,6 +47,7 @@ import {
   type ScheduleRow,
 } from '../schedules.ts'
 import { watchDatabase } from './wake-ups.ts'
+import { handedBack, LocalWakeUps } from '../local-wake-ups.ts'
 import {
   inboxEventColumns,
   updatedColumns,
@@ -129,6 +130,8 @@ export class SqliteStore implements Store {
   readonly path: string
   private readonly db: Database.Database
   private readonly statements = new Map<string, Database.Statement>()
+  /** Subscribers in this process, told of this connection's own changes (see `subscribe`). */
+  private readonly local = new LocalWakeUps()
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.path = path
@@ -185,11 +188,14 @@ export class SqliteStore implements Store {
   }
 
   async createExecution(input: NewExecution): Promise<CreateResult> {
-    return this.db.transaction(() => this.insertOrFind(input)).immediate()
+    const [result] = await this.createExecutions([input])
+    return result as CreateResult
   }
 
   async createExecutions(inputs: NewExecution[]): Promise<CreateResult[]> {
-    return this.db.transaction(() => inputs.map((input) => this.insertOrFind(input))).immediate()
+    const results = this.db.transaction(() => inputs.map((input) => this.insertOrFind(input))).immediate()
+    if (results.some((r) => r.outcome === 'created' && r.execution.status === 'pending')) this.local.notify()
+    return results
   }
 
   private insertOrFind(input: NewExecution): CreateResult {
@@ -214,9 +220,29 @@ export class SqliteStore implements Store {
    * notifications (see `watchDatabase`). An in-memory database has no other process.
    */
   async subscribe(onDue: () => void): Promise<() => Promise<void>> {
-    if (this.path === ':memory:') return async () => {}
-    const stop = watchDatabase(this.path, onDue)
-    return async () => stop()
+    const removeLocal = this.local.add(onDue)
+    if (this.path === ':memory:') return async () => void removeLocal()
+    // The file also changes with this connection's own commits (every step of every run
+    // here): `data_version` moves only when another connection committed, so those are
+    // told apart without a query that touches a table. This connection's own changes that
+    // make work due are told directly (`local`).
+    let seen = this.dataVersion()
+    const stop = watchDatabase(this.path, () => {
+      if (!this.db.open) return
+      const now = this.dataVersion()
+      if (now === seen) return
+      seen = now
+      onDue()
+    })
+    return async () => {
+      removeLocal()
+      stop()
+    }
+  }
+
+  /** SQLite's count of commits by other connections to this file, as seen by this one. */
+  private dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number
   }
 
   async getExecution(id: string): Promise<ExecutionRecord | undefined> {
@@ -244,11 +270,14 @@ export class SqliteStore implements Store {
   }
 
   async deliverEvent(event: NewEvent): Promise<DeliverResult> {
-    return this.db.transaction(() => this.insertEvent(event)).immediate()
+    const [result] = await this.deliverEvents([event])
+    return result as DeliverResult
   }
 
   async deliverEvents(events: NewEvent[]): Promise<DeliverResult[]> {
-    return this.db.transaction(() => events.map((event) => this.insertEvent(event))).immediate()
+    const results = this.db.transaction(() => events.map((event) => this.insertEvent(event))).immediate()
+    if (results.some((r) => r.outcome === 'delivered')) this.local.notify()
+    return results
   }
 
   private insertEvent(event: NewEvent): DeliverResult {
@@ -273,7 +302,9 @@ export class SqliteStore implements Store {
       for (const event of decision.events) this.sql(q.INSERT_INBOX_EVENT).run(inboxEventColumns(event))
       return { outcome: 'cancelled', execution: decision.execution, cascaded: decision.cascaded }
     })
-    return run.immediate()
+    const result = run.immediate()
+    if (result.outcome === 'cancelled') this.local.notify()
+    return result
   }
 
   async listChildren(parentId: string, limit: number): Promise<ExecutionRecord[]> {
@@ -301,11 +332,14 @@ export class SqliteStore implements Store {
       const existing = this.sql(q.SELECT_EXECUTION).get(id) as ExecutionRow | undefined
       return existing ? { outcome: 'refused', execution: toExecution(existing) } : { outcome: 'not_found' }
     })
-    return run.immediate()
+    const result = run.immediate()
+    if (result.outcome === 'changed') this.local.notify()
+    return result
   }
 
   async setPaused(id: string, paused: boolean, now: number): Promise<RepairResult> {
     const row = this.sql(q.SET_PAUSED).get(paused ? 1 : 0, now, id) as ExecutionRow | undefined
+    if (row && !paused) this.local.notify()
     if (row) return { outcome: 'changed', execution: toExecution(row) }
     const existing = this.sql(q.SELECT_EXECUTION).get(id) as ExecutionRow | undefined
     return existing ? { outcome: 'refused', execution: toExecution(existing) } : { outcome: 'not_found' }
@@ -468,7 +502,9 @@ export class SqliteStore implements Store {
       this.sql(q.DELETE_WORKER).run(workerId)
       return expired
     })
-    return run.immediate()
+    const expired = run.immediate()
+    if (expired > 0) this.local.notify()
+    return expired
   }
 
   async createTask(task: TaskRecord): Promise<void> {
@@ -526,7 +562,9 @@ export class SqliteStore implements Store {
   }
 
   async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {
-    return this.db.transaction(() => commitWrites((text) => this.sql(text), writes)).immediate()
+    const outcomes = this.db.transaction(() => commitWrites((text) => this.sql(text), writes)).immediate()
+    if (handedBack(outcomes)) this.local.notify()
+    return outcomes
   }
 }
 

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest'
+import { createZart } from '../../src/index.ts'
+import { waitsForGo, WAITS_FOR_GO } from '../fixtures/event-wait/waits-for-go.ts'
+import { startWorker } from '../fixtures/zart-process.ts'
+import { mysql, required, skipReason } from './backends.ts'
+
+const reason = skipReason(mysql)
+const suite = reason === null || required.has('mysql') ? describe : describe.skip
+
+suite('a worker in another process on MySQL', () => {
+  it('is woken by a schedule and by an event from this process at once, not at its next poll', async () => {
+    if (reason !== null) throw new Error(reason)
+    const { store, url } = await mysql.fresh()
+    const client = await createZart({ db: store, workflows: [waitsForGo] })
+    // A poll far longer than the waits below: only the wake-ups can move it.
+    const worker = startWorker(['--db', url, '--workflows', WAITS_FOR_GO, '--poll', '10m'])
+    let failed = true
+    try {
+      await worker.started()
+      await new Promise((resolve) => setTimeout(resolve, 500)) // past its first, empty claim
+      const { execution_id } = await client.schedule('waits-for-go')
+      const giveUp = Date.now() + 20_000
+      while ((await client.status(execution_id)).status !== 'waiting') {
+        if (Date.now() > giveUp) throw new Error('the worker never took up the execution')
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      expect(await client.deliverEvent(execution_id, 'go', { n: 1 })).toMatchObject({ result: 'delivered' })
+      const done = await client.wait(execution_id, { timeout: '20s' })
+      expect(done).toMatchObject({ status: 'completed', timed_out: false, output: { payload: { n: 1 } } })
+      failed = false
+    } finally {
+      await worker.stop('SIGTERM')
+      await client.close()
+      await store.close()
+      await mysql.options.cleanup?.(store, failed)
+    }
+  })
+})
