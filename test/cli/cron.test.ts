@@ -1,22 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { tempDb } from '../helpers.ts'
-import { api, HTTP_FIXTURES, serve, type Served } from '../http/helpers.ts'
+import { describe, expect, it } from 'vitest'
+import { api, HTTP_FIXTURES, serveOnFreshDb } from '../http/helpers.ts'
 import { call, connectHttp } from '../mcp/helpers.ts'
 import { runZart } from '../fixtures/zart-process.ts'
 
 describe('cron schedules at every door', () => {
-  let db: string
-  let served: Served
-  beforeAll(async () => {
-    db = tempDb()
-    served = await serve(db)
-  })
-  afterAll(async () => {
-    await served?.stop()
-  })
+  const doors = serveOnFreshDb()
 
   it('adds, lists, pauses, resumes and removes through CLI, REST and MCP with the same fields', async () => {
-    const flags = ['--db', db, '--workflows', HTTP_FIXTURES]
+    const flags = ['--db', doors.db, '--workflows', HTTP_FIXTURES]
     const added = await runZart([
       ...flags,
       'cron',
@@ -36,7 +27,7 @@ describe('cron schedules at every door', () => {
     expect(added.code, added.stderr).toBe(0)
     expect(added.stdout).toMatch(/^added \| schedule: nightly \| next tick: \d{4}-\d\d-\d\dT\d\d:00:00\.000Z\n$/)
 
-    const rest = await api(served.url, 'GET', '/schedules')
+    const rest = await api(doors.served.url, 'GET', '/schedules')
     expect(rest.status).toBe(200)
     expect(rest.body.schedules).toEqual([
       expect.objectContaining({
@@ -51,16 +42,16 @@ describe('cron schedules at every door', () => {
         source: 'api',
       }),
     ])
-    const client = await connectHttp(served.url, 'streamable')
+    const client = await connectHttp(doors.served.url, 'streamable')
     expect((await call(client, 'list_schedules')).structuredContent).toEqual(rest.body)
     const cliList = await runZart([...flags, 'cron', 'list', '--json'])
     expect(JSON.parse(cliList.stdout)).toEqual(rest.body)
 
     expect((await call(client, 'pause_schedule', { name: 'nightly' })).structuredContent.paused).toBe(true)
-    expect((await api(served.url, 'POST', '/schedules/nightly/resume')).body.paused).toBe(false)
+    expect((await api(doors.served.url, 'POST', '/schedules/nightly/resume')).body.paused).toBe(false)
     const paused = await runZart([...flags, 'cron', 'pause', 'nightly'])
     expect(paused.stdout).toMatch(/^paused \| schedule: nightly/)
-    expect((await api(served.url, 'GET', '/schedules/nightly')).body.paused).toBe(true)
+    expect((await api(doors.served.url, 'GET', '/schedules/nightly')).body.paused).toBe(true)
 
     const tools = (await client.listTools()).tools
     for (const name of ['add_schedule', 'remove_schedule', 'pause_schedule', 'resume_schedule'])
@@ -72,14 +63,14 @@ describe('cron schedules at every door', () => {
     expect(every.structuredContent).toMatchObject({ name: 'every', created: true })
     let ticked: { id: string } | undefined
     for (let i = 0; i < 100 && !ticked; i++) {
-      const list = await api(served.url, 'GET', '/executions?workflow=echo')
+      const list = await api(doors.served.url, 'GET', '/executions?workflow=echo')
       ticked = list.body.executions.find((e: { id: string }) => e.id.startsWith('cron:every:'))
       if (!ticked) await new Promise((resolve) => setTimeout(resolve, 100))
     }
     expect(ticked).toBeDefined()
     const status = await call(client, 'status', { execution_id: ticked!.id })
     expect(status.structuredContent.schedule).toMatchObject({ name: 'every' })
-    expect((await api(served.url, 'DELETE', '/schedules/every')).body).toEqual({
+    expect((await api(doors.served.url, 'DELETE', '/schedules/every')).body).toEqual({
       name: 'every',
       removed: true,
       declared_in_code: false,
@@ -87,15 +78,15 @@ describe('cron schedules at every door', () => {
 
     const removed = await runZart([...flags, 'cron', 'remove', 'nightly'])
     expect(removed.stdout).toBe('removed | schedule: nightly\n')
-    const gone = await api(served.url, 'DELETE', '/schedules/nightly')
+    const gone = await api(doors.served.url, 'DELETE', '/schedules/nightly')
     expect(gone.status).toBe(404)
     expect(gone.body.code).toBe('SCHEDULE_NOT_FOUND')
     await client.close()
   })
 
   it('refuses bad input with the same code and message at every door, changing nothing', async () => {
-    const flags = ['--db', db, '--workflows', HTTP_FIXTURES]
-    const client = await connectHttp(served.url, 'streamable')
+    const flags = ['--db', doors.db, '--workflows', HTTP_FIXTURES]
+    const client = await connectHttp(doors.served.url, 'streamable')
     await call(client, 'add_schedule', { name: 'taken', workflow: 'echo', cron: '0 * * * *' })
     const cases: { what: string; args: Record<string, string>; status: number; code: string; cli: boolean }[] = [
       { what: 'bad expression', args: { cron: '0 25 * * *' }, status: 400, code: 'INVALID_INPUT', cli: true },
@@ -106,7 +97,7 @@ describe('cron schedules at every door', () => {
     ]
     for (const { what, args, status, code, cli } of cases) {
       const input: Record<string, string> = { name: 'fresh', workflow: 'echo', cron: '0 9 * * *', ...args }
-      const rest = await api(served.url, 'POST', '/schedules', { json: input })
+      const rest = await api(doors.served.url, 'POST', '/schedules', { json: input })
       expect({ what, status: rest.status, code: rest.body.code }).toEqual({ what, status, code })
       const mcp = await call(client, 'add_schedule', input)
       expect(mcp.isError, what).toBe(true)
@@ -125,7 +116,7 @@ describe('cron schedules at every door', () => {
       expect(run.code, what).toBe(2)
       expect(run.stderr, what).toBe(`error: ${String(rest.body.detail)}\n`)
     }
-    const names = (await api(served.url, 'GET', '/schedules')).body.schedules.map((s: { name: string }) => s.name)
+    const names = (await api(doors.served.url, 'GET', '/schedules')).body.schedules.map((s: { name: string }) => s.name)
     expect(names).toEqual(['taken'])
     await client.close()
   })

@@ -1,28 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { tempDb } from '../helpers.ts'
-import { api, HTTP_FIXTURES, serve, type Served } from '../http/helpers.ts'
+import { describe, expect, it } from 'vitest'
+import { api, HTTP_FIXTURES, serveOnFreshDb } from '../http/helpers.ts'
 import { call, connectHttp } from '../mcp/helpers.ts'
 import { json, runZart } from '../fixtures/zart-process.ts'
 
 describe('queues at every door', () => {
-  let db: string
-  let served: Served
-  beforeAll(async () => {
-    db = tempDb()
-    served = await serve(db)
-  })
-  afterAll(async () => {
-    await served?.stop()
-  })
+  const doors = serveOnFreshDb()
 
   it('refuses a limit below 1 alike at every door; defines a queue, schedules into it, dedupes, says why one waits', async () => {
-    const flags = ['--db', db, '--workflows', HTTP_FIXTURES]
+    const flags = ['--db', doors.db, '--workflows', HTTP_FIXTURES]
     const cli = await runZart([...flags, 'queue', 'set', 'q', '--concurrency', '0'])
     expect(cli.code).toBe(2)
-    const rest = await api(served.url, 'PUT', '/queues/q', { json: { concurrency: 0 } })
+    const rest = await api(doors.served.url, 'PUT', '/queues/q', { json: { concurrency: 0 } })
     expect(rest.status).toBe(400)
     expect(rest.body.code).toBe('INVALID_INPUT')
-    const client = await connectHttp(served.url, 'streamable')
+    const client = await connectHttp(doors.served.url, 'streamable')
     const mcp = await call(client, 'set_queue', { name: 'q', concurrency: 0 })
     expect(mcp.isError).toBe(true)
     expect(mcp.structuredContent.error.code).toBe('INVALID_INPUT')
@@ -30,7 +21,7 @@ describe('queues at every door', () => {
     expect(message).toMatch(/^invalid queue "q": concurrency must be a whole number from 1 to 1000000 .*use at least 1/)
     expect(rest.body.detail).toBe(message)
     expect(cli.stderr).toContain(message)
-    const badRate = await api(served.url, 'PUT', '/queues/q', { json: { rate_limit: { limit: 3, period: 0 } } })
+    const badRate = await api(doors.served.url, 'PUT', '/queues/q', { json: { rate_limit: { limit: 3, period: 0 } } })
     expect(badRate.body.detail).toMatch(/rateLimit.period must be at least 1ms/)
     expect((await call(client, 'list_queues')).structuredContent).toEqual({ queues: [] })
     await client.close()
@@ -55,9 +46,9 @@ describe('queues at every door', () => {
       rate_limit: { limit: 1, period_ms: 3_600_000 },
     }
     expect(json(set)).toEqual(queue)
-    expect((await api(served.url, 'GET', '/queues')).body).toEqual({ queues: [queue] })
+    expect((await api(doors.served.url, 'GET', '/queues')).body).toEqual({ queues: [queue] })
 
-    const first = await api(served.url, 'POST', '/executions', {
+    const first = await api(doors.served.url, 'POST', '/executions', {
       json: { workflow: 'collect', data: { count: 1 }, id: 'q-1', queue: 'limited', priority: 2 },
     })
     expect(first.status).toBe(201)
@@ -74,7 +65,7 @@ describe('queues at every door', () => {
     ])
     expect(second.code).toBe(0)
 
-    const mcpClient = await connectHttp(served.url, 'streamable')
+    const mcpClient = await connectHttp(doors.served.url, 'streamable')
     const args = { workflow: 'collect', data: { count: 1 }, queue: 'limited', dedupe_key: 'only-once' }
     const third = await call(mcpClient, 'schedule', { ...args, id: 'q-3' })
     expect(third.structuredContent).toMatchObject({ execution_id: 'q-3', created: true })
@@ -83,10 +74,10 @@ describe('queues at every door', () => {
 
     // q-1 starts (it has the higher priority) and waits for its event; the rate limit holds q-2 back.
     for (let i = 0; i < 200; i++) {
-      if ((await api(served.url, 'GET', '/executions/q-1')).body.status === 'waiting') break
+      if ((await api(doors.served.url, 'GET', '/executions/q-1')).body.status === 'waiting') break
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
-    const held = (await api(served.url, 'GET', '/executions/q-2')).body
+    const held = (await api(doors.served.url, 'GET', '/executions/q-2')).body
     expect(held).toMatchObject({ status: 'pending', queue: { name: 'limited', priority: 0 } })
     expect(held.queue_reason).toMatch(
       /^rate limited until \d{4}-.*Z \(queue limited starts at most 1 per 3600000 ms\)$/,

@@ -1,4 +1,6 @@
 import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll } from 'vitest'
+import { tempDb } from '../helpers.ts'
 import { MCP_FIXTURES, startServe, type Served } from '../mcp/helpers.ts'
 
 /** The workflows the HTTP tests run, next to the MCP fixtures (approval-flow, quick). */
@@ -12,6 +14,23 @@ export type { Served }
 /** Spawns `node bin/zart.js --db DB --workflows ... serve --port 0 ...args`; resolves once it listens. */
 export function serve(db: string, args: readonly string[] = [], env: Record<string, string> = {}): Promise<Served> {
   return startServe(db, WORKFLOWS, args, env)
+}
+
+/**
+ * One `zart serve` on a fresh SQLite database for the tests of a describe block, started
+ * before them and stopped after: `doors.db` is the database the CLI and the store reach,
+ * `doors.served` the server REST and MCP reach.
+ */
+export function serveOnFreshDb(): { readonly db: string; readonly served: Served } {
+  const doors = {} as { db: string; served: Served }
+  beforeAll(async () => {
+    doors.db = tempDb()
+    doors.served = await serve(doors.db)
+  })
+  afterAll(async () => {
+    await doors.served?.stop()
+  })
+  return doors
 }
 
 /** A response read whole: status, headers and the body as JSON (or text when it is not JSON). */
