@@ -124,6 +124,8 @@ export class Zart {
   private retentionMs: number | null = null
   private readonly creates: Batcher<NewExecution, CreateResult> | null
   private readonly deliveries: Batcher<NewEvent, StoreDeliverResult> | null
+  /** Settles when the latest deliverEvent call has handed its event to the store (or failed). */
+  private deliveryTurn: Promise<void> = Promise.resolve()
   private ownsStore: boolean
   /** What runs workflows; null for a client opened with `worker: false`. */
   private readonly engine: Engine | null
@@ -397,21 +399,29 @@ export class Zart {
     const id = checkName(EXECUTION_ID, executionId)
     const name = checkName(EVENT_NAME, event)
     const eventId = options.eventId === undefined ? null : checkName(EVENT_ID, options.eventId)
-    const existing = await this.find(id)
-    // A finished execution is the more useful answer than a payload that fails its schema.
-    // (A repeated event id is still reported as duplicate by the store.)
-    if (isTerminal(existing.status) && eventId === null) throw terminal(existing, `deliver "${name}" to it`)
-    const declared = this.definitions.get(existing.workflow)?.events
-    if (declared && !Object.hasOwn(declared, name)) throw undeclaredEvent(existing, name, Object.keys(declared))
-    const schema = declared?.[name]
-    const payload = schema ? parseData(schema, data, `data for event "${name}"`) : data
-    const result = await this.deliver({
-      executionId: id,
-      name,
-      eventId,
-      payloadJson: toJsonInput(payload, 'event data', this.maxPayloadBytes),
-      now: this.clock.now(),
-    })
+    // Events reach the store in call order, although the reads below may come back in any
+    // order (over a pool of connections they do): each call hands its event over only after
+    // the call before it has handed over its own or failed.
+    const previous = this.deliveryTurn
+    let handedOver!: () => void
+    this.deliveryTurn = new Promise((resolve) => (handedOver = resolve))
+    let delivery: Promise<StoreDeliverResult>
+    try {
+      const existing = await this.find(id)
+      // A finished execution is the more useful answer than a payload that fails its schema.
+      // (A repeated event id is still reported as duplicate by the store.)
+      if (isTerminal(existing.status) && eventId === null) throw terminal(existing, `deliver "${name}" to it`)
+      const declared = this.definitions.get(existing.workflow)?.events
+      if (declared && !Object.hasOwn(declared, name)) throw undeclaredEvent(existing, name, Object.keys(declared))
+      const schema = declared?.[name]
+      const payload = schema ? parseData(schema, data, `data for event "${name}"`) : data
+      const payloadJson = toJsonInput(payload, 'event data', this.maxPayloadBytes)
+      await previous
+      delivery = this.deliver({ executionId: id, name, eventId, payloadJson, now: this.clock.now() })
+    } finally {
+      handedOver()
+    }
+    const result = await delivery
     if (result.outcome === 'not_found') throw notFound(id)
     if (result.outcome === 'terminal') throw terminal(result.execution, `deliver "${name}" to it`)
     if (result.outcome === 'delivered') this.worker?.poke()
