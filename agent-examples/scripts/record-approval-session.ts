@@ -30,7 +30,10 @@ class RecordingTransport implements Transport {
   onclose?: () => void
   onerror?: (error: Error) => void
   onmessage?: (message: JSONRPCMessage) => void
-  constructor(private readonly inner: Transport) {
+  private readonly inner: Transport
+
+  constructor(inner: Transport) {
+    this.inner = inner
     inner.onmessage = (message) => {
       if (recording) entries.push({ kind: 'message', direction: 'zart → agent', message })
       this.onmessage?.(message)

@@ -117,16 +117,16 @@ type TypeScriptMode = 'ready' | 'native' | 'tsx'
 let typeScriptMode: TypeScriptMode | undefined
 
 /**
- * How `.ts` workflow files get loaded, decided once, on the first such file. From the
- * sources (a checkout, or vitest) something already compiles TypeScript. Where Node strips
- * types itself (on by default since Node 22.18 and 23.6) it does the work; elsewhere
- * (Node 20) the tsx loader is registered then, and only then: a project of `.js`
- * workflows never pays for it.
+ * How `.ts` workflow files get loaded, decided once, on the first such file. Where Node
+ * strips types itself (on by default since Node 22.18 and 23.6) it does the work, with tsx
+ * only for a file it refuses. Elsewhere (Node 20), from the sources (a checkout, or vitest)
+ * something already compiles TypeScript; a compiled package registers the tsx loader then,
+ * and only then: a project of `.js` workflows never pays for it.
  */
 async function prepareTypeScript(): Promise<TypeScriptMode> {
   if (typeScriptMode) return typeScriptMode
-  if (!COMPILED) typeScriptMode = 'ready'
-  else if (nodeStripsTypes()) typeScriptMode = 'native'
+  if (nodeStripsTypes()) typeScriptMode = 'native'
+  else if (!COMPILED) typeScriptMode = 'ready'
   else typeScriptMode = await registerTsx()
   return typeScriptMode
 }

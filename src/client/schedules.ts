@@ -54,7 +54,11 @@ export class Schedules {
   private timer: LongTimer | null = null
   private pass: Promise<void> | null = null
 
-  constructor(private readonly deps: ScheduleDeps) {}
+  private readonly deps: ScheduleDeps
+
+  constructor(deps: ScheduleDeps) {
+    this.deps = deps
+  }
 
   /** Fires due ticks every `pollMs` (one pass at a time) until `stopPolling`. */
   startPolling(pollMs: number): void {

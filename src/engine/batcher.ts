@@ -21,11 +21,14 @@ export class Batcher<I, O> {
   private scheduled = false
   private inFlight: Promise<void> | null = null
 
+  private readonly flush: (items: I[]) => Promise<O[]>
+  private readonly options: { isolate?: (error: unknown) => boolean }
+
   /** `flush` must return one result per item, in order, or apply nothing and throw. */
-  constructor(
-    private readonly flush: (items: I[]) => Promise<O[]>,
-    private readonly options: { isolate?: (error: unknown) => boolean } = {},
-  ) {}
+  constructor(flush: (items: I[]) => Promise<O[]>, options: { isolate?: (error: unknown) => boolean } = {}) {
+    this.flush = flush
+    this.options = options
+  }
 
   submit(item: I): Promise<O> {
     return new Promise((resolve, reject) => {

@@ -215,10 +215,10 @@ export class ExecutionContext implements WorkflowContext {
   private bodyDone = false
   private logicalTime: number
 
-  constructor(
-    claim: Claim,
-    private readonly deps: RunDeps,
-  ) {
+  private readonly deps: RunDeps
+
+  constructor(claim: Claim, deps: RunDeps) {
+    this.deps = deps
     this.executionId = claim.execution.id
     this.workflow = claim.execution.workflow
     this.attempt = claim.execution.attempt
@@ -863,8 +863,11 @@ function openPoint(
 
 /** A write the database refused, for the caller to turn into a failed step. */
 class Rejected extends Error {
-  constructor(override readonly cause: ZartError) {
+  override readonly cause: ZartError
+
+  constructor(cause: ZartError) {
     super(cause.message)
+    this.cause = cause
   }
 }
 

@@ -62,11 +62,14 @@ export class ExecutionRun {
   /** What the run's last write made of the execution, for its span. */
   private outcome: { status: string; errorJson: string | null } | undefined
 
-  constructor(
-    private readonly claim: Claim,
-    private readonly definition: WorkflowDefinition,
-    private readonly deps: ExecutorDeps,
-  ) {
+  private readonly claim: Claim
+  private readonly definition: WorkflowDefinition
+  private readonly deps: ExecutorDeps
+
+  constructor(claim: Claim, definition: WorkflowDefinition, deps: ExecutorDeps) {
+    this.claim = claim
+    this.definition = definition
+    this.deps = deps
     this.id = claim.execution.id
     this.token = claim.execution.leaseToken
     this.telemetry = new RunTelemetry(claim.execution, deps.metrics)

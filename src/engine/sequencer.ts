@@ -12,7 +12,11 @@ export class Sequencer {
   private scheduled = false
 
   /** @param onIdle called after each delivery, when nothing more is ready to go */
-  constructor(private readonly onIdle: () => void) {}
+  private readonly onIdle: () => void
+
+  constructor(onIdle: () => void) {
+    this.onIdle = onIdle
+  }
 
   /** A result will come for `seq`: nothing after it is handed back before it. */
   expect(seq: number): void {

@@ -130,10 +130,12 @@ export class RunTelemetry {
   private readonly traced: { span: Span; context: Context } | undefined
   private ended = false
 
-  constructor(
-    private readonly execution: RunSubject,
-    private readonly metrics: EngineMetrics | undefined,
-  ) {
+  private readonly execution: RunSubject
+  private readonly metrics: EngineMetrics | undefined
+
+  constructor(execution: RunSubject, metrics: EngineMetrics | undefined) {
+    this.execution = execution
+    this.metrics = metrics
     if (execution.attempt === 1) metrics?.executionStarted(execution.workflow)
     const api = (this.api = otel())
     if (!api) return
@@ -197,12 +199,21 @@ export class RunTelemetry {
 export class StepTelemetry {
   private readonly started: number
 
+  private readonly traced: { api: typeof OpenTelemetry; span: Span } | undefined
+  private readonly workflow: string
+  private readonly name: string
+  private readonly metrics: EngineMetrics | undefined
+
   constructor(
-    private readonly traced: { api: typeof OpenTelemetry; span: Span } | undefined,
-    private readonly workflow: string,
-    private readonly name: string,
-    private readonly metrics: EngineMetrics | undefined,
+    traced: { api: typeof OpenTelemetry; span: Span } | undefined,
+    workflow: string,
+    name: string,
+    metrics: EngineMetrics | undefined,
   ) {
+    this.traced = traced
+    this.workflow = workflow
+    this.name = name
+    this.metrics = metrics
     this.started = metrics ? performance.now() : 0
   }
 

@@ -111,10 +111,10 @@ export class Worker {
   /** Stops the store's cross-process wake-ups, when it has them (see `Store.subscribe`). */
   private unsubscribe: Promise<(() => Promise<void>) | null> | null = null
 
-  constructor(
-    private readonly deps: WorkerDeps,
-    options: WorkerOptions = {},
-  ) {
+  private readonly deps: WorkerDeps
+
+  constructor(deps: WorkerDeps, options: WorkerOptions = {}) {
+    this.deps = deps
     this.committer = new GroupCommitter(deps.store, deps.metrics)
     this.concurrency = options.concurrency ?? 64
     this.leaseMs = options.leaseMs ?? 30_000

@@ -126,11 +126,15 @@ class StatusWatch {
   private timer: NodeJS.Timeout | undefined
   private polling = false
 
-  constructor(
-    private readonly zart: Zart,
-    private readonly options: ResourceOptions,
-    private readonly notify: (uri: string) => Promise<void>,
-  ) {}
+  private readonly zart: Zart
+  private readonly options: ResourceOptions
+  private readonly notify: (uri: string) => Promise<void>
+
+  constructor(zart: Zart, options: ResourceOptions, notify: (uri: string) => Promise<void>) {
+    this.zart = zart
+    this.options = options
+    this.notify = notify
+  }
 
   add(uri: string, id: string, status: string): void {
     this.subscriptions.set(uri, { id, status })

@@ -23,10 +23,13 @@ export const EXECUTION_KEY = 'executionId'
 export class ExecutionTaskStore implements TaskStore {
   private readonly direct = new Map<string, { task: Task; result?: CallToolResult }>()
 
-  constructor(
-    private readonly zart: Zart,
-    private readonly owner: string,
-  ) {}
+  private readonly zart: Zart
+  private readonly owner: string
+
+  constructor(zart: Zart, owner: string) {
+    this.zart = zart
+    this.owner = owner
+  }
 
   async createTask(params: CreateTaskOptions, _id: RequestId, request: Request): Promise<Task> {
     const executionId = params.context?.[EXECUTION_KEY]

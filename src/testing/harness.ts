@@ -14,11 +14,13 @@ export interface StoreContractOptions {
 /** Hands each test fresh stores and closes and cleans them afterwards. */
 export class ContractHarness {
   private readonly made: Store[] = []
+  private readonly makeStore: () => Promise<Store>
+  readonly options: StoreContractOptions
 
-  constructor(
-    private readonly makeStore: () => Promise<Store>,
-    readonly options: StoreContractOptions,
-  ) {}
+  constructor(makeStore: () => Promise<Store>, options: StoreContractOptions) {
+    this.makeStore = makeStore
+    this.options = options
+  }
 
   /** A fresh, empty store; migrated unless `migrated` is false. */
   async store(migrated = true): Promise<Store> {

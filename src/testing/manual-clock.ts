@@ -11,7 +11,11 @@ import { parseDuration, type Duration } from '../duration.ts'
  * clock.advance('5m')
  */
 export class ManualClock implements Clock {
-  constructor(private time = Date.parse('2026-01-01T00:00:00Z')) {}
+  private time: number
+
+  constructor(time = Date.parse('2026-01-01T00:00:00Z')) {
+    this.time = time
+  }
 
   now(): number {
     return this.time

@@ -65,7 +65,10 @@ class TestStores implements TestBackend {
   private fresh: Store[] = []
   private opened: Store[] = []
 
-  constructor(private readonly backend: Backend) {
+  private readonly backend: Backend
+
+  constructor(backend: Backend) {
+    this.backend = backend
     this.name = backend.name
   }
 

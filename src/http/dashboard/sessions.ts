@@ -20,11 +20,10 @@ export class DashboardSessions {
   private readonly key: Buffer
   private readonly tokenDigest: Buffer
   private readonly codes = new Map<string, number>()
+  private readonly now: () => number
 
-  constructor(
-    token: string,
-    private readonly now: () => number = Date.now,
-  ) {
+  constructor(token: string, now: () => number = Date.now) {
+    this.now = now
     this.key = createHash('sha256').update('zart dashboard session\0').update(token).digest()
     this.tokenDigest = digest(token)
   }

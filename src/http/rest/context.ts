@@ -39,7 +39,11 @@ export interface RestContext {
  */
 export class WaitSlots {
   private open = 0
-  constructor(private readonly max: number) {}
+  private readonly max: number
+
+  constructor(max: number) {
+    this.max = max
+  }
 
   /** Takes a slot or throws TOO_MANY_WAITS; call the returned function to give it back. */
   take(): () => void {

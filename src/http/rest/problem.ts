@@ -78,12 +78,13 @@ export interface Problem {
 /** An error raised by the HTTP layer itself; the client's errors are ZartErrors. */
 export class HttpProblem extends Error {
   override readonly name = 'HttpProblem'
-  constructor(
-    readonly code: HttpOnlyCode | ErrorCode,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
+  readonly code: HttpOnlyCode | ErrorCode
+  readonly headers: Record<string, string>
+
+  constructor(code: HttpOnlyCode | ErrorCode, message: string, headers: Record<string, string> = {}) {
     super(message)
+    this.code = code
+    this.headers = headers
   }
 }
 
