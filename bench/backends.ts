@@ -5,6 +5,7 @@
  *
  *   npm run bench -- --db postgres://postgres@127.0.0.1:55432/zart_test
  *   npx tsx bench/backends.ts --db mysql://root@127.0.0.1:53306/zart_test [--executions 3000] [--samples 200]
+ *     [--section throughput,latency,cross]
  *
  * Each scenario runs in a fresh schema (PostgreSQL) or database (MySQL) that is dropped
  * afterwards; the URL's database itself is left as it was.
@@ -27,6 +28,7 @@ const DB = valueOf('db') ?? process.env.ZART_DATABASE_URL ?? ''
 const EXECUTIONS = Number(valueOf('executions') ?? 3000)
 const SAMPLES = Number(valueOf('samples') ?? 200)
 const PROCESSES = (valueOf('processes') ?? '1,2,4').split(',').map(Number)
+const SECTIONS = new Set((valueOf('section') ?? 'throughput,latency,cross').split(','))
 const ZART_BIN = fileURLToPath(new URL('../bin/zart.js', import.meta.url))
 const BENCH_WORKFLOWS = fileURLToPath(new URL('./workflows.ts', import.meta.url))
 
@@ -112,25 +114,37 @@ async function throughput(dialect: Dialect, processes: number, queue: QueueCase 
 }
 
 /** One execution at a time: schedule → completed, with the worker in this process or in a child. */
-async function latency(dialect: Dialect, where: 'same process' | 'worker process'): Promise<number[]> {
+async function latency(
+  dialect: Dialect,
+  where: 'same process' | 'worker process',
+): Promise<{ samples: number[]; floors: number[] }> {
   const { url, drop } = await dialect.scratch()
   const zart = await createZart({ db: url, workflows: [threeSteps] })
   const workers = where === 'worker process' ? await startWorkers(url, 1) : []
   if (where === 'same process') zart.startWorker()
+  // The floor of each moment: five raw single-row commits timed before each sample, since
+  // a shared server's speed drifts within a run.
+  const raw = await dialect.rawCommitter()
   const samples: number[] = []
+  const floors: number[] = []
   for (let i = 0; i < SAMPLES + 10; i++) {
+    const floor = await raw.time(5)
     // Each execution starts on an idle worker, at a random moment of its poll cycle: a fixed
     // pause would lock the schedule to one phase of the 50 ms poll and bias the figure.
     await sleep(5 + Math.random() * 50)
     const started = wallNow()
     const { execution_id } = await zart.schedule('bench-three-steps', { n: i })
     const finishedAt = await completedAt(zart, execution_id, where === 'same process')
-    if (i >= 10) samples.push(finishedAt - started) // the first runs warm the JIT and the pools
+    if (i >= 10) {
+      samples.push(finishedAt - started) // the first runs warm the JIT and the pools
+      floors.push(floor)
+    }
   }
+  await raw.drop()
   await stopWorkers(workers)
   await zart.close()
   await drop()
-  return samples
+  return { samples, floors }
 }
 
 /**
@@ -207,7 +221,7 @@ async function main(): Promise<void> {
   ])
 
   const results = new Map<number, Throughput>()
-  for (const processes of PROCESSES) {
+  for (const processes of SECTIONS.has('throughput') ? PROCESSES : []) {
     const t = await throughput(dialect, processes)
     results.set(processes, t)
     table(`3-step workflow, ${EXECUTIONS} executions, ${processes} \`zart worker\` process(es), concurrency 64 each`, [
@@ -228,34 +242,45 @@ async function main(): Promise<void> {
     ])
   }
 
-  // The claim rate under queue limits, beside the same run without them (measured again
-  // here, next to the others, so a busy moment of the machine skews no ratio alone).
-  const queueProcesses = Math.min(2, most)
-  const cases: QueueCase[] = [
-    { label: 'no queue (fast claim path)' },
-    { label: 'queue, limits never reached (concurrency 1000)', limits: { concurrency: 1000 } },
-    { label: 'queue, 1 per key over 100 keys', limits: { keyConcurrency: 1 }, keys: 100 },
-    { label: 'queue, concurrency 16', limits: { concurrency: 16 } },
-  ]
-  const rates: number[] = []
-  for (const c of cases) rates.push((await throughput(dialect, queueProcesses, c)).execPerSec)
-  table(
-    `Claim rate with queue limits: ${EXECUTIONS} 3-step executions, ${queueProcesses} \`zart worker\` process(es), concurrency 64 each`,
-    cases.map((c, i) => [
-      c.label,
-      `${fmt(rates[i] ?? NaN)} executions/s (${fmt((rates[i] ?? NaN) / (rates[0] ?? NaN), 2)} × no queue)`,
-    ]),
-  )
+  if (SECTIONS.has('throughput')) {
+    // The claim rate under queue limits, beside the same run without them (measured again
+    // here, next to the others, so a busy moment of the machine skews no ratio alone).
+    const queueProcesses = Math.min(2, most)
+    const cases: QueueCase[] = [
+      { label: 'no queue (fast claim path)' },
+      { label: 'queue, limits never reached (concurrency 1000)', limits: { concurrency: 1000 } },
+      { label: 'queue, 1 per key over 100 keys', limits: { keyConcurrency: 1 }, keys: 100 },
+      { label: 'queue, concurrency 16', limits: { concurrency: 16 } },
+    ]
+    const rates: number[] = []
+    for (const c of cases) rates.push((await throughput(dialect, queueProcesses, c)).execPerSec)
+    table(
+      `Claim rate with queue limits: ${EXECUTIONS} 3-step executions, ${queueProcesses} \`zart worker\` process(es), concurrency 64 each`,
+      cases.map((c, i) => [
+        c.label,
+        `${fmt(rates[i] ?? NaN)} executions/s (${fmt((rates[i] ?? NaN) / (rates[0] ?? NaN), 2)} × no queue)`,
+      ]),
+    )
+  }
 
-  for (const where of ['same process', 'worker process'] as const) {
-    const l = await latency(dialect, where)
+  for (const where of SECTIONS.has('latency') ? (['same process', 'worker process'] as const) : []) {
+    const { samples: l, floors } = await latency(dialect, where)
+    // The physical floor of a 3-step workflow: its five durable commits (schedule, three
+    // steps, finish), each at least one raw single-row commit from one connection.
+    const floor = median(floors)
     table(
       `Schedule → completed, one execution at a time, worker in ${where === 'same process' ? 'the same process' : 'a `zart worker` process'}`,
       [
+        ['floor: 5 raw single-row commits, p50 (timed between samples)', `${fmt(floor, 2)} ms`],
         ['p50', `${fmt(median(l), 2)} ms`],
         ['p99', `${fmt(percentile(l, 99), 2)} ms`],
+        ['p50 ÷ floor (target ≤ 1.5)', fmt(median(l) / floor, 2)],
       ],
     )
+  }
+  if (!SECTIONS.has('cross')) {
+    await dialect.end()
+    return
   }
   const e = await eventToResume(dialect)
   table(
