@@ -9,8 +9,9 @@
  *   this process once warm).
  * - Idle RSS of `zart mcp` and `zart worker`, beside the bare server's. Target: + 20 MiB.
  *
- * Both ways zart runs are measured: from this checkout (bin/zart.js registers tsx and
- * runs src/; the bare server then runs through tsx too) and installed (the packed tarball
+ * Both ways zart runs are measured: from this checkout (bin/zart.js runs src/ with Node's
+ * own type stripping where it has it, else through tsx, and the bare server then runs
+ * through tsx too) and installed (the packed tarball
  * installed offline into a scratch project, running the compiled dist/; the bare server
  * runs as plain JavaScript). Runs alternate between zart and its baseline so that the
  * machine's load falls on both alike; figures are medians. Beside each wall time is the CPU
@@ -235,12 +236,15 @@ export async function runStartupBench(options: { runs?: number; only?: string } 
   const scratch = mkdtempSync(join(tmpdir(), 'zart-bench-package-'))
   try {
     if (options.only === undefined || options.only === 'checkout') {
+      // Where Node strips types itself, bin/zart.js runs src/ with no loader, and so does
+      // the baseline: plain JavaScript. Elsewhere both go through tsx.
+      const native = Boolean((process.features as { typescript?: unknown }).typescript)
       figures.push(
         await measure(
           {
-            name: 'checkout (tsx, src/)',
+            name: native ? "checkout (Node's type stripping, src/)" : 'checkout (tsx, src/)',
             zart: [join(ROOT, 'bin/zart.js')],
-            bare: (tools) => ['--import', TSX_LOADER, BARE, String(tools)],
+            bare: (tools) => (native ? [BARE, String(tools)] : ['--import', TSX_LOADER, BARE, String(tools)]),
           },
           runs,
         ),
