@@ -30,7 +30,10 @@ export function commitWrites(
   writes: readonly FencedWrite[],
 ): WriteOutcome[] {
   const rows = sql(q.LOCK_FOR_COMMIT).all(JSON.stringify(lockIds(writes))) as ExecutionRow[]
-  const inbox = (sql(q.LOCK_INBOX).all(JSON.stringify(inboxIds(writes))) as InboxRow[]).map((e): InboxEvent => ({
+  // Only waits read the inbox: a batch of steps skips the query.
+  const waiting = inboxIds(writes)
+  const inboxRows = waiting.length === 0 ? [] : (sql(q.LOCK_INBOX).all(JSON.stringify(waiting)) as InboxRow[])
+  const inbox = inboxRows.map((e): InboxEvent => ({
     seq: e.seq,
     executionId: e.execution_id,
     name: e.name,

@@ -130,6 +130,11 @@ export class SqliteStore implements Store {
   readonly path: string
   private readonly db: Database.Database
   private readonly statements = new Map<string, Database.Statement>()
+  /**
+   * One transaction wrapper for every write: better-sqlite3 builds a new wrapper (five
+   * functions) on each `db.transaction()` call, which the hot path paid on every commit.
+   */
+  private readonly inTransaction: Database.Transaction<(fn: () => unknown) => unknown>
   /** Subscribers in this process, told of this connection's own changes (see `subscribe`). */
   private readonly local = new LocalWakeUps()
 
@@ -141,6 +146,12 @@ export class SqliteStore implements Store {
     this.db.pragma(`busy_timeout = ${busyTimeoutMs}`)
     toWal(this.db, busyTimeoutMs)
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)
+    this.inTransaction = this.db.transaction((fn: () => unknown) => fn())
+  }
+
+  /** Runs `fn` in a write transaction begun IMMEDIATE (the write lock at once, no upgrade deadlock). */
+  private immediate<T>(fn: () => T): T {
+    return this.inTransaction.immediate(fn) as T
   }
 
   private sql(text: string): Database.Statement {
@@ -161,7 +172,7 @@ export class SqliteStore implements Store {
       return { applied: [], current: known.at(-1)?.name ?? null }
     }
     this.db.exec('CREATE TABLE IF NOT EXISTS zart_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)')
-    const run = this.db.transaction(() => {
+    const run = () => {
       const pending = pendingMigrations(known, this.appliedMigrations())
       for (const migration of pending) {
         // The row goes in first: a second migrator racing us fails on the primary key.
@@ -169,8 +180,8 @@ export class SqliteStore implements Store {
         this.db.exec(migration.sql)
       }
       return pending.map((m) => m.name)
-    })
-    const applied = run.immediate()
+    }
+    const applied = this.immediate(run)
     return { applied, current: known.at(-1)?.name ?? null }
   }
 
@@ -193,7 +204,7 @@ export class SqliteStore implements Store {
   }
 
   async createExecutions(inputs: NewExecution[]): Promise<CreateResult[]> {
-    const results = this.db.transaction(() => inputs.map((input) => this.insertOrFind(input))).immediate()
+    const results = this.immediate(() => inputs.map((input) => this.insertOrFind(input)))
     if (results.some((r) => r.outcome === 'created' && r.execution.status === 'pending')) this.local.notify()
     return results
   }
@@ -242,7 +253,9 @@ export class SqliteStore implements Store {
 
   /** SQLite's count of commits by other connections to this file, as seen by this one. */
   private dataVersion(): number {
-    return this.db.pragma('data_version', { simple: true }) as number
+    // A cached statement: db.pragma() prepares one on every call, and this runs on every
+    // change of the file, this connection's own commits included.
+    return this.sql('PRAGMA data_version').pluck().get() as number
   }
 
   async getExecution(id: string): Promise<ExecutionRecord | undefined> {
@@ -275,7 +288,7 @@ export class SqliteStore implements Store {
   }
 
   async deliverEvents(events: NewEvent[]): Promise<DeliverResult[]> {
-    const results = this.db.transaction(() => events.map((event) => this.insertEvent(event))).immediate()
+    const results = this.immediate(() => events.map((event) => this.insertEvent(event)))
     if (results.some((r) => r.outcome === 'delivered')) this.local.notify()
     return results
   }
@@ -294,15 +307,15 @@ export class SqliteStore implements Store {
   }
 
   async cancelExecution(id: string, now: number, errorJson: string): Promise<CancelResult> {
-    const run = this.db.transaction((): CancelResult => {
+    const run = (): CancelResult => {
       const rows = (this.sql(q.CANCEL_TREE).all({ id }) as ExecutionRow[]).map(toExecution)
       const decision = decideCancel(id, new Map(rows.map((r) => [r.id, r])), now, errorJson)
       if (decision.outcome !== 'cancelled') return decision
       for (const row of decision.executions) this.sql(q.UPDATE_EXECUTION).run(updatedColumns(row))
       for (const event of decision.events) this.sql(q.INSERT_INBOX_EVENT).run(inboxEventColumns(event))
       return { outcome: 'cancelled', execution: decision.execution, cascaded: decision.cascaded }
-    })
-    const result = run.immediate()
+    }
+    const result = this.immediate(run)
     if (result.outcome === 'cancelled') this.local.notify()
     return result
   }
@@ -312,18 +325,18 @@ export class SqliteStore implements Store {
   }
 
   async forkExecution(input: NewExecution, from: string, beforePosition: number): Promise<CreateResult> {
-    const run = this.db.transaction((): CreateResult => {
+    const run = (): CreateResult => {
       const result = this.insertOrFind(input)
       if (result.outcome !== 'created') return result
       this.sql(q.SET_RERUN_OF).run({ from, id: input.id })
       this.sql(q.COPY_STEPS).run({ from, to: input.id, before: beforePosition })
       return { outcome: 'created', execution: { ...result.execution, rerunOf: from } }
-    })
-    return run.immediate()
+    }
+    return this.immediate(run)
   }
 
   async retryExecution(id: string, now: number, deadlineAt: number | null): Promise<RepairResult> {
-    const run = this.db.transaction((): RepairResult => {
+    const run = (): RepairResult => {
       const row = this.sql(q.RETRY).get({ now, deadline: deadlineAt, id }) as ExecutionRow | undefined
       if (row) {
         this.sql(q.DELETE_FAILED_STEPS).run(id)
@@ -331,8 +344,8 @@ export class SqliteStore implements Store {
       }
       const existing = this.sql(q.SELECT_EXECUTION).get(id) as ExecutionRow | undefined
       return existing ? { outcome: 'refused', execution: toExecution(existing) } : { outcome: 'not_found' }
-    })
-    const result = run.immediate()
+    }
+    const result = this.immediate(run)
     if (result.outcome === 'changed') this.local.notify()
     return result
   }
@@ -346,7 +359,7 @@ export class SqliteStore implements Store {
   }
 
   async pruneExecutions(filter: PruneFilter): Promise<number> {
-    const run = this.db.transaction((): number => {
+    const run = (): number => {
       const ids = this.sql(q.SELECT_PRUNABLE).all({
         before: filter.before,
         statuses: JSON.stringify(filter.statuses),
@@ -358,8 +371,8 @@ export class SqliteStore implements Store {
         this.sql(q.DELETE_EXECUTION).run(id)
       }
       return ids.length
-    })
-    return run.immediate()
+    }
+    return this.immediate(run)
   }
 
   async claim(options: ClaimOptions): Promise<Claim[]> {
@@ -371,7 +384,7 @@ export class SqliteStore implements Store {
     }
     const any = this.sql(q.ANY_DUE).get(filter) as { plain: number; queued: number }
     if (!any.plain && !any.queued) return []
-    const run = this.db.transaction((): Claim[] => {
+    const run = (): Claim[] => {
       const due = any.plain
         ? (this.sql(q.SELECT_DUE_UNQUEUED).all({ ...filter, limit: options.limit }) as { id: string }[])
         : []
@@ -392,8 +405,8 @@ export class SqliteStore implements Store {
         claims.push({ execution: toExecution(row), steps })
       }
       return claims
-    })
-    return run.immediate()
+    }
+    return this.immediate(run)
   }
 
   /** The queued executions this claim may take, within their queues' limits (queue-plan.ts). */
@@ -468,7 +481,7 @@ export class SqliteStore implements Store {
 
   async heartbeat(leases: Lease[], now: number, leaseMs: number): Promise<string[]> {
     if (leases.length === 0) return []
-    const run = this.db.transaction((): string[] => {
+    const run = (): string[] => {
       const lost: string[] = []
       for (const lease of leases) {
         const result = this.sql(q.HEARTBEAT).run({
@@ -479,8 +492,8 @@ export class SqliteStore implements Store {
         if (result.changes === 0) lost.push(lease.executionId)
       }
       return lost
-    })
-    return run.immediate()
+    }
+    return this.immediate(run)
   }
 
   async recordWorker(worker: WorkerRecord): Promise<void> {
@@ -497,12 +510,12 @@ export class SqliteStore implements Store {
   }
 
   async expireLeasesOf(workerId: string, now: number): Promise<number> {
-    const run = this.db.transaction(() => {
+    const run = () => {
       const expired = this.sql(q.EXPIRE_LEASES_OF).run(now, now, workerId, now).changes
       this.sql(q.DELETE_WORKER).run(workerId)
       return expired
-    })
-    const expired = run.immediate()
+    }
+    const expired = this.immediate(run)
     if (expired > 0) this.local.notify()
     return expired
   }
@@ -562,7 +575,7 @@ export class SqliteStore implements Store {
   }
 
   async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {
-    const outcomes = this.db.transaction(() => commitWrites((text) => this.sql(text), writes)).immediate()
+    const outcomes = this.immediate(() => commitWrites((text) => this.sql(text), writes))
     if (handedBack(outcomes)) this.local.notify()
     return outcomes
   }
