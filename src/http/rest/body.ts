@@ -6,7 +6,7 @@ import { HttpProblem } from './problem.ts'
 /**
  * Reads a JSON request body, with the rules express.json() applied before (its set-up per
  * request cost more than the read): only `application/json` and `application/*+json`
- * bodies are read, in UTF-8, optionally gzip, deflate or br encoded, at most `limit`
+ * bodies are read, in UTF-8 (or another UTF), optionally gzip, deflate or br encoded, at most `limit`
  * bytes once decoded; an empty one reads as `{}`. Resolves `undefined` when there is no
  * body, and refuses one of another type with 415 rather than ignoring it.
  *
@@ -28,11 +28,10 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
     }
     return undefined
   }
-  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type)?.[1]?.toLowerCase()
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-    throw bodyError('unsupported charset "' + charset.toUpperCase() + '"', 415, 'charset.unsupported')
-  }
-  const text = await readText(req, limit, chunked ? undefined : Number(length))
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type)?.[1]?.toLowerCase() ?? 'utf-8'
+  const decoder = charset === 'utf-8' ? null : unicodeDecoder(charset)
+  const bytes = await readBytes(req, limit, chunked ? undefined : Number(length))
+  const text = decoder ? decoder.decode(bytes) : bytes.toString('utf8')
   const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
   if (json.length === 0) return {}
   try {
@@ -49,8 +48,18 @@ function isJson(contentType: string): boolean {
   return media === 'application/json' || (media.startsWith('application/') && media.endsWith('+json'))
 }
 
-/** The body as UTF-8 text, decoded from its content encoding, refused past `limit` bytes. */
-function readText(req: IncomingMessage, limit: number, length: number | undefined): Promise<string> {
+/** A decoder for a Unicode charset other than UTF-8 (UTF-16...); others are refused with 415. */
+function unicodeDecoder(charset: string): TextDecoder {
+  try {
+    if (charset.startsWith('utf-')) return new TextDecoder(charset)
+  } catch {
+    // not one Node can decode: refused below
+  }
+  throw bodyError(`unsupported charset "${charset.toUpperCase()}"`, 415, 'charset.unsupported')
+}
+
+/** The body's bytes, decoded from its content encoding, refused past `limit` bytes. */
+function readBytes(req: IncomingMessage, limit: number, length: number | undefined): Promise<Buffer> {
   const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase()
   const identity = encoding === 'identity'
   if (identity && length !== undefined && length > limit) {
@@ -85,7 +94,7 @@ function readText(req: IncomingMessage, limit: number, length: number | undefine
       if (identity && length !== undefined && received !== length) {
         return reject(bodyError('request size did not match content length', 400, 'request.size.invalid'))
       }
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8'))
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks))
     }
     const onData = (chunk: Buffer) => {
       received += chunk.length
