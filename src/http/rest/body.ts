@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
 import type { Readable } from 'node:stream'
+import { TextDecoder } from 'node:util'
 import { HttpProblem } from './problem.ts'
 
 /**
