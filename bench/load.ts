@@ -7,8 +7,11 @@
  * The two take turns in slices, so a shared machine's drift hits both alike.
  * At the end of each, every execution must be completed with its events in order (none
  * lost, none doubled) and no response may be an error other than an intended one (429
- * when waits are full). Prints counts, rates, latencies and REST ÷ in-process; exits 1
- * when a check fails.
+ * when waits are full). Prints counts, rates, latencies and REST ÷ in-process, and the CPU
+ * time each side spent per execution (the server's from its /metrics, the benchmark's
+ * own from process.cpuUsage): the REST side runs in two processes, so on a machine
+ * busy with other work it loses more than the in-process side to that work, and the CPU
+ * figures show what the door costs whatever the load. Exits 1 when a check fails.
  *
  *   npx tsx bench/load.ts [--clients 200] [--seconds 30] [--db postgres://…] [--profile DIR]
  *
@@ -198,6 +201,18 @@ async function client(door: Door, prefix: string, i: number, deadline: number, i
   }
 }
 
+/** CPU seconds the `zart serve` at `base` has used, from its Prometheus endpoint. */
+async function serverCpu(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text()
+  return Number(/^process_cpu_seconds_total (\S+)$/m.exec(text)?.[1] ?? NaN)
+}
+
+/** CPU seconds this process has used. */
+const ownCpu = (): number => {
+  const { user, system } = process.cpuUsage()
+  return (user + system) / 1e6
+}
+
 function startServer(): Promise<{ url: string; stop: () => Promise<number | null> }> {
   const child = spawn(
     process.execPath,
@@ -295,11 +310,16 @@ async function main(): Promise<void> {
     `load: ${CLIENTS} clients for ${SECONDS}s against ${server.url}, then as long in-process, on ${DB.split(':')[0]}` +
       ` (in ${SLICES} alternating slices, so both meet the same machine)`,
   )
-  const rest = { door: restDoor(server.url), ids: [] as string[], seconds: 0 }
-  const local = { door: inProcessDoor(zart), ids: [] as string[], seconds: 0 }
+  const rest = { door: restDoor(server.url), ids: [] as string[], seconds: 0, serverCpu: 0, clientCpu: 0 }
+  const local = { door: inProcessDoor(zart), ids: [] as string[], seconds: 0, cpu: 0 }
   for (let slice = 0; slice < SLICES; slice++) {
+    const [server0, client0] = [await serverCpu(server.url), ownCpu()]
     rest.seconds += await drive(rest.door, `load-${slice}`, SECONDS / SLICES, rest.ids)
+    rest.serverCpu += (await serverCpu(server.url)) - server0
+    rest.clientCpu += ownCpu() - client0
+    const local0 = ownCpu()
     local.seconds += await drive(local.door, `local-${slice}`, SECONDS / SLICES, local.ids)
+    local.cpu += ownCpu() - local0
   }
   const restFigures = await report(rest.door, 'REST load', rest.ids, rest.seconds)
   const localFigures = await report(local.door, 'In-process load (client API, no HTTP)', local.ids, local.seconds)
@@ -308,8 +328,24 @@ async function main(): Promise<void> {
   await zart.close()
   rmSync(folder, { recursive: true, force: true })
 
+  const perExecution = (seconds: number, ids: readonly string[]) => fmt((1000 * seconds) / ids.length, 2)
+  table('CPU per execution, ms (and share of one core while its side ran)', [
+    ['zart serve', `${perExecution(rest.serverCpu, rest.ids)} (${fmt((100 * rest.serverCpu) / rest.seconds)}%)`],
+    [
+      'REST clients (this process)',
+      `${perExecution(rest.clientCpu, rest.ids)} (${fmt((100 * rest.clientCpu) / rest.seconds)}%)`,
+    ],
+    [
+      'in-process: clients and engine',
+      `${perExecution(local.cpu, local.ids)} (${fmt((100 * local.cpu) / local.seconds)}%)`,
+    ],
+  ])
   table('REST ÷ in-process (same mix, same length, this run)', [
     ['executions completed/s (target ≥ 0.5)', fmt(restFigures.perSecond / localFigures.perSecond, 2)],
+    [
+      'CPU per execution, in-process ÷ zart serve',
+      fmt(local.cpu / local.ids.length / (rest.serverCpu / rest.ids.length), 2),
+    ],
     ...MIX.map((name): [string, string] => [
       `${name} p50, in-process ÷ REST`,
       fmt((localFigures.p50[name] ?? NaN) / (restFigures.p50[name] ?? NaN), 2),

@@ -111,7 +111,7 @@ export function registerServeCommand(program: Command, context: CliContext): voi
           dashboard: true,
           // The REST API (/api/v1) mounts here, on the same port and behind the same checks.
           routes: [
-            ['/api/v1', rest.router],
+            ['/api/v1', rest],
             ['/readyz', readyHandler(zart, logger)],
             ['/metrics', metricsHandler(metrics)],
           ],

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
+import type { IncomingMessage } from 'node:http'
 import { fileURLToPath } from 'node:url'
-import express, { type Request, type RequestHandler, type Response, type Router } from 'express'
+import express, { type RequestHandler, type Response, type Router } from 'express'
 import { loginPage } from './login-page.ts'
 import { DashboardSessions, readCookie, SESSION_COOKIE, SESSION_MS } from './sessions.ts'
 
@@ -14,7 +15,7 @@ export interface Dashboard {
   /** Pages, assets, `/login` and `/logout`. Mount before the token check: it does its own. */
   readonly router: Router
   /** True when the request carries a valid session cookie (always false without a token). */
-  hasSession(req: Request): boolean
+  hasSession(req: IncomingMessage): boolean
   /** A one-time sign-in path such as `/login?code=…`, or null when the server has no token. */
   oneTimeLoginPath(): string | null
 }
@@ -32,7 +33,7 @@ export interface Dashboard {
 export function createDashboard(options: { token?: string } = {}): Dashboard {
   const sessions = options.token === undefined ? null : new DashboardSessions(options.token)
   const shell = readFileSync(`${PUBLIC}index.html`, 'utf8')
-  const hasSession = (req: Request) => sessions?.verify(readCookie(req.header('cookie'), SESSION_COOKIE)) ?? false
+  const hasSession = (req: IncomingMessage) => sessions?.verify(readCookie(req.headers.cookie, SESSION_COOKIE)) ?? false
 
   const router = express.Router()
   router.use('/assets', securityHeaders, express.static(PUBLIC, { index: false }))

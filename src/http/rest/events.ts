@@ -23,8 +23,8 @@ export function eventRoutes(context: RestContext): RouteSpec[] {
       'PAYLOAD_TOO_LARGE',
       'UNSUPPORTED_MEDIA_TYPE',
     ],
-    async handle({ params, query, headers, body }, _req, res) {
-      res.locals.execution = params.id
+    async handle({ params, query, headers, body }, { log }) {
+      log.execution = params.id
       const header = headers['idempotency-key']
       if (header !== undefined && query.event_id !== undefined && header !== query.event_id) {
         throw new ZartError(

@@ -45,8 +45,8 @@ export function executionRoutes(context: RestContext): RouteSpec[] {
       },
     },
     errors: ['INVALID_INPUT', 'UNKNOWN_WORKFLOW', 'ID_CONFLICT', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'],
-    async handle({ headers, body }, _req, res) {
-      res.locals.execution = body.id // so a conflict is logged with the id too
+    async handle({ headers, body }, { log }) {
+      log.execution = body.id // so a conflict is logged with the id too
       const runAt =
         body.run_at === undefined ? undefined : typeof body.run_at === 'number' ? body.run_at : Date.parse(body.run_at)
       const result = await zart.schedule(body.workflow ?? body.task ?? '', body.data ?? {}, {
@@ -57,7 +57,7 @@ export function executionRoutes(context: RestContext): RouteSpec[] {
         ...(headers.traceparent !== undefined && { traceparent: headers.traceparent }),
         ...flowOptions(body),
       })
-      res.locals.execution = result.execution_id
+      log.execution = result.execution_id
       return {
         status: result.created ? 201 : 200,
         body: result,
@@ -89,8 +89,8 @@ export function executionRoutes(context: RestContext): RouteSpec[] {
     schemas: { params: idParams, query: statusQuery },
     responses: { 200: { description: 'The status', schema: executionResponse } },
     errors: ['INVALID_INPUT', 'EXECUTION_NOT_FOUND'],
-    async handle({ params, query }, _req, res) {
-      res.locals.execution = params.id
+    async handle({ params, query }, { log }) {
+      log.execution = params.id
       const view = await zart.status(params.id, { includeSteps: query.steps === 'true' })
       const dashboardUrl = context.dashboardUrl?.(view.id)
       return { status: 200, body: dashboardUrl === undefined ? view : { ...view, dashboard_url: dashboardUrl } }
@@ -108,8 +108,8 @@ export function executionRoutes(context: RestContext): RouteSpec[] {
     schemas: { params: idParams },
     responses: { 200: { description: 'The cancelled execution', schema: executionResponse } },
     errors: ['INVALID_INPUT', 'EXECUTION_NOT_FOUND', 'EXECUTION_TERMINAL'],
-    async handle({ params }, _req, res) {
-      res.locals.execution = params.id
+    async handle({ params }, { log }) {
+      log.execution = params.id
       return { status: 200, body: await zart.cancel(params.id) }
     },
   })
@@ -125,17 +125,25 @@ export function executionRoutes(context: RestContext): RouteSpec[] {
     schemas: { params: idParams, query: waitQuery(limits.maxWaitSeconds, defaultWait) },
     responses: { 200: { description: 'The status when the wait ended', schema: waitResponse } },
     errors: ['INVALID_INPUT', 'EXECUTION_NOT_FOUND', 'TOO_MANY_WAITS', 'SHUTTING_DOWN'],
-    async handle({ params, query }, _req, res) {
-      res.locals.execution = params.id
+    async handle({ params, query }, { res, log }) {
+      log.execution = params.id
       const release = context.waits.take()
-      // Ends early when the caller hangs up or the server shuts down.
-      const gone = new AbortController()
-      res.once('close', () => gone.abort())
+      // Ends early when the caller hangs up or the server shuts down. One controller and
+      // two listeners, not AbortSignal.any: that keeps a reference from the server-long
+      // shutdown signal to every wait's signal until the garbage collector finds it.
+      const stop = new AbortController()
+      const abort = () => stop.abort()
+      res.once('close', abort)
+      context.shutdown.addEventListener('abort', abort)
+      if (context.shutdown.aborted) abort()
       try {
-        const signal = AbortSignal.any([gone.signal, context.shutdown])
-        const result = await zart.wait(params.id, { timeout: (query.timeout ?? defaultWait) * 1000, signal })
+        const result = await zart.wait(params.id, {
+          timeout: (query.timeout ?? defaultWait) * 1000,
+          signal: stop.signal,
+        })
         return { status: 200, body: result }
       } finally {
+        context.shutdown.removeEventListener('abort', abort)
         release()
       }
     },

@@ -1,4 +1,4 @@
-import type { Response } from 'express'
+import type { ServerResponse } from 'node:http'
 import { asZartError, type ErrorCode, type FieldIssue } from '../../errors.ts'
 import type { Logger } from '../../engine/logger.ts'
 
@@ -139,8 +139,14 @@ export function toProblem(error: unknown, logger: Logger): { problem: Problem; h
 }
 
 /** Sends a problem as `application/problem+json`. */
-export function sendProblem(res: Response, body: Problem, headers: Record<string, string> = {}): void {
-  res.status(body.status).set(headers).type('application/problem+json').send(JSON.stringify(body))
+export function sendProblem(res: ServerResponse, body: Problem, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body)
+  res.writeHead(body.status, {
+    ...headers,
+    'Content-Type': 'application/problem+json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+  })
+  res.end(text)
 }
 
 /** Errors from express.json (body-parser) and from decoding the URL carry `type`/`status`. */

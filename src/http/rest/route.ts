@@ -1,4 +1,4 @@
-import type { Request, RequestHandler, Response, Router } from 'express'
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
 import { z } from 'zod'
 import { fieldIssues } from '../../client/schemas.ts'
 import { ZartError } from '../../errors.ts'
@@ -47,7 +47,7 @@ export interface RouteSpec<S extends RouteSchemas = RouteSchemas> {
   responses: Record<number, { description: string; schema: z.ZodType; contentType?: string }>
   /** The error codes this operation may answer with (documented as problem responses). */
   errors: readonly ProblemCode[]
-  handle(input: Parsed<S>, req: Request, res: Response): Promise<Reply>
+  handle(input: Parsed<S>, request: RouteRequest): Promise<Reply>
 }
 
 /** Declares a route with its handler's input typed from its schemas. */
@@ -63,21 +63,75 @@ export function errorStatuses(spec: RouteSpec): number[] {
   return [...new Set([...spec.errors, ...EVERY_ROUTE].map((code) => HTTP_STATUS[code]))].sort()
 }
 
-/** Mounts a route on the router: parse each part with its schema, run, reply as JSON. */
-export function mountRoute<S extends RouteSchemas>(router: Router, spec: RouteSpec<S>): void {
-  const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1')
-  const handler: RequestHandler = async (req, res) => {
-    const input = {
-      params: parsePart(spec.schemas.params, req.params, 'path'),
-      query: parsePart(spec.schemas.query, { ...req.query }, 'query'),
-      headers: parsePart(spec.schemas.headers, pickHeaders(req, spec.schemas.headers), 'header'),
-      body: parsePart(spec.schemas.body, req.body, 'body'),
-    } as Parsed<S>
-    const reply = await spec.handle(input, req, res)
-    if (reply.events) return streamEvents(res, reply)
-    sendJson(res, reply)
-  }
-  router[spec.method](expressPath, handler)
+/** What a handler gets besides its validated input. */
+export interface RouteRequest {
+  /** The response: a long poll listens for `close` to stop when the caller hangs up. */
+  readonly res: ServerResponse
+  /** Fields of this request's log line, e.g. the execution it was about. */
+  readonly log: RequestNote
+}
+
+/** What the request log says of a request beyond method, path and status. */
+export interface RequestNote {
+  execution?: string
+  code?: string
+}
+
+/** A route ready to match: its method, a regular expression of its path and the names of its parameters. */
+export interface CompiledRoute {
+  readonly spec: RouteSpec
+  readonly method: string
+  readonly regex: RegExp
+  readonly names: readonly string[]
+}
+
+/**
+ * Compiles a route's path (`/executions/{id}`) to a regular expression matched against
+ * the raw path: one segment per parameter, an optional trailing slash, any letter case,
+ * as express matched them.
+ */
+export function compileRoute(spec: RouteSpec): CompiledRoute {
+  const names: string[] = []
+  const source = spec.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_match, name: string) => {
+    names.push(name)
+    return '([^/]+)'
+  })
+  return { spec, method: spec.method.toUpperCase(), regex: new RegExp(`^${source}/?$`, 'i'), names }
+}
+
+/** The route's path parameters of a matched path, decoded; a bad %-escape is a 400. */
+export function pathParams(route: CompiledRoute, match: RegExpExecArray): Record<string, string> {
+  const params: Record<string, string> = {}
+  route.names.forEach((name, i) => {
+    const raw = match[i + 1] ?? ''
+    try {
+      params[name] = decodeURIComponent(raw)
+    } catch {
+      throw Object.assign(new URIError(`Failed to decode param '${raw}'`), { status: 400 })
+    }
+  })
+  return params
+}
+
+/** The parts of a request a route validates, as read from the wire. */
+export interface RawInput {
+  params: Record<string, string>
+  query: Record<string, unknown>
+  headers: IncomingHttpHeaders
+  body: unknown
+}
+
+/** Runs a route: parse each part with its schema, call the handler, reply as JSON (or a stream). */
+export async function runRoute(spec: RouteSpec, raw: RawInput, request: RouteRequest): Promise<void> {
+  const input = {
+    params: parsePart(spec.schemas.params, raw.params, 'path'),
+    query: parsePart(spec.schemas.query, raw.query, 'query'),
+    headers: parsePart(spec.schemas.headers, pickHeaders(raw.headers, spec.schemas.headers), 'header'),
+    body: parsePart(spec.schemas.body, raw.body, 'body'),
+  } as Parsed<RouteSchemas>
+  const reply = await spec.handle(input, request)
+  if (reply.events) return streamEvents(request.res, reply)
+  sendJson(request.res, reply.status, reply.body, reply.headers)
 }
 
 /**
@@ -86,21 +140,27 @@ export function mountRoute<S extends RouteSchemas>(router: Router, spec: RouteSp
  * under load, for answers (statuses of running work, results of writes) no cache may
  * reuse anyway.
  */
-function sendJson(res: Response, reply: Reply): void {
-  const body = JSON.stringify(reply.body) ?? 'null'
-  res.writeHead(reply.status, {
-    ...reply.headers,
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body),
-  })
-  res.end(body)
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
+  sendText(res, status, JSON.stringify(body) ?? 'null', 'application/json; charset=utf-8', headers)
+}
+
+/** Writes a reply already serialised, headers and body in one write. */
+export function sendText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  contentType: string,
+  headers?: Record<string, string>,
+): void {
+  res.writeHead(status, { ...headers, 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) })
+  res.end(text)
 }
 
 /** Answers with `text/event-stream` and hands the route a way to send events until it is done. */
-async function streamEvents(res: Response, reply: Reply): Promise<void> {
+async function streamEvents(res: ServerResponse, reply: Reply): Promise<void> {
   const gone = new AbortController()
   res.once('close', () => gone.abort())
-  res.status(reply.status).set({
+  res.writeHead(reply.status, {
     ...reply.headers,
     'Content-Type': 'text/event-stream',
     'Cache-Control': 'no-cache',
@@ -127,9 +187,9 @@ function parsePart(schema: z.ZodType | undefined, value: unknown, where: string)
 }
 
 /** Only the headers a route declares, by their lower-case names. */
-function pickHeaders(req: Request, schema: z.ZodObject | undefined): Record<string, unknown> {
+function pickHeaders(headers: IncomingHttpHeaders, schema: z.ZodObject | undefined): Record<string, unknown> {
   if (!schema) return {}
   const out: Record<string, unknown> = {}
-  for (const name of Object.keys(schema.shape)) if (req.headers[name] !== undefined) out[name] = req.headers[name]
+  for (const name of Object.keys(schema.shape)) if (headers[name] !== undefined) out[name] = headers[name]
   return out
 }

@@ -1,6 +1,9 @@
 import { setLongTimeout, type LongTimer } from '../../timers.ts'
 import { createRequire } from 'node:module'
-import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { parse as parseQuery } from 'node:querystring'
+import type { RequestHandler } from 'express'
+import { readJsonBody } from './body.ts'
 import type { Zart } from '../../client/zart.ts'
 import { silentLogger, type Logger } from '../../engine/logger.ts'
 import { DEFAULT_REST_LIMITS, WaitSlots, type RestContext, type RestLimits } from './context.ts'
@@ -9,8 +12,7 @@ import { executionRoutes } from './executions.ts'
 import { scheduleRoutes } from './schedules.ts'
 import { openApiDocument } from './openapi.ts'
 import { HttpProblem, sendProblem, toProblem } from './problem.ts'
-import { requestLog } from './request-log.ts'
-import { mountRoute, type RouteSpec } from './route.ts'
+import { compileRoute, pathParams, runRoute, sendText, type RequestNote, type RouteSpec } from './route.ts'
 import { workflowRoutes } from './workflows.ts'
 import { queueRoutes } from './queues.ts'
 
@@ -25,7 +27,13 @@ export interface RestApiOptions {
 
 /** The REST API, ready to mount at `/api/v1` (e.g. through `startHttpServer({ routes })`). */
 export interface RestApi {
-  readonly router: Router
+  /** The API as express middleware, for `app.use('/api/v1', api.router)`. */
+  readonly router: RequestHandler
+  /**
+   * The API on Node's own request and response, `url` relative to where it is mounted:
+   * what `zart serve` calls, without express's set-up of every request.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, url?: string): void
   /** Every operation, as the OpenAPI document lists it. */
   readonly routes: readonly RouteSpec[]
   /** The OpenAPI 3.1 document served at `/api/v1/openapi.json`. */
@@ -68,41 +76,77 @@ export function createRestApi(zart: Zart, options: RestApiOptions = {}): RestApi
     ...queueRoutes(context),
   ]
   const openapi = openApiDocument(routes, { version })
+  const compiled = routes.map(compileRoute)
+  const openapiJson = JSON.stringify(openapi)
   let active = 0
   let idle: (() => void) | null = null
 
-  const router = express.Router()
-  router.use((req, res, next) => {
+  /** Answers one request whose `url` is relative to where the API is mounted (`/executions/…`). */
+  const handle = (req: IncomingMessage, res: ServerResponse, url: string = req.url ?? '/'): void => {
     if (shutdown.signal.aborted) {
-      res.set('Connection', 'close')
-      return next(
+      res.setHeader('Connection', 'close')
+      const { problem: body, headers } = toProblem(
         new HttpProblem(
           'SHUTTING_DOWN',
           'zart serve is shutting down: retry against another instance or once it is back',
           { 'Retry-After': '5' },
         ),
+        logger,
       )
+      return sendProblem(res, body, headers)
     }
     active++
-    res.once('close', () => {
+    const log: RequestNote = {}
+    const started = performance.now()
+    res.on('close', () => {
       if (--active === 0) idle?.()
+      logRequest(logger, req, res, log, started)
     })
-    next()
-  })
-  router.use(requestLog(logger))
-  router.use(
-    express.json({ limit: limits.maxBodyBytes, strict: false, type: ['application/json', 'application/*+json'] }),
-  )
-  router.use(requireJsonBody)
-  router.get('/openapi.json', (_req, res) => {
-    res.json(openapi)
-  })
-  for (const spec of routes) mountRoute(router, spec)
-  router.use(unmatched(routes))
-  router.use(problems(logger))
+    answer(req, res, url, log).catch((error: unknown) => {
+      if (res.headersSent) {
+        logger.error('http request failed', {
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        })
+        return void res.destroy()
+      }
+      const { problem: body, headers } = toProblem(error, logger)
+      log.code = body.code
+      sendProblem(res, body, headers)
+    })
+  }
+
+  /** Body first (a bad one is refused whatever the route), then the route, or 404/405. */
+  const answer = async (req: IncomingMessage, res: ServerResponse, url: string, log: RequestNote): Promise<void> => {
+    const at = url.indexOf('?')
+    const path = at < 0 ? url : url.slice(0, at)
+    const body = await readJsonBody(req, limits.maxBodyBytes)
+    // HEAD is answered as GET, without the body (Node leaves it out), as express did.
+    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET')
+    if (method === 'GET' && OPENAPI_PATH.test(path))
+      return sendText(res, 200, openapiJson, 'application/json; charset=utf-8')
+    for (const route of compiled) {
+      if (route.method !== method) continue
+      const match = route.regex.exec(path)
+      if (!match) continue
+      const query = at < 0 ? {} : { ...parseQuery(url.slice(at + 1)) }
+      return runRoute(route.spec, { params: pathParams(route, match), query, headers: req.headers, body }, { res, log })
+    }
+    const allowed = compiled.filter((route) => route.regex.test(path)).map((route) => route.method)
+    if (OPENAPI_PATH.test(path)) allowed.push('GET')
+    if (allowed.length > 0) {
+      throw new HttpProblem('METHOD_NOT_ALLOWED', `${req.method} is not allowed here: use ${allowed.join(' or ')}`, {
+        Allow: allowed.join(', '),
+      })
+    }
+    throw new HttpProblem(
+      'ROUTE_NOT_FOUND',
+      `no route ${req.method} /api/v1${path}: see GET /api/v1/openapi.json for the routes`,
+    )
+  }
 
   return {
-    router,
+    router: (req, res) => handle(req, res),
+    handle,
     routes,
     openapi,
     inFlight: () => active,
@@ -120,50 +164,32 @@ export function createRestApi(zart: Zart, options: RestApiOptions = {}): RestApi
   }
 }
 
-/** A body that express.json did not read (not JSON) is refused rather than ignored. */
-const requireJsonBody: RequestHandler = (req, _res, next) => {
-  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0
-  if (req.body === undefined && hasBody) {
-    return next(
-      new HttpProblem(
-        'UNSUPPORTED_MEDIA_TYPE',
-        `the body is ${req.headers['content-type'] ?? 'untyped'}: send JSON with Content-Type: application/json`,
-      ),
-    )
-  }
-  next()
-}
+const OPENAPI_PATH = /^\/openapi\.json\/?$/i
 
-/** 405 for a known path with another method, 404 for anything else under /api/v1. */
-function unmatched(routes: readonly RouteSpec[]): RequestHandler {
-  const patterns = routes.map((spec) => ({
-    method: spec.method.toUpperCase(),
-    regex: new RegExp(`^${spec.path.replace(/\{\w+\}/g, '[^/]+')}/?$`),
-  }))
-  patterns.push({ method: 'GET', regex: /^\/openapi\.json$/ })
-  return (req, _res, next) => {
-    const allowed = patterns.filter((p) => p.regex.test(req.path)).map((p) => p.method)
-    if (allowed.length > 0) {
-      return next(
-        new HttpProblem('METHOD_NOT_ALLOWED', `${req.method} is not allowed here: use ${allowed.join(' or ')}`, {
-          Allow: allowed.join(', '),
-        }),
-      )
-    }
-    next(
-      new HttpProblem(
-        'ROUTE_NOT_FOUND',
-        `no route ${req.method} /api/v1${req.path}: see GET /api/v1/openapi.json for the routes`,
-      ),
-    )
+/**
+ * One log line per request when it ends: method, path (no query: it may carry event ids),
+ * status, duration, the problem code when it failed, and the execution id when the request
+ * was about one. Debug for normal traffic, warn for server errors, so a busy server's log
+ * stays quiet at the default level.
+ */
+function logRequest(
+  logger: Logger,
+  req: IncomingMessage,
+  res: ServerResponse,
+  log: RequestNote,
+  started: number,
+): void {
+  const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? ''
+  const at = url.indexOf('?')
+  const fields: Record<string, unknown> = {
+    method: req.method,
+    path: at < 0 ? url : url.slice(0, at),
+    status: res.statusCode,
+    ms: Math.round((performance.now() - started) * 10) / 10,
   }
-}
-
-function problems(logger: Logger): ErrorRequestHandler {
-  return (error: unknown, _req, res, next) => {
-    if (res.headersSent) return next(error)
-    const { problem: body, headers } = toProblem(error, logger)
-    res.locals.code = body.code
-    sendProblem(res, body, headers)
-  }
+  if (log.execution !== undefined) fields.execution = log.execution
+  if (log.code !== undefined) fields.code = log.code
+  if (!res.writableFinished) fields.aborted = true
+  if (res.statusCode >= 500) logger.warn('http request', fields)
+  else logger.debug('http request', fields)
 }

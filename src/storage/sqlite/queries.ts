@@ -1,4 +1,11 @@
-/** The SQL the SQLite adapter runs, one named statement per operation. */
+/**
+ * The SQL the SQLite adapter runs, one named statement per operation.
+ *
+ * A bare parameter as LIMIT (`LIMIT ?`) lets SQLite use its value when planning, so each new
+ * binding expires the statement and the next run prepares it again (measured: 20 µs, not 3,
+ * for the children read of every status). `LIMIT CAST(? AS INTEGER)` is not read at
+ * planning time, and is what every LIMIT here uses.
+ */
 
 /** Whether `migrate()` ever ran here: `migrationStatus()` must not create the table to find out. */
 export const MIGRATIONS_TABLE_EXISTS = `SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'zart_migrations'`
@@ -38,7 +45,7 @@ export const LIST_EXECUTIONS = `
     AND (@workflow IS NULL OR workflow = @workflow)
     AND (@before IS NULL OR seq < @before)
   ORDER BY seq DESC
-  LIMIT @limit`
+  LIMIT CAST(@limit AS INTEGER)`
 
 export const EVENT_EXISTS = `SELECT 1 FROM zart_events WHERE execution_id = ? AND event_id = ?`
 
@@ -68,7 +75,7 @@ export const CANCEL_TREE = `
   WHERE id IN (SELECT id FROM tree) OR id = (SELECT parent_id FROM zart_executions WHERE id = @id)`
 
 /** The children of an execution, oldest first. */
-export const LIST_CHILDREN = `SELECT * FROM zart_executions WHERE parent_id = ? ORDER BY seq LIMIT ?`
+export const LIST_CHILDREN = `SELECT * FROM zart_executions WHERE parent_id = ? ORDER BY seq LIMIT CAST(? AS INTEGER)`
 
 /** Terminal executions to prune, oldest first; the status list is a JSON array. */
 export const SELECT_PRUNABLE = `
@@ -76,7 +83,7 @@ export const SELECT_PRUNABLE = `
   WHERE updated_at < @before
     AND status IN (SELECT value FROM json_each(@statuses))
     AND status IN ('completed', 'failed', 'cancelled', 'timed_out')
-  ORDER BY seq LIMIT @limit`
+  ORDER BY seq LIMIT CAST(@limit AS INTEGER)`
 
 export const DELETE_STEPS = `DELETE FROM zart_steps WHERE execution_id = ?`
 
@@ -106,7 +113,7 @@ export const SELECT_DUE_UNQUEUED = `
   SELECT id FROM zart_executions INDEXED BY zart_executions_due
   WHERE due_at <= @now AND paused = 0 AND queue IS NULL AND workflow IN (SELECT value FROM json_each(@workflows))
     AND ${VERSIONS}
-  ORDER BY due_at LIMIT @limit`
+  ORDER BY due_at LIMIT CAST(@limit AS INTEGER)`
 
 /**
  * The queues with due executions, one index probe per queue (a skip scan: the backlog a
@@ -153,7 +160,7 @@ export const QUEUE_CANDIDATES = `
          OR (SELECT COUNT(*) FROM zart_executions r
              WHERE r.queue = e.queue AND r.concurrency_key = e.concurrency_key AND r.status = 'running') < @keyConcurrency)
   ORDER BY e.priority DESC, e.due_at, e.seq
-  LIMIT @limit`
+  LIMIT CAST(@limit AS INTEGER)`
 
 /**
  * Of a full queue only takeovers are worth reading: running rows whose lease ran out
@@ -164,7 +171,7 @@ export const QUEUE_TAKEOVERS = `
   FROM zart_executions e INDEXED BY zart_executions_queue_running
   WHERE e.queue = @queue AND e.status = 'running' AND e.due_at <= @now AND e.paused = 0
     AND e.workflow IN (SELECT value FROM json_each(@workflows)) AND ${VERSIONS.replaceAll('workflow', 'e.workflow')}
-  LIMIT @limit`
+  LIMIT CAST(@limit AS INTEGER)`
 
 /**
  * A running row is due again only when its lease expires: the holder enforces the
@@ -327,7 +334,7 @@ export const LIST_TASKS = `
   SELECT t.* FROM zart_tasks t JOIN zart_executions e ON e.id = t.execution_id
   WHERE t.owner = @owner AND (@before IS NULL OR t.seq < @before)
   ORDER BY t.seq DESC
-  LIMIT @limit`
+  LIMIT CAST(@limit AS INTEGER)`
 
 export const SET_RERUN_OF = `UPDATE zart_executions SET rerun_of = @from WHERE id = @id`
 

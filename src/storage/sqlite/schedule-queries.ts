@@ -29,7 +29,7 @@ export const DUE_SCHEDULES = `
   SELECT * FROM zart_schedules
   WHERE paused = 0 AND next_tick_at <= ? AND workflow IN (SELECT value FROM json_each(?))
   ORDER BY next_tick_at
-  LIMIT ?`
+  LIMIT CAST(? AS INTEGER)`
 
 /** Params: see `advanceColumns`. */
 export const ADVANCE_SCHEDULE = `
