@@ -38,21 +38,15 @@ const BENCH_WORKFLOWS = fileURLToPath(new URL('./workflows.ts', import.meta.url)
 
 /** One row per transaction, 200-byte payload: the physical limit of this disk. */
 function rawCommitRate(synchronous: Sync, ms = 1500): number {
-  const db = new Database(join(tempFolder('raw'), 'raw.db'))
-  db.pragma('journal_mode = WAL')
-  db.pragma(`synchronous = ${synchronous}`)
-  db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)')
-  const insert = db.prepare('INSERT INTO t (payload) VALUES (?)')
-  const payload = 'x'.repeat(200)
-  const started = performance.now()
+  const raw = rawCommitter(synchronous)
   let n = 0
-  while (performance.now() - started < ms) {
-    insert.run(payload) // autocommit: one transaction, one commit per row
-    n++
+  let spent = 0
+  while (spent < ms) {
+    spent += raw.time(50) // autocommit: one transaction, one commit per row
+    n += 50
   }
-  const rate = n / ((performance.now() - started) / 1000)
-  db.close()
-  return rate
+  raw.close()
+  return n / (spent / 1000)
 }
 
 async function open(synchronous: Sync, concurrency = 64): Promise<{ zart: Zart; store: SqliteStore; path: string }> {
