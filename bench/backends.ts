@@ -5,6 +5,7 @@
  *
  *   npm run bench -- --db postgres://postgres@127.0.0.1:55432/zart_test
  *   npx tsx bench/backends.ts --db mysql://root@127.0.0.1:53306/zart_test [--executions 3000] [--samples 200]
+ *   npx tsx bench/backends.ts --db mysql://… --sections resume     only the event → resumed figures
  *
  * Each scenario runs in a fresh schema (PostgreSQL) or database (MySQL) that is dropped
  * afterwards; the URL's database itself is left as it was.
@@ -27,6 +28,8 @@ const DB = valueOf('db') ?? process.env.ZART_DATABASE_URL ?? ''
 const EXECUTIONS = Number(valueOf('executions') ?? 3000)
 const SAMPLES = Number(valueOf('samples') ?? 200)
 const PROCESSES = (valueOf('processes') ?? '1,2,4').split(',').map(Number)
+/** Which parts to run: throughput, queues, latency, resume (default all). */
+const SECTIONS = new Set((valueOf('sections') ?? 'throughput,queues,latency,resume').split(','))
 const ZART_BIN = fileURLToPath(new URL('../bin/zart.js', import.meta.url))
 const BENCH_WORKFLOWS = fileURLToPath(new URL('./workflows.ts', import.meta.url))
 
@@ -152,19 +155,26 @@ async function completedAt(zart: Zart, id: string, inProcess: boolean): Promise<
   }
 }
 
-/** Event delivered here → the waiting workflow resumed in a `zart worker` child. */
-async function eventToResume(dialect: Dialect): Promise<number[]> {
+/**
+ * Event delivered here → the waiting workflow resumed (the step after the wait ran) in a
+ * `zart worker` child; and, beside it, the server round trips per second that child makes
+ * while it is idle, the price of being woken that fast.
+ */
+async function eventToResume(dialect: Dialect): Promise<{ samples: number[]; idle: { perSec: number; what: string } }> {
   const { url, drop } = await dialect.scratch()
   const log = join(tempFolder('resume'), 'resumed.log')
   writeFileSync(log, '')
   const zart = await createZart({ db: url, workflows: [resumeProbe] })
   const workers = await startWorkers(url, 1, { ZART_BENCH_RESUME_LOG: log })
+  const idle = await idleLoad(dialect, url)
   const count = Math.min(SAMPLES, 100)
   const sent = new Map<string, number>()
   for (let i = 0; i < count + 5; i++) {
     const { execution_id } = await zart.schedule('bench-resume')
     while ((await zart.status(execution_id)).status !== 'waiting') await sleep(5)
-    await sleep(20) // let the worker go idle, as it is when a real event comes
+    // Let the worker go idle, as it is when a real event comes, and send the event at a
+    // random point of its poll cycle: a fixed pause would lock it to one phase.
+    await sleep(20 + Math.random() * 50)
     if (i >= 5) sent.set(execution_id, wallNow())
     await zart.deliverEvent(execution_id, 'go', null)
     // The child logs when it resumed; slow polling here keeps the CPU for it and the server.
@@ -173,12 +183,31 @@ async function eventToResume(dialect: Dialect): Promise<number[]> {
   await stopWorkers(workers)
   await zart.close()
   await drop()
-  return readFileSync(log, 'utf8')
+  const samples = readFileSync(log, 'utf8')
     .trim()
     .split('\n')
     .map((line) => line.split(' '))
     .filter(([id]) => sent.has(id ?? ''))
     .map(([id, at]) => Number(at) - (sent.get(id ?? '') ?? NaN))
+  return { samples, idle }
+}
+
+/**
+ * The load one idle worker puts on the server: its first counter (client round trips on
+ * MySQL, transactions on PostgreSQL) per second over a few seconds in which nothing else
+ * runs (this process's client is quiet, and the counter reads themselves are taken off).
+ */
+async function idleLoad(dialect: Dialect, url: string): Promise<{ perSec: number; what: string }> {
+  await sleep(1100) // past the worker's start-up, and the server's statistics flushed
+  const before = await dialect.counters(url)
+  const started = performance.now()
+  await sleep(5000)
+  const elapsed = (performance.now() - started) / 1000
+  const after = await dialect.counters(url)
+  const what = Object.keys(after)[0] ?? ''
+  // One read of counters() asks the server one question per counter.
+  const own = Object.keys(after).length
+  return { perSec: ((after[what] ?? NaN) - (before[what] ?? NaN) - own) / elapsed, what }
 }
 
 async function main(): Promise<void> {
@@ -207,7 +236,7 @@ async function main(): Promise<void> {
   ])
 
   const results = new Map<number, Throughput>()
-  for (const processes of PROCESSES) {
+  for (const processes of SECTIONS.has('throughput') ? PROCESSES : []) {
     const t = await throughput(dialect, processes)
     results.set(processes, t)
     table(`3-step workflow, ${EXECUTIONS} executions, ${processes} \`zart worker\` process(es), concurrency 64 each`, [
@@ -231,23 +260,27 @@ async function main(): Promise<void> {
   // The claim rate under queue limits, beside the same run without them (measured again
   // here, next to the others, so a busy moment of the machine skews no ratio alone).
   const queueProcesses = Math.min(2, most)
-  const cases: QueueCase[] = [
-    { label: 'no queue (fast claim path)' },
-    { label: 'queue, limits never reached (concurrency 1000)', limits: { concurrency: 1000 } },
-    { label: 'queue, 1 per key over 100 keys', limits: { keyConcurrency: 1 }, keys: 100 },
-    { label: 'queue, concurrency 16', limits: { concurrency: 16 } },
-  ]
+  const cases: QueueCase[] = !SECTIONS.has('queues')
+    ? []
+    : [
+        { label: 'no queue (fast claim path)' },
+        { label: 'queue, limits never reached (concurrency 1000)', limits: { concurrency: 1000 } },
+        { label: 'queue, 1 per key over 100 keys', limits: { keyConcurrency: 1 }, keys: 100 },
+        { label: 'queue, concurrency 16', limits: { concurrency: 16 } },
+      ]
   const rates: number[] = []
   for (const c of cases) rates.push((await throughput(dialect, queueProcesses, c)).execPerSec)
-  table(
-    `Claim rate with queue limits: ${EXECUTIONS} 3-step executions, ${queueProcesses} \`zart worker\` process(es), concurrency 64 each`,
-    cases.map((c, i) => [
-      c.label,
-      `${fmt(rates[i] ?? NaN)} executions/s (${fmt((rates[i] ?? NaN) / (rates[0] ?? NaN), 2)} × no queue)`,
-    ]),
-  )
+  if (cases.length > 0) {
+    table(
+      `Claim rate with queue limits: ${EXECUTIONS} 3-step executions, ${queueProcesses} \`zart worker\` process(es), concurrency 64 each`,
+      cases.map((c, i) => [
+        c.label,
+        `${fmt(rates[i] ?? NaN)} executions/s (${fmt((rates[i] ?? NaN) / (rates[0] ?? NaN), 2)} × no queue)`,
+      ]),
+    )
+  }
 
-  for (const where of ['same process', 'worker process'] as const) {
+  for (const where of SECTIONS.has('latency') ? (['same process', 'worker process'] as const) : []) {
     const l = await latency(dialect, where)
     table(
       `Schedule → completed, one execution at a time, worker in ${where === 'same process' ? 'the same process' : 'a `zart worker` process'}`,
@@ -257,15 +290,20 @@ async function main(): Promise<void> {
       ],
     )
   }
-  const e = await eventToResume(dialect)
-  table(
-    `Event → resumed across processes (client here, \`zart worker\` child; ${dialect.name === 'postgres' ? 'LISTEN/NOTIFY' : 'poll 50 ms'})`,
-    [
-      ['p50', `${fmt(median(e), 2)} ms`],
-      ['p99', `${fmt(percentile(e, 99), 2)} ms`],
-      ['max', `${fmt(Math.max(...e), 2)} ms`],
-    ],
-  )
+  if (SECTIONS.has('resume')) {
+    const { samples: e, idle } = await eventToResume(dialect)
+    table(
+      `Event → resumed across processes (client here, \`zart worker\` child; ${dialect.name === 'postgres' ? 'LISTEN/NOTIFY' : 'KILL QUERY on a sleeping connection'})`,
+      [
+        ['p50', `${fmt(median(e), 2)} ms`],
+        ['p90', `${fmt(percentile(e, 90), 2)} ms`],
+        ['p99', `${fmt(percentile(e, 99), 2)} ms`],
+        ['max', `${fmt(Math.max(...e), 2)} ms`],
+        ['samples', fmt(e.length)],
+        [`idle worker: ${idle.what} per second`, fmt(idle.perSec, 1)],
+      ],
+    )
+  }
   await dialect.end()
 }
 
