@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createZart } from '../../src/index.ts'
 import { waitsForGo, WAITS_FOR_GO } from '../fixtures/event-wait/waits-for-go.ts'
 import { startWorker } from '../fixtures/zart-process.ts'
+import { MysqlStore } from '../../src/storage/mysql/mysql-store.ts'
 import { mysql, required, skipReason } from './backends.ts'
 
 const reason = skipReason(mysql)
@@ -33,6 +34,42 @@ suite('a worker in another process on MySQL', () => {
       await client.close()
       await store.close()
       await mysql.options.cleanup?.(store, failed)
+    }
+  })
+
+  it('rings listeners that started after the ringing store last looked, past one that has gone', async () => {
+    if (reason !== null) throw new Error(reason)
+    const { store: ringer, url } = await mysql.fresh()
+    const client = await createZart({ db: ringer, workflows: [waitsForGo], worker: false })
+    const first = new MysqlStore(url)
+    const second = new MysqlStore(url)
+    const heard = { first: 0, second: 0 }
+    const heardWithin = async (who: keyof typeof heard, than: number) => {
+      const giveUp = Date.now() + 2_000
+      while (heard[who] <= than) {
+        if (Date.now() > giveUp) throw new Error(`the ${who} listener was not rung`)
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      }
+    }
+    let failed = true
+    try {
+      const stopFirst = await first.subscribe(() => heard.first++)
+      let before = heard.first
+      await client.schedule('waits-for-go')
+      await heardWithin('first', before)
+      // The ringer has now seen the first listener; that one goes away, a new one comes.
+      await stopFirst()
+      await second.subscribe(() => heard.second++)
+      before = heard.second
+      await client.schedule('waits-for-go')
+      await heardWithin('second', before)
+      failed = false
+    } finally {
+      await client.close()
+      await first.close()
+      await second.close()
+      await ringer.close()
+      await mysql.options.cleanup?.(ringer, failed)
     }
   })
 })

@@ -46,7 +46,7 @@ import {
   type ScheduleRecord,
   type ScheduleRow,
 } from '../schedules.ts'
-import { interrupt, listen, ring } from './wake-ups.ts'
+import { Bell, listen } from './wake-ups.ts'
 import { handedBack, LocalWakeUps } from '../local-wake-ups.ts'
 import {
   toExecution,
@@ -98,11 +98,8 @@ export class MysqlStore implements Store {
   private readonly listeners = new Map<() => Promise<void>, () => number | null>()
   /** The same subscribers, told directly of this store's own changes (see `wake`). */
   private readonly local = new LocalWakeUps()
-  /**
-   * One connection of its own for wake-ups, opened on first use: rings never wait for, nor
-   * hold up, the pool's connections (nor change the order in which calls reach the server).
-   */
-  private bellPool: mysql.Pool | null = null
+  /** Rings other processes' listeners (see `Bell`). */
+  private readonly bell: Bell
   /** The wake-up on its way to other processes' listeners, if any (see `wake`). */
   private ringing: Promise<void> | null = null
   private ringAgain = false
@@ -116,6 +113,7 @@ export class MysqlStore implements Store {
       multipleStatements: true,
       charset: 'utf8mb4',
     })
+    this.bell = new Bell({ uri: url, charset: 'utf8mb4' })
   }
 
   /**
@@ -123,7 +121,7 @@ export class MysqlStore implements Store {
    * connection of its own asleep in the server that `wake` interrupts (see wake-ups.ts).
    */
   async subscribe(onDue: () => void): Promise<() => Promise<void>> {
-    const listener = await listen({ uri: this.url, charset: 'utf8mb4' }, onDue, (id) => interrupt(this.bell(), id))
+    const listener = await listen({ uri: this.url, charset: 'utf8mb4' }, onDue, (id) => this.bell.interrupt(id))
     const removeLocal = this.local.add(onDue)
     const unsubscribe = async () => {
       this.listeners.delete(unsubscribe)
@@ -146,7 +144,8 @@ export class MysqlStore implements Store {
       return
     }
     const own = new Set([...this.listeners.values()].map((id) => id()).filter((id) => id !== null))
-    this.ringing = ring(this.bell(), own)
+    this.ringing = this.bell
+      .ring(own)
       .catch(() => {
         // No wake-up: the workers' poll finds the work, later.
       })
@@ -156,11 +155,6 @@ export class MysqlStore implements Store {
         this.ringAgain = false
         this.wake()
       })
-  }
-
-  private bell(): mysql.Pool {
-    this.bellPool ??= mysql.createPool({ uri: this.url, connectionLimit: 1, charset: 'utf8mb4' })
-    return this.bellPool
   }
 
   async migrate(): Promise<MigrationResult> {
@@ -206,7 +200,7 @@ export class MysqlStore implements Store {
   async close(): Promise<void> {
     while (this.ringing) await this.ringing
     await Promise.all([...this.listeners.keys()].map((stop) => stop()))
-    await this.bellPool?.end()
+    await this.bell.end()
     await this.pool.end()
   }
 
