@@ -791,6 +791,9 @@ export function storeCases(h: ContractHarness): void {
       { ok: true, kind: 'suspend', result: 'suspended' },
     ])
     expect(await store.getExecution('a')).toMatchObject({ status: 'waiting', dueAt: null })
+    // A repeated id is stored once and wakes nothing, though a wait on its name is open.
+    expect((await store.deliverEvent({ ...event, payloadJson: '4' })).outcome).toBe('duplicate')
+    expect(await store.getExecution('a')).toMatchObject({ status: 'waiting', dueAt: null })
     expect((await store.deliverEvent({ ...event, name: 'other', eventId: null })).outcome).toBe('buffered')
     const woken = await store.deliverEvent({ ...event, eventId: 'ev-2', payloadJson: '3', now: T0 + 5 })
     expect(woken).toMatchObject({ outcome: 'delivered', execution: { status: 'pending', dueAt: T0 + 5 } })

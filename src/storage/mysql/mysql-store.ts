@@ -282,30 +282,33 @@ export class MysqlStore implements Store {
   }
 
   async deliverEvent(event: NewEvent): Promise<DeliverResult> {
+    // One round trip: the statements decide among themselves whether the event is stored
+    // and wakes the execution; their results say which of the outcomes it was.
+    const { executionId, eventId, now } = event
     const result = await this.withConnection(async (connection): Promise<DeliverResult> => {
-      const [, , locked, seen] = await run(connection, [
+      const [, , locked, seen, stored, , woke, after] = await run(connection, [
         ...BEGIN,
-        { sql: q.LOCK_EXECUTION, values: [event.executionId] },
-        { sql: q.EVENT_EXISTS, values: [event.executionId, event.eventId] },
-      ])
-      const row = (locked as ExecutionRow[])[0]
-      const duplicate = event.eventId !== null && Number((seen as { seen: number }[])[0]?.seen) > 0
-      if (!row || duplicate || isTerminal(toExecution(row).status)) {
-        await connection.query('ROLLBACK')
-        if (!row) return { outcome: 'not_found' }
-        const execution = toExecution(row)
-        return duplicate ? { outcome: 'duplicate', execution } : { outcome: 'terminal', execution }
-      }
-      const [, woke, after] = await run(connection, [
-        { sql: q.INSERT_EVENT, values: [event.executionId, event.name, event.eventId, event.payloadJson, event.now] },
-        { sql: q.WAKE_WAITER, values: [event.now, event.now, event.executionId, event.name] },
-        { sql: q.SELECT_EXECUTION, values: [event.executionId] },
+        { sql: q.LOCK_EXECUTION, values: [executionId] },
+        { sql: q.EVENT_EXISTS, values: [executionId, eventId] },
+        {
+          sql: q.INSERT_EVENT,
+          values: [executionId, event.name, eventId, event.payloadJson, now, executionId, executionId, eventId],
+        },
+        { sql: q.NOTE_STORED, values: [] },
+        { sql: q.WAKE_WAITER, values: [now, now, executionId, event.name] },
+        { sql: q.SELECT_EXECUTION, values: [executionId] },
         COMMIT,
       ])
-      const execution = toExecution((after as ExecutionRow[])[0] ?? row)
+      const row = (locked as ExecutionRow[])[0]
+      if (!row) return { outcome: 'not_found' }
+      const before = toExecution(row)
+      if (eventId !== null && Number((seen as { seen: number }[])[0]?.seen) > 0) {
+        return { outcome: 'duplicate', execution: before }
+      }
+      if ((stored as mysql.ResultSetHeader).affectedRows === 0) return { outcome: 'terminal', execution: before }
       return (woke as mysql.ResultSetHeader).affectedRows > 0
-        ? { outcome: 'delivered', execution }
-        : { outcome: 'buffered', execution: toExecution(row) }
+        ? { outcome: 'delivered', execution: toExecution((after as ExecutionRow[])[0] ?? row) }
+        : { outcome: 'buffered', execution: before }
     })
     if (result.outcome === 'delivered') this.wake()
     return result
