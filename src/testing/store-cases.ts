@@ -1104,6 +1104,19 @@ export function storeCases(h: ContractHarness): void {
     expect(await store.getSteps('done-1')).toEqual([])
   })
 
+  it('claims the same when told that work is due (expectDue), queued rows included', async () => {
+    const store = await h.store()
+    await store.setQueue({ name: 'q', concurrency: 1, keyConcurrency: null, rateLimit: null, ratePeriodMs: null }, T0)
+    const woken = { workerId: 'w1', limit: 5, now: T0, leaseMs: 1000, workflows: WF, expectDue: true }
+    await store.createExecution(execution('q1', { queue: 'q' }))
+    await store.createExecution(execution('q2', { queue: 'q' }))
+    expect((await store.claim(woken)).map((c) => c.execution.id)).toEqual(['q1'])
+    await store.createExecution(execution('plain'))
+    expect((await store.claim(woken)).map((c) => c.execution.id)).toEqual(['plain'])
+    expect(await store.claim(woken)).toEqual([]) // q2 waits for the queue's one slot
+    expect(await store.claim({ ...woken, expectDue: false })).toEqual([])
+  })
+
   it('stores queues and claims queued executions within their limits, concurrently, by priority', async () => {
     const store = await h.store()
     const queue = { name: 'q', concurrency: 3, keyConcurrency: 1, rateLimit: null, ratePeriodMs: null }

@@ -34,7 +34,7 @@ import { flowState, initialState, type FlowState, type InitialState } from '../i
 import { lockOrder } from '../commit-plan.ts'
 import { decideCancel } from '../cancel-plan.ts'
 import { commitWrites, insertEvents, updateRows } from './commit.ts'
-import { BEGIN, COMMIT, run, type Connection } from './round-trip.ts'
+import { BEGIN, COMMIT, run, type Connection, type Statement } from './round-trip.ts'
 import * as q from './queries.ts'
 import * as sq from './schedule-queries.ts'
 import {
@@ -431,42 +431,62 @@ export class MysqlStore implements Store {
   async claim(options: ClaimOptions): Promise<Claim[]> {
     if (options.workflows.length === 0) return []
     const versions = [options.versions ? 1 : 0, options.versions?.length ? options.versions : ['']]
-    const [any] = await this.pool.query<mysql.RowDataPacket[]>(q.ANY_DUE, [
-      options.now,
-      options.workflows,
-      ...versions,
-      options.now,
-      options.workflows,
-    ])
-    const plain = Number(any[0]?.plain ?? 0) === 1
-    const queued = Number(any[0]?.queued ?? 0) === 1
-    if (!plain && !queued) return []
-    const claims = plain ? await this.claimPlain(options, versions) : []
+    const look = {
+      sql: q.ANY_DUE,
+      values: [options.now, options.workflows, ...versions, options.now, options.workflows],
+    }
+    // Woken, claim at once (looking for due queued rows in the same round trip); polling,
+    // take one light look first, as an idle worker's poll mostly finds nothing.
+    const { claims, queued } = options.expectDue
+      ? await this.claimPlain(options, versions, look)
+      : await this.lookThenClaim(options, versions, look)
     if (queued && claims.length < options.limit) {
       claims.push(...(await this.claimQueued(options, versions, options.limit - claims.length)))
     }
     return claims
   }
 
-  /** The fast path: due rows outside queues, with no limit to look up. */
-  private async claimPlain(options: ClaimOptions, versions: unknown[]): Promise<Claim[]> {
+  /** ANY_DUE (`look`), then the plain claim only if it found due rows outside queues. */
+  private async lookThenClaim(
+    options: ClaimOptions,
+    versions: unknown[],
+    look: Statement,
+  ): Promise<{ claims: Claim[]; queued: boolean }> {
+    const [any] = await this.pool.query<mysql.RowDataPacket[]>(look.sql, look.values)
+    const queued = Number(any[0]?.queued ?? 0) === 1
+    if (Number(any[0]?.plain ?? 0) !== 1) return { claims: [], queued }
+    return { claims: (await this.claimPlain(options, versions)).claims, queued }
+  }
+
+  /**
+   * The fast path: due rows outside queues, with no limit to look up. With `look`
+   * (ANY_DUE), also says, from the same round trip, whether queued rows are due.
+   */
+  private async claimPlain(
+    options: ClaimOptions,
+    versions: unknown[],
+    look?: Statement,
+  ): Promise<{ claims: Claim[]; queued: boolean }> {
     return this.withConnection(async (connection) => {
-      const [, , due] = await run(connection, [
+      const [, , due, any] = await run(connection, [
         ...BEGIN,
         { sql: q.LOCK_DUE, values: [options.now, options.workflows, ...versions, options.limit] },
+        ...(look ? [look] : []),
       ])
+      const queued = Number((any as { queued?: unknown }[] | undefined)?.[0]?.queued ?? 0) === 1
       const ids = (due as { id: string }[]).map((r) => r.id)
       if (ids.length === 0) {
         await connection.query('ROLLBACK')
-        return []
+        return { claims: [], queued }
       }
       const expires = options.now + options.leaseMs
-      return this.finishClaim(
+      const claims = await this.finishClaim(
         connection,
         { sql: q.CLAIM, values: [options.workerId, expires, expires, options.now, ids] },
         ids,
         { owner: options.workerId, expires, now: options.now },
       )
+      return { claims, queued }
     })
   }
 
