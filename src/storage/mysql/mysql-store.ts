@@ -113,7 +113,7 @@ export class MysqlStore implements Store {
       multipleStatements: true,
       charset: 'utf8mb4',
     })
-    this.bell = new Bell({ uri: url, charset: 'utf8mb4' })
+    this.bell = new Bell(() => mysql.createPool({ uri: url, connectionLimit: 1, charset: 'utf8mb4' }))
   }
 
   /**

@@ -392,10 +392,14 @@ export const COPY_STEPS = `
 /** A listener's sleep. Params: seconds. */
 export const WAKE_UP_SLEEP = `SELECT SLEEP(?) AS zart_wake_up`
 
-/** The connections asleep in WAKE_UP_SLEEP on this database (a user sees its own connections). */
+/**
+ * The other connections on this database, and which of them are asleep in WAKE_UP_SLEEP
+ * now (a user sees its own connections). A listener's connection runs nothing else, so one
+ * seen asleep once is a listener for as long as it is connected, asleep now or not.
+ */
 export const WAKE_UP_LISTENERS = `
-  SELECT ID AS id FROM information_schema.PROCESSLIST
-  WHERE DB = DATABASE() AND INFO LIKE 'SELECT SLEEP(% AS zart_wake_up' AND ID <> CONNECTION_ID()`
+  SELECT ID AS id, INFO LIKE 'SELECT SLEEP(% AS zart_wake_up' AS asleep FROM information_schema.PROCESSLIST
+  WHERE DB = DATABASE() AND ID <> CONNECTION_ID()`
 
 /** Ends the statement a connection runs, not the connection. Params: connection id. */
 export const KILL_QUERY = `KILL QUERY ?`

@@ -88,9 +88,9 @@ export async function listen(
  * rings never wait for, nor hold up, the store's pool (nor change the order in which its
  * calls reach the server).
  *
- * `ring` interrupts the listeners seen at the last ring first, at once; only then does it
- * read the process list, off the wake-up's path, to find listeners that started since
- * (rung next) and to forget those that went away. Per ring that is the same look and the
+ * `ring` interrupts the listeners it knows first, at once; only then does it read the
+ * process list, off the wake-up's path, to find listeners that started since (rung next)
+ * and to forget those whose connection is gone. Per ring that is the same look and the
  * same KILL QUERY each as reading the list first, in a better order: a round trip sooner
  * for the listeners that were already there, which is nearly always all of them. A
  * remembered id never names another connection: the server does not reuse them.
@@ -99,14 +99,21 @@ export class Bell {
   private pool: mysql.Pool | null = null
   private known: number[] = []
 
-  constructor(private readonly options: mysql.PoolOptions) {}
+  /** `open` makes the bell's pool of one connection, on the first ring. */
+  constructor(private readonly open: () => mysql.Pool) {}
 
   /** Wakes every listener on this database but `own` (this process's, poked directly). */
   async ring(own: ReadonlySet<number>): Promise<void> {
     const rung = new Set(this.known.filter((id) => !own.has(id)))
     await Promise.all([...rung].map((id) => this.interrupt(id)))
     const [rows] = await this.connection().query<mysql.RowDataPacket[]>(q.WAKE_UP_LISTENERS)
-    this.known = rows.map((r) => Number(r.id)).filter((id) => Number.isSafeInteger(id))
+    // Read right after the rings, the list often finds a listener between two sleeps: it
+    // is kept while its connection lasts, or the next ring would find it by the list again.
+    const before = new Set(this.known)
+    this.known = rows
+      .filter((r) => Number(r.asleep) === 1 || before.has(Number(r.id)))
+      .map((r) => Number(r.id))
+      .filter((id) => Number.isSafeInteger(id))
     await Promise.all(this.known.filter((id) => !own.has(id) && !rung.has(id)).map((id) => this.interrupt(id)))
   }
 
@@ -123,7 +130,7 @@ export class Bell {
   }
 
   private connection(): mysql.Pool {
-    this.pool ??= mysql.createPool({ ...this.options, connectionLimit: 1 })
+    this.pool ??= this.open()
     return this.pool
   }
 }
