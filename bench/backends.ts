@@ -11,7 +11,7 @@
  * afterwards; the URL's database itself is left as it was.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createZart, type Zart } from '../src/index.ts'
@@ -32,11 +32,18 @@ const PROCESSES = (valueOf('processes') ?? '1,2,4').split(',').map(Number)
 const SECTIONS = new Set((valueOf('sections') ?? 'throughput,queues,latency,resume').split(','))
 const ZART_BIN = fileURLToPath(new URL('../bin/zart.js', import.meta.url))
 const BENCH_WORKFLOWS = fileURLToPath(new URL('./workflows.ts', import.meta.url))
+const COUNT_QUERIES = fileURLToPath(new URL('./count-queries.mjs', import.meta.url))
 
 /** Starts `zart worker` children and resolves once each has logged that it started. */
-async function startWorkers(url: string, count: number, env: Record<string, string> = {}): Promise<ChildProcess[]> {
+async function startWorkers(
+  url: string,
+  count: number,
+  env: Record<string, string> = {},
+  preload: string[] = [],
+): Promise<ChildProcess[]> {
+  const args = [ZART_BIN, 'worker', '--db', url, '--workflows', BENCH_WORKFLOWS, '--concurrency', '64']
   const children = Array.from({ length: count }, () =>
-    spawn(process.execPath, [ZART_BIN, 'worker', '--db', url, '--workflows', BENCH_WORKFLOWS, '--concurrency', '64'], {
+    spawn(process.execPath, [...preload.flatMap((file) => ['--import', file]), ...args], {
       env: { ...process.env, ZART_LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     }),
@@ -162,11 +169,19 @@ async function completedAt(zart: Zart, id: string, inProcess: boolean): Promise<
  */
 async function eventToResume(dialect: Dialect): Promise<{ samples: number[]; idle: { perSec: number; what: string } }> {
   const { url, drop } = await dialect.scratch()
-  const log = join(tempFolder('resume'), 'resumed.log')
+  const folder = tempFolder('resume')
+  const log = join(folder, 'resumed.log')
+  const counts = join(folder, 'queries.log')
   writeFileSync(log, '')
   const zart = await createZart({ db: url, workflows: [resumeProbe] })
-  const workers = await startWorkers(url, 1, { ZART_BENCH_RESUME_LOG: log })
-  const idle = await idleLoad(dialect, url)
+  const [worker, ...others] = await startWorkers(
+    url,
+    1,
+    { ZART_BENCH_RESUME_LOG: log, ZART_BENCH_QUERY_COUNT: counts },
+    dialect.name === 'mysql' ? [COUNT_QUERIES] : [],
+  )
+  const workers = [...(worker ? [worker] : []), ...others]
+  const idle = dialect.name === 'mysql' && worker ? await idleStatements(worker, counts) : await idleLoad(dialect, url)
   const count = Math.min(SAMPLES, 100)
   const sent = new Map<string, number>()
   for (let i = 0; i < count + 5; i++) {
@@ -190,6 +205,29 @@ async function eventToResume(dialect: Dialect): Promise<{ samples: number[]; idl
     .filter(([id]) => sent.has(id ?? ''))
     .map(([id, at]) => Number(at) - (sent.get(id ?? '') ?? NaN))
   return { samples, idle }
+}
+
+/**
+ * The queries (round trips) an idle MySQL worker sends per second, counted in the worker itself (see
+ * count-queries.mjs), so other users of the server do not count.
+ */
+async function idleStatements(worker: ChildProcess, file: string): Promise<{ perSec: number; what: string }> {
+  await sleep(1100) // past the worker's start-up
+  const read = async () => {
+    const lines = () => readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).length
+    const seen = existsSync(file) ? lines() : 0
+    worker.kill('SIGUSR2')
+    while (!existsSync(file) || lines() === seen) await sleep(5)
+    const [count, at] = (readFileSync(file, 'utf8').trim().split('\n').at(-1) ?? '').split(' ').map(Number)
+    return { count: count ?? NaN, at: at ?? NaN }
+  }
+  const before = await read()
+  await sleep(5000)
+  const after = await read()
+  return {
+    perSec: (after.count - before.count) / ((after.at - before.at) / 1000),
+    what: 'queries sent (one round trip each)',
+  }
 }
 
 /**
