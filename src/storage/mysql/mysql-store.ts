@@ -459,34 +459,35 @@ export class MysqlStore implements Store {
   }
 
   /**
-   * The fast path: due rows outside queues, with no limit to look up, locked, claimed and
-   * read back in one round trip (see LOCK_DUE_INTO). With `look` (ANY_DUE), also says,
-   * from the same round trip, whether queued rows are due.
+   * The fast path: due rows outside queues, with no limit to look up. With `look`
+   * (ANY_DUE), also says, from the same round trip, whether queued rows are due.
    */
   private async claimPlain(
     options: ClaimOptions,
     versions: unknown[],
     look?: Statement,
   ): Promise<{ claims: Claim[]; queued: boolean }> {
-    const { limit, now, workerId } = options
-    const expires = now + options.leaseMs
-    const results = await this.withConnection((connection) =>
-      run(connection, [
+    return this.withConnection(async (connection) => {
+      const [, , due, any] = await run(connection, [
         ...BEGIN,
-        { sql: q.LOCK_DUE_INTO, values: [now, options.workflows, ...versions, limit] },
+        { sql: q.LOCK_DUE, values: [options.now, options.workflows, ...versions, options.limit] },
         ...(look ? [look] : []),
-        { sql: q.claimLocked(limit), values: [workerId, expires, expires, now] },
-        { sql: q.selectClaimed(limit), values: [] },
-        { sql: q.selectClaimedSteps(limit), values: [] },
-        COMMIT,
-      ]),
-    )
-    const [rows, steps] = results.slice(-3, -1) as [ExecutionRow[], StepRow[]]
-    const any = look ? (results[BEGIN.length + 1] as { queued?: unknown }[]) : []
-    return {
-      claims: claimsOf(rows, steps, { owner: workerId, expires, now }),
-      queued: Number(any[0]?.queued ?? 0) === 1,
-    }
+      ])
+      const queued = Number((any as { queued?: unknown }[] | undefined)?.[0]?.queued ?? 0) === 1
+      const ids = (due as { id: string }[]).map((r) => r.id)
+      if (ids.length === 0) {
+        await connection.query('ROLLBACK')
+        return { claims: [], queued }
+      }
+      const expires = options.now + options.leaseMs
+      const claims = await this.finishClaim(
+        connection,
+        { sql: q.CLAIM, values: [options.workerId, expires, expires, options.now, ids] },
+        ids,
+        { owner: options.workerId, expires, now: options.now },
+      )
+      return { claims, queued }
+    })
   }
 
   /**
@@ -553,15 +554,30 @@ export class MysqlStore implements Store {
     connection: Connection,
     claim: { sql: string; values: unknown[] },
     ids: string[],
-    lease: ClaimLease,
-  ): Promise<Claim[]> {
+    lease: { owner: string; expires: number; now: number },
+  ) {
     const [, rows, steps] = await run(connection, [
       claim,
       { sql: q.SELECT_EXECUTIONS_IN, values: [ids] },
       { sql: q.SELECT_STEPS_IN, values: [ids] },
       COMMIT,
     ])
-    return claimsOf(rows as ExecutionRow[], steps as StepRow[], lease)
+    const byExecution = new Map<string, StepRecord[]>()
+    for (const step of steps as StepRow[]) {
+      const list = byExecution.get(step.execution_id) ?? []
+      list.push(toStep(step))
+      byExecution.set(step.execution_id, list)
+    }
+    // MySQL's UPDATE returns no rows: a row the claim statement skipped (cancelled, paused
+    // or renewed meanwhile) is told apart by the lease this claim wrote.
+    const ours = (r: ExecutionRow) =>
+      r.status === 'running' &&
+      r.lease_owner === lease.owner &&
+      r.lease_expires_at === lease.expires &&
+      r.updated_at === lease.now
+    return (rows as ExecutionRow[])
+      .filter(ours)
+      .map((row) => ({ execution: toExecution(row), steps: byExecution.get(row.id) ?? [] }))
   }
 
   private async startsOf(
@@ -757,31 +773,6 @@ export class MysqlStore implements Store {
       else connection.release()
     }
   }
-}
-
-/** The lease a claim statement wrote: who, until when, and when. */
-interface ClaimLease {
-  owner: string
-  expires: number
-  now: number
-}
-
-/** The claimed rows (with their steps) among `rows`, read back after a claim statement. */
-function claimsOf(rows: ExecutionRow[], steps: StepRow[], lease: ClaimLease): Claim[] {
-  const byExecution = new Map<string, StepRecord[]>()
-  for (const step of steps) {
-    const list = byExecution.get(step.execution_id) ?? []
-    list.push(toStep(step))
-    byExecution.set(step.execution_id, list)
-  }
-  // MySQL's UPDATE returns no rows: a row the claim statement skipped (cancelled, paused
-  // or renewed meanwhile) is told apart by the lease this claim wrote.
-  const ours = (r: ExecutionRow) =>
-    r.status === 'running' &&
-    r.lease_owner === lease.owner &&
-    r.lease_expires_at === lease.expires &&
-    r.updated_at === lease.now
-  return rows.filter(ours).map((row) => ({ execution: toExecution(row), steps: byExecution.get(row.id) ?? [] }))
 }
 
 /** The values of INSERT_EXECUTION for a new row, in its column order. */

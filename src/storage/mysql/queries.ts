@@ -137,7 +137,7 @@ export const ANY_DUE = `
                  WHERE queue_due <= ? AND paused = 0 AND workflow IN (?)) AS queued`
 
 /** Rows another worker is claiming or committing are skipped, not waited for. Rows in queues are left to the queued claim. */
-const LOCK_DUE = `
+export const LOCK_DUE = `
   SELECT id FROM zart_executions
   WHERE due_at <= ? AND paused = 0 AND queue IS NULL AND workflow IN (?) AND ${VERSIONS}
   ORDER BY due_at
@@ -145,45 +145,18 @@ const LOCK_DUE = `
   FOR UPDATE SKIP LOCKED`
 
 /**
- * The plain claim's first statement: the ids of the rows LOCK_DUE locks go, as a JSON
- * array, into `@zart_claimed`, where the statements after it in the same round trip find
- * them (see claimedIds): the claim is one round trip, not a lock, then a claim. Params:
- * now, workflows, versions (2), limit.
- */
-export const LOCK_DUE_INTO = `SELECT JSON_ARRAYAGG(id) FROM (${LOCK_DUE}) AS due INTO @zart_claimed`
-
-/**
- * The ids LOCK_DUE_INTO put in `@zart_claimed`, as an IN list of `limit` items (those past
- * the end are NULL and match nothing). The items are constant for the statement, so each
- * row is found by its key.
- */
-function claimedIds(limit: number): string {
-  return Array.from({ length: limit }, (_, i) => `JSON_UNQUOTE(JSON_EXTRACT(@zart_claimed, '$[${i}]'))`).join(', ')
-}
-
-/**
  * A running row is due again only when its lease expires: the holder enforces the
  * deadline, and a takeover after expiry finds it passed (and counts in `takeovers`, set
  * first: MySQL's SET sees the columns assigned before it). Params: worker, lease expiry
- * (x2), now.
+ * (x2), now, ids.
  */
-const CLAIM_SET = `
+export const CLAIM = `
   UPDATE zart_executions
   SET takeovers = takeovers + CASE WHEN status = 'running' THEN 1 ELSE 0 END,
       status = 'running', lease_owner = ?, lease_token = lease_token + 1, lease_expires_at = ?, due_at = ?,
       attempt = attempt + 1, wait_event = NULL, wait_until = NULL, waits_json = NULL, updated_at = ?,
-      started_at = COALESCE(started_at, updated_at), dedupe_key = NULL, dedupe_until = NULL`
-
-/** CLAIM_SET on the rows LOCK_DUE_INTO locked. Params: as CLAIM_SET. */
-export const claimLocked = (limit: number): string => `${CLAIM_SET} WHERE id IN (${claimedIds(limit)})`
-
-/** The rows LOCK_DUE_INTO locked, as claimed. */
-export const selectClaimed = (limit: number): string =>
-  `SELECT * FROM zart_executions WHERE id IN (${claimedIds(limit)})`
-
-/** The steps of the rows LOCK_DUE_INTO locked. */
-export const selectClaimedSteps = (limit: number): string =>
-  `SELECT * FROM zart_steps WHERE execution_id IN (${claimedIds(limit)}) ORDER BY seq`
+      started_at = COALESCE(started_at, updated_at), dedupe_key = NULL, dedupe_until = NULL
+  WHERE id IN (?)`
 
 /** The queues with due executions (workflows and versions are the candidates' filter). Params: now. */
 export const DUE_QUEUES = `SELECT DISTINCT queue FROM zart_executions WHERE queue_due <= ?`
@@ -229,8 +202,13 @@ const QUEUE_CANDIDATES_OF_ONE = `
 export const queueCandidates = (n: number): string =>
   Array.from({ length: n }, () => QUEUE_CANDIDATES_OF_ONE).join(' UNION ALL ')
 
-/** Claims the admitted queued rows, if still due and not paused. Params: as CLAIM_SET, then ids, now. */
-export const CLAIM_QUEUED = `${CLAIM_SET}
+/** Claims the admitted queued rows, if still due and not paused. Params: as CLAIM, then now. */
+export const CLAIM_QUEUED = `
+  UPDATE zart_executions
+  SET takeovers = takeovers + CASE WHEN status = 'running' THEN 1 ELSE 0 END,
+      status = 'running', lease_owner = ?, lease_token = lease_token + 1, lease_expires_at = ?, due_at = ?,
+      attempt = attempt + 1, wait_event = NULL, wait_until = NULL, waits_json = NULL, updated_at = ?,
+      started_at = COALESCE(started_at, updated_at), dedupe_key = NULL, dedupe_until = NULL
   WHERE id IN (?) AND due_at <= ? AND paused = 0`
 
 /** Params: name, concurrency, key concurrency, rate limit, rate period, now. */
