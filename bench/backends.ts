@@ -5,13 +5,13 @@
  *
  *   npm run bench -- --db postgres://postgres@127.0.0.1:55432/zart_test
  *   npx tsx bench/backends.ts --db mysql://root@127.0.0.1:53306/zart_test [--executions 3000] [--samples 200]
- *     [--section throughput,latency,cross]
+ *   npx tsx bench/backends.ts --db mysql://… --sections resume     only the event → resumed figures
  *
  * Each scenario runs in a fresh schema (PostgreSQL) or database (MySQL) that is dropped
  * afterwards; the URL's database itself is left as it was.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createZart, type Zart } from '../src/index.ts'
@@ -28,14 +28,22 @@ const DB = valueOf('db') ?? process.env.ZART_DATABASE_URL ?? ''
 const EXECUTIONS = Number(valueOf('executions') ?? 3000)
 const SAMPLES = Number(valueOf('samples') ?? 200)
 const PROCESSES = (valueOf('processes') ?? '1,2,4').split(',').map(Number)
-const SECTIONS = new Set((valueOf('section') ?? 'throughput,latency,cross').split(','))
+/** Which parts to run: throughput, queues, latency, resume (default all). */
+const SECTIONS = new Set((valueOf('sections') ?? 'throughput,queues,latency,resume').split(','))
 const ZART_BIN = fileURLToPath(new URL('../bin/zart.js', import.meta.url))
 const BENCH_WORKFLOWS = fileURLToPath(new URL('./workflows.ts', import.meta.url))
+const COUNT_QUERIES = fileURLToPath(new URL('./count-queries.mjs', import.meta.url))
 
 /** Starts `zart worker` children and resolves once each has logged that it started. */
-async function startWorkers(url: string, count: number, env: Record<string, string> = {}): Promise<ChildProcess[]> {
+async function startWorkers(
+  url: string,
+  count: number,
+  env: Record<string, string> = {},
+  preload: string[] = [],
+): Promise<ChildProcess[]> {
+  const args = [ZART_BIN, 'worker', '--db', url, '--workflows', BENCH_WORKFLOWS, '--concurrency', '64']
   const children = Array.from({ length: count }, () =>
-    spawn(process.execPath, [ZART_BIN, 'worker', '--db', url, '--workflows', BENCH_WORKFLOWS, '--concurrency', '64'], {
+    spawn(process.execPath, [...preload.flatMap((file) => ['--import', file]), ...args], {
       env: { ...process.env, ZART_LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     }),
@@ -166,19 +174,34 @@ async function completedAt(zart: Zart, id: string, inProcess: boolean): Promise<
   }
 }
 
-/** Event delivered here → the waiting workflow resumed in a `zart worker` child. */
-async function eventToResume(dialect: Dialect): Promise<number[]> {
+/**
+ * Event delivered here → the waiting workflow resumed (the step after the wait ran) in a
+ * `zart worker` child; and, beside it, the server round trips per second that child makes
+ * while it is idle, the price of being woken that fast.
+ */
+async function eventToResume(dialect: Dialect): Promise<{ samples: number[]; idle: { perSec: number; what: string } }> {
   const { url, drop } = await dialect.scratch()
-  const log = join(tempFolder('resume'), 'resumed.log')
+  const folder = tempFolder('resume')
+  const log = join(folder, 'resumed.log')
+  const counts = join(folder, 'queries.log')
   writeFileSync(log, '')
   const zart = await createZart({ db: url, workflows: [resumeProbe] })
-  const workers = await startWorkers(url, 1, { ZART_BENCH_RESUME_LOG: log })
+  const [worker, ...others] = await startWorkers(
+    url,
+    1,
+    { ZART_BENCH_RESUME_LOG: log, ZART_BENCH_QUERY_COUNT: counts },
+    dialect.name === 'mysql' ? [COUNT_QUERIES] : [],
+  )
+  const workers = [...(worker ? [worker] : []), ...others]
+  const idle = dialect.name === 'mysql' && worker ? await idleStatements(worker, counts) : await idleLoad(dialect, url)
   const count = Math.min(SAMPLES, 100)
   const sent = new Map<string, number>()
   for (let i = 0; i < count + 5; i++) {
     const { execution_id } = await zart.schedule('bench-resume')
     while ((await zart.status(execution_id)).status !== 'waiting') await sleep(5)
-    await sleep(20) // let the worker go idle, as it is when a real event comes
+    // Let the worker go idle, as it is when a real event comes, and send the event at a
+    // random point of its poll cycle: a fixed pause would lock it to one phase.
+    await sleep(20 + Math.random() * 50)
     if (i >= 5) sent.set(execution_id, wallNow())
     await zart.deliverEvent(execution_id, 'go', null)
     // The child logs when it resumed; slow polling here keeps the CPU for it and the server.
@@ -187,12 +210,54 @@ async function eventToResume(dialect: Dialect): Promise<number[]> {
   await stopWorkers(workers)
   await zart.close()
   await drop()
-  return readFileSync(log, 'utf8')
+  const samples = readFileSync(log, 'utf8')
     .trim()
     .split('\n')
     .map((line) => line.split(' '))
     .filter(([id]) => sent.has(id ?? ''))
     .map(([id, at]) => Number(at) - (sent.get(id ?? '') ?? NaN))
+  return { samples, idle }
+}
+
+/**
+ * The queries (round trips) an idle MySQL worker sends per second, counted in the worker itself (see
+ * count-queries.mjs), so other users of the server do not count.
+ */
+async function idleStatements(worker: ChildProcess, file: string): Promise<{ perSec: number; what: string }> {
+  await sleep(1100) // past the worker's start-up
+  const read = async () => {
+    const lines = () => readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).length
+    const seen = existsSync(file) ? lines() : 0
+    worker.kill('SIGUSR2')
+    while (!existsSync(file) || lines() === seen) await sleep(5)
+    const [count, at] = (readFileSync(file, 'utf8').trim().split('\n').at(-1) ?? '').split(' ').map(Number)
+    return { count: count ?? NaN, at: at ?? NaN }
+  }
+  const before = await read()
+  await sleep(5000)
+  const after = await read()
+  return {
+    perSec: (after.count - before.count) / ((after.at - before.at) / 1000),
+    what: 'queries sent (one round trip each)',
+  }
+}
+
+/**
+ * The load one idle worker puts on the server: its first counter (client round trips on
+ * MySQL, transactions on PostgreSQL) per second over a few seconds in which nothing else
+ * runs (this process's client is quiet, and the counter reads themselves are taken off).
+ */
+async function idleLoad(dialect: Dialect, url: string): Promise<{ perSec: number; what: string }> {
+  await sleep(1100) // past the worker's start-up, and the server's statistics flushed
+  const before = await dialect.counters(url)
+  const started = performance.now()
+  await sleep(5000)
+  const elapsed = (performance.now() - started) / 1000
+  const after = await dialect.counters(url)
+  const what = Object.keys(after)[0] ?? ''
+  // One read of counters() asks the server one question per counter.
+  const own = Object.keys(after).length
+  return { perSec: ((after[what] ?? NaN) - (before[what] ?? NaN) - own) / elapsed, what }
 }
 
 async function main(): Promise<void> {
@@ -242,18 +307,20 @@ async function main(): Promise<void> {
     ])
   }
 
-  if (SECTIONS.has('throughput')) {
-    // The claim rate under queue limits, beside the same run without them (measured again
-    // here, next to the others, so a busy moment of the machine skews no ratio alone).
-    const queueProcesses = Math.min(2, most)
-    const cases: QueueCase[] = [
-      { label: 'no queue (fast claim path)' },
-      { label: 'queue, limits never reached (concurrency 1000)', limits: { concurrency: 1000 } },
-      { label: 'queue, 1 per key over 100 keys', limits: { keyConcurrency: 1 }, keys: 100 },
-      { label: 'queue, concurrency 16', limits: { concurrency: 16 } },
-    ]
-    const rates: number[] = []
-    for (const c of cases) rates.push((await throughput(dialect, queueProcesses, c)).execPerSec)
+  // The claim rate under queue limits, beside the same run without them (measured again
+  // here, next to the others, so a busy moment of the machine skews no ratio alone).
+  const queueProcesses = Math.min(2, most)
+  const cases: QueueCase[] = !SECTIONS.has('queues')
+    ? []
+    : [
+        { label: 'no queue (fast claim path)' },
+        { label: 'queue, limits never reached (concurrency 1000)', limits: { concurrency: 1000 } },
+        { label: 'queue, 1 per key over 100 keys', limits: { keyConcurrency: 1 }, keys: 100 },
+        { label: 'queue, concurrency 16', limits: { concurrency: 16 } },
+      ]
+  const rates: number[] = []
+  for (const c of cases) rates.push((await throughput(dialect, queueProcesses, c)).execPerSec)
+  if (cases.length > 0) {
     table(
       `Claim rate with queue limits: ${EXECUTIONS} 3-step executions, ${queueProcesses} \`zart worker\` process(es), concurrency 64 each`,
       cases.map((c, i) => [
@@ -278,19 +345,20 @@ async function main(): Promise<void> {
       ],
     )
   }
-  if (!SECTIONS.has('cross')) {
-    await dialect.end()
-    return
+  if (SECTIONS.has('resume')) {
+    const { samples: e, idle } = await eventToResume(dialect)
+    table(
+      `Event → resumed across processes (client here, \`zart worker\` child; ${dialect.name === 'postgres' ? 'LISTEN/NOTIFY' : 'KILL QUERY on a sleeping connection'})`,
+      [
+        ['p50', `${fmt(median(e), 2)} ms`],
+        ['p90', `${fmt(percentile(e, 90), 2)} ms`],
+        ['p99', `${fmt(percentile(e, 99), 2)} ms`],
+        ['max', `${fmt(Math.max(...e), 2)} ms`],
+        ['samples', fmt(e.length)],
+        [`idle worker: ${idle.what} per second`, fmt(idle.perSec, 1)],
+      ],
+    )
   }
-  const e = await eventToResume(dialect)
-  table(
-    `Event → resumed across processes (client here, \`zart worker\` child; ${dialect.name === 'postgres' ? 'LISTEN/NOTIFY' : 'poll 50 ms'})`,
-    [
-      ['p50', `${fmt(median(e), 2)} ms`],
-      ['p99', `${fmt(percentile(e, 99), 2)} ms`],
-      ['max', `${fmt(Math.max(...e), 2)} ms`],
-    ],
-  )
   await dialect.end()
 }
 

@@ -94,6 +94,8 @@ export class Worker {
   private loop: Promise<void> | null = null
   private wake: (() => void) | null = null
   private poked = false
+  /** Something was made due since the last claim (see `poke`), not just a slot freed. */
+  private madeDue = false
   private heartbeatTimer: LongTimer | undefined
   private neighbourTimer: LongTimer | undefined
   /** Where this worker runs, for its row and to tell a dead neighbour (see `reportAlive`). */
@@ -166,8 +168,17 @@ export class Worker {
     this.loop = this.claimLoop()
   }
 
-  /** Something became due in this process (scheduled, event delivered): look now. */
+  /**
+   * Something became due (scheduled, event delivered, here or, through the store's
+   * wake-ups, in another process): claim now, and tell the store that work is due.
+   */
   poke(): void {
+    this.madeDue = true
+    this.lookNow()
+  }
+
+  /** Ends the claim loop's idle wait, so it claims again at once. */
+  private lookNow(): void {
     this.poked = true
     this.wake?.()
   }
@@ -382,6 +393,8 @@ export class Worker {
     this.poked = false
     const free = this.concurrency - this.busySlots
     if (free <= 0) return 0
+    const expectDue = this.madeDue
+    this.madeDue = false
     const started = performance.now()
     const claims = await this.deps.store.claim({
       workerId: this.id,
@@ -390,6 +403,7 @@ export class Worker {
       leaseMs: this.leaseMs,
       workflows: this.workflowNames,
       ...(this.versions && { versions: this.versions }),
+      ...(expectDue && { expectDue }),
     })
     this.deps.metrics?.claim((performance.now() - started) / 1000, claims.length)
     for (const claim of claims) this.launch(claim)
@@ -434,7 +448,8 @@ export class Worker {
         this.settledRuns++
         if (this.active.get(run.id) === run) this.active.delete(run.id)
         this.deps.onSettled(run.id, run.finished)
-        this.poke()
+        // A slot is free: look again, though nothing is known to be due.
+        this.lookNow()
       })
   }
 

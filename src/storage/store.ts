@@ -424,6 +424,12 @@ export interface ClaimOptions {
    * `workflow@version` pairs (or under no recorded version). Omitted: any version.
    */
   versions?: string[]
+  /**
+   * A wake-up has just said that work became due: a store whose claim first takes a cheap
+   * look for due rows (to keep idle polls light) may skip the look and claim at once.
+   * Only a hint: the claim's answer is the same either way.
+   */
+  expectDue?: boolean
 }
 
 /**

@@ -791,6 +791,9 @@ export function storeCases(h: ContractHarness): void {
       { ok: true, kind: 'suspend', result: 'suspended' },
     ])
     expect(await store.getExecution('a')).toMatchObject({ status: 'waiting', dueAt: null })
+    // A repeated id is stored once and wakes nothing, though a wait on its name is open.
+    expect((await store.deliverEvent({ ...event, payloadJson: '4' })).outcome).toBe('duplicate')
+    expect(await store.getExecution('a')).toMatchObject({ status: 'waiting', dueAt: null })
     expect((await store.deliverEvent({ ...event, name: 'other', eventId: null })).outcome).toBe('buffered')
     const woken = await store.deliverEvent({ ...event, eventId: 'ev-2', payloadJson: '3', now: T0 + 5 })
     expect(woken).toMatchObject({ outcome: 'delivered', execution: { status: 'pending', dueAt: T0 + 5 } })
@@ -1099,6 +1102,19 @@ export function storeCases(h: ContractHarness): void {
     // The id is free again, and nothing of the old execution remains.
     expect((await store.createExecution(execution('done-1'))).outcome).toBe('created')
     expect(await store.getSteps('done-1')).toEqual([])
+  })
+
+  it('claims the same when told that work is due (expectDue), queued rows included', async () => {
+    const store = await h.store()
+    await store.setQueue({ name: 'q', concurrency: 1, keyConcurrency: null, rateLimit: null, ratePeriodMs: null }, T0)
+    const woken = { workerId: 'w1', limit: 5, now: T0, leaseMs: 1000, workflows: WF, expectDue: true }
+    await store.createExecution(execution('q1', { queue: 'q' }))
+    await store.createExecution(execution('q2', { queue: 'q' }))
+    expect((await store.claim(woken)).map((c) => c.execution.id)).toEqual(['q1'])
+    await store.createExecution(execution('plain'))
+    expect((await store.claim(woken)).map((c) => c.execution.id)).toEqual(['plain'])
+    expect(await store.claim(woken)).toEqual([]) // q2 waits for the queue's one slot
+    expect(await store.claim({ ...woken, expectDue: false })).toEqual([])
   })
 
   it('stores queues and claims queued executions within their limits, concurrently, by priority', async () => {

@@ -34,7 +34,7 @@ import { flowState, initialState, type FlowState, type InitialState } from '../i
 import { lockOrder } from '../commit-plan.ts'
 import { decideCancel } from '../cancel-plan.ts'
 import { commitWrites, insertEvents, updateRows } from './commit.ts'
-import { BEGIN, COMMIT, run, type Connection } from './round-trip.ts'
+import { BEGIN, COMMIT, run, type Connection, type Statement } from './round-trip.ts'
 import * as q from './queries.ts'
 import * as sq from './schedule-queries.ts'
 import {
@@ -46,7 +46,7 @@ import {
   type ScheduleRecord,
   type ScheduleRow,
 } from '../schedules.ts'
-import { interrupt, listen, ring } from './wake-ups.ts'
+import { Bell, listen } from './wake-ups.ts'
 import { handedBack, LocalWakeUps } from '../local-wake-ups.ts'
 import {
   toExecution,
@@ -98,11 +98,8 @@ export class MysqlStore implements Store {
   private readonly listeners = new Map<() => Promise<void>, () => number | null>()
   /** The same subscribers, told directly of this store's own changes (see `wake`). */
   private readonly local = new LocalWakeUps()
-  /**
-   * One connection of its own for wake-ups, opened on first use: rings never wait for, nor
-   * hold up, the pool's connections (nor change the order in which calls reach the server).
-   */
-  private bellPool: mysql.Pool | null = null
+  /** Rings other processes' listeners (see `Bell`). */
+  private readonly bell: Bell
   /** The wake-up on its way to other processes' listeners, if any (see `wake`). */
   private ringing: Promise<void> | null = null
   private ringAgain = false
@@ -116,6 +113,7 @@ export class MysqlStore implements Store {
       multipleStatements: true,
       charset: 'utf8mb4',
     })
+    this.bell = new Bell(() => mysql.createPool({ uri: url, connectionLimit: 1, charset: 'utf8mb4' }))
   }
 
   /**
@@ -123,7 +121,7 @@ export class MysqlStore implements Store {
    * connection of its own asleep in the server that `wake` interrupts (see wake-ups.ts).
    */
   async subscribe(onDue: () => void): Promise<() => Promise<void>> {
-    const listener = await listen({ uri: this.url, charset: 'utf8mb4' }, onDue, (id) => interrupt(this.bell(), id))
+    const listener = await listen({ uri: this.url, charset: 'utf8mb4' }, onDue, (id) => this.bell.interrupt(id))
     const removeLocal = this.local.add(onDue)
     const unsubscribe = async () => {
       this.listeners.delete(unsubscribe)
@@ -146,7 +144,8 @@ export class MysqlStore implements Store {
       return
     }
     const own = new Set([...this.listeners.values()].map((id) => id()).filter((id) => id !== null))
-    this.ringing = ring(this.bell(), own)
+    this.ringing = this.bell
+      .ring(own)
       .catch(() => {
         // No wake-up: the workers' poll finds the work, later.
       })
@@ -156,11 +155,6 @@ export class MysqlStore implements Store {
         this.ringAgain = false
         this.wake()
       })
-  }
-
-  private bell(): mysql.Pool {
-    this.bellPool ??= mysql.createPool({ uri: this.url, connectionLimit: 1, charset: 'utf8mb4' })
-    return this.bellPool
   }
 
   async migrate(): Promise<MigrationResult> {
@@ -206,7 +200,7 @@ export class MysqlStore implements Store {
   async close(): Promise<void> {
     while (this.ringing) await this.ringing
     await Promise.all([...this.listeners.keys()].map((stop) => stop()))
-    await this.bellPool?.end()
+    await this.bell.end()
     await this.pool.end()
   }
 
@@ -288,30 +282,33 @@ export class MysqlStore implements Store {
   }
 
   async deliverEvent(event: NewEvent): Promise<DeliverResult> {
+    // One round trip: the statements decide among themselves whether the event is stored
+    // and wakes the execution; their results say which of the outcomes it was.
+    const { executionId, eventId, now } = event
     const result = await this.withConnection(async (connection): Promise<DeliverResult> => {
-      const [, , locked, seen] = await run(connection, [
+      const [, , locked, seen, stored, , woke, after] = await run(connection, [
         ...BEGIN,
-        { sql: q.LOCK_EXECUTION, values: [event.executionId] },
-        { sql: q.EVENT_EXISTS, values: [event.executionId, event.eventId] },
-      ])
-      const row = (locked as ExecutionRow[])[0]
-      const duplicate = event.eventId !== null && Number((seen as { seen: number }[])[0]?.seen) > 0
-      if (!row || duplicate || isTerminal(toExecution(row).status)) {
-        await connection.query('ROLLBACK')
-        if (!row) return { outcome: 'not_found' }
-        const execution = toExecution(row)
-        return duplicate ? { outcome: 'duplicate', execution } : { outcome: 'terminal', execution }
-      }
-      const [, woke, after] = await run(connection, [
-        { sql: q.INSERT_EVENT, values: [event.executionId, event.name, event.eventId, event.payloadJson, event.now] },
-        { sql: q.WAKE_WAITER, values: [event.now, event.now, event.executionId, event.name] },
-        { sql: q.SELECT_EXECUTION, values: [event.executionId] },
+        { sql: q.LOCK_EXECUTION, values: [executionId] },
+        { sql: q.EVENT_EXISTS, values: [executionId, eventId] },
+        {
+          sql: q.INSERT_EVENT,
+          values: [executionId, event.name, eventId, event.payloadJson, now, executionId, executionId, eventId],
+        },
+        { sql: q.NOTE_STORED, values: [] },
+        { sql: q.WAKE_WAITER, values: [now, now, executionId, event.name] },
+        { sql: q.SELECT_EXECUTION, values: [executionId] },
         COMMIT,
       ])
-      const execution = toExecution((after as ExecutionRow[])[0] ?? row)
+      const row = (locked as ExecutionRow[])[0]
+      if (!row) return { outcome: 'not_found' }
+      const before = toExecution(row)
+      if (eventId !== null && Number((seen as { seen: number }[])[0]?.seen) > 0) {
+        return { outcome: 'duplicate', execution: before }
+      }
+      if ((stored as mysql.ResultSetHeader).affectedRows === 0) return { outcome: 'terminal', execution: before }
       return (woke as mysql.ResultSetHeader).affectedRows > 0
-        ? { outcome: 'delivered', execution }
-        : { outcome: 'buffered', execution: toExecution(row) }
+        ? { outcome: 'delivered', execution: toExecution((after as ExecutionRow[])[0] ?? row) }
+        : { outcome: 'buffered', execution: before }
     })
     if (result.outcome === 'delivered') this.wake()
     return result
@@ -434,42 +431,62 @@ export class MysqlStore implements Store {
   async claim(options: ClaimOptions): Promise<Claim[]> {
     if (options.workflows.length === 0) return []
     const versions = [options.versions ? 1 : 0, options.versions?.length ? options.versions : ['']]
-    const [any] = await this.pool.query<mysql.RowDataPacket[]>(q.ANY_DUE, [
-      options.now,
-      options.workflows,
-      ...versions,
-      options.now,
-      options.workflows,
-    ])
-    const plain = Number(any[0]?.plain ?? 0) === 1
-    const queued = Number(any[0]?.queued ?? 0) === 1
-    if (!plain && !queued) return []
-    const claims = plain ? await this.claimPlain(options, versions) : []
+    const look = {
+      sql: q.ANY_DUE,
+      values: [options.now, options.workflows, ...versions, options.now, options.workflows],
+    }
+    // Woken, claim at once (looking for due queued rows in the same round trip); polling,
+    // take one light look first, as an idle worker's poll mostly finds nothing.
+    const { claims, queued } = options.expectDue
+      ? await this.claimPlain(options, versions, look)
+      : await this.lookThenClaim(options, versions, look)
     if (queued && claims.length < options.limit) {
       claims.push(...(await this.claimQueued(options, versions, options.limit - claims.length)))
     }
     return claims
   }
 
-  /** The fast path: due rows outside queues, with no limit to look up. */
-  private async claimPlain(options: ClaimOptions, versions: unknown[]): Promise<Claim[]> {
+  /** ANY_DUE (`look`), then the plain claim only if it found due rows outside queues. */
+  private async lookThenClaim(
+    options: ClaimOptions,
+    versions: unknown[],
+    look: Statement,
+  ): Promise<{ claims: Claim[]; queued: boolean }> {
+    const [any] = await this.pool.query<mysql.RowDataPacket[]>(look.sql, look.values)
+    const queued = Number(any[0]?.queued ?? 0) === 1
+    if (Number(any[0]?.plain ?? 0) !== 1) return { claims: [], queued }
+    return { claims: (await this.claimPlain(options, versions)).claims, queued }
+  }
+
+  /**
+   * The fast path: due rows outside queues, with no limit to look up. With `look`
+   * (ANY_DUE), also says, from the same round trip, whether queued rows are due.
+   */
+  private async claimPlain(
+    options: ClaimOptions,
+    versions: unknown[],
+    look?: Statement,
+  ): Promise<{ claims: Claim[]; queued: boolean }> {
     return this.withConnection(async (connection) => {
-      const [, , due] = await run(connection, [
+      const [, , due, any] = await run(connection, [
         ...BEGIN,
         { sql: q.LOCK_DUE, values: [options.now, options.workflows, ...versions, options.limit] },
+        ...(look ? [look] : []),
       ])
+      const queued = Number((any as { queued?: unknown }[] | undefined)?.[0]?.queued ?? 0) === 1
       const ids = (due as { id: string }[]).map((r) => r.id)
       if (ids.length === 0) {
         await connection.query('ROLLBACK')
-        return []
+        return { claims: [], queued }
       }
       const expires = options.now + options.leaseMs
-      return this.finishClaim(
+      const claims = await this.finishClaim(
         connection,
         { sql: q.CLAIM, values: [options.workerId, expires, expires, options.now, ids] },
         ids,
         { owner: options.workerId, expires, now: options.now },
       )
+      return { claims, queued }
     })
   }
 

@@ -65,13 +65,26 @@ export const LOCK_EXECUTION = `SELECT * FROM zart_executions WHERE id = ? FOR UP
 
 export const EVENT_EXISTS = `SELECT COUNT(*) AS seen FROM zart_events WHERE execution_id = ? AND event_id = ?`
 
+/**
+ * Stores a delivered event unless its execution is finished or its id was stored before:
+ * with LOCK_EXECUTION first (which keeps deliveries to one execution apart), the whole
+ * delivery is one round trip. Params: execution id, name, event id, payload, now,
+ * execution id, execution id, event id.
+ */
 export const INSERT_EVENT = `
-  INSERT INTO zart_events (execution_id, name, event_id, payload_json, created_at) VALUES (?, ?, ?, ?, ?)`
+  INSERT INTO zart_events (execution_id, name, event_id, payload_json, created_at)
+  SELECT ?, ?, ?, ?, ? FROM zart_executions
+  WHERE id = ? AND status NOT IN ('completed', 'failed', 'cancelled', 'timed_out')
+    AND NOT EXISTS (SELECT 1 FROM zart_events WHERE execution_id = ? AND event_id = ?)`
 
-/** An event for any of the waits of a suspended execution makes it due at once. */
+/** Right after INSERT_EVENT: whether it stored the event, for WAKE_WAITER in the same round trip. */
+export const NOTE_STORED = `SET @zart_stored = ROW_COUNT()`
+
+/** An event just stored (see INSERT_EVENT) for any of the waits of a suspended execution makes it due at once. */
 export const WAKE_WAITER = `
   UPDATE zart_executions SET status = 'pending', due_at = ?, updated_at = ?
-  WHERE id = ? AND status = 'waiting' AND JSON_CONTAINS(waits_json, JSON_OBJECT('kind', 'event', 'event', ?))`
+  WHERE id = ? AND status = 'waiting' AND JSON_CONTAINS(waits_json, JSON_OBJECT('kind', 'event', 'event', ?))
+    AND @zart_stored > 0`
 
 /**
  * What a cancel locks and reads (see cancel-plan.ts): the execution, its parent, and every
@@ -379,10 +392,14 @@ export const COPY_STEPS = `
 /** A listener's sleep. Params: seconds. */
 export const WAKE_UP_SLEEP = `SELECT SLEEP(?) AS zart_wake_up`
 
-/** The connections asleep in WAKE_UP_SLEEP on this database (a user sees its own connections). */
+/**
+ * The other connections on this database, and which of them are asleep in WAKE_UP_SLEEP
+ * now (a user sees its own connections). A listener's connection runs nothing else, so one
+ * seen asleep once is a listener for as long as it is connected, asleep now or not.
+ */
 export const WAKE_UP_LISTENERS = `
-  SELECT ID AS id FROM information_schema.PROCESSLIST
-  WHERE DB = DATABASE() AND INFO LIKE 'SELECT SLEEP(% AS zart_wake_up' AND ID <> CONNECTION_ID()`
+  SELECT ID AS id, INFO LIKE 'SELECT SLEEP(% AS zart_wake_up' AS asleep FROM information_schema.PROCESSLIST
+  WHERE DB = DATABASE() AND ID <> CONNECTION_ID()`
 
 /** Ends the statement a connection runs, not the connection. Params: connection id. */
 export const KILL_QUERY = `KILL QUERY ?`

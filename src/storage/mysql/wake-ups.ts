@@ -84,17 +84,56 @@ export async function listen(
 }
 
 /**
- * Wakes every listener on this database but `own` (this process's, whose worker the
- * client pokes itself): one look at the process list, then one KILL QUERY each.
+ * Rings other processes' listeners, over one connection of its own opened on first use:
+ * rings never wait for, nor hold up, the store's pool (nor change the order in which its
+ * calls reach the server).
+ *
+ * `ring` interrupts the listeners it knows first, at once; only then does it read the
+ * process list, off the wake-up's path, to find listeners that started since (rung next)
+ * and to forget those whose connection is gone. Per ring that is the same look and the
+ * same KILL QUERY each as reading the list first, in a better order: a round trip sooner
+ * for the listeners that were already there, which is nearly always all of them. A
+ * remembered id never names another connection: the server does not reuse them.
  */
-export async function ring(pool: mysql.Pool, own: ReadonlySet<number>): Promise<void> {
-  const [rows] = await pool.query<mysql.RowDataPacket[]>(q.WAKE_UP_LISTENERS)
-  const ids = rows.map((r) => Number(r.id)).filter((id) => Number.isSafeInteger(id) && !own.has(id))
-  await Promise.all(ids.map((id) => interrupt(pool, id)))
-}
+export class Bell {
+  private pool: mysql.Pool | null = null
+  private known: number[] = []
+  private readonly open: () => mysql.Pool
 
-/** Ends the statement connection `threadId` is running (its sleep), not the connection. */
-export async function interrupt(pool: mysql.Pool, threadId: number): Promise<void> {
-  // A listener that just woke or went away answers "unknown thread": nothing to do.
-  await pool.query(q.KILL_QUERY, [threadId]).catch(() => {})
+  /** `open` makes the bell's pool of one connection, on the first ring. */
+  constructor(open: () => mysql.Pool) {
+    this.open = open
+  }
+
+  /** Wakes every listener on this database but `own` (this process's, poked directly). */
+  async ring(own: ReadonlySet<number>): Promise<void> {
+    const rung = new Set(this.known.filter((id) => !own.has(id)))
+    await Promise.all([...rung].map((id) => this.interrupt(id)))
+    const [rows] = await this.connection().query<mysql.RowDataPacket[]>(q.WAKE_UP_LISTENERS)
+    // Read right after the rings, the list often finds a listener between two sleeps: it
+    // is kept while its connection lasts, or the next ring would find it by the list again.
+    const before = new Set(this.known)
+    this.known = rows
+      .filter((r) => Number(r.asleep) === 1 || before.has(Number(r.id)))
+      .map((r) => Number(r.id))
+      .filter((id) => Number.isSafeInteger(id))
+    await Promise.all(this.known.filter((id) => !own.has(id) && !rung.has(id)).map((id) => this.interrupt(id)))
+  }
+
+  /** Ends the statement connection `threadId` is running (its sleep), not the connection. */
+  async interrupt(threadId: number): Promise<void> {
+    // A listener that just woke or went away answers "unknown thread": nothing to do.
+    await this.connection()
+      .query(q.KILL_QUERY, [threadId])
+      .catch(() => {})
+  }
+
+  async end(): Promise<void> {
+    await this.pool?.end()
+  }
+
+  private connection(): mysql.Pool {
+    this.pool ??= this.open()
+    return this.pool
+  }
 }
