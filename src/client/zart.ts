@@ -947,11 +947,15 @@ export class Zart {
 /** Opens the database, applies migrations, and returns the client. */
 export async function createZart(options: ZartOptions = {}): Promise<Zart> {
   const ownsStore = typeof options.db !== 'object'
+  // What runs workflows is loaded only by a client that may run a worker, and meanwhile the
+  // database opens: reading the engine's files overlaps the store's.
+  const loadingEngine = options.worker === false ? null : loadEngine()
+  // Its failure is reported where it is awaited, not as an unhandled rejection if the store fails first.
+  loadingEngine?.catch(() => undefined)
   const store = typeof options.db === 'object' ? options.db : await openStore(options.db ?? defaultDatabaseUrl())
   try {
     if (options.migrate !== false) await store.migrate()
-    // What runs workflows is loaded only by a client that may run a worker.
-    const engine = options.worker === false ? null : await loadEngine()
+    const engine = await loadingEngine
     const zart = new Zart(store, options.workflows ?? [], options, ownsStore, engine)
     if (options.migrate !== false) await zart.declareQueues()
     return zart

@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import type { Worker } from '../../engine/worker.ts'
 import type { CliContext } from '../context.ts'
 import { startTracing } from '../tracing.ts'
 import { untilSignal } from '../until-signal.ts'
@@ -25,8 +26,11 @@ export function registerMcpCommand(program: Command, context: CliContext): void 
         startTracing(context, 'zart mcp').then(async (stop) => [stop, await context.open(command)] as const),
       ])
       try {
-        const worker = zart.startWorker()
         const connection = await serveStdio(zart, { logger, readOnly: flags.readOnly === true })
+        // The worker starts once the transport listens, a turn of the event loop later: the
+        // agent's first requests (initialize, tools/list), already waiting on stdin, are read
+        // first, and do not wait behind the worker's first writes (its row, synced to disk).
+        const worker = await new Promise<Worker>((resolve) => setImmediate(() => resolve(zart.startWorker())))
         // Listen for signals before saying we are up: whoever reads that line may signal at once.
         const stopSignal = untilSignal()
         logger.info('mcp server ready on stdio', {
