@@ -326,7 +326,16 @@ export class MysqlStore implements Store {
       try {
         return await this.withConnection(async (connection): Promise<CancelResult> => {
           const locked = await run(connection, [...BEGIN, { sql: q.CANCEL_TREE, values: [id, id] }])
-          const rows = (locked[BEGIN.length] as ExecutionRow[]).map(toExecution)
+          let found = locked[BEGIN.length] as ExecutionRow[]
+          // The tree was read before the row locks were granted: a child that a commit
+          // started while this waited is not in it. Read again, holding the locks (a locked
+          // execution starts no child), until nothing new shows.
+          for (;;) {
+            const [again] = await run(connection, [{ sql: q.CANCEL_TREE, values: [id, id] }])
+            if ((again as ExecutionRow[]).length === found.length) break
+            found = again as ExecutionRow[]
+          }
+          const rows = found.map(toExecution)
           const decision = decideCancel(id, new Map(rows.map((r) => [r.id, r])), now, errorJson)
           if (decision.outcome !== 'cancelled') {
             await run(connection, [COMMIT])

@@ -36,7 +36,15 @@ export async function commitWrites(client: pg.PoolClient, writes: readonly Fence
     pg.QueryResult<ExecutionRow>?,
   ]
   const { rows, inbox } = opened[1]?.rows[0]?.locked ?? { rows: [], inbox: [] }
-  const below = opened[2]?.rows ?? []
+  let below = opened[2]?.rows ?? []
+  // The lookup read the tree from its statement's snapshot: a grandchild that a child's
+  // commit started while this one waited for that child's row lock is not in it. Read
+  // again, holding the locks (a locked execution starts no child), until nothing new shows.
+  while (below.length > 0) {
+    const again = await client.query<ExecutionRow>(inline(q.LOCK_CLOSING.slice(1), [null, null, closing]))
+    if (again.rows.length === below.length) break
+    below = again.rows
+  }
   const { changes, outcomes } = decideCommit(
     writes,
     new Map(rows.map((r) => [r.id, toExecution(r)])),

@@ -266,7 +266,15 @@ export class PostgresStore implements Store {
   async cancelExecution(id: string, now: number, errorJson: string): Promise<CancelResult> {
     return this.retryingDeadlock(() =>
       this.transaction(async (client): Promise<CancelResult> => {
-        const { rows } = await client.query<ExecutionRow>({ ...q.CANCEL_TREE, values: [id] })
+        let { rows } = await client.query<ExecutionRow>({ ...q.CANCEL_TREE, values: [id] })
+        // The tree was read from the statement's snapshot: a child that a commit started
+        // while this waited for a row lock is not in it. Read again, holding the locks (a
+        // locked execution starts no child), until nothing new shows.
+        for (;;) {
+          const again = await client.query<ExecutionRow>({ ...q.CANCEL_TREE, values: [id] })
+          if (again.rows.length === rows.length) break
+          rows = again.rows
+        }
         const decision = decideCancel(id, new Map(rows.map((r) => [r.id, toExecution(r)])), now, errorJson)
         if (decision.outcome !== 'cancelled') return decision
         await client.query({
