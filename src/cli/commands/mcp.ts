@@ -26,13 +26,14 @@ export function registerMcpCommand(program: Command, context: CliContext): void 
         startTracing(context, 'zart mcp').then(async (stop) => [stop, await context.open(command)] as const),
       ])
       try {
+        // Signals are heard before the transport connects: it may answer the agent's first
+        // request at once, and a SIGTERM right after must still stop cleanly (leases handed back).
+        const stopSignal = untilSignal()
         const connection = await serveStdio(zart, { logger, readOnly: flags.readOnly === true })
         // The worker starts once the transport listens, a turn of the event loop later: the
         // agent's first requests (initialize, tools/list), already waiting on stdin, are read
         // first, and do not wait behind the worker's first writes (its row, synced to disk).
         const worker = await new Promise<Worker>((resolve) => setImmediate(() => resolve(zart.startWorker())))
-        // Listen for signals before saying we are up: whoever reads that line may signal at once.
-        const stopSignal = untilSignal()
         logger.info('mcp server ready on stdio', {
           worker: worker.id,
           pid: process.pid,
