@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { parse as parseQuery } from 'node:querystring'
 import type { RequestHandler } from 'express'
-import { readJsonBody } from './body.ts'
+import { jsonBodyReader } from './body.ts'
 import type { Zart } from '../../client/zart.ts'
 import { silentLogger, type Logger } from '../../engine/logger.ts'
 import { DEFAULT_REST_LIMITS, WaitSlots, type RestContext, type RestLimits } from './context.ts'
@@ -77,6 +77,7 @@ export function createRestApi(zart: Zart, options: RestApiOptions = {}): RestApi
   ]
   const openapi = openApiDocument(routes, { version })
   const compiled = routes.map(compileRoute)
+  const readBody = jsonBodyReader(limits.maxBodyBytes)
   const openapiJson = JSON.stringify(openapi)
   let active = 0
   let idle: (() => void) | null = null
@@ -119,7 +120,7 @@ export function createRestApi(zart: Zart, options: RestApiOptions = {}): RestApi
   const answer = async (req: IncomingMessage, res: ServerResponse, url: string, log: RequestNote): Promise<void> => {
     const at = url.indexOf('?')
     const path = at < 0 ? url : url.slice(0, at)
-    const body = await readJsonBody(req, limits.maxBodyBytes)
+    const body = await readBody(req, res)
     // HEAD is answered as GET, without the body (Node leaves it out), as express did.
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET')
     if (method === 'GET' && OPENAPI_PATH.test(path))
