@@ -41,9 +41,7 @@ suite('PostgreSQL commit queries', () => {
       await client.query('BEGIN')
       const before = await seqScans()
       await client.query(`SELECT zart_lock_for_commit(${literal(['e7', 'e8'])}::jsonb, ${literal(['e7'])}::jsonb)`)
-      await client.query(
-        q.LOCK_CLOSING.slice(1).replace('$3', literal(['e8'])), // the statement after BEGIN_AND_LOCK's
-      )
+      await client.query(q.LOCK_CLOSING.replace('$3', literal(['e8'])))
       await client.query(
         `SELECT zart_apply_commit(${literal([
           { id: 'e7', current_step: 's', takeovers: 0, progress_json: null, updated_at: 1 },

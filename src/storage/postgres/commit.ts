@@ -29,7 +29,7 @@ export async function commitWrites(client: pg.PoolClient, writes: readonly Fence
   const inline = (text: string, values: unknown[]) =>
     text.replace(/\$(\d+)/g, (_, n: string) => client.escapeLiteral(JSON.stringify(values[Number(n) - 1])))
   const closing = closingIds(writes)
-  const lock = closing.length > 0 ? q.BEGIN_AND_LOCK + q.LOCK_CLOSING : q.BEGIN_AND_LOCK
+  const lock = closing.length > 0 ? `${q.BEGIN_AND_LOCK}; ${q.LOCK_CLOSING}` : q.BEGIN_AND_LOCK
   const opened = (await client.query(inline(lock, [lockIds(writes), inboxIds(writes), closing]))) as unknown as [
     pg.QueryResult,
     pg.QueryResult<{ locked: Locked }>,
@@ -41,7 +41,7 @@ export async function commitWrites(client: pg.PoolClient, writes: readonly Fence
   // commit started while this one waited for that child's row lock is not in it. Read
   // again, holding the locks (a locked execution starts no child), until nothing new shows.
   while (below.length > 0) {
-    const again = await client.query<ExecutionRow>(inline(q.LOCK_CLOSING.slice(1), [null, null, closing]))
+    const again = await client.query<ExecutionRow>(inline(q.LOCK_CLOSING, [null, null, closing]))
     if (again.rows.length === below.length) break
     below = again.rows
   }

@@ -296,7 +296,7 @@ export const HEARTBEAT = query(
 export const BEGIN_AND_LOCK = `BEGIN; SELECT zart_lock_for_commit($1::jsonb, $2::jsonb) AS locked`
 
 /**
- * Appended to BEGIN_AND_LOCK in the same round trip when the batch finishes executions
+ * Sent after BEGIN_AND_LOCK in the same round trip when the batch finishes executions
  * ($3, a JSON array): the unfinished executions under them, through children not started
  * detached and not finished, locked in id order after the batch's rows. The parent close
  * policy cancels them in the same commit. Each level is found through the parent index
@@ -305,7 +305,7 @@ export const BEGIN_AND_LOCK = `BEGIN; SELECT zart_lock_for_commit($1::jsonb, $2:
  * planner scanned the whole table on every finish, once more per level of children
  * (see migration 0018). `OFFSET 0` keeps the lateral lookup from being turned into a join.
  */
-export const LOCK_CLOSING = `; WITH RECURSIVE tree (id) AS (
+export const LOCK_CLOSING = `WITH RECURSIVE tree (id) AS (
      SELECT id FROM zart_executions
      WHERE parent_id = ANY (ARRAY(SELECT jsonb_array_elements_text($3::jsonb))) AND detached = 0
        AND status NOT IN ('completed', 'failed', 'cancelled', 'timed_out')
