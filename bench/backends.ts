@@ -15,7 +15,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createZart, type Zart } from '../src/index.ts'
-import { fmt, median, percentile, sleep, table, tempFolder, wallNow } from './stats.ts'
+import { chosenSections, fmt, median, percentile, sleep, table, tempFolder, wallNow } from './stats.ts'
 import { mysqlDialect, postgresDialect, type Dialect } from './backend-dialects.ts'
 import { resumeProbe, threeSteps } from './workflows.ts'
 
@@ -29,7 +29,7 @@ const EXECUTIONS = Number(valueOf('executions') ?? 3000)
 const SAMPLES = Number(valueOf('samples') ?? 200)
 const PROCESSES = (valueOf('processes') ?? '1,2,4').split(',').map(Number)
 /** Which parts to run: throughput, queues, latency, resume (default all). */
-const SECTIONS = new Set((valueOf('sections') ?? 'throughput,queues,latency,resume').split(','))
+const SECTIONS = chosenSections(process.argv.slice(2), ['throughput', 'queues', 'latency', 'resume'])
 const ZART_BIN = fileURLToPath(new URL('../bin/zart.js', import.meta.url))
 const BENCH_WORKFLOWS = fileURLToPath(new URL('./workflows.ts', import.meta.url))
 const COUNT_QUERIES = fileURLToPath(new URL('./count-queries.mjs', import.meta.url))

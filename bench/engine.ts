@@ -2,7 +2,7 @@
  * The engine benchmark on one SQLite file (issue: durable engine on embedded SQLite).
  * Every figure is printed beside the raw commit rate measured in the same run.
  *
- *   npx tsx bench/engine.ts [--executions 2000] [--samples 200]
+ *   npx tsx bench/engine.ts [--executions 2000] [--samples 200] [--sections latency,cross]
  */
 import { fork, spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -15,7 +15,7 @@ import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@ope
 import { createZart, SqliteStore, type EngineMetrics, type Zart } from '../src/index.ts'
 import { PrometheusMetrics } from '../src/metrics/prometheus.ts'
 import { RunTelemetry, traceSchedule } from '../src/engine/telemetry.ts'
-import { fmt, median, percentile, sleep, table, tempFolder, wallNow } from './stats.ts'
+import { chosenSections, fmt, median, percentile, sleep, table, tempFolder, wallNow } from './stats.ts'
 import { parked, warmUp, resumed, resumeProbe, threeSteps } from './workflows.ts'
 
 type Sync = 'FULL' | 'NORMAL'
@@ -27,12 +27,7 @@ const flag = (name: string, fallback: number): number => {
 const EXECUTIONS = flag('executions', 2000)
 const SAMPLES = flag('samples', 200)
 const WAITING = flag('waiting', 10_000)
-const sectionAt = args.indexOf('--section')
-const SECTIONS = new Set(
-  sectionAt >= 0
-    ? (args[sectionAt + 1] ?? '').split(',')
-    : ['throughput', 'telemetry', 'claims', 'queues', 'latency', 'cross', 'memory'],
-)
+const SECTIONS = chosenSections(args, ['throughput', 'telemetry', 'claims', 'queues', 'latency', 'cross', 'memory'])
 const ZART_BIN = fileURLToPath(new URL('../bin/zart.js', import.meta.url))
 const BENCH_WORKFLOWS = fileURLToPath(new URL('./workflows.ts', import.meta.url))
 

@@ -34,3 +34,19 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 
 /** Wall time since the epoch with sub-millisecond resolution, comparable across processes. */
 export const wallNow = (): number => performance.timeOrigin + performance.now()
+
+/**
+ * The sections a benchmark runs: `--sections a,b` from `args`, or all of `known`. A name
+ * it does not know stops it with the names it does, rather than running nothing.
+ */
+export function chosenSections(args: readonly string[], known: readonly string[]): Set<string> {
+  const at = args.indexOf('--sections')
+  if (at < 0) return new Set(known)
+  const asked = (args[at + 1] ?? '').split(',').filter((name) => name !== '')
+  const unknown = asked.filter((name) => !known.includes(name))
+  if (asked.length === 0 || unknown.length > 0) {
+    console.error(`--sections takes a comma-separated list of: ${known.join(', ')} (got "${args[at + 1] ?? ''}")`)
+    process.exit(2)
+  }
+  return new Set(asked)
+}
