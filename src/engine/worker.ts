@@ -3,7 +3,7 @@ import { databaseUnavailable } from '../errors.ts'
 import { processExists, thisProcess } from '../process-info.ts'
 import type { Clock } from '../clock.ts'
 import { setLongInterval, setLongTimeout, type LongTimer } from '../timers.ts'
-import type { Claim, ExecutionRecord, Lease, Store } from '../storage/store.ts'
+import { isTerminal, type Claim, type ExecutionRecord, type Lease, type Store } from '../storage/store.ts'
 import { GroupCommitter } from './committer.ts'
 import { ExecutionRun } from './executor.ts'
 import type { Logger } from './logger.ts'
@@ -446,10 +446,14 @@ export class Worker {
       )
       .finally(() => {
         this.settledRuns++
+        // Full until now: a claim may have gone without, so the free slot is worth a look.
+        const wasFull = this.busySlots >= this.concurrency
         if (this.active.get(run.id) === run) this.active.delete(run.id)
         this.deps.onSettled(run.id, run.finished)
-        // A slot is free: look again, though nothing is known to be due.
-        this.lookNow()
+        // Look again unless the run ended the execution on its own and freed nothing but
+        // its slot: a release (a retry's backoff), a suspension (a timer, a wait's
+        // deadline), a parent woken or a queue's slot freed all change what is due next.
+        if (wasFull || !endedAlone(run.finished)) this.lookNow()
       })
   }
 
@@ -588,4 +592,12 @@ export class Worker {
     const execution = await this.deps.store.getExecution(executionId).catch(() => undefined)
     return execution?.status === 'cancelled' || execution?.status === 'timed_out' ? execution.status : 'lease_lost'
   }
+}
+
+/**
+ * Whether a run's finishing row changed nothing another claim could find: the execution
+ * ended, and it had neither a parent (woken by the end) nor a queue (whose slot it held).
+ */
+function endedAlone(finished: ExecutionRecord | null): boolean {
+  return finished !== null && isTerminal(finished.status) && finished.parentId === null && finished.queue === null
 }

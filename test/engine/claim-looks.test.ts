@@ -1,0 +1,55 @@
+import { expect, it } from 'vitest'
+import { createZart, defineWorkflow, RetryConfig } from '../../src/index.ts'
+import type { Store } from '../../src/storage/store.ts'
+import { eachBackend } from './each-backend.ts'
+
+const HOUR = 3_600_000
+
+/** Counts the store's claims. */
+function countClaims(store: Store): { count: () => number } {
+  const claim = store.claim.bind(store)
+  let claims = 0
+  store.claim = (options) => {
+    claims++
+    return claim(options)
+  }
+  return { count: () => claims }
+}
+
+eachBackend('when a worker looks for work', (backend) => {
+  it('a run that completes on its own, with slots to spare, sends the worker to claim nothing', async () => {
+    const quick = defineWorkflow({ name: 'quick' }, async (ctx) => ctx.step('one', () => 1))
+    const store = await backend.store()
+    const claims = countClaims(store)
+    const zart = await createZart({ db: store, workflows: [quick] })
+    zart.startWorker({ pollMs: HOUR })
+    // Each is created already claimed for this worker and run at once: no claim is needed.
+    for (let i = 0; i < 6; i++) {
+      const { execution_id } = await zart.schedule('quick', {})
+      expect((await zart.wait(execution_id, { timeout: '10s' })).status).toBe('completed')
+    }
+    // The worker's first look at start (and a wake-up from another store session at most).
+    expect(claims.count()).toBeLessThan(3)
+    await zart.close()
+  })
+
+  it('a run that ends waiting for a timer, a retry or a child is taken up again without a poll', async () => {
+    let tries = 0
+    const child = defineWorkflow({ name: 'child' }, async (ctx) => ctx.step('work', () => 'from child'))
+    const parent = defineWorkflow({ name: 'parent' }, async (ctx) => {
+      await ctx.sleep(30)
+      const flaky = await ctx.stepWithRetry('flaky', RetryConfig.fixed(3, 20), () => {
+        if (++tries < 2) throw new Error('not yet')
+        return tries
+      })
+      const fromChild = await ctx.child<string>('child', {})
+      return { flaky, fromChild }
+    })
+    const zart = await createZart({ db: await backend.store(), workflows: [parent, child] })
+    zart.startWorker({ pollMs: HOUR })
+    const { execution_id } = await zart.schedule('parent', {})
+    const done = await zart.wait(execution_id, { timeout: '10s' })
+    expect(done).toMatchObject({ status: 'completed', output: { flaky: 2, fromChild: 'from child' } })
+    await zart.close()
+  })
+})
