@@ -7,8 +7,8 @@ const reason = skipReason(postgres)
 const suite = reason === null || required.has('postgres') ? describe : describe.skip
 
 /**
- * A group commit must cost the rows it writes, not the whole table. Its lock, its apply
- * and the parent close lookup took their ids from a set-returning function of JSON, which
+ * A group commit must cost the rows it writes, not the whole table (the one-call commit of
+ * known rows included). Its lock, its apply and the parent close lookup took their ids from a set-returning function of JSON, which
  * the planner costs at 100 rows: on a table of a few thousand executions it chose a
  * sequential scan for each, on every commit. Counted here with the transaction's own
  * statistics, which the session sees at once.
@@ -65,6 +65,25 @@ suite('PostgreSQL commit queries', () => {
           },
         ])}::jsonb, '[]'::jsonb, ${literal([{ seq: 7, consumed_by: 'go' }])}::jsonb)`,
       )
+      // The one-call commit of known rows (migration 0019): its fence on unfinished children
+      // looks them up through the parent index too. e10 has none; e8 has e9, still running.
+      const commitKnown = async (id: string) =>
+        (
+          await client.query<{ applied: boolean }>(
+            `SELECT zart_commit_known(${literal([{ id, token: 0, finishing: true }])}::jsonb, ${literal([
+              { id, current_step: 's2', takeovers: 0, progress_json: null, updated_at: 2 },
+            ])}::jsonb, '[]'::jsonb, '[]'::jsonb) AS applied`,
+          )
+        ).rows[0]?.applied
+      expect(await commitKnown('e10')).toBe(true)
+      expect(await commitKnown('e8')).toBe(false)
+      const written = await client.query<{ id: string; current_step: string | null }>(
+        `SELECT id, current_step FROM zart_executions WHERE id IN ('e8', 'e10') ORDER BY id`,
+      )
+      expect(written.rows).toEqual([
+        { id: 'e10', current_step: 's2' },
+        { id: 'e8', current_step: null },
+      ])
       const after = await seqScans()
       await client.query('ROLLBACK')
       expect(after).toEqual(before)

@@ -1,5 +1,6 @@
 import type pg from 'pg'
-import { closingIds, decideCommit, inboxIds, lockIds, type InboxEvent } from '../commit-plan.ts'
+import { closingIds, decideCommit, inboxIds, lockIds, type CommitChanges, type InboxEvent } from '../commit-plan.ts'
+import type { KnownDecision } from '../known-rows.ts'
 import {
   childColumns,
   inboxEventColumns,
@@ -9,7 +10,7 @@ import {
   updatedColumns,
   type ExecutionRow,
 } from '../rows.ts'
-import type { FencedWrite, WriteOutcome } from '../store.ts'
+import type { ExecutionRecord, FencedWrite, WriteOutcome } from '../store.ts'
 import * as q from './queries.ts'
 
 /** What zart_lock_for_commit returns. */
@@ -18,13 +19,39 @@ interface Locked {
   inbox: { seq: number; execution_id: string; name: string; payload_json: string }[]
 }
 
+/** A committed batch: each write's outcome, with the rows it was decided against and what it changed. */
+export interface Committed {
+  outcomes: WriteOutcome[]
+  rows: Map<string, ExecutionRecord>
+  changes: CommitChanges
+}
+
+/**
+ * A batch decided against known rows (see src/storage/known-rows.ts), applied in one
+ * prepared call and its own transaction if every fence holds (migration 0019). False:
+ * nothing was written; the batch takes `commitWrites`.
+ */
+export async function commitKnown(pool: pg.Pool, decision: KnownDecision): Promise<boolean> {
+  const { changes, fences } = decision
+  const result = await pool.query<{ applied: boolean }>({
+    ...q.COMMIT_KNOWN,
+    values: [
+      JSON.stringify(fences),
+      JSON.stringify(changes.touched.map(touchedColumns)),
+      JSON.stringify(changes.executions.map(updatedColumns)),
+      JSON.stringify(changes.steps.map((s) => stepColumns(s.executionId, s.step))),
+    ],
+  })
+  return result.rows[0]?.applied === true
+}
+
 /**
  * Group commit in one transaction of two round trips: BEGIN with the lock-and-read of the
  * batch's rows and inboxes; then, once commit-plan.ts has decided what every write does
  * (the one meaning of a write every store shares), the apply with COMMIT. The caller rolls
  * back on error.
  */
-export async function commitWrites(client: pg.PoolClient, writes: readonly FencedWrite[]): Promise<WriteOutcome[]> {
+export async function commitWrites(client: pg.PoolClient, writes: readonly FencedWrite[]): Promise<Committed> {
   // Each value goes in as one JSON document quoted by the driver: no other text is spliced.
   const inline = (text: string, values: unknown[]) =>
     text.replace(/\$(\d+)/g, (_, n: string) => client.escapeLiteral(JSON.stringify(values[Number(n) - 1])))
@@ -45,9 +72,10 @@ export async function commitWrites(client: pg.PoolClient, writes: readonly Fence
     if (again.rows.length === below.length) break
     below = again.rows
   }
+  const locked = new Map(rows.map((r) => [r.id, toExecution(r)]))
   const { changes, outcomes } = decideCommit(
     writes,
-    new Map(rows.map((r) => [r.id, toExecution(r)])),
+    locked,
     inbox.map((e): InboxEvent => ({
       seq: Number(e.seq),
       executionId: e.execution_id,
@@ -67,5 +95,5 @@ export async function commitWrites(client: pg.PoolClient, writes: readonly Fence
       changes.events.map(inboxEventColumns),
     ]),
   )
-  return outcomes
+  return { outcomes, rows: locked, changes }
 }

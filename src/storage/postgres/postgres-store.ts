@@ -32,7 +32,8 @@ import type {
 import { flowState, initialState } from '../initial-state.ts'
 import { lockOrder } from '../commit-plan.ts'
 import { decideCancel } from '../cancel-plan.ts'
-import { commitWrites } from './commit.ts'
+import { commitKnown, commitWrites } from './commit.ts'
+import { KnownRows } from '../known-rows.ts'
 import { listen } from './wake-ups.ts'
 import * as q from './queries.ts'
 import * as sq from './schedule-queries.ts'
@@ -108,6 +109,8 @@ export class PostgresStore implements Store {
   private readonly pool: pg.Pool
   private readonly config: pg.ClientConfig
   private readonly listeners = new Set<() => Promise<void>>()
+  /** Rows of the executions held here under a lease, for commits decided before any round trip. */
+  private readonly known = new KnownRows()
 
   constructor(url: string, options: PostgresStoreOptions = {}) {
     if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
@@ -184,8 +187,12 @@ export class PostgresStore implements Store {
       todo = []
       asked.forEach((i, k) => {
         const result = rows[0]?.results[k]
-        if (result?.outcome === 'created') results[i] = { outcome: 'created', execution: toExecution(result.row) }
-        else if (result?.outcome === 'existing') {
+        if (result?.outcome === 'created') {
+          const execution = toExecution(result.row)
+          // Created claimed for a worker here: its first step commit may go without a lock-and-read.
+          if (inputs[i]?.claim) this.known.held([execution])
+          results[i] = { outcome: 'created', execution }
+        } else if (result?.outcome === 'existing') {
           results[i] = { outcome: 'existing', execution: toExecution(result.row), matchedBy: result.matchedBy }
         } else todo.push(i)
       })
@@ -345,8 +352,10 @@ export class PostgresStore implements Store {
     // Steps are written only under a lease (or copied into a fork), so a first claim has none to read: skipping
     // the query saves a round trip on every new execution.
     // A fork (rerun_of) has copied steps from its first claim on.
+    const claimed = rows.map(toExecution)
+    this.known.held(claimed)
     const resumed = rows.filter((r) => r.attempt > 1 || r.rerun_of !== null).map((r) => r.id)
-    if (resumed.length === 0) return rows.map((row) => ({ execution: toExecution(row), steps: [] }))
+    if (resumed.length === 0) return claimed.map((execution) => ({ execution, steps: [] }))
     // Read after the claim committed: a step the previous holder committed before losing
     // its lease is then always visible (one snapshot for both could miss it).
     const steps = await this.rows<StepRow>(q.SELECT_STEPS_OF, [resumed])
@@ -356,7 +365,7 @@ export class PostgresStore implements Store {
       list.push(toStep(step))
       byExecution.set(step.execution_id, list)
     }
-    return rows.map((row) => ({ execution: toExecution(row), steps: byExecution.get(row.id) ?? [] }))
+    return claimed.map((execution) => ({ execution, steps: byExecution.get(execution.id) ?? [] }))
   }
 
   /**
@@ -510,15 +519,24 @@ export class PostgresStore implements Store {
     return (await this.rows(sq.ADVANCE_SCHEDULE, advanceColumns(advance))).length === 1
   }
 
-  /** Lock and read, decide (commit-plan.ts), apply: one transaction, two round trips. */
+  /**
+   * Steps, progress and finishes of executions held here: decided against the known rows,
+   * applied fenced in one round trip. Otherwise, or when a fence fails: lock and read,
+   * decide (commit-plan.ts), apply, in one transaction of two round trips.
+   */
   async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {
     if (writes.length === 0) return []
-    return this.retryingDeadlock(() => this.commitOnce(writes))
-  }
-
-  private async commitOnce(writes: FencedWrite[]): Promise<WriteOutcome[]> {
+    const known = this.known.decide(writes)
+    if (known && (await this.retryingDeadlock(() => commitKnown(this.pool, known)))) {
+      this.known.committed(writes, known.rows, known.changes)
+      return known.outcomes
+    }
     // commitWrites sends BEGIN and COMMIT itself, each with its neighbour statement.
-    return this.withClient((client) => commitWrites(client, writes))
+    const { outcomes, rows, changes } = await this.retryingDeadlock(() =>
+      this.withClient((client) => commitWrites(client, writes)),
+    )
+    this.known.committed(writes, rows, changes)
+    return outcomes
   }
 
   /**

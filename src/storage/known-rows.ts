@@ -1,0 +1,96 @@
+import { decideCommit, type CommitChanges, type CommitDecision } from './commit-plan.ts'
+import type { ExecutionRecord, FencedWrite } from './store.ts'
+
+/**
+ * What a fenced commit decided against known rows holds only if the rows still are as
+ * known: the execution running under the lease's token, not paused, and, for one the batch
+ * finishes, with no unfinished child its end would have to cancel. The store checks this
+ * with the rows locked and applies nothing unless every fence holds.
+ */
+export interface Fence {
+  id: string
+  token: number
+  /** The batch finishes this execution: it must have no unfinished child started attached. */
+  finishing: boolean
+}
+
+/** A batch decided against known rows, to apply only if every fence holds. */
+export interface KnownDecision extends CommitDecision {
+  fences: Fence[]
+  /** The known rows it was decided against, by id. */
+  rows: ReadonlyMap<string, ExecutionRecord>
+}
+
+/** At most this many rows are kept: past it the store starts over (rows of runs that stopped writing). */
+const MAX_ROWS = 10_000
+
+/**
+ * The rows of the executions this store holds leases on, as its own claims and commits
+ * left them. While an execution runs under a lease, nothing but the lease holder's commits
+ * changes what a step, a progress report or a finish reads of its row, except what the
+ * fence checks (a cancel, a pause, a takeover's new token, a child started): so such a
+ * batch can be decided in commit-plan.ts against these rows, before any round trip, and
+ * applied in one, fenced. Anything else, or a fence that fails, takes the store's usual
+ * path: lock and read, decide, apply.
+ */
+export class KnownRows {
+  private readonly rows = new Map<string, ExecutionRecord>()
+
+  /** Remembers rows this store just claimed (or created claimed). */
+  held(rows: Iterable<ExecutionRecord>): void {
+    for (const row of rows) if (row.status === 'running') this.remember(row)
+  }
+
+  /**
+   * The batch decided against the known rows, or null when it must take the usual path: a
+   * write of another kind (a wait reads the inbox, a child start or a child's end touches
+   * another execution), or a row not known under the write's lease.
+   */
+  decide(writes: readonly FencedWrite[]): KnownDecision | null {
+    const rows = new Map<string, ExecutionRecord>()
+    const finishing = new Set<string>()
+    for (const write of writes) {
+      if (write.kind === 'finish' && write.parentId) return null
+      if (write.kind !== 'step' && write.kind !== 'progress' && write.kind !== 'finish') return null
+      const id = write.lease.executionId
+      const row = this.rows.get(id)
+      if (!row || row.leaseToken !== write.lease.token || row.paused) return null
+      rows.set(id, row)
+      if (write.kind === 'finish') finishing.add(id)
+    }
+    const decision = decideCommit(writes, rows, [])
+    if (decision.outcomes.some((outcome) => !outcome.ok)) return null
+    const fences = [...rows.values()].map((row) => ({
+      id: row.id,
+      token: row.leaseToken,
+      finishing: finishing.has(row.id),
+    }))
+    return { ...decision, fences, rows }
+  }
+
+  /**
+   * A batch committed, decided against `rows` (locked and read, or known): remember what
+   * still runs as it left it, forget what stopped running or was not held as asked.
+   */
+  committed(writes: readonly FencedWrite[], rows: ReadonlyMap<string, ExecutionRecord>, changes: CommitChanges): void {
+    for (const write of writes) {
+      const row = rows.get(write.lease.executionId)
+      if (!row || row.status !== 'running' || row.leaseToken !== write.lease.token) {
+        this.rows.delete(write.lease.executionId)
+      }
+    }
+    for (const touched of changes.touched) {
+      const row = rows.get(touched.id)
+      if (row) this.remember({ ...row, ...touched })
+    }
+    for (const moved of changes.executions) {
+      if (moved.status === 'running') this.remember(moved)
+      else this.rows.delete(moved.id)
+    }
+  }
+
+  private remember(row: ExecutionRecord): void {
+    if (this.rows.size >= MAX_ROWS && !this.rows.has(row.id)) this.rows.clear()
+    this.rows.set(row.id, row)
+  }
+}
