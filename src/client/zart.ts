@@ -446,11 +446,14 @@ export class Zart {
     // Changes made in this process wake the wait at once; changes made by other processes
     // are found by re-reading, quickly at first, then backing off so many long waits stay cheap.
     let pollMs = this.waitPollMs
-    let record = await this.find(id)
+    // One this process's worker runs now exists and is not over, and its run hands over its
+    // end here: nothing to read until then (a schedule-then-wait costs no extra round trip).
+    let record = this.worker?.holds(id) ? null : await this.find(id)
     for (;;) {
-      if (isTerminal(record.status)) return { ...this.view(record), timed_out: false }
+      if (record && isTerminal(record.status)) return { ...this.view(record), timed_out: false }
       const left = giveUpAt - Date.now()
-      if (left <= 0 || options.signal?.aborted) return { ...this.view(record), timed_out: true }
+      if (left <= 0 || options.signal?.aborted)
+        return { ...this.view(record ?? (await this.find(id))), timed_out: true }
       // A run finished by this process's worker hands over the row it committed: no re-read.
       const finished = await this.changed(id, Math.min(left, pollMs), options.signal)
       record = finished && isTerminal(finished.status) ? finished : await this.find(id)

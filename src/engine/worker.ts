@@ -129,6 +129,11 @@ export class Worker {
     this.versions = options.pinVersions ? [...deps.workflows.values()].map((d) => `${d.name}@${d.version}`) : undefined
   }
 
+  /** Whether this worker runs the execution now (its run tells `onSettled` when it ends). */
+  holds(executionId: string): boolean {
+    return this.active.has(executionId)
+  }
+
   /** Number of executions this worker is running now. */
   get activeCount(): number {
     return this.active.size

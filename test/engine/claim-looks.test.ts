@@ -16,7 +16,18 @@ function countClaims(store: Store): { count: () => number } {
   return { count: () => claims }
 }
 
-eachBackend('when a worker looks for work', (backend) => {
+/** Counts the store's reads of one execution. */
+function countReads(store: Store): { count: () => number } {
+  const getExecution = store.getExecution.bind(store)
+  let reads = 0
+  store.getExecution = (id) => {
+    reads++
+    return getExecution(id)
+  }
+  return { count: () => reads }
+}
+
+eachBackend('what a worker and a waiter ask of the store', (backend) => {
   it('a run that completes on its own, with slots to spare, sends the worker to claim nothing', async () => {
     const quick = defineWorkflow({ name: 'quick' }, async (ctx) => ctx.step('one', () => 1))
     const store = await backend.store()
@@ -50,6 +61,27 @@ eachBackend('when a worker looks for work', (backend) => {
     const { execution_id } = await zart.schedule('parent', {})
     const done = await zart.wait(execution_id, { timeout: '10s' })
     expect(done).toMatchObject({ status: 'completed', output: { flaky: 2, fromChild: 'from child' } })
+    await zart.close()
+  })
+
+  it('a wait on an execution this process runs reads nothing: the run hands over its end', async () => {
+    const quick = defineWorkflow({ name: 'quick' }, async (ctx) => ctx.step('one', () => 1))
+    const parked = defineWorkflow({ name: 'parked' }, async (ctx) => ctx.waitForEvent('go'))
+    const store = await backend.store()
+    const zart = await createZart({ db: store, workflows: [quick, parked] })
+    zart.startWorker({ pollMs: HOUR })
+    const reads = countReads(store)
+    const { execution_id } = await zart.schedule('quick', {})
+    expect(await zart.wait(execution_id, { timeout: '10s' })).toMatchObject({ status: 'completed', output: 1 })
+    expect(reads.count()).toBe(0)
+
+    // One that suspends is read when its run ends, and a wait that runs out answers with the row as stored.
+    const waiting = await zart.schedule('parked', {})
+    expect(await zart.wait(waiting.execution_id, { timeout: 300 })).toMatchObject({
+      status: 'waiting',
+      timed_out: true,
+      waiting_for: [{ kind: 'event', event: 'go' }],
+    })
     await zart.close()
   })
 })
