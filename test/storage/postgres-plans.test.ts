@@ -37,6 +37,23 @@ suite('PostgreSQL commit queries', () => {
         return Object.fromEntries(rows.map((r) => [r.relname, Number(r.seq_scan)]))
       }
       const literal = (value: unknown) => client.escapeLiteral(JSON.stringify(value))
+      const finished = (id: string) => ({
+        id,
+        status: 'completed',
+        current_step: null,
+        output_json: '1',
+        error_json: null,
+        wait_event: null,
+        wait_until: null,
+        waits_json: null,
+        workflow_retries: 0,
+        takeovers: 0,
+        progress_json: null,
+        lease_owner: null,
+        lease_expires_at: null,
+        due_at: null,
+        updated_at: 1,
+      })
 
       await client.query('BEGIN')
       const before = await seqScans()
@@ -45,44 +62,33 @@ suite('PostgreSQL commit queries', () => {
       await client.query(
         `SELECT zart_apply_commit(${literal([
           { id: 'e7', current_step: 's', takeovers: 0, progress_json: null, updated_at: 1 },
-        ])}::jsonb, ${literal([
-          {
-            id: 'e8',
-            status: 'completed',
-            current_step: null,
-            output_json: '1',
-            error_json: null,
-            wait_event: null,
-            wait_until: null,
-            waits_json: null,
-            workflow_retries: 0,
-            takeovers: 0,
-            progress_json: null,
-            lease_owner: null,
-            lease_expires_at: null,
-            due_at: null,
-            updated_at: 1,
-          },
-        ])}::jsonb, '[]'::jsonb, ${literal([{ seq: 7, consumed_by: 'go' }])}::jsonb)`,
+        ])}::jsonb, ${literal([finished('e8')])}::jsonb, '[]'::jsonb, ${literal([{ seq: 7, consumed_by: 'go' }])}::jsonb)`,
       )
       // The one-call commit of known rows (migration 0019): its fence on unfinished children
-      // looks them up through the parent index too. e10 has none; e8 has e9, still running.
-      const commitKnown = async (id: string) =>
-        (
-          await client.query<{ applied: boolean }>(
-            `SELECT zart_commit_known(${literal([{ id, token: 0, finishing: true }])}::jsonb, ${literal([
-              { id, current_step: 's2', takeovers: 0, progress_json: null, updated_at: 2 },
-            ])}::jsonb, '[]'::jsonb, '[]'::jsonb) AS applied`,
+      // looks them up through the parent index too. e10 has none; e11 has e12, still running.
+      const commitKnown = async (id: string): Promise<boolean> => {
+        await client.query('SAVEPOINT known')
+        try {
+          await client.query(
+            `SELECT zart_commit_known(${literal([{ id, token: 0, finishing: true }])}::jsonb, '[]'::jsonb, ${literal([
+              { ...finished(id), current_step: 's2', updated_at: 2 },
+            ])}::jsonb, '[]'::jsonb)`,
           )
-        ).rows[0]?.applied
+          return true
+        } catch (error) {
+          await client.query('ROLLBACK TO SAVEPOINT known')
+          if ((error as { code?: string }).code === 'ZK001') return false
+          throw error
+        }
+      }
       expect(await commitKnown('e10')).toBe(true)
-      expect(await commitKnown('e8')).toBe(false)
-      const written = await client.query<{ id: string; current_step: string | null }>(
-        `SELECT id, current_step FROM zart_executions WHERE id IN ('e8', 'e10') ORDER BY id`,
+      expect(await commitKnown('e11')).toBe(false)
+      const written = await client.query<{ id: string; status: string; current_step: string | null }>(
+        `SELECT id, status, current_step FROM zart_executions WHERE id IN ('e10', 'e11') ORDER BY id`,
       )
       expect(written.rows).toEqual([
-        { id: 'e10', current_step: 's2' },
-        { id: 'e8', current_step: null },
+        { id: 'e10', status: 'completed', current_step: 's2' },
+        { id: 'e11', status: 'running', current_step: null },
       ])
       const after = await seqScans()
       await client.query('ROLLBACK')

@@ -28,22 +28,30 @@ export interface Committed {
 
 /**
  * A batch decided against known rows (see src/storage/known-rows.ts), applied in one
- * prepared call and its own transaction if every fence holds (migration 0019). False:
- * nothing was written; the batch takes `commitWrites`.
+ * prepared call and its own transaction if every fence holds (migration 0019). False: a
+ * fence failed and nothing was written; the batch takes `commitWrites`.
  */
 export async function commitKnown(pool: pg.Pool, decision: KnownDecision): Promise<boolean> {
   const { changes, fences } = decision
-  const result = await pool.query<{ applied: boolean }>({
-    ...q.COMMIT_KNOWN,
-    values: [
-      JSON.stringify(fences),
-      JSON.stringify(changes.touched.map(touchedColumns)),
-      JSON.stringify(changes.executions.map(updatedColumns)),
-      JSON.stringify(changes.steps.map((s) => stepColumns(s.executionId, s.step))),
-    ],
-  })
-  return result.rows[0]?.applied === true
+  try {
+    await pool.query({
+      ...q.COMMIT_KNOWN,
+      values: [
+        JSON.stringify(fences),
+        JSON.stringify(changes.touched.map(touchedColumns)),
+        JSON.stringify(changes.executions.map(updatedColumns)),
+        JSON.stringify(changes.steps.map((s) => stepColumns(s.executionId, s.step))),
+      ],
+    })
+    return true
+  } catch (error) {
+    if ((error as { code?: unknown }).code === FENCE_FAILED) return false
+    throw error
+  }
 }
+
+/** What zart_commit_known raises when a row is not as known (migration 0019). */
+const FENCE_FAILED = 'ZK001'
 
 /**
  * Group commit in one transaction of two round trips: BEGIN with the lock-and-read of the

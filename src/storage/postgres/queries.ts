@@ -327,7 +327,7 @@ export const APPLY_WITH_CHILDREN_AND_COMMIT = `SELECT zart_apply_commit($1::json
 /** $1 fences, $2 touched, $3 moved, $4 steps: see migration 0019 and `commitKnown`. */
 export const COMMIT_KNOWN = query(
   'commit_known',
-  `SELECT zart_commit_known($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb) AS applied`,
+  `SELECT zart_commit_known($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb)`,
 )
 
 export const LISTEN = `LISTEN zart_due`
