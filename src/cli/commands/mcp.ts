@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import type { Worker } from '../../engine/worker.ts'
+import { asZartError, ZartError } from '../../errors.ts'
 import type { CliContext } from '../context.ts'
 import { startTracing } from '../tracing.ts'
 import { untilSignal } from '../until-signal.ts'
@@ -19,34 +19,63 @@ export function registerMcpCommand(program: Command, context: CliContext): void 
     )
     .action(async (flags: { readOnly?: boolean }, command: Command) => {
       const { logger } = context
-      // Loaded here, not at the top: the MCP SDK would slow every other zart command's start.
-      // Tracing is on (when asked) before the client opens; opening overlaps reading the SDK's files.
-      const [{ serveStdio }, [stopTracing, zart]] = await Promise.all([
-        import('../../mcp/stdio.ts'),
-        startTracing(context, 'zart mcp').then(async (stop) => [stop, await context.open(command)] as const),
-      ])
+      // Signals are heard before the transport connects: it may answer the agent's first
+      // request at once, and a SIGTERM right after must still stop cleanly (leases handed back).
+      const stopSignal = untilSignal()
+      const stopTracing = await startTracing(context, 'zart mcp')
       try {
-        // Signals are heard before the transport connects: it may answer the agent's first
-        // request at once, and a SIGTERM right after must still stop cleanly (leases handed back).
-        const stopSignal = untilSignal()
-        const connection = await serveStdio(zart, { logger, readOnly: flags.readOnly === true })
-        // The worker starts once the transport listens, a turn of the event loop later: the
-        // agent's first requests (initialize, tools/list), already waiting on stdin, are read
-        // first, and do not wait behind the worker's first writes (its row, synced to disk).
-        const worker = await new Promise<Worker>((resolve) => setImmediate(() => resolve(zart.startWorker())))
-        logger.info('mcp server ready on stdio', {
-          worker: worker.id,
-          pid: process.pid,
-          db: context.databaseUrl(command),
-          workflows: zart.workflows().map((w) => w.name),
-        })
-        const why = await Promise.race([connection.closed.then(() => 'stdin closed' as const), stopSignal])
-        logger.info('mcp server stopping', { reason: why })
-        await connection.close()
+        // The client opens (workflows loaded, store opened and migrated) while the MCP SDK
+        // loads and the agent's first requests are answered: no tool needs it to be listed,
+        // and each call waits for it. The worker starts as soon as it is open, before the
+        // calls that waited run: what they schedule this worker can take at once.
+        const opening = context.open(command)
+        const working = opening.then((zart) => ({ zart, worker: zart.startWorker() }))
+        // A failure is handled below, once the server is up; these only keep Node from
+        // calling it unhandled meanwhile.
+        const opened = opening.catch(() => undefined)
+        working.catch(() => undefined)
+        try {
+          // Loaded here, not at the top: the MCP SDK would slow every other zart command's start.
+          const { serveStdio } = await import('../../mcp/stdio.ts')
+          const client = working.then(({ zart }) => zart, openFailure)
+          const connection = await serveStdio(client, { logger, readOnly: flags.readOnly === true })
+          try {
+            const { zart, worker } = await working.catch(async (error: unknown) => {
+              // Calls already waiting for the client, and any read in this turn, get its error
+              // as their answer first; then the process ends as it did before it served first.
+              await new Promise(setImmediate)
+              throw error
+            })
+            logger.info('mcp server ready on stdio', {
+              worker: worker.id,
+              pid: process.pid,
+              db: context.databaseUrl(command),
+              workflows: zart.workflows().map((w) => w.name),
+            })
+            const why = await Promise.race([connection.closed.then(() => 'stdin closed' as const), stopSignal])
+            logger.info('mcp server stopping', { reason: why })
+          } finally {
+            await connection.close()
+          }
+        } finally {
+          // Hands back this worker's leases: workflows pause durably until some worker runs again.
+          await (await opened)?.close()
+        }
       } finally {
-        // Hands back this worker's leases: workflows pause durably until some worker runs again.
-        await zart.close()
         await stopTracing()
       }
     })
+}
+
+/**
+ * What each tool call is told when the client could not open: a ZartError as it is
+ * (MIGRATIONS_PENDING says to migrate...), anything else with its message, not as an
+ * internal error to retry: this process is stopping, with the same message on stderr.
+ */
+function openFailure(error: unknown): never {
+  const message = error instanceof Error ? error.message : String(error)
+  throw (
+    asZartError(error) ??
+    new ZartError('INTERNAL', `zart mcp could not start (${message}) and is stopping: fix that, then start it again`)
+  )
 }
