@@ -24,40 +24,39 @@ export function registerMcpCommand(program: Command, context: CliContext): void 
       const stopSignal = untilSignal()
       const stopTracing = await startTracing(context, 'zart mcp')
       try {
-        // The client opens (workflows loaded, store opened and migrated) while the MCP SDK
-        // loads and the agent's first requests are answered: no tool needs it to be listed,
-        // and each call waits for it. The worker starts as soon as it is open, before the
-        // calls that waited run: what they schedule this worker can take at once.
-        const opening = context.open(command)
+        // Loaded here, not at the top: the MCP SDK would slow every other zart command's start.
+        const { serveStdio } = await import('../../mcp/stdio.ts')
+        // The client (workflows loaded, store opened and migrated) opens once the server
+        // listens, not while the SDK loads: both are work for the one thread, and the agent's
+        // first requests (initialize, tools/list) need only the SDK. Each tool call waits for
+        // the client. The worker starts as soon as it is open, before those calls go on:
+        // what they schedule, this worker can take at once.
+        let listening!: () => void
+        const opening = new Promise<void>((resolve) => (listening = resolve)).then(() => context.open(command))
         const working = opening.then((zart) => ({ zart, worker: zart.startWorker() }))
-        // A failure is handled below, once the server is up; these only keep Node from
-        // calling it unhandled meanwhile.
-        const opened = opening.catch(() => undefined)
-        working.catch(() => undefined)
+        const opened = opening.catch(() => undefined) // for closing it, whatever happens
+        const connection = await serveStdio(
+          working.then(({ zart }) => zart, openFailure),
+          { logger, readOnly: flags.readOnly === true },
+        )
+        listening()
         try {
-          // Loaded here, not at the top: the MCP SDK would slow every other zart command's start.
-          const { serveStdio } = await import('../../mcp/stdio.ts')
-          const client = working.then(({ zart }) => zart, openFailure)
-          const connection = await serveStdio(client, { logger, readOnly: flags.readOnly === true })
-          try {
-            const { zart, worker } = await working.catch(async (error: unknown) => {
-              // Calls already waiting for the client, and any read in this turn, get its error
-              // as their answer first; then the process ends as it did before it served first.
-              await new Promise(setImmediate)
-              throw error
-            })
-            logger.info('mcp server ready on stdio', {
-              worker: worker.id,
-              pid: process.pid,
-              db: context.databaseUrl(command),
-              workflows: zart.workflows().map((w) => w.name),
-            })
-            const why = await Promise.race([connection.closed.then(() => 'stdin closed' as const), stopSignal])
-            logger.info('mcp server stopping', { reason: why })
-          } finally {
-            await connection.close()
-          }
+          const { zart, worker } = await working.catch(async (error: unknown) => {
+            // Calls already waiting for the client, and any read in this turn, get its error
+            // as their answer first; then the process ends as it did before it served first.
+            await new Promise(setImmediate)
+            throw error
+          })
+          logger.info('mcp server ready on stdio', {
+            worker: worker.id,
+            pid: process.pid,
+            db: context.databaseUrl(command),
+            workflows: zart.workflows().map((w) => w.name),
+          })
+          const why = await Promise.race([connection.closed.then(() => 'stdin closed' as const), stopSignal])
+          logger.info('mcp server stopping', { reason: why })
         } finally {
+          await connection.close()
           // Hands back this worker's leases: workflows pause durably until some worker runs again.
           await (await opened)?.close()
         }
