@@ -18,7 +18,7 @@ const NOTHING: CompleteResult = { completion: { values: [] } }
  * // client → {ref: {type: 'ref/resource', uri: 'zart://executions/{id}'}, argument: {name: 'id', value: 'ex_3'}}
  * // server ← {completion: {values: ['ex_3f9…', 'ex_31c…']}}
  */
-export function registerExecutionIdCompletion(server: McpServer, zart: Zart, logger: Logger): void {
+export function registerExecutionIdCompletion(server: McpServer, client: Promise<Zart>, logger: Logger): void {
   const low = server.server
   low.registerCapabilities({ completions: {} })
   low.setRequestHandler(CompleteRequestSchema, async (request) => {
@@ -26,7 +26,7 @@ export function registerExecutionIdCompletion(server: McpServer, zart: Zart, log
     // zart offers no prompts: nothing to complete there (an empty answer, as the spec allows).
     if (ref.type === 'ref/prompt') return NOTHING
     if (ref.uri !== EXECUTION_URI_TEMPLATE || argument.name !== 'id') return NOTHING
-    const page = await protocolErrors(logger, () => zart.list({ limit: MAX_LIST_LIMIT }))
+    const page = await protocolErrors(logger, async () => (await client).list({ limit: MAX_LIST_LIMIT }))
     const values = page.executions.map((e) => e.id).filter((id) => id.startsWith(argument.value))
     // No total: only the newest executions were looked at, older matches are unknown.
     return { completion: { values } }

@@ -60,14 +60,21 @@ export interface McpServerOptions {
  * instructions. Make one per connection (stdio process, HTTP session); they all share
  * one client.
  *
+ * `zart` may be a client still opening (its workflows loading, its store migrating): no
+ * tool needs it to be offered, so `initialize` and `tools/list` are answered at once, and
+ * each call waits for it. A client that fails to open fails each call with its error.
+ *
  * @example
  * const server = createMcpServer(zart, { logger })
  * await server.connect(new StdioServerTransport())
  */
-export function createMcpServer(zart: Zart, options: McpServerOptions = {}): McpServer {
+export function createMcpServer(zart: Zart | Promise<Zart>, options: McpServerOptions = {}): McpServer {
+  const client = Promise.resolve(zart)
+  // Its failure is the caller's to handle; here it only fails the calls that wait for it.
+  client.catch(() => undefined)
   const logger = options.logger ?? silentLogger
   const owner = options.taskOwner ?? ''
-  const tasks = new ExecutionTaskStore(zart, owner)
+  const tasks = new ExecutionTaskStore(client, owner)
   const server = new McpServer(
     { name: 'zart', title: 'zart durable execution', version },
     {
@@ -85,11 +92,11 @@ export function createMcpServer(zart: Zart, options: McpServerOptions = {}): Mcp
     dashboardUrl: options.dashboardUrl,
     readOnly: options.readOnly,
   }
-  registerTools(server, zart, context)
-  if (!options.readOnly) registerRunWorkflowTool(server, zart, context, tasks)
-  handleTaskResults(server, zart, owner, context.elicitation)
-  registerExecutionResources(server, zart, { logger, pollMs: options.resourcePollMs ?? 1_000 })
-  registerExecutionIdCompletion(server, zart, logger)
+  registerTools(server, client, context)
+  if (!options.readOnly) registerRunWorkflowTool(server, client, context, tasks)
+  handleTaskResults(server, client, owner, context.elicitation)
+  registerExecutionResources(server, client, { logger, pollMs: options.resourcePollMs ?? 1_000 })
+  registerExecutionIdCompletion(server, client, logger)
   forwardLogs(server, logger)
   return server
 }

@@ -41,7 +41,7 @@ export interface ResourceOptions {
  * The resource handlers are installed on the low-level server because McpServer's
  * resource list drops the cursor, and the executions must be paged.
  */
-export function registerExecutionResources(server: McpServer, zart: Zart, options: ResourceOptions): void {
+export function registerExecutionResources(server: McpServer, client: Promise<Zart>, options: ResourceOptions): void {
   const low = server.server
   low.registerCapabilities({ resources: { subscribe: true, listChanged: false } })
 
@@ -66,8 +66,11 @@ export function registerExecutionResources(server: McpServer, zart: Zart, option
   }))
 
   low.setRequestHandler(ListResourcesRequestSchema, async (request) => {
-    const page = await protocolErrors(options.logger, () =>
-      zart.list({ limit: PAGE_SIZE, ...(request.params?.cursor !== undefined && { cursor: request.params.cursor }) }),
+    const page = await protocolErrors(options.logger, async () =>
+      (await client).list({
+        limit: PAGE_SIZE,
+        ...(request.params?.cursor !== undefined && { cursor: request.params.cursor }),
+      }),
     )
     return {
       resources: page.executions.map((e) => ({
@@ -84,7 +87,7 @@ export function registerExecutionResources(server: McpServer, zart: Zart, option
     const { uri } = request.params
     if (uri.endsWith(OUTPUT_SUFFIX)) {
       const id = executionIdOf(uri.slice(0, -OUTPUT_SUFFIX.length))
-      const view = await protocolErrors(options.logger, () => zart.status(id))
+      const view = await protocolErrors(options.logger, async () => (await client).status(id))
       if (view.status !== 'completed') {
         throw new McpError(
           RESOURCE_NOT_FOUND,
@@ -94,14 +97,14 @@ export function registerExecutionResources(server: McpServer, zart: Zart, option
       return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(view.output) }] }
     }
     const id = executionIdOf(uri)
-    const view = await protocolErrors(options.logger, () => zart.status(id, { includeSteps: true }))
+    const view = await protocolErrors(options.logger, async () => (await client).status(id, { includeSteps: true }))
     return { contents: [{ uri: request.params.uri, mimeType: 'application/json', text: JSON.stringify(view) }] }
   })
 
-  const watch = new StatusWatch(zart, options, (uri) => low.sendResourceUpdated({ uri }))
+  const watch = new StatusWatch(client, options, (uri) => low.sendResourceUpdated({ uri }))
   low.setRequestHandler(SubscribeRequestSchema, async (request) => {
     const id = executionIdOf(request.params.uri)
-    const view = await protocolErrors(options.logger, () => zart.status(id))
+    const view = await protocolErrors(options.logger, async () => (await client).status(id))
     watch.add(request.params.uri, id, view.status)
     return {}
   })
@@ -126,12 +129,12 @@ class StatusWatch {
   private timer: NodeJS.Timeout | undefined
   private polling = false
 
-  private readonly zart: Zart
+  private readonly client: Promise<Zart>
   private readonly options: ResourceOptions
   private readonly notify: (uri: string) => Promise<void>
 
-  constructor(zart: Zart, options: ResourceOptions, notify: (uri: string) => Promise<void>) {
-    this.zart = zart
+  constructor(client: Promise<Zart>, options: ResourceOptions, notify: (uri: string) => Promise<void>) {
+    this.client = client
     this.options = options
     this.notify = notify
   }
@@ -156,7 +159,7 @@ class StatusWatch {
     this.polling = true
     try {
       for (const [uri, entry] of this.subscriptions) {
-        const view = await this.zart.status(entry.id).catch(() => null)
+        const view = await (await this.client).status(entry.id).catch(() => null)
         if (!view || view.status === entry.status) continue
         entry.status = view.status
         await this.notify(uri).catch((error: unknown) =>

@@ -19,9 +19,10 @@ export interface StdioConnection {
 
 /**
  * Serves MCP over stdin/stdout until stdin ends. The client process usually owns this
- * one: it starts `zart mcp`, and closing its end of the pipe ends the session.
+ * one: it starts `zart mcp`, and closing its end of the pipe ends the session. `zart` may
+ * still be opening (see `createMcpServer`): the agent's first requests need not wait for it.
  */
-export async function serveStdio(zart: Zart, options: StdioOptions = {}): Promise<StdioConnection> {
+export async function serveStdio(zart: Zart | Promise<Zart>, options: StdioOptions = {}): Promise<StdioConnection> {
   const stdin = options.stdin ?? process.stdin
   const server = createMcpServer(zart, options)
   const transport = new StdioServerTransport(stdin, options.stdout ?? process.stdout)

@@ -21,10 +21,11 @@ const LOOK_MS = 1_000
  * event with a form-shaped schema and the client can show forms, the person is asked
  * (once per wait) on this request's stream, and the answer is delivered as that event.
  */
-export function handleTaskResults(server: McpServer, zart: Zart, owner: string, elicitation: boolean): void {
+export function handleTaskResults(server: McpServer, client: Promise<Zart>, owner: string, elicitation: boolean): void {
   server.server.setRequestHandler(GetTaskPayloadRequestSchema, async (request, extra) => {
     const { taskId } = request.params
     const asked = new Set<string>()
+    const zart = await client
     for (;;) {
       const record = await zart.getTask(taskId, owner)
       const view = record && (await zart.status(record.executionId).catch(() => null))

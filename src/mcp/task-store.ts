@@ -23,18 +23,19 @@ export const EXECUTION_KEY = 'executionId'
 export class ExecutionTaskStore implements TaskStore {
   private readonly direct = new Map<string, { task: Task; result?: CallToolResult }>()
 
-  private readonly zart: Zart
+  private readonly client: Promise<Zart>
   private readonly owner: string
 
-  constructor(zart: Zart, owner: string) {
-    this.zart = zart
+  /** `client` may still be opening: each call waits for it. */
+  constructor(client: Promise<Zart>, owner: string) {
+    this.client = client
     this.owner = owner
   }
 
   async createTask(params: CreateTaskOptions, _id: RequestId, request: Request): Promise<Task> {
     const executionId = params.context?.[EXECUTION_KEY]
     if (typeof executionId !== 'string') throw new Error(`createTask needs context.${EXECUTION_KEY}`)
-    const view = await this.zart.status(executionId)
+    const view = await (await this.client).status(executionId)
     const now = Date.now()
     if (request.params?.task === undefined) {
       const task = {
@@ -53,7 +54,7 @@ export class ExecutionTaskStore implements TaskStore {
       this.direct.set(task.taskId, { task })
       return task
     }
-    const record = await this.zart.createTask(executionId, this.owner)
+    const record = await (await this.client).createTask(executionId, this.owner)
     return toTask(record, view, now)
   }
 
@@ -94,10 +95,10 @@ export class ExecutionTaskStore implements TaskStore {
   /** `tasks/cancel` cancels the execution; other statuses follow the execution and are not set from outside. */
   async updateTaskStatus(taskId: string, status: Task['status']): Promise<void> {
     if (status !== 'cancelled') return
-    const record = await this.zart.getTask(taskId, this.owner)
+    const record = await (await this.client).getTask(taskId, this.owner)
     if (!record) return
     try {
-      await this.zart.cancel(record.executionId)
+      await (await this.client).cancel(record.executionId)
     } catch (error) {
       // Finished meanwhile: the task then shows how it really ended.
       if (!isZartError(error) || error.code !== 'EXECUTION_TERMINAL') throw error
@@ -105,11 +106,11 @@ export class ExecutionTaskStore implements TaskStore {
   }
 
   async listTasks(cursor?: string): Promise<{ tasks: Task[]; nextCursor?: string }> {
-    const page = await this.zart.listTasks(this.owner, cursor)
+    const page = await (await this.client).listTasks(this.owner, cursor)
     const now = Date.now()
     const tasks = await Promise.all(
       page.tasks.map(async (record) => {
-        const view = await this.zart.status(record.executionId).catch(() => null)
+        const view = await (await this.client).status(record.executionId).catch(() => null)
         return view && toTask(record, view, now)
       }),
     )
@@ -120,10 +121,10 @@ export class ExecutionTaskStore implements TaskStore {
   }
 
   private async find(taskId: string) {
-    const record = await this.zart.getTask(taskId, this.owner)
+    const record = await (await this.client).getTask(taskId, this.owner)
     if (!record) return null
     try {
-      return { record, view: await this.zart.status(record.executionId) }
+      return { record, view: await (await this.client).status(record.executionId) }
     } catch (error) {
       if (isZartError(error) && error.code === 'EXECUTION_NOT_FOUND') return null
       throw error

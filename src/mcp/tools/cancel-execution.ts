@@ -12,7 +12,7 @@ const input = z.object({ execution_id: executionIdSchema.describe('The execution
 /** `cancel_execution`: stops an execution for good. */
 export function registerCancelExecutionTool(
   server: McpServer,
-  zart: Zart,
+  client: Promise<Zart>,
   context: ToolContext = defaultToolContext,
 ): void {
   server.registerTool(
@@ -37,6 +37,7 @@ export function registerCancelExecutionTool(
     (args) =>
       runTool(context.logger, async () => {
         const { execution_id } = parseArguments(input, args, 'cancel_execution')
+        const zart = await client
         const view = await zart.cancel(execution_id)
         return toolSuccess(view, `Execution ${JSON.stringify(view.id)} is cancelled.`)
       }),

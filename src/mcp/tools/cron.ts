@@ -36,7 +36,7 @@ const CHANGES = { readOnlyHint: false, destructiveHint: true, idempotentHint: fa
 /** `list_schedules`: the cron schedules on this database (read-only). */
 export function registerListSchedulesTool(
   server: McpServer,
-  zart: Zart,
+  client: Promise<Zart>,
   context: ToolContext = defaultToolContext,
 ): void {
   server.registerTool(
@@ -51,6 +51,7 @@ export function registerListSchedulesTool(
     },
     () =>
       runTool(context.logger, async () => {
+        const zart = await client
         const result = await zart.listSchedules()
         return toolSuccess(result, `${result.schedules.length} schedule(s).`)
       }),
@@ -58,7 +59,11 @@ export function registerListSchedulesTool(
 }
 
 /** `add_schedule`, `remove_schedule`, `pause_schedule`, `resume_schedule`: absent in read-only mode. */
-export function registerCronTools(server: McpServer, zart: Zart, context: ToolContext = defaultToolContext): void {
+export function registerCronTools(
+  server: McpServer,
+  client: Promise<Zart>,
+  context: ToolContext = defaultToolContext,
+): void {
   server.registerTool(
     'add_schedule',
     {
@@ -74,6 +79,7 @@ export function registerCronTools(server: McpServer, zart: Zart, context: ToolCo
     (args) =>
       runTool(context.logger, async () => {
         const a = parseArguments(addInput, args, 'add_schedule')
+        const zart = await client
         const view = await zart.addSchedule(toScheduleInput(a))
         return toolSuccess(
           view,
@@ -92,6 +98,7 @@ export function registerCronTools(server: McpServer, zart: Zart, context: ToolCo
     },
     (args) =>
       runTool(context.logger, async () => {
+        const zart = await client
         const result = await zart.removeSchedule(parseArguments(byName, args, 'remove_schedule').name)
         const note = result.declared_in_code
           ? ' It is declared in code: a worker loading its workflow adds it again; pause_schedule stops it for good.'
@@ -116,6 +123,7 @@ export function registerCronTools(server: McpServer, zart: Zart, context: ToolCo
       (args) =>
         runTool(context.logger, async () => {
           const name = parseArguments(byName, args, `${action}_schedule`).name
+          const zart = await client
           const view = action === 'pause' ? await zart.pauseSchedule(name) : await zart.resumeSchedule(name)
           return toolSuccess(
             view,

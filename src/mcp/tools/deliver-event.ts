@@ -22,7 +22,7 @@ const input = z.object({
 /** `deliver_event`: resumes a waiting execution, or keeps the event for its next wait. */
 export function registerDeliverEventTool(
   server: McpServer,
-  zart: Zart,
+  client: Promise<Zart>,
   context: ToolContext = defaultToolContext,
 ): void {
   server.registerTool(
@@ -48,6 +48,7 @@ export function registerDeliverEventTool(
     (args) =>
       runTool(context.logger, async () => {
         const { execution_id, event, data, event_id } = parseArguments(input, args, 'deliver_event')
+        const zart = await client
         const result = await zart.deliverEvent(
           execution_id,
           event,

@@ -15,20 +15,20 @@ import type { ToolContext } from './tool-context.ts'
 import { registerWaitTool } from './wait.ts'
 
 /** Registers every zart tool on `server`; in read-only mode, only those that read. */
-export function registerTools(server: McpServer, zart: Zart, context: ToolContext): void {
-  registerStatusTool(server, zart, context)
-  registerWaitTool(server, zart, context)
-  registerListExecutionsTool(server, zart, context)
-  registerListWorkflowsTool(server, zart, context)
-  registerReplayCheckTool(server, zart, context)
-  registerListWorkersTool(server, zart, context)
-  registerListSchedulesTool(server, zart, context)
-  registerListQueuesTool(server, zart, context)
+export function registerTools(server: McpServer, client: Promise<Zart>, context: ToolContext): void {
+  registerStatusTool(server, client, context)
+  registerWaitTool(server, client, context)
+  registerListExecutionsTool(server, client, context)
+  registerListWorkflowsTool(server, client, context)
+  registerReplayCheckTool(server, client, context)
+  registerListWorkersTool(server, client, context)
+  registerListSchedulesTool(server, client, context)
+  registerListQueuesTool(server, client, context)
   if (context.readOnly) return
-  registerScheduleTool(server, zart, context)
-  registerDeliverEventTool(server, zart, context)
-  registerCancelExecutionTool(server, zart, context)
-  registerRepairTools(server, zart, context)
-  registerCronTools(server, zart, context)
-  registerSetQueueTool(server, zart, context)
+  registerScheduleTool(server, client, context)
+  registerDeliverEventTool(server, client, context)
+  registerCancelExecutionTool(server, client, context)
+  registerRepairTools(server, client, context)
+  registerCronTools(server, client, context)
+  registerSetQueueTool(server, client, context)
 }

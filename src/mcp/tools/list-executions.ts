@@ -25,7 +25,7 @@ const input = z.object({
 /** `list_executions`: pages through executions, newest first. */
 export function registerListExecutionsTool(
   server: McpServer,
-  zart: Zart,
+  client: Promise<Zart>,
   context: ToolContext = defaultToolContext,
 ): void {
   server.registerTool(
@@ -43,6 +43,7 @@ export function registerListExecutionsTool(
     (args) =>
       runTool(context.logger, async () => {
         const { status, workflow, limit, cursor } = parseArguments(input, args, 'list_executions')
+        const zart = await client
         const page = await zart.list({
           ...(status !== undefined && { status }),
           ...(workflow !== undefined && { workflow }),

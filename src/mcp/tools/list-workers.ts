@@ -7,7 +7,7 @@ import { defaultToolContext, type ToolContext } from './tool-context.ts'
 /** `list_workers`: which worker processes are alive on this database, and what they run. */
 export function registerListWorkersTool(
   server: McpServer,
-  zart: Zart,
+  client: Promise<Zart>,
   context: ToolContext = defaultToolContext,
 ): void {
   server.registerTool(
@@ -22,6 +22,7 @@ export function registerListWorkersTool(
     },
     () =>
       runTool(context.logger, async () => {
+        const zart = await client
         const workers = await zart.workers()
         const hint =
           workers.length === 0

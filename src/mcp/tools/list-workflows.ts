@@ -7,7 +7,7 @@ import { defaultToolContext, type ToolContext } from './tool-context.ts'
 /** `list_workflows`: what can be scheduled, and the data each workflow accepts. */
 export function registerListWorkflowsTool(
   server: McpServer,
-  zart: Zart,
+  client: Promise<Zart>,
   context: ToolContext = defaultToolContext,
 ): void {
   server.registerTool(
@@ -22,8 +22,8 @@ export function registerListWorkflowsTool(
       annotations: { title: 'List workflows', readOnlyHint: true, openWorldHint: false },
     },
     () =>
-      runTool(context.logger, () => {
-        const workflows = zart.workflows()
+      runTool(context.logger, async () => {
+        const workflows = (await client).workflows()
         const hint =
           workflows.length === 0
             ? 'No workflows are loaded: start the server with --workflows PATH.'

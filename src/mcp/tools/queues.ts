@@ -13,7 +13,11 @@ const setInput = z.object({
 })
 
 /** `list_queues`: the queues stored on this database and their limits. Reads only. */
-export function registerListQueuesTool(server: McpServer, zart: Zart, context: ToolContext = defaultToolContext): void {
+export function registerListQueuesTool(
+  server: McpServer,
+  client: Promise<Zart>,
+  context: ToolContext = defaultToolContext,
+): void {
   server.registerTool(
     'list_queues',
     {
@@ -27,6 +31,7 @@ export function registerListQueuesTool(server: McpServer, zart: Zart, context: T
     },
     () =>
       runTool(context.logger, async () => {
+        const zart = await client
         const queues = await zart.queues()
         return toolSuccess({ queues }, queues.length === 0 ? 'No queues are defined.' : `${queues.length} queue(s).`)
       }),
@@ -34,7 +39,11 @@ export function registerListQueuesTool(server: McpServer, zart: Zart, context: T
 }
 
 /** `set_queue`: creates a queue or changes its limits, for every worker at once. */
-export function registerSetQueueTool(server: McpServer, zart: Zart, context: ToolContext = defaultToolContext): void {
+export function registerSetQueueTool(
+  server: McpServer,
+  client: Promise<Zart>,
+  context: ToolContext = defaultToolContext,
+): void {
   server.registerTool(
     'set_queue',
     {
@@ -56,6 +65,7 @@ export function registerSetQueueTool(server: McpServer, zart: Zart, context: Too
     (args) =>
       runTool(context.logger, async () => {
         const { name, ...limits } = parseArguments(setInput, args, 'set_queue')
+        const zart = await client
         const queue = await zart.setQueue(name, queueLimits(limits))
         return toolSuccess(queue, `Queue ${JSON.stringify(queue.name)} is set; workers apply it at their next claim.`)
       }),

@@ -21,7 +21,11 @@ const retryInput = byId.extend({
 const CHANGES = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false }
 
 /** `pause_execution`, `resume_execution`, `retry_execution`: the repairs of one execution. */
-export function registerRepairTools(server: McpServer, zart: Zart, context: ToolContext = defaultToolContext): void {
+export function registerRepairTools(
+  server: McpServer,
+  client: Promise<Zart>,
+  context: ToolContext = defaultToolContext,
+): void {
   server.registerTool(
     'pause_execution',
     {
@@ -35,6 +39,7 @@ export function registerRepairTools(server: McpServer, zart: Zart, context: Tool
     },
     (args) =>
       runTool(context.logger, async () => {
+        const zart = await client
         const view = await zart.pause(parseArguments(byId, args, 'pause_execution').execution_id)
         return toolSuccess(view, `Execution ${JSON.stringify(view.id)} is paused; resume it with resume_execution.`)
       }),
@@ -51,6 +56,7 @@ export function registerRepairTools(server: McpServer, zart: Zart, context: Tool
     },
     (args) =>
       runTool(context.logger, async () => {
+        const zart = await client
         const view = await zart.resume(parseArguments(byId, args, 'resume_execution').execution_id)
         return toolSuccess(view, `Execution ${JSON.stringify(view.id)} is resumed.`)
       }),
@@ -69,6 +75,7 @@ export function registerRepairTools(server: McpServer, zart: Zart, context: Tool
     (args) =>
       runTool(context.logger, async () => {
         const { execution_id, timeout } = parseArguments(retryInput, args, 'retry_execution')
+        const zart = await client
         const view = await zart.retry(execution_id, timeout === undefined ? {} : { timeout })
         return toolSuccess(view, `Execution ${JSON.stringify(view.id)} runs again; check it later with status.`)
       }),
@@ -88,6 +95,7 @@ export function registerRepairTools(server: McpServer, zart: Zart, context: Tool
     (args) =>
       runTool(context.logger, async () => {
         const { execution_id, from_step, data, id } = parseArguments(rerunInput, args, 'rerun_execution')
+        const zart = await client
         const view = await zart.rerun(execution_id, {
           fromStep: from_step,
           ...(data !== undefined && { data }),

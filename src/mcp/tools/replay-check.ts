@@ -15,7 +15,7 @@ const input = z.object({
 /** `replay_check`: whether unfinished executions still replay against the loaded code. */
 export function registerReplayCheckTool(
   server: McpServer,
-  zart: Zart,
+  client: Promise<Zart>,
   context: ToolContext = defaultToolContext,
 ): void {
   server.registerTool(
@@ -33,6 +33,7 @@ export function registerReplayCheckTool(
     (args) =>
       runTool(context.logger, async () => {
         const { workflow, limit } = parseArguments(input, args, 'replay_check')
+        const zart = await client
         const result = await zart.replayCheck({
           ...(workflow !== undefined && { workflow }),
           ...(limit !== undefined && { limit }),

@@ -35,7 +35,7 @@ const input = z.object({
  */
 export function registerRunWorkflowTool(
   server: McpServer,
-  zart: Zart,
+  client: Promise<Zart>,
   context: ToolContext,
   tasks: ExecutionTaskStore,
 ): void {
@@ -55,12 +55,13 @@ export function registerRunWorkflowTool(
     },
     {
       createTask: async (args, extra) => {
-        const execution_id = await start(zart, args, traceparentOf(extra))
+        const execution_id = await start(client, args, traceparentOf(extra))
         const task = await extra.taskStore.createTask({ context: { [EXECUTION_KEY]: execution_id } })
         if (!tasks.isDirect(task.taskId)) return { task, _meta: { 'zart/execution_id': execution_id } }
         // Called without a task: the SDK would poll with no end, so the bounded wait happens here.
         const timeoutMs = WAIT_MAX_SECONDS * 1_000
         const result = await runTool(context.logger, async () => {
+          const zart = await client
           const stop = startProgress(zart, execution_id, extra, context.progressIntervalMs, timeoutMs)
           try {
             const { result: waited, note } = await waitAndAsk(server, zart, execution_id, timeoutMs, extra, context)
@@ -81,10 +82,12 @@ export function registerRunWorkflowTool(
  * Schedules the run. The SDK turns what a task tool throws into bare text, so the error's
  * code is put in front of its message, as every other tool shows it.
  */
-async function start(zart: Zart, args: unknown, trace: { traceparent?: string }): Promise<string> {
+async function start(client: Promise<Zart>, args: unknown, trace: { traceparent?: string }): Promise<string> {
   try {
     const { workflow, data, id, idempotency_key, run_at, delay } = parseArguments(input, args, 'run_workflow')
-    const scheduled = await zart.schedule(workflow, data ?? {}, {
+    const scheduled = await (
+      await client
+    ).schedule(workflow, data ?? {}, {
       ...(id !== undefined && { id }),
       ...(idempotency_key !== undefined && { idempotencyKey: idempotency_key }),
       ...(run_at !== undefined && { runAt: run_at }),

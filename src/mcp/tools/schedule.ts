@@ -32,7 +32,11 @@ const input = z.object({
 })
 
 /** `schedule`: starts a workflow and returns at once. */
-export function registerScheduleTool(server: McpServer, zart: Zart, context: ToolContext = defaultToolContext): void {
+export function registerScheduleTool(
+  server: McpServer,
+  client: Promise<Zart>,
+  context: ToolContext = defaultToolContext,
+): void {
   server.registerTool(
     'schedule',
     {
@@ -55,6 +59,7 @@ export function registerScheduleTool(server: McpServer, zart: Zart, context: Too
     (args, extra) =>
       runTool(context.logger, async () => {
         const { workflow, data, id, idempotency_key, run_at, delay, ...flow } = parseArguments(input, args, 'schedule')
+        const zart = await client
         const result = await zart.schedule(workflow, data ?? {}, {
           ...(id !== undefined && { id }),
           ...(idempotency_key !== undefined && { idempotencyKey: idempotency_key }),

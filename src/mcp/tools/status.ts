@@ -18,7 +18,11 @@ const input = z.object({
 const MAX_INLINE_OUTPUT_BYTES = 32 * 1024
 
 /** `status`: reads one execution, never blocks. */
-export function registerStatusTool(server: McpServer, zart: Zart, context: ToolContext = defaultToolContext): void {
+export function registerStatusTool(
+  server: McpServer,
+  client: Promise<Zart>,
+  context: ToolContext = defaultToolContext,
+): void {
   server.registerTool(
     'status',
     {
@@ -36,6 +40,7 @@ export function registerStatusTool(server: McpServer, zart: Zart, context: ToolC
     (args) =>
       runTool(context.logger, async () => {
         const { execution_id, include_steps } = parseArguments(input, args, 'status')
+        const zart = await client
         const view = await zart.status(execution_id, { includeSteps: include_steps ?? false })
         const dashboardUrl = context.dashboardUrl?.(view.id)
         const shown: Record<string, unknown> =

@@ -31,7 +31,11 @@ const input = z.object({
 })
 
 /** `wait`: blocks a bounded time for an execution to finish, then reports its status. */
-export function registerWaitTool(server: McpServer, zart: Zart, context: ToolContext = defaultToolContext): void {
+export function registerWaitTool(
+  server: McpServer,
+  client: Promise<Zart>,
+  context: ToolContext = defaultToolContext,
+): void {
   server.registerTool(
     'wait',
     {
@@ -50,6 +54,7 @@ export function registerWaitTool(server: McpServer, zart: Zart, context: ToolCon
       runTool(context.logger, async () => {
         const { execution_id, timeout_seconds } = parseArguments(input, args, 'wait')
         const timeoutMs = (timeout_seconds ?? WAIT_DEFAULT_SECONDS) * 1_000
+        const zart = await client
         const stopProgress = startProgress(zart, execution_id, extra, context.progressIntervalMs, timeoutMs)
         try {
           const { result, note } = await waitAndAsk(server, zart, execution_id, timeoutMs, extra, context)
