@@ -2,21 +2,12 @@ import { decideCommit, type CommitChanges, type CommitDecision } from './commit-
 import type { ExecutionRecord, FencedWrite } from './store.ts'
 
 /**
- * What a fenced commit decided against known rows holds only if the rows still are as
- * known: the execution running under the lease's token, not paused, and, for one the batch
- * finishes, with no unfinished child its end would have to cancel. The store checks this
- * with the rows locked and applies nothing unless every fence holds.
+ * A batch decided against known rows. The store applies it only while each row still is
+ * as known in what the decision read: running under the lease's token (`rows`), not
+ * paused, and, for one the batch finishes, with no unfinished child started attached
+ * (which the finish would have to cancel). Otherwise it writes nothing.
  */
-export interface Fence {
-  id: string
-  token: number
-  /** The batch finishes this execution: it must have no unfinished child started attached. */
-  finishing: boolean
-}
-
-/** A batch decided against known rows, to apply only if every fence holds. */
 export interface KnownDecision extends CommitDecision {
-  fences: Fence[]
   /** The known rows it was decided against, by id. */
   rows: ReadonlyMap<string, ExecutionRecord>
 }
@@ -48,7 +39,6 @@ export class KnownRows {
    */
   decide(writes: readonly FencedWrite[]): KnownDecision | null {
     const rows = new Map<string, ExecutionRecord>()
-    const finishing = new Set<string>()
     for (const write of writes) {
       if (write.kind === 'finish' && write.parentId) return null
       if (write.kind !== 'step' && write.kind !== 'progress' && write.kind !== 'finish') return null
@@ -56,16 +46,10 @@ export class KnownRows {
       const row = this.rows.get(id)
       if (!row || row.leaseToken !== write.lease.token || row.paused) return null
       rows.set(id, row)
-      if (write.kind === 'finish') finishing.add(id)
     }
     const decision = decideCommit(writes, rows, [])
     if (decision.outcomes.some((outcome) => !outcome.ok)) return null
-    const fences = [...rows.values()].map((row) => ({
-      id: row.id,
-      token: row.leaseToken,
-      finishing: finishing.has(row.id),
-    }))
-    return { ...decision, fences, rows }
+    return { ...decision, rows }
   }
 
   /**

@@ -70,8 +70,8 @@ suite('PostgreSQL commit queries', () => {
         await client.query('SAVEPOINT known')
         try {
           await client.query(
-            `SELECT zart_commit_known(${literal([{ id, token: 0, finishing: true }])}::jsonb, '[]'::jsonb, ${literal([
-              { ...finished(id), current_step: 's2', updated_at: 2 },
+            `SELECT zart_commit_known('[]'::jsonb, ${literal([
+              { ...finished(id), current_step: 's2', updated_at: 2, token: 0 },
             ])}::jsonb, '[]'::jsonb)`,
           )
           return true
@@ -82,13 +82,22 @@ suite('PostgreSQL commit queries', () => {
         }
       }
       expect(await commitKnown('e10')).toBe(true)
+      // Two rows: locked in id order first, each written through its index.
+      await client.query(
+        `SELECT zart_commit_known(${literal([
+          { id: 'e13', current_step: 's3', takeovers: 0, progress_json: null, updated_at: 3, token: 0 },
+          { id: 'e4', current_step: 's3', takeovers: 0, progress_json: null, updated_at: 3, token: 0 },
+        ])}::jsonb, '[]'::jsonb, '[]'::jsonb)`,
+      )
       expect(await commitKnown('e11')).toBe(false)
       const written = await client.query<{ id: string; status: string; current_step: string | null }>(
-        `SELECT id, status, current_step FROM zart_executions WHERE id IN ('e10', 'e11') ORDER BY id`,
+        `SELECT id, status, current_step FROM zart_executions WHERE id IN ('e10', 'e11', 'e13', 'e4') ORDER BY id`,
       )
       expect(written.rows).toEqual([
         { id: 'e10', status: 'completed', current_step: 's2' },
         { id: 'e11', status: 'running', current_step: null },
+        { id: 'e13', status: 'running', current_step: 's3' },
+        { id: 'e4', status: 'running', current_step: 's3' },
       ])
       const after = await seqScans()
       await client.query('ROLLBACK')

@@ -32,14 +32,15 @@ export interface Committed {
  * fence failed and nothing was written; the batch takes `commitWrites`.
  */
 export async function commitKnown(pool: pg.Pool, decision: KnownDecision): Promise<boolean> {
-  const { changes, fences } = decision
+  const { changes, rows } = decision
+  // Each row carries the token its fence checks.
+  const token = (id: string) => rows.get(id)?.leaseToken
   try {
     await pool.query({
       ...q.COMMIT_KNOWN,
       values: [
-        JSON.stringify(fences),
-        JSON.stringify(changes.touched.map(touchedColumns)),
-        JSON.stringify(changes.executions.map(updatedColumns)),
+        JSON.stringify(changes.touched.map((t) => ({ ...touchedColumns(t), token: token(t.id) }))),
+        JSON.stringify(changes.executions.map((e) => ({ ...updatedColumns(e), token: token(e.id) }))),
         JSON.stringify(changes.steps.map((s) => stepColumns(s.executionId, s.step))),
       ],
     })
