@@ -5,33 +5,22 @@ import { eachBackend } from './each-backend.ts'
 
 const HOUR = 3_600_000
 
-/** Counts the store's claims. */
-function countClaims(store: Store): { count: () => number } {
-  const claim = store.claim.bind(store)
-  let claims = 0
-  store.claim = (options) => {
-    claims++
-    return claim(options)
+/** Counts the calls of one store method. */
+function counting(store: Store, method: 'claim' | 'getExecution'): { count: () => number } {
+  const original = store[method].bind(store) as (...args: unknown[]) => unknown
+  let calls = 0
+  ;(store as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+    calls++
+    return original(...args)
   }
-  return { count: () => claims }
-}
-
-/** Counts the store's reads of one execution. */
-function countReads(store: Store): { count: () => number } {
-  const getExecution = store.getExecution.bind(store)
-  let reads = 0
-  store.getExecution = (id) => {
-    reads++
-    return getExecution(id)
-  }
-  return { count: () => reads }
+  return { count: () => calls }
 }
 
 eachBackend('what a worker and a waiter ask of the store', (backend) => {
   it('a run that completes on its own, with slots to spare, sends the worker to claim nothing', async () => {
     const quick = defineWorkflow({ name: 'quick' }, async (ctx) => ctx.step('one', () => 1))
     const store = await backend.store()
-    const claims = countClaims(store)
+    const claims = counting(store, 'claim')
     const zart = await createZart({ db: store, workflows: [quick] })
     zart.startWorker({ pollMs: HOUR })
     // Each is created already claimed for this worker and run at once: no claim is needed.
@@ -70,7 +59,7 @@ eachBackend('what a worker and a waiter ask of the store', (backend) => {
     const store = await backend.store()
     const zart = await createZart({ db: store, workflows: [quick, parked] })
     zart.startWorker({ pollMs: HOUR })
-    const reads = countReads(store)
+    const reads = counting(store, 'getExecution')
     const { execution_id } = await zart.schedule('quick', {})
     expect(await zart.wait(execution_id, { timeout: '10s' })).toMatchObject({ status: 'completed', output: 1 })
     expect(reads.count()).toBe(0)
