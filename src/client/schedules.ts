@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.ts'
 import { checkTimezone, DEFAULT_TIMEZONE, parseCron, type CronSchedule } from '../cron.ts'
-import { setLongInterval, type LongTimer } from '../timers.ts'
+import { setLongInterval, setLongTimeout, type LongTimer } from '../timers.ts'
 import { asZartError, ZartError } from '../errors.ts'
 import { canonicalJson } from '../engine/json.ts'
 import type { Logger } from '../engine/logger.ts'
@@ -53,6 +53,9 @@ export class Schedules {
   private declared: Promise<void> | null = null
   private timer: LongTimer | null = null
   private pass: Promise<void> | null = null
+  /** While polling: one pass (see `startPolling`), its interval, and the timer armed for the next tick. */
+  private poll: { run: () => void; ms: number } | null = null
+  private tickTimer: LongTimer | null = null
 
   private readonly deps: ScheduleDeps
 
@@ -67,6 +70,7 @@ export class Schedules {
     let failing = false
     const run = () => {
       this.pass ??= this.fireDue()
+        .then(() => this.armNextTick())
         .then(
           () => {
             if (failing) this.deps.logger.info('cron poll works again')
@@ -79,6 +83,7 @@ export class Schedules {
         )
         .finally(() => (this.pass = null))
     }
+    this.poll = { run, ms: pollMs }
     this.timer = setLongInterval(run, pollMs).unref()
     run()
   }
@@ -87,7 +92,36 @@ export class Schedules {
   async stopPolling(): Promise<void> {
     this.timer?.clear()
     this.timer = null
+    this.poll = null
+    this.tickTimer?.clear()
+    this.tickTimer = null
     await this.pass
+  }
+
+  /**
+   * While polling, arms a pass at the next tick when it falls before the next poll: a tick
+   * fires at its time, not up to a poll interval late. A tick already due that the pass
+   * left (its previous run still going, overlap `skip`) waits for the poll, not a spin.
+   */
+  private async armNextTick(): Promise<void> {
+    const poll = this.poll
+    const workflows = this.deps.definitions().map((d) => d.name)
+    if (!poll || !this.deps.store.nextScheduleTick || workflows.length === 0) return
+    const next = await this.deps.store.nextScheduleTick(workflows)
+    if (next === null || this.poll !== poll) return
+    const wait = next - this.deps.clock.now()
+    if (wait <= 0 || wait >= poll.ms) return
+    this.tickTimer?.clear()
+    this.tickTimer = setLongTimeout(poll.run, wait).unref()
+  }
+
+  /** After a change made here (a schedule added or resumed): its first tick may come before the next poll. */
+  private rearm(): void {
+    this.armNextTick().catch((error: unknown) =>
+      this.deps.logger.warn('could not look up the next cron tick; it fires at the next poll', {
+        error: String(error),
+      }),
+    )
   }
 
   /** Adds a schedule; the same definition again answers the existing one, a different one ID_CONFLICT. */
@@ -105,6 +139,7 @@ export class Schedules {
         { schedule: schedule.name },
       )
     }
+    if (created) this.rearm()
     return { ...toScheduleView(schedule), created }
   }
 
@@ -135,6 +170,7 @@ export class Schedules {
     const now = this.deps.clock.now()
     const next = paused ? existing.nextTickAt : parseCron(existing.cron, existing.timezone).next(now)
     if (!(await this.deps.store.setSchedulePaused(existing.name, paused, next, now))) throw scheduleNotFound(name)
+    if (!paused) this.rearm()
     return toScheduleView(await this.find(existing.name))
   }
 

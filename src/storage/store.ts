@@ -613,6 +613,12 @@ export interface Store {
   /** Up to `limit` schedules of these workflows, not paused, whose next tick is at or before `now`. */
   dueSchedules(now: number, workflows: string[], limit: number): Promise<ScheduleRecord[]>
   /**
+   * The earliest next tick of the schedules of these workflows that are not paused, or null.
+   * Optional: without it, ticks fire at the next cron poll (up to a poll interval late)
+   * instead of at their time.
+   */
+  nextScheduleTick?(workflows: string[]): Promise<number | null>
+  /**
    * Moves a schedule's next tick from `advance.from` to `advance.to` (recording the tick that
    * started an execution, if any), only while the stored next tick is still `from` and the
    * schedule is not paused: of several workers handling the same tick, one wins (true).

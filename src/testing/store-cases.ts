@@ -605,6 +605,12 @@ export function storeCases(h: ContractHarness): void {
     expect((await store.listSchedules()).map((s) => s.name)).toEqual(['elsewhere', 'nightly'])
     expect(await store.dueSchedules(T0 + 999, WF, 10)).toEqual([])
     expect(await store.dueSchedules(T0 + 1000, WF, 10)).toEqual([schedule])
+    if (store.nextScheduleTick) {
+      await store.createSchedule({ ...schedule, name: 'later', nextTickAt: T0 + 500, paused: true })
+      expect(await store.nextScheduleTick(WF)).toBe(T0 + 1000)
+      expect(await store.nextScheduleTick(['nothing'])).toBeNull()
+      await store.deleteSchedule('later')
+    }
 
     const advance = { name: 'nightly', from: T0 + 1000, to: T0 + 2000, lastTickAt: T0 + 1000, now: T0 + 1000 }
     const raced = await Promise.all([

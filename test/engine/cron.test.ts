@@ -222,4 +222,24 @@ eachBackend('cron schedules', (backend) => {
     await next.close()
     await zart.close()
   })
+
+  it('fires a tick due before the next poll at its time, not at the poll', async () => {
+    // Polling once an hour: only a timer armed for the next tick can fire it within seconds.
+    const zart = await createZart({ db: await backend.store(), workflows: [hourly], cronPollMs: 3_600_000 })
+    zart.startWorker()
+    // Added after the first pass: adding it arms the timer for its first tick.
+    await zart.addSchedule({ name: 'every-second', workflow: 'report', cron: '* * * * * *' })
+    let started: string[] = []
+    for (let i = 0; i < 100 && started.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      started = (await ids(zart)).filter((id) => id.startsWith('cron:every-second:'))
+    }
+    // And the pass that fired it armed the next: a second tick follows without a poll.
+    for (let i = 0; i < 100 && started.length < 2; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      started = (await ids(zart)).filter((id) => id.startsWith('cron:every-second:'))
+    }
+    expect(started.length).toBeGreaterThanOrEqual(2)
+    await zart.close()
+  })
 })

@@ -755,6 +755,13 @@ export class MysqlStore implements Store {
     return result.affectedRows === 1
   }
 
+  async nextScheduleTick(workflows: string[]): Promise<number | null> {
+    if (workflows.length === 0) return null
+    const [rows] = await this.pool.query<mysql.RowDataPacket[]>(sq.NEXT_SCHEDULE_TICK, [workflows])
+    const at = (rows[0] as { at: number | string | null } | undefined)?.at ?? null
+    return at === null ? null : Number(at)
+  }
+
   async dueSchedules(now: number, workflows: string[], limit: number): Promise<ScheduleRecord[]> {
     if (workflows.length === 0) return []
     const [rows] = await this.pool.query<mysql.RowDataPacket[]>(sq.DUE_SCHEDULES, [now, workflows, limit])

@@ -15,6 +15,11 @@ export const INSERT_SCHEDULE = `
                               next_tick_at, created_at, updated_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
+/** Params: workflows (an array, expanded by the driver). */
+export const NEXT_SCHEDULE_TICK = `
+  SELECT MIN(next_tick_at) AS at FROM zart_schedules
+  WHERE paused = 0 AND workflow IN (?)`
+
 /** Params: now, workflows (an array, expanded by the driver), limit. */
 export const DUE_SCHEDULES = `
   SELECT * FROM zart_schedules

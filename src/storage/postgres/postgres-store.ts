@@ -511,6 +511,11 @@ export class PostgresStore implements Store {
     return (await this.rows(sq.SET_SCHEDULE_PAUSED, [paused ? 1 : 0, nextTickAt, now, name])).length === 1
   }
 
+  async nextScheduleTick(workflows: string[]): Promise<number | null> {
+    const [row] = await this.rows<{ at: string | number | null }>(sq.NEXT_SCHEDULE_TICK, [workflows])
+    return row?.at === null || row?.at === undefined ? null : Number(row.at)
+  }
+
   async dueSchedules(now: number, workflows: string[], limit: number): Promise<ScheduleRecord[]> {
     return (await this.rows<ScheduleRow>(sq.DUE_SCHEDULES, [now, workflows, limit])).map(toSchedule)
   }

@@ -35,6 +35,12 @@ export const SET_SCHEDULE_PAUSED = query(
 )
 
 /** Params: now, workflows, limit. */
+/** $1 workflows. */
+export const NEXT_SCHEDULE_TICK = query(
+  'next_schedule_tick',
+  `SELECT MIN(next_tick_at) AS at FROM zart_schedules WHERE paused = 0 AND workflow = ANY($1::text[])`,
+)
+
 export const DUE_SCHEDULES = query(
   'due_schedules',
   `SELECT * FROM zart_schedules

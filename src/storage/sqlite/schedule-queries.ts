@@ -16,6 +16,11 @@ export const INSERT_SCHEDULE = `
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (name) DO NOTHING`
 
+/** Params: workflows (JSON array). */
+export const NEXT_SCHEDULE_TICK = `
+  SELECT MIN(next_tick_at) AS at FROM zart_schedules
+  WHERE paused = 0 AND workflow IN (SELECT value FROM json_each(?))`
+
 /** Params: now, workflows (JSON array), limit. */
 export const DUE_SCHEDULES = `
   SELECT * FROM zart_schedules

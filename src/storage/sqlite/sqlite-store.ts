@@ -565,6 +565,11 @@ export class SqliteStore implements Store {
     return this.sql(sq.SET_SCHEDULE_PAUSED).run(paused ? 1 : 0, nextTickAt, now, name).changes === 1
   }
 
+  async nextScheduleTick(workflows: string[]): Promise<number | null> {
+    const row = this.sql(sq.NEXT_SCHEDULE_TICK).get(JSON.stringify(workflows)) as { at: number | null }
+    return row.at
+  }
+
   async dueSchedules(now: number, workflows: string[], limit: number): Promise<ScheduleRecord[]> {
     const rows = this.sql(sq.DUE_SCHEDULES).all(now, JSON.stringify(workflows), limit) as ScheduleRow[]
     return rows.map(toSchedule)
