@@ -10,6 +10,7 @@ import { ExecutionTaskStore } from './task-store.ts'
 import { registerRunWorkflowTool } from './tools/run-workflow.ts'
 import { defaultToolContext } from './tools/tool-context.ts'
 import { registerTools } from './tools/index.ts'
+import { WatchedExecutions } from './watched-executions.ts'
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
 
@@ -32,7 +33,8 @@ export interface McpServerOptions {
   /**
    * The process's logger: tool failures that are not the caller's fault are logged here
    * rather than put in a tool result, and each line it is given (the engine's too, when it
-   * shares this logger) is also sent to a client that asked with `logging/setLevel`.
+   * shares this logger) about an execution the session started or named is also sent to
+   * a client that asked with `logging/setLevel`.
    */
   logger?: Logger
   /** How often `wait` sends progress when asked, in ms (default 3000). */
@@ -85,8 +87,11 @@ export function createMcpServer(zart: Zart | Promise<Zart>, options: McpServerOp
       taskStore: tasks,
     },
   )
+  // The executions this session started or named: log lines about others are not its to hear.
+  const watched = new WatchedExecutions()
   const context = {
     logger,
+    watched,
     progressIntervalMs: options.progressIntervalMs ?? defaultToolContext.progressIntervalMs,
     elicitation: options.elicitation ?? defaultToolContext.elicitation,
     dashboardUrl: options.dashboardUrl,
@@ -94,9 +99,9 @@ export function createMcpServer(zart: Zart | Promise<Zart>, options: McpServerOp
   }
   registerTools(server, client, context)
   if (!options.readOnly) registerRunWorkflowTool(server, client, context, tasks)
-  handleTaskResults(server, client, owner, context.elicitation)
-  registerExecutionResources(server, client, { logger, pollMs: options.resourcePollMs ?? 1_000 })
+  handleTaskResults(server, client, owner, context.elicitation, watched)
+  registerExecutionResources(server, client, { logger, pollMs: options.resourcePollMs ?? 1_000, watched })
   registerExecutionIdCompletion(server, client, logger)
-  forwardLogs(server, logger)
+  forwardLogs(server, logger, watched)
   return server
 }

@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { LoggingLevelSchema, SetLevelRequestSchema, type LoggingLevel } from '@modelcontextprotocol/sdk/types.js'
 import { silentLogger, type Logger } from '../engine/logger.ts'
+import type { WatchedExecutions } from './watched-executions.ts'
 
 type ZartLevel = keyof Logger
 
@@ -53,15 +54,17 @@ function tee(logger: Logger, listeners: Set<LogListener>): void {
 
 /**
  * Announces the `logging` capability and, once the client has sent `logging/setLevel`,
- * forwards each line of `logger` at or above that level as `notifications/message`
- * (logger `zart`, data `{message, ...fields}`). A client that never sets a level is sent
+ * forwards each line of `logger` at or above that level about an execution in `watched`
+ * (one this session started or named) as `notifications/message` (logger `zart`, data
+ * `{message, ...fields}`). Lines about other sessions' executions are not sent: over HTTP
+ * one server process serves many agents. A client that never sets a level is sent
  * nothing. Forwarding stops when the session closes.
  *
  * The SDK's own setLevel handler would send every line to a client that never asked, so
  * this one replaces it (the capability is registered after construction, which leaves the
  * SDK's handler out).
  */
-export function forwardLogs(server: McpServer, logger: Logger): void {
+export function forwardLogs(server: McpServer, logger: Logger, watched: WatchedExecutions): void {
   const low = server.server
   low.registerCapabilities({ logging: {} })
   let threshold = -1
@@ -69,9 +72,9 @@ export function forwardLogs(server: McpServer, logger: Logger): void {
   const send: LogListener = (level, message, fields) => {
     const mcpLevel = MCP_LEVEL[level]
     if (SEVERITY.indexOf(mcpLevel) < threshold) return
-    // Only the lines about executions (steps, retries, finishes, takeovers): the server's
-    // own errors carry stack traces and internals that never go to an agent.
-    if (fields?.execution === undefined) return
+    // Only the lines about this session's executions (steps, retries, finishes, takeovers):
+    // the server's own errors carry stack traces and internals that never go to an agent.
+    if (!fields || !watched.has(fields.execution)) return
     // A closed or slow transport loses the line; logging the loss would loop back here.
     low
       .sendLoggingMessage({ level: mcpLevel, logger: 'zart', data: { message, ...withoutStacks(fields) } })

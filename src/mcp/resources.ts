@@ -11,6 +11,7 @@ import {
 import type { Zart } from '../client/zart.ts'
 import { isZartError } from '../errors.ts'
 import type { Logger } from '../engine/logger.ts'
+import type { WatchedExecutions } from './watched-executions.ts'
 
 /** The URI template of an execution resource. */
 export const EXECUTION_URI_TEMPLATE = 'zart://executions/{id}'
@@ -31,6 +32,8 @@ export interface ResourceOptions {
   logger: Logger
   /** How often subscribed executions are re-read to notice a change, in ms. */
   pollMs: number
+  /** The session's watched executions: one read or subscribed to is watched, a listed one is not. */
+  watched?: WatchedExecutions | undefined
 }
 
 /**
@@ -87,6 +90,7 @@ export function registerExecutionResources(server: McpServer, client: Promise<Za
     const { uri } = request.params
     if (uri.endsWith(OUTPUT_SUFFIX)) {
       const id = executionIdOf(uri.slice(0, -OUTPUT_SUFFIX.length))
+      options.watched?.add(id)
       const view = await protocolErrors(options.logger, async () => (await client).status(id))
       if (view.status !== 'completed') {
         throw new McpError(
@@ -97,13 +101,16 @@ export function registerExecutionResources(server: McpServer, client: Promise<Za
       return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(view.output) }] }
     }
     const id = executionIdOf(uri)
+    options.watched?.add(id)
     const view = await protocolErrors(options.logger, async () => (await client).status(id, { includeSteps: true }))
+    options.watched?.addView(view)
     return { contents: [{ uri: request.params.uri, mimeType: 'application/json', text: JSON.stringify(view) }] }
   })
 
   const watch = new StatusWatch(client, options, (uri) => low.sendResourceUpdated({ uri }))
   low.setRequestHandler(SubscribeRequestSchema, async (request) => {
     const id = executionIdOf(request.params.uri)
+    options.watched?.add(id)
     const view = await protocolErrors(options.logger, async () => (await client).status(id))
     watch.add(request.params.uri, id, view.status)
     return {}

@@ -10,6 +10,7 @@ import type { Zart } from '../client/zart.ts'
 import { isZartError } from '../errors.ts'
 import { askForEvent, canElicit, eventForm } from './elicit-event.ts'
 import { awaitedEvent, isFinished, taskResult } from './task-state.ts'
+import type { WatchedExecutions } from './watched-executions.ts'
 
 /** How long `tasks/result` waits between looks at an unfinished execution, in ms. */
 const LOOK_MS = 1_000
@@ -20,8 +21,15 @@ const LOOK_MS = 1_000
  * be collected from any session and any server process. While the execution waits for an
  * event with a form-shaped schema and the client can show forms, the person is asked
  * (once per wait) on this request's stream, and the answer is delivered as that event.
+ * The session collecting a task watches its execution (hears its log lines).
  */
-export function handleTaskResults(server: McpServer, client: Promise<Zart>, owner: string, elicitation: boolean): void {
+export function handleTaskResults(
+  server: McpServer,
+  client: Promise<Zart>,
+  owner: string,
+  elicitation: boolean,
+  watched?: WatchedExecutions,
+): void {
   server.server.setRequestHandler(GetTaskPayloadRequestSchema, async (request, extra) => {
     const { taskId } = request.params
     const asked = new Set<string>()
@@ -30,6 +38,7 @@ export function handleTaskResults(server: McpServer, client: Promise<Zart>, owne
       const record = await zart.getTask(taskId, owner)
       const view = record && (await zart.status(record.executionId).catch(() => null))
       if (!record || !view) throw new McpError(ErrorCode.InvalidParams, `Task not found: ${taskId}`)
+      watched?.add(view.id)
       if (isFinished(view)) {
         const result = taskResult(view)
         return { ...result, _meta: { [RELATED_TASK_META_KEY]: { taskId } } } as GetTaskPayloadResult

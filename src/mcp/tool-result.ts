@@ -1,6 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
-import type { Logger } from '../engine/logger.ts'
 import { toolError } from './errors.ts'
+import type { ToolContext } from './tools/tool-context.ts'
 
 /**
  * A successful tool result: `structuredContent` for clients that read it, the same object
@@ -12,14 +12,23 @@ export function toolSuccess(structured: object, hint?: string): CallToolResult {
   return { content, structuredContent: structured as Record<string, unknown> }
 }
 
-/** Runs a tool body and turns whatever it throws into an `isError` result. */
+/**
+ * Runs a tool body and turns whatever it throws into an `isError` result. Every tool goes
+ * through here, so this is where the session notes the executions a call is about (see
+ * `WatchedExecutions`): the `execution_id` it names, before the body runs so that a long
+ * `wait` hears the lines of the run it waits for, and the execution the result shows.
+ */
 export async function runTool(
-  logger: Logger,
+  context: Pick<ToolContext, 'logger' | 'watched'>,
+  args: unknown,
   body: () => Promise<CallToolResult> | CallToolResult,
 ): Promise<CallToolResult> {
+  context.watched?.addArguments(args)
   try {
-    return await body()
+    const result = await body()
+    if (!result.isError) context.watched?.addResult(result.structuredContent)
+    return result
   } catch (error) {
-    return toolError(error, logger)
+    return toolError(error, context.logger)
   }
 }

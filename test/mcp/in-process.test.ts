@@ -1,8 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
-import { ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js'
+import {
+  ElicitRequestSchema,
+  LoggingMessageNotificationSchema,
+  type ElicitResult,
+} from '@modelcontextprotocol/sdk/types.js'
 import { createZart, type Zart } from '../../src/index.ts'
+import { jsonLogger } from '../../src/engine/logger.ts'
 import type { WorkflowLike } from '../../src/engine/workflow.ts'
 import { createMcpServer } from '../../src/mcp/create-server.ts'
 import { approvalFlow } from './fixtures/workflows.ts'
@@ -10,7 +15,8 @@ import { call } from './helpers.ts'
 
 /*
  * What can only be seen from inside the server process: that a cancelled wait really
- * stops, and the elicitation path, driven by a client that can answer forms.
+ * stops, the elicitation path, driven by a client that can answer forms, and which
+ * sessions of one process hear an execution's log lines.
  */
 
 let zart: Zart | undefined
@@ -84,5 +90,39 @@ describe('wait, inside the server', () => {
     expect(Date.now() - started).toBeLessThan(2_000)
     expect(result.structuredContent).toMatchObject({ status: 'waiting', timed_out: true })
     expect(result.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ')).toMatch(/did not answer/)
+  })
+})
+
+describe('log lines, inside the server', () => {
+  it('go to a session that read the execution as a resource, not to one that only listed it', async () => {
+    const logger = jsonLogger('error', () => {})
+    zart = await createZart({ db: 'sqlite::memory:', workflows: [approvalFlow as unknown as WorkflowLike], logger })
+    zart.startWorker({ pollMs: 10 })
+    const session = async () => {
+      const [serverSide, clientSide] = InMemoryTransport.createLinkedPair()
+      await createMcpServer(zart!, { logger }).connect(serverSide)
+      const client = new Client({ name: 'zart-test', version: '1.0.0' })
+      const heard: string[] = []
+      client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+        const { message, execution } = n.params.data as { message: string; execution: string }
+        heard.push(`${execution} ${message}`)
+      })
+      await client.connect(clientSide)
+      await client.setLoggingLevel('info')
+      return { client, heard }
+    }
+    const starter = await session()
+    const reader = await session()
+    const lister = await session()
+    const id = await waitingExecution(starter.client)
+    await reader.client.readResource({ uri: `zart://executions/${id}` })
+    await lister.client.listResources()
+    await call(lister.client, 'list_executions', {})
+
+    await call(starter.client, 'deliver_event', { execution_id: id, event: 'approval', data: { approved: true } })
+    await vi.waitFor(() => expect(reader.heard).toEqual([`${id} execution finished`]))
+    expect(starter.heard).toEqual([`${id} execution finished`])
+    await lister.client.ping() // one in-memory stream: a line sent before would be here
+    expect(lister.heard).toEqual([])
   })
 })

@@ -5,6 +5,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js'
 import { jsonLogger, silentLogger } from '../../src/engine/logger.ts'
 import { forwardLogs, listenToLogger } from '../../src/mcp/log-forwarding.ts'
+import { WatchedExecutions } from '../../src/mcp/watched-executions.ts'
 
 /*
  * What only the server process can see: the tee keeps the logger's own output, and a closed
@@ -34,11 +35,17 @@ describe('listenToLogger', () => {
   })
 })
 
+function watching(...ids: string[]): WatchedExecutions {
+  const watched = new WatchedExecutions()
+  for (const id of ids) watched.add(id)
+  return watched
+}
+
 describe('forwardLogs', () => {
   it('stops forwarding when the session closes', async () => {
     const logger = jsonLogger('error', () => {})
     const server = new McpServer({ name: 't', version: '1' })
-    forwardLogs(server, logger)
+    forwardLogs(server, logger, watching('e-1'))
     const [serverSide, clientSide] = InMemoryTransport.createLinkedPair()
     await server.connect(serverSide)
     const client = new Client({ name: 'c', version: '1' })
@@ -59,10 +66,10 @@ describe('forwardLogs', () => {
     expect(sent).toBe(0)
   })
 
-  it('forwards only lines about executions, and never a stack trace', async () => {
+  it('forwards only lines about watched executions, and never a stack trace', async () => {
     const logger = jsonLogger('error', () => {})
     const server = new McpServer({ name: 't', version: '1' })
-    forwardLogs(server, logger)
+    forwardLogs(server, logger, watching('e-1'))
     const [serverSide, clientSide] = InMemoryTransport.createLinkedPair()
     await server.connect(serverSide)
     const client = new Client({ name: 'c', version: '1' })
@@ -73,6 +80,7 @@ describe('forwardLogs', () => {
     const stack = 'Error: boom\n    at run (/srv/app/internal.ts:1:1)\n    at next (/srv/app/internal.ts:2:2)'
     logger.error('mcp tool failed', { error: stack })
     logger.warn('step failed; retrying', { execution: 'e-1', error: stack })
+    logger.info('execution finished', { execution: 'e-2' }) // another session's
     await client.ping()
     expect(received).toEqual([
       {

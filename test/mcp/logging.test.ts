@@ -116,25 +116,35 @@ describe('MCP logging over Streamable HTTP: per session', () => {
     await served.stop()
   })
 
-  it('forwards to the session that set a level and not to the one beside it', async () => {
-    const listening = await connectHttp(served.url, 'streamable')
-    const quiet = await connectHttp(served.url, 'streamable')
-    open.push(listening, quiet)
-    const heard = messagesOf(listening)
-    const unheard = messagesOf(quiet)
-    await listening.setLoggingLevel('info')
+  it('sends a session only the lines about executions it started or named, not those of the session beside it', async () => {
+    const a = await connectHttp(served.url, 'streamable')
+    const b = await connectHttp(served.url, 'streamable')
+    open.push(a, b)
+    const heardByA = messagesOf(a)
+    const heardByB = messagesOf(b)
+    await a.setLoggingLevel('info')
+    await b.setLoggingLevel('info')
+    const finished = (id: string, messages: Message[]) =>
+      about(id, messages).some((m) => (m.data as { message: string }).message === 'execution finished')
 
-    const id = await runOnboarding(quiet)
-    await until('the retry lines', () => about(id, heard).length >= 2)
-    expect(about(id, heard).map((m) => m.data)).toContainEqual(
-      expect.objectContaining({ message: 'step retry scheduled', step: 'setup-billing' }),
-    )
-    expect(unheard).toEqual([])
+    // A's execution, which B only sees in a list: B hears nothing of it.
+    const first = await runOnboarding(a)
+    await until('the retry lines', () => about(first, heardByA).length >= 2)
+    const listed = await call(b, 'list_executions', {})
+    expect(listed.structuredContent.executions.map((e: { id: string }) => e.id)).toContain(first)
+    await call(a, 'deliver_event', { execution_id: first, event: 'email-verified', data: {} })
+    await until('A to hear its execution finish', () => finished(first, heardByA))
+    await b.ping() // B's copy of any line would have been sent before A's arrived
+    expect(heardByB).toEqual([])
 
-    await listening.close() // the closed session stops listening; the other keeps working
-    open.splice(open.indexOf(listening), 1)
-    const again = await runOnboarding(quiet)
-    expect(again).not.toBe(id)
-    expect(unheard).toEqual([])
+    // Once B names A's next execution (status), B hears its lines from then on.
+    const second = await runOnboarding(a)
+    await until('the retry lines', () => about(second, heardByA).length >= 2)
+    expect((await call(b, 'status', { execution_id: second })).isError).toBeFalsy()
+    await call(a, 'deliver_event', { execution_id: second, event: 'email-verified', data: {} })
+    await until('B to hear the execution it named finish', () => finished(second, heardByB))
+    // One stream carries B's lines in order: the retries, logged before B named it, never came.
+    expect(heardByB.map((m) => (m.data as { message: string }).message)).toEqual(['execution finished'])
+    expect(about(second, heardByB)).toHaveLength(1)
   })
 })

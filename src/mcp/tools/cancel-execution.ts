@@ -35,7 +35,7 @@ export function registerCancelExecutionTool(
       },
     },
     (args) =>
-      runTool(context.logger, async () => {
+      runTool(context, args, async () => {
         const { execution_id } = parseArguments(input, args, 'cancel_execution')
         const zart = await client
         const view = await zart.cancel(execution_id)

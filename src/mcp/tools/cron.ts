@@ -50,7 +50,7 @@ export function registerListSchedulesTool(
       annotations: { title: 'List cron schedules', readOnlyHint: true, openWorldHint: false },
     },
     () =>
-      runTool(context.logger, async () => {
+      runTool(context, undefined, async () => {
         const zart = await client
         const result = await zart.listSchedules()
         return toolSuccess(result, `${result.schedules.length} schedule(s).`)
@@ -77,7 +77,7 @@ export function registerCronTools(
       annotations: { title: 'Add a cron schedule', ...CHANGES },
     },
     (args) =>
-      runTool(context.logger, async () => {
+      runTool(context, args, async () => {
         const a = parseArguments(addInput, args, 'add_schedule')
         const zart = await client
         const view = await zart.addSchedule(toScheduleInput(a))
@@ -97,7 +97,7 @@ export function registerCronTools(
       annotations: { title: 'Remove a cron schedule', ...CHANGES },
     },
     (args) =>
-      runTool(context.logger, async () => {
+      runTool(context, args, async () => {
         const zart = await client
         const result = await zart.removeSchedule(parseArguments(byName, args, 'remove_schedule').name)
         const note = result.declared_in_code
@@ -121,7 +121,7 @@ export function registerCronTools(
         annotations: { title, ...CHANGES },
       },
       (args) =>
-        runTool(context.logger, async () => {
+        runTool(context, args, async () => {
           const name = parseArguments(byName, args, `${action}_schedule`).name
           const zart = await client
           const view = action === 'pause' ? await zart.pauseSchedule(name) : await zart.resumeSchedule(name)

@@ -46,7 +46,7 @@ export function registerDeliverEventTool(
       },
     },
     (args) =>
-      runTool(context.logger, async () => {
+      runTool(context, args, async () => {
         const { execution_id, event, data, event_id } = parseArguments(input, args, 'deliver_event')
         const zart = await client
         const result = await zart.deliverEvent(

@@ -41,7 +41,7 @@ export function registerListExecutionsTool(
       annotations: { title: 'List executions', readOnlyHint: true, openWorldHint: false },
     },
     (args) =>
-      runTool(context.logger, async () => {
+      runTool(context, args, async () => {
         const { status, workflow, limit, cursor } = parseArguments(input, args, 'list_executions')
         const zart = await client
         const page = await zart.list({

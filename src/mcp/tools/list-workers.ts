@@ -21,7 +21,7 @@ export function registerListWorkersTool(
       annotations: { title: 'List live workers', readOnlyHint: true, openWorldHint: false },
     },
     () =>
-      runTool(context.logger, async () => {
+      runTool(context, undefined, async () => {
         const zart = await client
         const workers = await zart.workers()
         const hint =

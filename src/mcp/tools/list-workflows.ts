@@ -22,7 +22,7 @@ export function registerListWorkflowsTool(
       annotations: { title: 'List workflows', readOnlyHint: true, openWorldHint: false },
     },
     () =>
-      runTool(context.logger, async () => {
+      runTool(context, undefined, async () => {
         const workflows = (await client).workflows()
         const hint =
           workflows.length === 0

@@ -30,7 +30,7 @@ export function registerListQueuesTool(
       annotations: { title: 'List queues', readOnlyHint: true, openWorldHint: false },
     },
     () =>
-      runTool(context.logger, async () => {
+      runTool(context, undefined, async () => {
         const zart = await client
         const queues = await zart.queues()
         return toolSuccess({ queues }, queues.length === 0 ? 'No queues are defined.' : `${queues.length} queue(s).`)
@@ -63,7 +63,7 @@ export function registerSetQueueTool(
       },
     },
     (args) =>
-      runTool(context.logger, async () => {
+      runTool(context, args, async () => {
         const { name, ...limits } = parseArguments(setInput, args, 'set_queue')
         const zart = await client
         const queue = await zart.setQueue(name, queueLimits(limits))

@@ -38,7 +38,7 @@ export function registerRepairTools(
       annotations: { title: 'Pause an execution', ...CHANGES },
     },
     (args) =>
-      runTool(context.logger, async () => {
+      runTool(context, args, async () => {
         const zart = await client
         const view = await zart.pause(parseArguments(byId, args, 'pause_execution').execution_id)
         return toolSuccess(view, `Execution ${JSON.stringify(view.id)} is paused; resume it with resume_execution.`)
@@ -55,7 +55,7 @@ export function registerRepairTools(
       annotations: { title: 'Resume an execution', ...CHANGES },
     },
     (args) =>
-      runTool(context.logger, async () => {
+      runTool(context, args, async () => {
         const zart = await client
         const view = await zart.resume(parseArguments(byId, args, 'resume_execution').execution_id)
         return toolSuccess(view, `Execution ${JSON.stringify(view.id)} is resumed.`)
@@ -73,7 +73,7 @@ export function registerRepairTools(
       annotations: { title: 'Retry an execution', ...CHANGES },
     },
     (args) =>
-      runTool(context.logger, async () => {
+      runTool(context, args, async () => {
         const { execution_id, timeout } = parseArguments(retryInput, args, 'retry_execution')
         const zart = await client
         const view = await zart.retry(execution_id, timeout === undefined ? {} : { timeout })
@@ -93,7 +93,7 @@ export function registerRepairTools(
       annotations: { title: 'Rerun an execution from a step', ...CHANGES },
     },
     (args) =>
-      runTool(context.logger, async () => {
+      runTool(context, args, async () => {
         const { execution_id, from_step, data, id } = parseArguments(rerunInput, args, 'rerun_execution')
         const zart = await client
         const view = await zart.rerun(execution_id, {

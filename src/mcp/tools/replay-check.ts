@@ -31,7 +31,7 @@ export function registerReplayCheckTool(
       annotations: { title: 'Check replay', readOnlyHint: true, openWorldHint: false },
     },
     (args) =>
-      runTool(context.logger, async () => {
+      runTool(context, args, async () => {
         const { workflow, limit } = parseArguments(input, args, 'replay_check')
         const zart = await client
         const result = await zart.replayCheck({

@@ -56,11 +56,13 @@ export function registerRunWorkflowTool(
     {
       createTask: async (args, extra) => {
         const execution_id = await start(client, args, traceparentOf(extra))
+        // Not through runTool when called as a task: the session that started it hears its lines.
+        context.watched?.add(execution_id)
         const task = await extra.taskStore.createTask({ context: { [EXECUTION_KEY]: execution_id } })
         if (!tasks.isDirect(task.taskId)) return { task, _meta: { 'zart/execution_id': execution_id } }
         // Called without a task: the SDK would poll with no end, so the bounded wait happens here.
         const timeoutMs = WAIT_MAX_SECONDS * 1_000
-        const result = await runTool(context.logger, async () => {
+        const result = await runTool(context, undefined, async () => {
           const zart = await client
           const stop = startProgress(zart, execution_id, extra, context.progressIntervalMs, timeoutMs)
           try {

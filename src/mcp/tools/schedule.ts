@@ -57,7 +57,7 @@ export function registerScheduleTool(
       },
     },
     (args, extra) =>
-      runTool(context.logger, async () => {
+      runTool(context, args, async () => {
         const { workflow, data, id, idempotency_key, run_at, delay, ...flow } = parseArguments(input, args, 'schedule')
         const zart = await client
         const result = await zart.schedule(workflow, data ?? {}, {

@@ -38,7 +38,7 @@ export function registerStatusTool(
       annotations: { title: 'Execution status', readOnlyHint: true, openWorldHint: false },
     },
     (args) =>
-      runTool(context.logger, async () => {
+      runTool(context, args, async () => {
         const { execution_id, include_steps } = parseArguments(input, args, 'status')
         const zart = await client
         const view = await zart.status(execution_id, { includeSteps: include_steps ?? false })

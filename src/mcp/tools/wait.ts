@@ -51,7 +51,7 @@ export function registerWaitTool(
       annotations: { title: 'Wait for an execution', readOnlyHint: true, openWorldHint: false },
     },
     (args, extra) =>
-      runTool(context.logger, async () => {
+      runTool(context, args, async () => {
         const { execution_id, timeout_seconds } = parseArguments(input, args, 'wait')
         const timeoutMs = (timeout_seconds ?? WAIT_DEFAULT_SECONDS) * 1_000
         const zart = await client
