@@ -45,6 +45,9 @@ export interface ScheduleDeps {
   start(workflow: string, data: unknown, id: string): Promise<unknown>
 }
 
+/** How soon a tick found already due after a pass is looked at again (see `armNextTick`). */
+const DUE_AGAIN_MS = 1_000
+
 /**
  * Cron schedules: stored in the database, so every worker on every machine sees the same
  * ones, and fired by whichever worker finds a tick due first. See docs/cron.md.
@@ -56,6 +59,7 @@ export class Schedules {
   /** While polling: one pass (see `startPolling`), its interval, and the timer armed for the next tick. */
   private poll: { run: () => void; ms: number } | null = null
   private tickTimer: LongTimer | null = null
+  private passAgain = false
 
   private readonly deps: ScheduleDeps
 
@@ -66,10 +70,17 @@ export class Schedules {
   /** Fires due ticks every `pollMs` (one pass at a time) until `stopPolling`. */
   startPolling(pollMs: number): void {
     this.timer?.clear()
+    this.passAgain = false
     // While the database is unreachable: one log line, not one a poll.
     let failing = false
     const run = () => {
-      this.pass ??= this.fireDue()
+      // A pass asked for while one is on its way (a tick's timer, the interval) runs after
+      // it: the tick that timer was for may have come due after that pass read the schedules.
+      if (this.pass) {
+        this.passAgain = true
+        return
+      }
+      this.pass = this.fireDue()
         .then(() => this.armNextTick())
         .then(
           () => {
@@ -81,7 +92,12 @@ export class Schedules {
             failing = true
           },
         )
-        .finally(() => (this.pass = null))
+        .finally(() => {
+          this.pass = null
+          if (!this.passAgain || this.poll?.run !== run) return
+          this.passAgain = false
+          run()
+        })
     }
     this.poll = { run, ms: pollMs }
     this.timer = setLongInterval(run, pollMs).unref()
@@ -100,8 +116,10 @@ export class Schedules {
 
   /**
    * While polling, arms a pass at the next tick when it falls before the next poll: a tick
-   * fires at its time, not up to a poll interval late. A tick already due that the pass
-   * left (its previous run still going, overlap `skip`) waits for the poll, not a spin.
+   * fires at its time, not up to a poll interval late. A tick already due when this reads
+   * (it came due while the pass ran, or the pass left it: its previous run still going,
+   * overlap `skip`) is looked at again a second later, or at the poll if that is sooner:
+   * never a spin, never a long poll's wait.
    */
   private async armNextTick(): Promise<void> {
     const poll = this.poll
@@ -109,8 +127,9 @@ export class Schedules {
     if (!poll || !this.deps.store.nextScheduleTick || workflows.length === 0) return
     const next = await this.deps.store.nextScheduleTick(workflows)
     if (next === null || this.poll !== poll) return
-    const wait = next - this.deps.clock.now()
-    if (wait <= 0 || wait >= poll.ms) return
+    const untilNext = next - this.deps.clock.now()
+    const wait = untilNext > 0 ? untilNext : DUE_AGAIN_MS
+    if (wait >= poll.ms) return
     this.tickTimer?.clear()
     this.tickTimer = setLongTimeout(poll.run, wait).unref()
   }
