@@ -16,6 +16,7 @@ export type {
   WorkflowInfo,
   EngineMetrics,
   QueueDepthView,
+  WorkflowDepthView,
   ScheduleInput,
   ScheduleView,
   AddScheduleResult,

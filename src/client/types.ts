@@ -89,6 +89,19 @@ export interface QueueDepthView {
   oldest_due_seconds: number
   /** Executions suspended on an event, a sleep or a timeout. */
   waiting: number
+  /**
+   * The same counts per workflow, from the same read (the totals are their sums): only
+   * workflows with something due or waiting, by name.
+   */
+  by_workflow: WorkflowDepthView[]
+}
+
+/** One workflow's share of a `QueueDepthView`. */
+export interface WorkflowDepthView {
+  workflow: string
+  due: number
+  oldest_due_seconds: number
+  waiting: number
 }
 
 /** A queue's limits as every door shows them; null is no limit. */

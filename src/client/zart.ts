@@ -80,6 +80,7 @@ export type {
   PruneOptions,
   PruneResult,
   QueueDepthView,
+  WorkflowDepthView,
   ReplayCheckOptions,
   ReplayCheckResult,
   ReplayFinding,
@@ -719,16 +720,23 @@ export class Zart {
 
   /**
    * How much work waits: executions due that no worker holds (the backlog, with how long
-   * the oldest has waited) and executions suspended on events or timers. Two index-backed
-   * counts, for metrics read at scrape time.
+   * the oldest has waited) and executions suspended on events or timers, in total and per
+   * workflow. One read through the due-time and status indexes, for metrics at scrape time.
    */
   async queueDepth(): Promise<QueueDepthView> {
     const now = this.clock.now()
     const depth = await this.store.queueDepth(now)
+    const oldest = (at: number | null) => (at === null ? 0 : Math.max(0, now - at) / 1000)
     return {
       due: depth.due,
-      oldest_due_seconds: depth.oldestDueAt === null ? 0 : Math.max(0, now - depth.oldestDueAt) / 1000,
+      oldest_due_seconds: oldest(depth.oldestDueAt),
       waiting: depth.waiting,
+      by_workflow: depth.byWorkflow.map((w) => ({
+        workflow: w.workflow,
+        due: w.due,
+        oldest_due_seconds: oldest(w.oldestDueAt),
+        waiting: w.waiting,
+      })),
     }
   }
 

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { EngineMetrics, QueueDepthView, Zart } from '../client/zart.ts'
+import type { EngineMetrics, QueueDepthView, WorkflowDepthView, Zart } from '../client/zart.ts'
 
 /** Seconds: from a quick step or claim to a long one. */
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300]
@@ -71,34 +71,39 @@ export class PrometheusMetrics {
       buckets: GROUP_BUCKETS,
       registers,
     })
+    // Per workflow, like the counters: sum the label for the whole database. Each scrape
+    // starts from no series (prom-client keeps a label's last value until reset), so a
+    // workflow whose backlog drained reads 0 if this process knows it, else is absent.
     const depth = () => this.queueDepth()
-    new Gauge({
-      name: 'zart_backlog_executions',
-      help: 'Executions due now that no worker holds (not paused), in the whole database',
-      registers,
-      async collect() {
-        const value = await depth()
-        if (value) this.set(value.due)
-      },
-    })
-    new Gauge({
-      name: 'zart_backlog_oldest_seconds',
-      help: 'How long the oldest due-but-unclaimed execution has been due (0 when none is)',
-      registers,
-      async collect() {
-        const value = await depth()
-        if (value) this.set(value.oldest_due_seconds)
-      },
-    })
-    new Gauge({
-      name: 'zart_waiting_executions',
-      help: 'Executions suspended on an event, a sleep or a timeout, in the whole database',
-      registers,
-      async collect() {
-        const value = await depth()
-        if (value) this.set(value.waiting)
-      },
-    })
+    const perWorkflow = (name: string, help: string, read: (w: WorkflowDepthView) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['workflow'],
+        registers,
+        async collect() {
+          const value = await depth()
+          this.reset()
+          if (!value) return
+          for (const workflow of value.known) this.set({ workflow }, 0)
+          for (const w of value.by_workflow) this.set({ workflow: w.workflow }, read(w))
+        },
+      })
+    perWorkflow(
+      'zart_backlog_executions',
+      'Executions due now that no worker holds (not paused), per workflow, in the whole database',
+      (w) => w.due,
+    )
+    perWorkflow(
+      'zart_backlog_oldest_seconds',
+      'How long the oldest due-but-unclaimed execution of the workflow has been due (0 when none is)',
+      (w) => w.oldest_due_seconds,
+    )
+    perWorkflow(
+      'zart_waiting_executions',
+      'Executions suspended on an event, a sleep or a timeout, per workflow, in the whole database',
+      (w) => w.waiting,
+    )
     this.sink = {
       executionScheduled: (workflow) => scheduled.inc({ workflow }),
       executionStarted: (workflow) => started.inc({ workflow }),
@@ -127,13 +132,17 @@ export class PrometheusMetrics {
     return this.registry.contentType
   }
 
-  /** One queue-depth query per scrape (the three gauges share it); none when the database is down. */
-  private async queueDepth(): Promise<QueueDepthView | undefined> {
+  /**
+   * One queue-depth query per scrape (the three gauges share it), with the workflows this
+   * client defines; none when the database is down.
+   */
+  private async queueDepth(): Promise<(QueueDepthView & { known: string[] }) | undefined> {
     const zart = this.zart
     if (!zart) return undefined
     const now = Date.now()
     if (!this.depth || now - this.depth.at > DEPTH_CACHE_MS) this.depth = { at: now, value: zart.queueDepth() }
     // A database that does not answer leaves the gauges out of this scrape rather than failing it.
-    return this.depth.value.catch(() => undefined)
+    const value = await this.depth.value.catch(() => undefined)
+    return value && { ...value, known: zart.workflows().map((w) => w.name) }
   }
 }

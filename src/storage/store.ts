@@ -184,13 +184,29 @@ export interface NewExecution {
   dedupe?: { key: string; until: number } | null
 }
 
-/** How much work waits, for metrics: read at scrape time, from indexes only. */
+/**
+ * How much work waits, for metrics: read at scrape time through the due-time and status
+ * indexes (each due or waiting row is read once, for its workflow), never per step.
+ */
 export interface QueueDepth {
   /** Executions due now (run time, wake time or lease expiry passed) that no worker holds, not paused. */
   due: number
   /** The earliest due time among them (ms since the epoch), or null when none is due. */
   oldestDueAt: number | null
   /** Executions suspended on an event, a sleep or a timeout (status `waiting`). */
+  waiting: number
+  /**
+   * The same counts per workflow, from the same read (the totals are their sums): only
+   * workflows with something due or waiting, in workflow name order.
+   */
+  byWorkflow: WorkflowDepth[]
+}
+
+/** One workflow's share of a `QueueDepth`. A row both waiting and due (a sleep that ended) counts in both. */
+export interface WorkflowDepth {
+  workflow: string
+  due: number
+  oldestDueAt: number | null
   waiting: number
 }
 
@@ -563,7 +579,7 @@ export interface Store {
    * look at those at their poll, and when a run of theirs ends).
    */
   nextDueAt(workflows: string[]): Promise<number | null>
-  /** Due-but-unclaimed and waiting counts at `now`, for metrics (index-backed counts). */
+  /** Due-but-unclaimed and waiting counts at `now`, in total and per workflow, for metrics (one read). */
   queueDepth(now: number): Promise<QueueDepth>
   /** Extends the leases still held; returns the ids of those that were lost. */
   heartbeat(leases: Lease[], now: number, leaseMs: number): Promise<string[]>

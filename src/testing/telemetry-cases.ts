@@ -34,28 +34,45 @@ export function telemetryCases(h: ContractHarness): void {
     expect(claims.find((c) => c.execution.id === 't')?.execution.traceParent).toBe(TRACEPARENT)
   })
 
-  it('counts due-but-unclaimed and waiting executions for metrics', async () => {
+  it('counts due-but-unclaimed and waiting executions for metrics, in total and per workflow', async () => {
     const store = await h.store()
-    expect(await store.queueDepth(T0)).toEqual({ due: 0, oldestDueAt: null, waiting: 0 })
+    expect(await store.queueDepth(T0)).toEqual({ due: 0, oldestDueAt: null, waiting: 0, byWorkflow: [] })
     await store.createExecution(execution('due1', { runAt: T0 - 5000 }))
     await store.createExecution(execution('due2'))
     await store.createExecution(execution('later', { runAt: T0 + 60_000 }))
     await store.createExecution(execution('paused'))
     await store.setPaused('paused', true, T0)
-    // Three claimed earlier, under a lease until T0 + 50 s.
+    // A second workflow: one due in a queue, one paused, one held, one waiting on an event;
+    // a third with nothing due yet, which the breakdown leaves out.
+    await store.createExecution(execution('o-due', { workflow: 'other', runAt: T0 - 2000, queue: 'q' }))
+    await store.createExecution(execution('o-paused', { workflow: 'other', runAt: T0 - 9000 }))
+    await store.setPaused('o-paused', true, T0)
+    await store.createExecution(execution('idle-later', { workflow: 'idle', runAt: T0 + 60_000 }))
+    // Claimed earlier, under a lease until T0 + 50 s.
     for (const id of ['held', 'waits', 'sleeps']) await store.createExecution(execution(id, { runAt: T0 - 20_000 }))
-    const claims = await store.claim({ workerId: 'w1', limit: 5, now: T0 - 10_000, leaseMs: 60_000, workflows: WF })
-    expect(claims.map((c) => c.execution.id).sort()).toEqual(['held', 'sleeps', 'waits'])
+    for (const id of ['o-held', 'o-waits']) {
+      await store.createExecution(execution(id, { workflow: 'other', runAt: T0 - 20_000 }))
+    }
+    const claims = await store.claim({
+      workerId: 'w1',
+      limit: 10,
+      now: T0 - 10_000,
+      leaseMs: 60_000,
+      workflows: [...WF, 'other'],
+    })
+    expect(claims.map((c) => c.execution.id).sort()).toEqual(['held', 'o-held', 'o-waits', 'sleeps', 'waits'])
     const leases = new Map(claims.map((c) => [c.execution.id, c.execution.leaseToken]))
     const lease = (id: string) => ({ executionId: id, token: leases.get(id) ?? -1 })
+    const waitForEvent = (id: string) => ({
+      kind: 'suspend' as const,
+      lease: lease(id),
+      status: 'waiting' as const,
+      waits: [{ kind: 'event' as const, key: 'a', event: 'a', until: null }],
+      now: T0,
+    })
     await store.commit([
-      {
-        kind: 'suspend',
-        lease: lease('waits'),
-        status: 'waiting',
-        waits: [{ kind: 'event', key: 'a', event: 'a', until: null }],
-        now: T0,
-      },
+      waitForEvent('waits'),
+      waitForEvent('o-waits'),
       {
         kind: 'suspend',
         lease: lease('sleeps'),
@@ -64,10 +81,23 @@ export function telemetryCases(h: ContractHarness): void {
         now: T0,
       },
     ])
-    // due1 (since T0 - 5000), due2 and the sleep that ended; not the later one, the paused
-    // one, the held lease, nor the event wait.
-    expect(await store.queueDepth(T0)).toEqual({ due: 3, oldestDueAt: T0 - 5000, waiting: 2 })
+    // flow: due1 (since T0 - 5000), due2 and the sleep that ended (due and waiting); not the
+    // later one, the paused one, the held lease, nor the event wait. other: the queued one.
+    expect(await store.queueDepth(T0)).toEqual({
+      due: 4,
+      oldestDueAt: T0 - 5000,
+      waiting: 3,
+      byWorkflow: [
+        { workflow: 'flow', due: 3, oldestDueAt: T0 - 5000, waiting: 2 },
+        { workflow: 'other', due: 1, oldestDueAt: T0 - 2000, waiting: 1 },
+      ],
+    })
     // A lease that ran out is due again: its worker is gone.
-    expect((await store.queueDepth(T0 + 50_000)).due).toBe(4)
+    const expired = await store.queueDepth(T0 + 50_000)
+    expect(expired.due).toBe(6)
+    expect(expired.byWorkflow.map((w) => [w.workflow, w.due])).toEqual([
+      ['flow', 4],
+      ['other', 2],
+    ])
   })
 }

@@ -24,4 +24,11 @@ describe('SQLite polling queries', () => {
   it('finds the next due time through the due-time index', () => {
     expect(plan(q.NEXT_DUE, [workflows])).toMatch(/USING INDEX zart_executions_due/)
   })
+  it('counts the queue depth per workflow through the due-time and status indexes', () => {
+    const steps = plan(q.QUEUE_DEPTH, { now: 1 })
+    expect(steps).toMatch(/SEARCH zart_executions USING INDEX zart_executions_due \(due_at<\?\)/)
+    expect(steps).toMatch(/zart_executions USING INDEX zart_executions_queue_due/)
+    expect(steps).toMatch(/SEARCH zart_executions USING INDEX zart_executions_status \(status=\?\)/)
+    expect(steps).not.toMatch(/SCAN zart_executions/)
+  })
 })

@@ -68,6 +68,7 @@ import {
 } from '../rows.ts'
 import type { QueueDefinition } from '../../queues.ts'
 import { admitQueued, candidateLimit, inClaimOrder, isFull, type QueueState } from '../queue-plan.ts'
+import { toQueueDepth, type QueueDepthRow } from '../queue-depth.ts'
 import { toCandidate, toStanding, type CandidateRow, type StandingRow } from '../queue-rows.ts'
 
 export interface MysqlStoreOptions {
@@ -630,14 +631,8 @@ export class MysqlStore implements Store {
   }
 
   async queueDepth(now: number): Promise<QueueDepth> {
-    const [rows] = await this.pool.query<mysql.RowDataPacket[]>(q.QUEUE_DEPTH, [now, now])
-    const row = rows[0] as { due: unknown; oldest: unknown; waiting: unknown } | undefined
-    const oldest = row?.oldest
-    return {
-      due: Number(row?.due ?? 0),
-      oldestDueAt: oldest === null || oldest === undefined ? null : Number(oldest),
-      waiting: Number(row?.waiting ?? 0),
-    }
+    const [rows] = await this.pool.query<mysql.RowDataPacket[]>(q.QUEUE_DEPTH, [now])
+    return toQueueDepth(rows as QueueDepthRow[])
   }
 
   async heartbeat(leases: Lease[], now: number, leaseMs: number): Promise<string[]> {

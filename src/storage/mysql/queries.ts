@@ -244,14 +244,17 @@ export const NEXT_DUE = `
   SELECT MIN(due_at) AS due FROM zart_executions WHERE due_at IS NOT NULL AND paused = 0 AND queue IS NULL AND workflow IN (?)`
 
 /**
- * For metrics: rows due now that no live lease holds (the due-at index), and suspended
- * ones (the status index). Read at scrape time, never per step.
- * Params: now (x2).
+ * For metrics, per workflow: rows due now that no live lease holds (the due-at index) and
+ * suspended ones (the status index), one output row per workflow with either. Each due or
+ * waiting row is read once for its workflow (the due ones were already, for `paused`).
+ * Read at scrape time, never per step. Params: now.
  */
 export const QUEUE_DEPTH = `
-  SELECT (SELECT COUNT(*) FROM zart_executions WHERE due_at <= ? AND paused = 0) AS due,
-         (SELECT MIN(due_at) FROM zart_executions WHERE due_at <= ? AND paused = 0) AS oldest,
-         (SELECT COUNT(*) FROM zart_executions WHERE status = 'waiting') AS waiting`
+  SELECT workflow, COUNT(due_at) AS due, MIN(due_at) AS oldest, COUNT(*) - COUNT(due_at) AS waiting FROM (
+    SELECT workflow, due_at FROM zart_executions WHERE due_at <= ? AND paused = 0
+    UNION ALL
+    SELECT workflow, NULL FROM zart_executions WHERE status = 'waiting') AS depth
+  GROUP BY workflow`
 
 /** Params: lease expiry (x2), id, token. */
 export const HEARTBEAT = `

@@ -75,6 +75,7 @@ import {
 } from '../rows.ts'
 import type { QueueDefinition } from '../../queues.ts'
 import { admitQueued, candidateLimit, inClaimOrder, isFull, type QueueState } from '../queue-plan.ts'
+import { toQueueDepth, type QueueDepthRow } from '../queue-depth.ts'
 import { toCandidate, toStanding, type CandidateRow, type StandingRow } from '../queue-rows.ts'
 
 /** A row of QUEUE_COUNTS. */
@@ -432,8 +433,7 @@ export class PostgresStore implements Store {
   }
 
   async queueDepth(now: number): Promise<QueueDepth> {
-    const [row] = await this.rows<{ due: number; oldest: number | null; waiting: number }>(q.QUEUE_DEPTH, [now])
-    return { due: row?.due ?? 0, oldestDueAt: row?.oldest ?? null, waiting: row?.waiting ?? 0 }
+    return toQueueDepth(await this.rows<QueueDepthRow>(q.QUEUE_DEPTH, [now]))
   }
 
   async heartbeat(leases: Lease[], now: number, leaseMs: number): Promise<string[]> {

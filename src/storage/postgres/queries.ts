@@ -253,17 +253,20 @@ export const NEXT_DUE = query(
 )
 
 /**
- * For metrics: rows due now that no live lease holds (the due-at index), and suspended
- * ones (the status index). Read at scrape time, never per step.
+ * For metrics, per workflow: rows due now that no live lease holds (the two due-at
+ * indexes: outside queues and in them) and suspended ones (the status index), one output
+ * row per workflow with either. Each due or waiting row is read once for its workflow (the
+ * due ones were already, for `paused`). Read at scrape time, never per step.
  */
 export const QUEUE_DEPTH = query(
   'queue_depth',
-  `SELECT (SELECT COUNT(*)::int FROM zart_executions WHERE queue IS NULL AND due_at <= $1 AND paused = 0)
-          + (SELECT COUNT(*)::int FROM zart_executions WHERE queue IS NOT NULL AND due_at <= $1 AND paused = 0) AS due,
-          LEAST((SELECT MIN(due_at) FROM zart_executions WHERE queue IS NULL AND due_at <= $1 AND paused = 0),
-                (SELECT MIN(due_at) FROM zart_executions WHERE queue IS NOT NULL AND due_at <= $1 AND paused = 0))
-            AS oldest,
-          (SELECT COUNT(*)::int FROM zart_executions WHERE status = 'waiting') AS waiting`,
+  `SELECT workflow, COUNT(due_at)::int AS due, MIN(due_at) AS oldest, (COUNT(*) - COUNT(due_at))::int AS waiting
+   FROM (SELECT workflow, due_at FROM zart_executions WHERE queue IS NULL AND due_at <= $1 AND paused = 0
+         UNION ALL
+         SELECT workflow, due_at FROM zart_executions WHERE queue IS NOT NULL AND due_at <= $1 AND paused = 0
+         UNION ALL
+         SELECT workflow, NULL FROM zart_executions WHERE status = 'waiting') AS depth
+   GROUP BY workflow`,
 )
 
 /**

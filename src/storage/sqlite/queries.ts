@@ -193,20 +193,23 @@ export const NEXT_DUE = `
   WHERE due_at IS NOT NULL AND paused = 0 AND queue IS NULL AND workflow IN (SELECT value FROM json_each(?))`
 
 /**
- * For metrics: rows due now that no live lease holds (the two due-at indexes: outside
- * queues and in them), and suspended ones (the status index). Read at scrape time, never
- * per step.
+ * For metrics, per workflow: rows due now that no live lease holds (the two due-at
+ * indexes: outside queues and in them; a row is in one only) and suspended ones (the
+ * status index), one output row per workflow with either. Each due or waiting row is read
+ * once for its workflow (the due ones were already, for `paused`). The queued branch names
+ * its index: the planner, without statistics, took the queue start-time index, which holds
+ * every queued row ever run. Read at scrape time, never per step.
  */
 export const QUEUE_DEPTH = `
-  WITH plain AS (SELECT COUNT(*) AS n, MIN(due_at) AS oldest FROM zart_executions
-                 WHERE queue IS NULL AND due_at <= @now AND paused = 0),
-       queued AS (SELECT COUNT(*) AS n, MIN(due_at) AS oldest FROM zart_executions
-                  WHERE queue IS NOT NULL AND due_at <= @now AND paused = 0)
-  SELECT plain.n + queued.n AS due,
-         -- two-argument min() is null when either is: take the other then
-         min(COALESCE(plain.oldest, queued.oldest), COALESCE(queued.oldest, plain.oldest)) AS oldest,
-         (SELECT COUNT(*) FROM zart_executions WHERE status = 'waiting') AS waiting
-  FROM plain, queued`
+  SELECT workflow, COUNT(due_at) AS due, MIN(due_at) AS oldest, COUNT(*) - COUNT(due_at) AS waiting FROM (
+    SELECT workflow, due_at FROM zart_executions INDEXED BY zart_executions_due
+    WHERE queue IS NULL AND due_at <= @now AND paused = 0
+    UNION ALL
+    SELECT workflow, due_at FROM zart_executions INDEXED BY zart_executions_queue_due
+    WHERE queue IS NOT NULL AND due_at <= @now AND paused = 0
+    UNION ALL
+    SELECT workflow, NULL FROM zart_executions WHERE status = 'waiting')
+  GROUP BY workflow`
 
 export const HEARTBEAT = `
   UPDATE zart_executions

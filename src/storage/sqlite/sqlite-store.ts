@@ -68,6 +68,7 @@ import {
 } from '../rows.ts'
 import type { QueueDefinition } from '../../queues.ts'
 import { admitQueued, candidateLimit, inClaimOrder, isFull, type QueueState } from '../queue-plan.ts'
+import { toQueueDepth, type QueueDepthRow } from '../queue-depth.ts'
 import { toCandidate, toStanding, type CandidateRow, type StandingRow } from '../queue-rows.ts'
 
 export interface SqliteStoreOptions {
@@ -475,8 +476,7 @@ export class SqliteStore implements Store {
   }
 
   async queueDepth(now: number): Promise<QueueDepth> {
-    const row = this.sql(q.QUEUE_DEPTH).get({ now }) as { due: number; oldest: number | null; waiting: number }
-    return { due: row.due, oldestDueAt: row.oldest, waiting: row.waiting }
+    return toQueueDepth(this.sql(q.QUEUE_DEPTH).all({ now }) as QueueDepthRow[])
   }
 
   async heartbeat(leases: Lease[], now: number, leaseMs: number): Promise<string[]> {
