@@ -1,6 +1,7 @@
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import * as q from '../../src/storage/postgres/queries.ts'
+import { UPDATED_COLUMNS } from '../../src/storage/rows.ts'
 import { postgres, required, skipReason } from './backends.ts'
 
 const reason = skipReason(postgres)
@@ -99,6 +100,29 @@ suite('PostgreSQL commit queries', () => {
         { id: 'e13', status: 'running', current_step: 's3' },
         { id: 'e4', status: 'running', current_step: 's3' },
       ])
+      // The same writes of one execution as one prepared statement (KNOWN_TOUCH, KNOWN_MOVE):
+      // `n` says whether the fence held. e17 has e18, still running.
+      const step = (key: string) => [key, key, 'step', 'completed', null, null, 1, '1', null, 1, 1, null]
+      const noStep = Array.from({ length: 12 }, () => null)
+      const fenced = async (query: q.NamedQuery, values: unknown[]) =>
+        (await client.query<{ n: number }>({ ...query, values })).rows[0]?.n
+      expect(await fenced(q.KNOWN_TOUCH, ['e14', 0, 's4', 0, null, 4, ...step('s4')])).toBe(1)
+      expect(await fenced(q.KNOWN_TOUCH, ['e14', 9, 's5', 0, null, 5, ...step('s5')])).toBe(0)
+      const moved = (id: string) => UPDATED_COLUMNS.map((column) => finished(id)[column])
+      expect(await fenced(q.KNOWN_MOVE, ['e16', 0, ...moved('e16'), ...noStep])).toBe(1)
+      expect(await fenced(q.KNOWN_MOVE, ['e17', 0, ...moved('e17'), ...step('s6')])).toBe(0)
+      const steps = await client.query<{ execution_id: string; step_key: string }>(
+        `SELECT execution_id, step_key FROM zart_steps ORDER BY execution_id, step_key`,
+      )
+      expect(steps.rows).toEqual([{ execution_id: 'e14', step_key: 's4' }])
+      // A schedule of one: an id taken returns no row (the caller then asks which row holds it).
+      const createOne = (id: string) =>
+        client.query({
+          ...q.CREATE_ONE,
+          values: [id, 'w', null, '{}', null, null, 5, 'pending', 5, null, 0, null, 0, null, null, 0, null],
+        })
+      expect((await createOne('n1')).rows).toMatchObject([{ id: 'n1', status: 'pending', due_at: '5' }])
+      expect((await createOne('e1')).rows).toEqual([])
       const after = await seqScans()
       await client.query('ROLLBACK')
       expect(after).toEqual(before)

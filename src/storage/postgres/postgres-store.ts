@@ -176,6 +176,11 @@ export class PostgresStore implements Store {
    * between the insert and the read ('retry') goes again, at most twice more.
    */
   async createExecutions(inputs: NewExecution[]): Promise<CreateResult[]> {
+    const [only] = inputs
+    if (inputs.length === 1 && only && flowState(only).dedupeKey === null) {
+      const created = await this.createOne(only)
+      if (created) return [created]
+    }
     const results: CreateResult[] = []
     let todo = inputs.map((_, i) => i)
     for (let attempt = 0; attempt < 3 && todo.length > 0; attempt++) {
@@ -205,6 +210,36 @@ export class PostgresStore implements Store {
       )
     }
     return results
+  }
+
+  /** One new execution without a dedupe key, if its id and idempotency key are free (see CREATE_ONE). */
+  private async createOne(input: NewExecution): Promise<CreateResult | null> {
+    const state = initialState(input)
+    const flow = flowState(input)
+    const [row] = await this.rows<ExecutionRow>(q.CREATE_ONE, [
+      input.id,
+      input.workflow,
+      input.version,
+      input.inputJson,
+      input.idempotencyKey,
+      input.deadlineAt,
+      input.now,
+      state.status,
+      state.dueAt,
+      state.leaseOwner,
+      state.leaseToken,
+      state.leaseExpiresAt,
+      state.attempt,
+      flow.queue,
+      flow.concurrencyKey,
+      flow.priority,
+      input.traceParent ?? null,
+    ])
+    if (!row) return null
+    const execution = toExecution(row)
+    // Created claimed for a worker here: its first step commit may go without a lock-and-read.
+    if (input.claim) this.known.held([execution])
+    return { outcome: 'created', execution }
   }
 
   /**
