@@ -382,6 +382,7 @@ export class Zart {
     if (isTerminal(record.status)) return undefined
     const now = this.clock.now()
     if (record.status === 'running' && (record.leaseExpiresAt ?? 0) > now) return undefined
+    if (this.worker?.runs(record.workflow)) return undefined
     const live = await this.store.listWorkers(now)
     if (live.some((w) => w.workflows.includes(record.workflow))) return undefined
     return (

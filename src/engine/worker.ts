@@ -134,6 +134,11 @@ export class Worker {
     return this.active.has(executionId)
   }
 
+  /** Whether this worker is started and runs `workflow`: a live worker of it, without asking the store. */
+  runs(workflow: string): boolean {
+    return this.running && this.deps.workflows.has(workflow)
+  }
+
   /** Number of executions this worker is running now. */
   get activeCount(): number {
     return this.active.size

@@ -36,4 +36,28 @@ eachBackend('live workers', (backend) => {
     expect(await caller.status(moving.execution_id)).toMatchObject({ status: 'waiting', hint: expect.any(String) })
     await caller.close()
   })
+
+  it('status asks for no worker list when this process’s own worker runs the workflow', async () => {
+    const mail = defineWorkflow({ name: 'mail' }, async (ctx) => ctx.waitForEvent('go'))
+    const store = await backend.store()
+    let lists = 0
+    const listWorkers = store.listWorkers.bind(store)
+    store.listWorkers = (now) => {
+      lists++
+      return listWorkers(now)
+    }
+    const zart = await createZart({ db: store, workflows: [mail] })
+    const { execution_id } = await zart.schedule('mail', {})
+    // No worker here yet: the hint needs the list.
+    expect(await zart.status(execution_id)).toMatchObject({ status: 'pending', hint: expect.any(String) })
+    expect(lists).toBe(1)
+    zart.startWorker()
+    for (let i = 0; i < 250 && (await zart.status(execution_id)).status !== 'waiting'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    lists = 0
+    expect((await zart.status(execution_id)).hint).toBeUndefined()
+    expect(lists).toBe(0)
+    await zart.close()
+  })
 })
