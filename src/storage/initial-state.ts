@@ -46,3 +46,41 @@ export function flowState(input: NewExecution): FlowState {
     dedupeUntil: held?.until ?? null,
   }
 }
+
+/**
+ * The columns a new execution row is inserted with, in the order `newRowValues` gives
+ * their values (the server stores' inserts of one row).
+ */
+export const NEW_ROW_COLUMNS = `id, workflow, workflow_version, input_json, idempotency_key, deadline_at, created_at, updated_at,
+     status, due_at, lease_owner, lease_token, lease_expires_at, attempt, trace_parent, queue, concurrency_key,
+     priority, dedupe_key, dedupe_until`
+
+/** The values of a new row for NEW_ROW_COLUMNS, in their order. */
+export function newRowValues(
+  input: NewExecution,
+  state: InitialState = initialState(input),
+  flow: FlowState = flowState(input),
+): unknown[] {
+  return [
+    input.id,
+    input.workflow,
+    input.version,
+    input.inputJson,
+    input.idempotencyKey,
+    input.deadlineAt,
+    input.now,
+    input.now,
+    state.status,
+    state.dueAt,
+    state.leaseOwner,
+    state.leaseToken,
+    state.leaseExpiresAt,
+    state.attempt,
+    input.traceParent ?? null,
+    flow.queue,
+    flow.concurrencyKey,
+    flow.priority,
+    flow.dedupeKey,
+    flow.dedupeUntil,
+  ]
+}

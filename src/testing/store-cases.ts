@@ -10,23 +10,13 @@ import type {
   StepRecord,
   WaitEntry,
 } from '../storage/store.ts'
+import { newExecution, T0 } from './fixtures.ts'
 import type { ContractHarness } from './harness.ts'
 
-const T0 = Date.parse('2026-01-01T00:00:00Z')
 const WF = ['flow']
 
 function execution(id: string, patch: Partial<NewExecution> = {}): NewExecution {
-  return {
-    id,
-    workflow: 'flow',
-    inputJson: '{"n":1}',
-    idempotencyKey: null,
-    deadlineAt: null,
-    runAt: T0,
-    now: T0,
-    version: null,
-    ...patch,
-  }
+  return newExecution(id, { inputJson: '{"n":1}', ...patch })
 }
 
 function completedStep(key: string, outputJson: string, now: number): StepRecord {

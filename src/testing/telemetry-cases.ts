@@ -1,24 +1,11 @@
 import { expect, it } from 'vitest'
-import type { NewExecution } from '../storage/store.ts'
+import { newExecution, T0 } from './fixtures.ts'
 import type { ContractHarness } from './harness.ts'
 
-const T0 = Date.parse('2026-01-01T00:00:00Z')
 const WF = ['flow']
 const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
 
-function execution(id: string, patch: Partial<NewExecution> = {}): NewExecution {
-  return {
-    id,
-    workflow: 'flow',
-    inputJson: '{}',
-    idempotencyKey: null,
-    deadlineAt: null,
-    runAt: T0,
-    now: T0,
-    version: null,
-    ...patch,
-  }
-}
+const execution = newExecution
 
 /** What traces and metrics need of a store: the scheduling call's trace context, and queue depth. */
 export function telemetryCases(h: ContractHarness): void {

@@ -1,28 +1,8 @@
 import mysqlDriver from 'mysql2/promise'
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
-import type { Lease, Store } from '../../src/storage/store.ts'
 import { mysql, postgres, required, skipReason, type Backend } from './backends.ts'
-
-const T0 = Date.parse('2026-01-01T00:00:00Z')
-
-async function claimed(store: Store, id: string): Promise<Lease> {
-  const [created] = await store.createExecutions!([
-    {
-      id,
-      workflow: 'flow',
-      inputJson: '{}',
-      idempotencyKey: null,
-      deadlineAt: null,
-      runAt: T0,
-      now: T0,
-      version: null,
-      claim: { workerId: 'w1', leaseMs: 30_000 },
-    },
-  ])
-  if (created?.outcome !== 'created') throw new Error('not created')
-  return { executionId: id, token: created.execution.leaseToken }
-}
+import { claimed, T0 } from './claimed.ts'
 
 /** A delivery into a running execution's inbox, held open before its COMMIT, on one server. */
 interface HeldDelivery {

@@ -1,12 +1,11 @@
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
-import type { FencedWrite, Lease, Store } from '../../src/storage/store.ts'
+import type { FencedWrite, Lease } from '../../src/storage/store.ts'
 import { postgres, required, skipReason } from './backends.ts'
+import { claimed, T0 } from './claimed.ts'
 
 const reason = skipReason(postgres)
 const suite = reason === null || required.has('postgres') ? describe : describe.skip
-
-const T0 = Date.parse('2026-01-01T00:00:00Z')
 
 /** Counts the statements sent to the server while `run` runs (each `query` call is one round trip). */
 async function roundTrips<T>(run: () => Promise<T>): Promise<{ result: T; trips: number }> {
@@ -38,24 +37,6 @@ function step(lease: Lease, key: string, now: number): FencedWrite {
     now,
     step: { ...record, attempts: 1, outputJson: '1', errorJson: null, startedAt: now, finishedAt: now, wakeAt: null },
   }
-}
-
-async function claimed(store: Store, id: string): Promise<Lease> {
-  const [created] = await store.createExecutions!([
-    {
-      id,
-      workflow: 'flow',
-      inputJson: '{}',
-      idempotencyKey: null,
-      deadlineAt: null,
-      runAt: T0,
-      now: T0,
-      version: null,
-      claim: { workerId: 'w1', leaseMs: 30_000 },
-    },
-  ])
-  if (created?.outcome !== 'created') throw new Error('not created')
-  return { executionId: id, token: created.execution.leaseToken }
 }
 
 /**

@@ -1,6 +1,7 @@
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import * as q from '../../src/storage/postgres/queries.ts'
+import { newRowValues } from '../../src/storage/initial-state.ts'
 import { UPDATED_COLUMNS } from '../../src/storage/rows.ts'
 import { postgres, required, skipReason } from './backends.ts'
 
@@ -119,7 +120,16 @@ suite('PostgreSQL commit queries', () => {
       const createOne = (id: string) =>
         client.query({
           ...q.CREATE_ONE,
-          values: [id, 'w', null, '{}', null, null, 5, 'pending', 5, null, 0, null, 0, null, null, 0, null],
+          values: newRowValues({
+            id,
+            workflow: 'w',
+            inputJson: '{}',
+            idempotencyKey: null,
+            deadlineAt: null,
+            runAt: 5,
+            now: 5,
+            version: null,
+          }),
         })
       expect((await createOne('n1')).rows).toMatchObject([{ id: 'n1', status: 'pending', due_at: '5' }])
       expect((await createOne('e1')).rows).toEqual([])

@@ -30,7 +30,7 @@ import type {
   QueueStanding,
 } from '../store.ts'
 import { isTerminal } from '../store.ts'
-import { flowState, initialState, type FlowState, type InitialState } from '../initial-state.ts'
+import { flowState, initialState, newRowValues, type FlowState, type InitialState } from '../initial-state.ts'
 import { lockOrder } from '../commit-plan.ts'
 import { decideCancel } from '../cancel-plan.ts'
 import { commitWrites, insertEvents, updateRows } from './commit.ts'
@@ -230,7 +230,7 @@ export class MysqlStore implements Store {
     const flow = flowState(input)
     if (flow.dedupeKey !== null) await this.pool.query(q.RELEASE_DEDUPE, [input.workflow, flow.dedupeKey, input.now])
     try {
-      await this.pool.query(q.INSERT_EXECUTION, insertValues(input, state, flow))
+      await this.pool.query(q.INSERT_EXECUTION, newRowValues(input, state, flow))
       return { outcome: 'created', execution: newRecord(input, state, flow) }
     } catch (error) {
       if ((error as { errno?: number }).errno !== DUPLICATE_KEY) throw error
@@ -370,7 +370,7 @@ export class MysqlStore implements Store {
       try {
         await run(connection, [
           ...BEGIN,
-          { sql: q.INSERT_EXECUTION, values: insertValues(input, state, flow) },
+          { sql: q.INSERT_EXECUTION, values: newRowValues(input, state, flow) },
           { sql: q.SET_RERUN_OF, values: [from, input.id] },
           { sql: q.COPY_STEPS, values: [input.id, from, beforePosition] },
           COMMIT,
@@ -784,32 +784,6 @@ export class MysqlStore implements Store {
       else connection.release()
     }
   }
-}
-
-/** The values of INSERT_EXECUTION for a new row, in its column order. */
-function insertValues(input: NewExecution, state: InitialState, flow: FlowState): unknown[] {
-  return [
-    input.id,
-    input.workflow,
-    input.version,
-    input.inputJson,
-    input.idempotencyKey,
-    input.deadlineAt,
-    input.now,
-    input.now,
-    state.status,
-    state.dueAt,
-    state.leaseOwner,
-    state.leaseToken,
-    state.leaseExpiresAt,
-    state.attempt,
-    input.traceParent ?? null,
-    flow.queue,
-    flow.concurrencyKey,
-    flow.priority,
-    flow.dedupeKey,
-    flow.dedupeUntil,
-  ]
 }
 
 function newRecord(input: NewExecution, state: InitialState, flow: FlowState): ExecutionRecord {

@@ -5,6 +5,7 @@
  * every value still goes through a placeholder.
  */
 
+import { NEW_ROW_COLUMNS } from '../initial-state.ts'
 import { CHILD_COLUMNS, INBOX_EVENT_COLUMNS, STEP_COLUMNS } from '../rows.ts'
 
 export const MIGRATION_LOCK = `SELECT GET_LOCK(CONCAT('zart_migrate:', COALESCE(DATABASE(), '')), 60) AS locked, DATABASE() AS db`
@@ -29,10 +30,7 @@ export const SELECT_EXECUTION = `SELECT * FROM zart_executions WHERE id = ?`
 export const SELECT_BY_IDEMPOTENCY_KEY = `SELECT * FROM zart_executions WHERE idempotency_key = ?`
 
 export const INSERT_EXECUTION = `
-  INSERT INTO zart_executions
-    (id, workflow, workflow_version, input_json, idempotency_key, deadline_at, created_at, updated_at,
-     status, due_at, lease_owner, lease_token, lease_expires_at, attempt, trace_parent, queue, concurrency_key,
-     priority, dedupe_key, dedupe_until)
+  INSERT INTO zart_executions (${NEW_ROW_COLUMNS})
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 /**

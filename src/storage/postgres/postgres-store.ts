@@ -29,7 +29,7 @@ import type {
   QueueDepth,
   QueueStanding,
 } from '../store.ts'
-import { flowState, initialState } from '../initial-state.ts'
+import { flowState, initialState, newRowValues } from '../initial-state.ts'
 import { lockOrder } from '../commit-plan.ts'
 import { decideCancel } from '../cancel-plan.ts'
 import { commitKnown, commitWrites } from './commit.ts'
@@ -214,27 +214,7 @@ export class PostgresStore implements Store {
 
   /** One new execution without a dedupe key, if its id and idempotency key are free (see CREATE_ONE). */
   private async createOne(input: NewExecution): Promise<CreateResult | null> {
-    const state = initialState(input)
-    const flow = flowState(input)
-    const [row] = await this.rows<ExecutionRow>(q.CREATE_ONE, [
-      input.id,
-      input.workflow,
-      input.version,
-      input.inputJson,
-      input.idempotencyKey,
-      input.deadlineAt,
-      input.now,
-      state.status,
-      state.dueAt,
-      state.leaseOwner,
-      state.leaseToken,
-      state.leaseExpiresAt,
-      state.attempt,
-      flow.queue,
-      flow.concurrencyKey,
-      flow.priority,
-      input.traceParent ?? null,
-    ])
+    const [row] = await this.rows<ExecutionRow>(q.CREATE_ONE, newRowValues(input))
     if (!row) return null
     const execution = toExecution(row)
     // Created claimed for a worker here: its first step commit may go without a lock-and-read.

@@ -3,6 +3,8 @@
  * as prepared-statement names, so each is parsed once per connection.
  */
 
+import { NEW_ROW_COLUMNS } from '../initial-state.ts'
+
 export interface NamedQuery {
   name: string
   text: string
@@ -491,20 +493,14 @@ export const KNOWN_MOVE = query(
 
 /**
  * Creates one execution that holds no dedupe key, as one prepared statement: the common
- * schedule, without zart_create_executions' PL/pgSQL call and JSON (about 0.1 ms). No row
- * back means an id or idempotency key is taken: the caller asks CREATE_EXECUTIONS, which
- * says by what. $1 id, $2 workflow, $3 version, $4 input, $5 idempotency key, $6 deadline,
- * $7 now, $8 status, $9 due, $10 lease owner, $11 lease token, $12 lease expiry, $13 attempt,
- * $14 queue, $15 concurrency key, $16 priority, $17 trace parent.
+ * schedule, without zart_create_executions' PL/pgSQL call and JSON. No row back means an
+ * id or idempotency key is taken: the caller asks CREATE_EXECUTIONS, which says by what.
+ * $1.. the values of NEW_ROW_COLUMNS (initial-state.ts).
  */
 export const CREATE_ONE = query(
   'create_one',
-  `INSERT INTO zart_executions
-     (id, workflow, workflow_version, input_json, idempotency_key, deadline_at, created_at, updated_at,
-      status, due_at, lease_owner, lease_token, lease_expires_at, attempt, queue, concurrency_key, priority,
-      trace_parent)
-   VALUES ($1, $2, $3, $4, $5, $6::bigint, $7::bigint, $7::bigint, $8, $9::bigint, $10, $11::bigint, $12::bigint,
-           $13::int, $14, $15, $16::int, $17)
+  `INSERT INTO zart_executions (${NEW_ROW_COLUMNS})
+   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
    ON CONFLICT DO NOTHING
    RETURNING *`,
 )
