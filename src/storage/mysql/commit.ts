@@ -1,4 +1,13 @@
-import { closingIds, decideCommit, inboxIds, lockIds, type InboxEvent, type NewInboxEvent } from '../commit-plan.ts'
+import type mysql from 'mysql2/promise'
+import {
+  closingIds,
+  decideCommit,
+  inboxIds,
+  lockIds,
+  type CommitChanges,
+  type InboxEvent,
+  type NewInboxEvent,
+} from '../commit-plan.ts'
 import {
   CHILD_COLUMNS,
   childColumns,
@@ -12,9 +21,17 @@ import {
   updatedColumns,
   type ExecutionRow,
 } from '../rows.ts'
-import type { FencedWrite, WriteOutcome } from '../store.ts'
+import type { KnownDecision } from '../known-rows.ts'
+import type { ExecutionRecord, FencedWrite, WriteOutcome } from '../store.ts'
 import * as q from './queries.ts'
 import { BEGIN, COMMIT, run, type Connection, type Statement } from './round-trip.ts'
+
+/** A committed batch: each write's outcome, with the rows it was decided against and what it changed. */
+export interface Committed {
+  outcomes: WriteOutcome[]
+  rows: Map<string, ExecutionRecord>
+  changes: CommitChanges
+}
 
 /** An unread inbox event as the lock round trip reads it. */
 interface InboxRow {
@@ -29,19 +46,19 @@ interface InboxRow {
  * inboxes, decide in commit-plan.ts (the one meaning of a write every store shares), then
  * apply the changes and commit.
  */
-export async function commitWrites(connection: Connection, writes: readonly FencedWrite[]): Promise<WriteOutcome[]> {
+export async function commitWrites(connection: Connection, writes: readonly FencedWrite[]): Promise<Committed> {
   const waiting = inboxIds(writes)
   const lock: Statement[] = [{ sql: q.LOCK_FOR_COMMIT, values: [lockIds(writes)] }]
   if (waiting.length > 0) lock.push({ sql: q.LOCK_INBOX, values: [waiting] })
   const closing = closingIds(writes)
   if (closing.length > 0) lock.push({ sql: q.LOCK_CLOSING, values: [closing] })
   const locked = await run(connection, [...BEGIN, ...lock])
-  const rows = (locked[BEGIN.length] as ExecutionRow[]).map(toExecution)
+  const rows = new Map((locked[BEGIN.length] as ExecutionRow[]).map((row) => [row.id, toExecution(row)]))
   const inbox = waiting.length > 0 ? (locked[BEGIN.length + 1] as InboxRow[]) : []
   const below = closing.length > 0 ? (locked[BEGIN.length + lock.length - 1] as ExecutionRow[]) : []
   const { changes, outcomes } = decideCommit(
     writes,
-    new Map(rows.map((r) => [r.id, r])),
+    rows,
     inbox.map((e): InboxEvent => ({
       seq: Number(e.seq),
       executionId: e.execution_id,
@@ -75,7 +92,41 @@ export async function commitWrites(connection: Connection, writes: readonly Fenc
   }
   statements.push(...insertEvents(changes.events))
   await run(connection, [...statements, COMMIT])
-  return outcomes
+  return { outcomes, rows, changes }
+}
+
+/**
+ * A batch decided against known rows (src/storage/known-rows.ts) of one execution and at
+ * most one step, in one round trip: the row's fenced update, then the step only if that
+ * update found the row as known. False: the fence failed and nothing was written; the
+ * batch takes `commitWrites`. Null: the batch is not of that shape.
+ */
+export async function commitKnown(connection: Connection, decision: KnownDecision): Promise<boolean | null> {
+  const { touched, executions, steps } = decision.changes
+  if (touched.length + executions.length !== 1 || steps.length > 1) return null
+  const id = (touched[0] ?? executions[0])?.id
+  const step = steps[0]
+  const token = id === undefined ? undefined : decision.rows.get(id)?.leaseToken
+  if (id === undefined || token === undefined || (step && step.executionId !== id)) return null
+  const fenced: Statement[] = []
+  const [stays] = touched
+  if (stays) {
+    const columns = touchedColumns(stays)
+    fenced.push({ sql: q.KNOWN_TOUCH, values: [...q.TOUCHED_COLUMN_ORDER.map((c) => columns[c]), id, token] })
+  } else {
+    const columns = updatedColumns(executions[0] as ExecutionRecord)
+    fenced.push(
+      { sql: q.OPEN_CHILDREN, values: [id] },
+      { sql: q.KNOWN_MOVE, values: [...UPDATED_COLUMNS.map((c) => columns[c]), id, token] },
+    )
+  }
+  const after: Statement[] = [{ sql: q.NOTE_FENCED, values: [] }]
+  if (step) {
+    const columns = stepColumns(id, step.step)
+    after.push({ sql: q.KNOWN_STEP, values: STEP_COLUMNS.map((c) => columns[c]) })
+  }
+  const results = await run(connection, [...BEGIN, ...fenced, ...after, COMMIT])
+  return (results[BEGIN.length + fenced.length - 1] as mysql.ResultSetHeader).affectedRows === 1
 }
 
 /** The statement putting events into inboxes (children's ends), if there are any. */

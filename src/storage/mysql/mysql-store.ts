@@ -31,9 +31,10 @@ import type {
 } from '../store.ts'
 import { isTerminal } from '../store.ts'
 import { flowState, initialState, newRowValues, type FlowState, type InitialState } from '../initial-state.ts'
+import { KnownRows } from '../known-rows.ts'
 import { lockOrder } from '../commit-plan.ts'
 import { decideCancel } from '../cancel-plan.ts'
-import { commitWrites, insertEvents, updateRows } from './commit.ts'
+import { commitKnown, commitWrites, insertEvents, updateRows } from './commit.ts'
 import { BEGIN, COMMIT, run, type Connection, type Statement } from './round-trip.ts'
 import * as q from './queries.ts'
 import * as sq from './schedule-queries.ts'
@@ -99,6 +100,8 @@ export class MysqlStore implements Store {
   private readonly listeners = new Map<() => Promise<void>, () => number | null>()
   /** The same subscribers, told directly of this store's own changes (see `wake`). */
   private readonly local = new LocalWakeUps()
+  /** Rows this store's claims and commits left, for one-round-trip commits (src/storage/known-rows.ts). */
+  private readonly known = new KnownRows()
   /** Rings other processes' listeners (see `Bell`). */
   private readonly bell: Bell
   /** The wake-up on its way to other processes' listeners, if any (see `wake`). */
@@ -210,6 +213,8 @@ export class MysqlStore implements Store {
     for (let attempt = 0; attempt < 3; attempt++) {
       const result = await this.insertOrFind(input)
       if (result?.outcome === 'created' && result.execution.status === 'pending') this.wake()
+      // Created claimed for a worker here: its first step commit may go in one round trip.
+      if (result?.outcome === 'created' && input.claim) this.known.held([result.execution])
       if (result) return result
     }
     throw new ZartError('INTERNAL', `execution "${input.id}" could not be created nor found; retry the call`)
@@ -453,6 +458,7 @@ export class MysqlStore implements Store {
     if (queued && claims.length < options.limit) {
       claims.push(...(await this.claimQueued(options, versions, options.limit - claims.length)))
     }
+    this.known.held(claims.map((claim) => claim.execution))
     return claims
   }
 
@@ -695,10 +701,23 @@ export class MysqlStore implements Store {
 
   async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {
     if (writes.length === 0) return []
+    const known = this.known.decide(writes)
+    // A deadlock broken there rolled it back: the usual path below then runs the batch.
+    const held =
+      known &&
+      (await this.withConnection((connection) => commitKnown(connection, known)).catch((error: unknown) => {
+        if ((error as { errno?: number }).errno === DEADLOCK) return false
+        throw error
+      }))
+    if (known && held) {
+      this.known.committed(writes, known.rows, known.changes)
+      return known.outcomes
+    }
     // A deadlock the server broke rolled the whole transaction back: running it again is safe.
     for (let attempt = 1; ; attempt++) {
       try {
-        const outcomes = await this.withConnection((connection) => commitWrites(connection, writes))
+        const { outcomes, rows, changes } = await this.withConnection((connection) => commitWrites(connection, writes))
+        this.known.committed(writes, rows, changes)
         if (handedBack(outcomes)) this.wake()
         return outcomes
       } catch (error) {

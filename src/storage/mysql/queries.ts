@@ -6,7 +6,7 @@
  */
 
 import { NEW_ROW_COLUMNS } from '../initial-state.ts'
-import { CHILD_COLUMNS, INBOX_EVENT_COLUMNS, STEP_COLUMNS } from '../rows.ts'
+import { CHILD_COLUMNS, INBOX_EVENT_COLUMNS, STEP_COLUMNS, UPDATED_COLUMNS } from '../rows.ts'
 
 export const MIGRATION_LOCK = `SELECT GET_LOCK(CONCAT('zart_migrate:', COALESCE(DATABASE(), '')), 60) AS locked, DATABASE() AS db`
 
@@ -308,10 +308,46 @@ export const upsertSteps = (n: number): string => `
   INSERT INTO zart_steps
     (${STEP_COLUMNS.join(', ')})
   VALUES ${Array.from({ length: n }, () => `(${STEP_COLUMNS.map(() => '?').join(', ')})`).join(', ')}
-  ON DUPLICATE KEY UPDATE
+  ${STEP_UPDATE}`
+
+/** The ON DUPLICATE KEY clause of a step upsert: a step written again keeps its first position. */
+const STEP_UPDATE = `ON DUPLICATE KEY UPDATE
     status = VALUES(status), position = COALESCE(VALUES(position), position), resolved_seq = VALUES(resolved_seq),
     attempts = VALUES(attempts), output_json = VALUES(output_json), error_json = VALUES(error_json),
     finished_at = VALUES(finished_at), wake_at = VALUES(wake_at)`
+
+// A commit of one execution this store holds (see src/storage/known-rows.ts), in one round
+// trip: the fenced update of its row, then what else it writes only if that update found
+// the row as known (@zart_fenced, the rows it matched). The update is held to the id
+// index, as LOCK_FOR_COMMIT is: the status index is a candidate too, and a scan of it would
+// lock, or wait for, other running rows.
+
+/** A row that stays running. Params: TOUCHED_COLUMN_ORDER's values, then id and lease token. */
+export const KNOWN_TOUCH = `
+  UPDATE zart_executions FORCE INDEX (zart_executions_id) SET ${TOUCHED_COLUMN_ORDER.map((c) => `${c} = ?`).join(', ')}
+  WHERE id = ? AND status = 'running' AND lease_token = ? AND paused = 0`
+
+/**
+ * Before KNOWN_MOVE: its unfinished children started attached, which a finish would have to
+ * close. A plain read (children start only in their parent's own commits): written as
+ * SET @x = (SELECT …), the server takes locks for it and waits on a child's commit. Param: id.
+ */
+export const OPEN_CHILDREN = `
+  SELECT COUNT(*) INTO @zart_open FROM zart_executions
+  WHERE parent_id = ? AND detached = 0 AND status NOT IN ('completed', 'failed', 'cancelled', 'timed_out')`
+
+/** A row that stops running, if it has no open children. Params: UPDATED_COLUMNS' values, then id and lease token. */
+export const KNOWN_MOVE = `
+  UPDATE zart_executions FORCE INDEX (zart_executions_id) SET ${UPDATED_COLUMNS.map((c) => `${c} = ?`).join(', ')}
+  WHERE id = ? AND status = 'running' AND lease_token = ? AND paused = 0 AND @zart_open = 0`
+
+export const NOTE_FENCED = `SET @zart_fenced = ROW_COUNT()`
+
+/** One step row, written only if the fence held. Params: STEP_COLUMNS' values. */
+export const KNOWN_STEP = `
+  INSERT INTO zart_steps (${STEP_COLUMNS.join(', ')})
+  SELECT ${STEP_COLUMNS.map(() => '?').join(', ')} FROM DUAL WHERE @zart_fenced = 1
+  ${STEP_UPDATE}`
 
 export const CONSUME_EVENT = `UPDATE zart_events SET consumed_by = ? WHERE seq = ?`
 
