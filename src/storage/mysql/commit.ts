@@ -95,13 +95,18 @@ export async function commitWrites(connection: Connection, writes: readonly Fenc
   return { outcomes, rows, changes }
 }
 
+/** The round trip of a known-rows commit (see `knownTrip`); `fence` is the index of its fenced update. */
+export interface KnownTrip {
+  statements: Statement[]
+  fence: number
+}
+
 /**
  * A batch decided against known rows (src/storage/known-rows.ts) of one execution and at
- * most one step, in one round trip: the row's fenced update, then the step only if that
- * update found the row as known. False: the fence failed and nothing was written; the
- * batch takes `commitWrites`. Null: the batch is not of that shape.
+ * most one step, as one round trip: the row's fenced update, then the step only if that
+ * update found the row as known. Null: the batch is not of that shape.
  */
-export async function commitKnown(connection: Connection, decision: KnownDecision): Promise<boolean | null> {
+export function knownTrip(decision: KnownDecision): KnownTrip | null {
   const { touched, executions, steps } = decision.changes
   if (touched.length + executions.length !== 1 || steps.length > 1) return null
   const id = (touched[0] ?? executions[0])?.id
@@ -125,8 +130,13 @@ export async function commitKnown(connection: Connection, decision: KnownDecisio
     const columns = stepColumns(id, step.step)
     after.push({ sql: q.KNOWN_STEP, values: STEP_COLUMNS.map((c) => columns[c]) })
   }
-  const results = await run(connection, [...BEGIN, ...fenced, ...after, COMMIT])
-  return (results[BEGIN.length + fenced.length - 1] as mysql.ResultSetHeader).affectedRows === 1
+  return { statements: [...BEGIN, ...fenced, ...after, COMMIT], fence: BEGIN.length + fenced.length - 1 }
+}
+
+/** Sends a known-rows commit. False: the fence failed and nothing was written; the batch takes `commitWrites`. */
+export async function commitKnown(connection: Connection, trip: KnownTrip): Promise<boolean> {
+  const results = await run(connection, trip.statements)
+  return (results[trip.fence] as mysql.ResultSetHeader).affectedRows === 1
 }
 
 /** The statement putting events into inboxes (children's ends), if there are any. */

@@ -34,7 +34,7 @@ import { flowState, initialState, newRowValues, type FlowState, type InitialStat
 import { KnownRows } from '../known-rows.ts'
 import { lockOrder } from '../commit-plan.ts'
 import { decideCancel } from '../cancel-plan.ts'
-import { commitKnown, commitWrites, insertEvents, updateRows } from './commit.ts'
+import { commitKnown, commitWrites, knownTrip, insertEvents, updateRows } from './commit.ts'
 import { BEGIN, COMMIT, run, type Connection, type Statement } from './round-trip.ts'
 import * as q from './queries.ts'
 import * as sq from './schedule-queries.ts'
@@ -701,11 +701,14 @@ export class MysqlStore implements Store {
 
   async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {
     if (writes.length === 0) return []
-    const known = this.known.decide(writes)
+    // Only a batch of one execution can go in one round trip (see `knownTrip`).
+    const one = writes.every((write) => write.lease.executionId === writes[0]?.lease.executionId)
+    const known = one ? this.known.decide(writes) : null
+    const trip = known && knownTrip(known)
     // A deadlock broken there rolled it back: the usual path below then runs the batch.
     const held =
-      known &&
-      (await this.withConnection((connection) => commitKnown(connection, known)).catch((error: unknown) => {
+      trip &&
+      (await this.withConnection((connection) => commitKnown(connection, trip)).catch((error: unknown) => {
         if ((error as { errno?: number }).errno === DEADLOCK) return false
         throw error
       }))
