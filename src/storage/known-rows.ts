@@ -1,5 +1,5 @@
-import { decideCommit, type CommitChanges, type CommitDecision } from './commit-plan.ts'
-import type { ExecutionRecord, FencedWrite } from './store.ts'
+import { decideCommit, type CommitChanges, type CommitDecision, type TouchedExecution } from './commit-plan.ts'
+import type { ExecutionRecord, FencedWrite, StepRecord } from './store.ts'
 
 /**
  * A batch decided against known rows. The store applies it only while each row still is
@@ -10,6 +10,30 @@ import type { ExecutionRecord, FencedWrite } from './store.ts'
 export interface KnownDecision extends CommitDecision {
   /** The known rows it was decided against, by id. */
   rows: ReadonlyMap<string, ExecutionRecord>
+}
+
+/**
+ * A known-rows batch of one execution and at most one step (what one run's commit most
+ * often is), which a server store sends as one statement or one round trip: the row that
+ * stays running (`touched`) or stops (`moved`), the lease token its fence checks, the step.
+ */
+export interface SingleWrite {
+  id: string
+  token: number
+  touched?: TouchedExecution
+  moved?: ExecutionRecord
+  step?: StepRecord
+}
+
+/** `decision` as a `SingleWrite`, or null when it is of another shape. */
+export function singleWrite(decision: KnownDecision): SingleWrite | null {
+  const { touched, executions, steps } = decision.changes
+  if (touched.length + executions.length !== 1 || steps.length > 1) return null
+  const id = (touched[0] ?? executions[0])?.id
+  const token = id === undefined ? undefined : decision.rows.get(id)?.leaseToken
+  const [step] = steps
+  if (id === undefined || token === undefined || (step && step.executionId !== id)) return null
+  return { id, token, touched: touched[0], moved: executions[0], step: step?.step }
 }
 
 /** At most this many rows are kept: past it the store starts over (rows of runs that stopped writing). */

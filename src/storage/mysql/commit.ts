@@ -21,7 +21,7 @@ import {
   updatedColumns,
   type ExecutionRow,
 } from '../rows.ts'
-import type { KnownDecision } from '../known-rows.ts'
+import { singleWrite, type KnownDecision } from '../known-rows.ts'
 import type { ExecutionRecord, FencedWrite, WriteOutcome } from '../store.ts'
 import * as q from './queries.ts'
 import { BEGIN, COMMIT, run, type Connection, type Statement } from './round-trip.ts'
@@ -107,19 +107,15 @@ export interface KnownTrip {
  * update found the row as known. Null: the batch is not of that shape.
  */
 export function knownTrip(decision: KnownDecision): KnownTrip | null {
-  const { touched, executions, steps } = decision.changes
-  if (touched.length + executions.length !== 1 || steps.length > 1) return null
-  const id = (touched[0] ?? executions[0])?.id
-  const step = steps[0]
-  const token = id === undefined ? undefined : decision.rows.get(id)?.leaseToken
-  if (id === undefined || token === undefined || (step && step.executionId !== id)) return null
+  const single = singleWrite(decision)
+  if (!single) return null
+  const { id, token, touched, moved, step } = single
   const fenced: Statement[] = []
-  const [stays] = touched
-  if (stays) {
-    const columns = touchedColumns(stays)
+  if (touched) {
+    const columns = touchedColumns(touched)
     fenced.push({ sql: q.KNOWN_TOUCH, values: [...q.TOUCHED_COLUMN_ORDER.map((c) => columns[c]), id, token] })
   } else {
-    const columns = updatedColumns(executions[0] as ExecutionRecord)
+    const columns = updatedColumns(moved as ExecutionRecord)
     fenced.push(
       { sql: q.OPEN_CHILDREN, values: [id] },
       { sql: q.KNOWN_MOVE, values: [...UPDATED_COLUMNS.map((c) => columns[c]), id, token] },
@@ -127,7 +123,7 @@ export function knownTrip(decision: KnownDecision): KnownTrip | null {
   }
   const after: Statement[] = [{ sql: q.NOTE_FENCED, values: [] }]
   if (step) {
-    const columns = stepColumns(id, step.step)
+    const columns = stepColumns(id, step)
     after.push({ sql: q.KNOWN_STEP, values: STEP_COLUMNS.map((c) => columns[c]) })
   }
   return { statements: [...BEGIN, ...fenced, ...after, COMMIT], fence: BEGIN.length + fenced.length - 1 }

@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import { closingIds, decideCommit, inboxIds, lockIds, type CommitChanges, type InboxEvent } from '../commit-plan.ts'
-import type { KnownDecision } from '../known-rows.ts'
+import { singleWrite, type KnownDecision, type SingleWrite } from '../known-rows.ts'
 import {
   childColumns,
   inboxEventColumns,
@@ -34,14 +34,14 @@ export interface Committed {
  * fence failed and nothing was written; the batch takes `commitWrites`.
  */
 export async function commitKnown(pool: pg.Pool, decision: KnownDecision): Promise<boolean> {
+  const single = singleWrite(decision)
+  if (single) {
+    const { rows: written } = await pool.query<{ n: number }>(singleStatement(single))
+    return written[0]?.n === 1
+  }
   const { changes, rows } = decision
   // Each row carries the token its fence checks.
   const token = (id: string) => rows.get(id)?.leaseToken
-  const one = oneExecution(changes)
-  if (one) {
-    const { rows: written } = await pool.query<{ n: number }>({ ...one.query, values: one.values(token) })
-    return written[0]?.n === 1
-  }
   try {
     await pool.query({
       ...q.COMMIT_KNOWN,
@@ -59,33 +59,19 @@ export async function commitKnown(pool: pg.Pool, decision: KnownDecision): Promi
 }
 
 /**
- * A batch of one execution and at most one step (what one run's commit most often is) as
- * one prepared statement with plain parameters: KNOWN_TOUCH or KNOWN_MOVE, the same
- * fence and writes as zart_commit_known without the function call and the JSON.
+ * A batch of one execution and at most one step as one prepared statement with plain
+ * parameters: KNOWN_TOUCH or KNOWN_MOVE, the same fence and writes as zart_commit_known
+ * without the function call and the JSON.
  */
-function oneExecution(
-  changes: CommitChanges,
-): { query: q.NamedQuery; values: (token: (id: string) => number | undefined) => unknown[] } | null {
-  const { touched, executions, steps } = changes
-  if (touched.length + executions.length !== 1 || steps.length > 1) return null
-  const id = (touched[0] ?? executions[0])?.id
-  const step = steps[0]
-  if (id === undefined || (step && step.executionId !== id)) return null
-  const columns = step && stepColumns(id, step.step)
+function singleStatement({ id, token, touched, moved, step }: SingleWrite): pg.QueryConfig {
+  const columns = step && stepColumns(id, step)
   const stepValues = STEP_COLUMNS.slice(1).map((column) => (columns ? columns[column] : null))
-  const [stays] = touched
-  if (stays) {
-    const { current_step, takeovers, progress_json, updated_at } = touchedColumns(stays)
-    return {
-      query: q.KNOWN_TOUCH,
-      values: (token) => [id, token(id), current_step, takeovers, progress_json, updated_at, ...stepValues],
-    }
+  if (touched) {
+    const { current_step, takeovers, progress_json, updated_at } = touchedColumns(touched)
+    return { ...q.KNOWN_TOUCH, values: [id, token, current_step, takeovers, progress_json, updated_at, ...stepValues] }
   }
-  const moved = updatedColumns(executions[0] as ExecutionRecord)
-  return {
-    query: q.KNOWN_MOVE,
-    values: (token) => [id, token(id), ...UPDATED_COLUMNS.map((column) => moved[column]), ...stepValues],
-  }
+  const row = updatedColumns(moved as ExecutionRecord)
+  return { ...q.KNOWN_MOVE, values: [id, token, ...UPDATED_COLUMNS.map((column) => row[column]), ...stepValues] }
 }
 
 /** What zart_commit_known raises when a row is not as known (migration 0019). */
