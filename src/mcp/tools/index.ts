@@ -14,21 +14,31 @@ import { registerStatusTool } from './status.ts'
 import type { ToolContext } from './tool-context.ts'
 import { registerWaitTool } from './wait.ts'
 
-/** Registers every zart tool on `server`; in read-only mode, only those that read. */
+type Register = (server: McpServer, client: Promise<Zart>, context: ToolContext) => void
+
+/** The tools that only read. */
+const READING: Register[] = [
+  registerStatusTool,
+  registerWaitTool,
+  registerListExecutionsTool,
+  registerListWorkflowsTool,
+  registerReplayCheckTool,
+  registerListWorkersTool,
+  registerListSchedulesTool,
+  registerListQueuesTool,
+]
+
+/** The tools that change something. */
+const WRITING: Register[] = [
+  registerScheduleTool,
+  registerDeliverEventTool,
+  registerCancelExecutionTool,
+  registerRepairTools,
+  registerCronTools,
+  registerSetQueueTool,
+]
+
+/** Registers every zart tool on `server`, in this order; in read-only mode, only those that read. */
 export function registerTools(server: McpServer, client: Promise<Zart>, context: ToolContext): void {
-  registerStatusTool(server, client, context)
-  registerWaitTool(server, client, context)
-  registerListExecutionsTool(server, client, context)
-  registerListWorkflowsTool(server, client, context)
-  registerReplayCheckTool(server, client, context)
-  registerListWorkersTool(server, client, context)
-  registerListSchedulesTool(server, client, context)
-  registerListQueuesTool(server, client, context)
-  if (context.readOnly) return
-  registerScheduleTool(server, client, context)
-  registerDeliverEventTool(server, client, context)
-  registerCancelExecutionTool(server, client, context)
-  registerRepairTools(server, client, context)
-  registerCronTools(server, client, context)
-  registerSetQueueTool(server, client, context)
+  for (const register of context.readOnly ? READING : [...READING, ...WRITING]) register(server, client, context)
 }
