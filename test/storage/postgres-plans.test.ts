@@ -5,6 +5,25 @@ import { newRowValues } from '../../src/storage/initial-state.ts'
 import { UPDATED_COLUMNS } from '../../src/storage/rows.ts'
 import { postgres, required, skipReason } from './backends.ts'
 
+/** The columns of a row that finished, as a commit writes them. */
+const finished = (id: string) => ({
+  id,
+  status: 'completed',
+  current_step: null,
+  output_json: '1',
+  error_json: null,
+  wait_event: null,
+  wait_until: null,
+  waits_json: null,
+  workflow_retries: 0,
+  takeovers: 0,
+  progress_json: null,
+  lease_owner: null,
+  lease_expires_at: null,
+  due_at: null,
+  updated_at: 1,
+})
+
 const reason = skipReason(postgres)
 const suite = reason === null || required.has('postgres') ? describe : describe.skip
 
@@ -39,23 +58,6 @@ suite('PostgreSQL commit queries', () => {
         return Object.fromEntries(rows.map((r) => [r.relname, Number(r.seq_scan)]))
       }
       const literal = (value: unknown) => client.escapeLiteral(JSON.stringify(value))
-      const finished = (id: string) => ({
-        id,
-        status: 'completed',
-        current_step: null,
-        output_json: '1',
-        error_json: null,
-        wait_event: null,
-        wait_until: null,
-        waits_json: null,
-        workflow_retries: 0,
-        takeovers: 0,
-        progress_json: null,
-        lease_owner: null,
-        lease_expires_at: null,
-        due_at: null,
-        updated_at: 1,
-      })
 
       await client.query('BEGIN')
       const before = await seqScans()
@@ -136,6 +138,91 @@ suite('PostgreSQL commit queries', () => {
       const after = await seqScans()
       await client.query('ROLLBACK')
       expect(after).toEqual(before)
+      failed = false
+    } finally {
+      await client.end()
+      await store.close()
+      await postgres.options.cleanup?.(store, failed)
+    }
+  })
+
+  /**
+   * A fenced write names its execution by id and also checks its status. Where statistics
+   * say no row has that status (a table of finished executions, analysed before the last
+   * burst), the planner read the row through the status index instead: every commit then
+   * visited every running row, and every delivery every waiting one, dead index entries
+   * included. Counted here as the buffers each statement touches (functions included).
+   */
+  it('find a fenced execution through its id, even where statistics say none is running or waiting', async () => {
+    if (reason !== null) throw new Error(reason)
+    const { store, url } = await postgres.fresh()
+    let failed = true
+    const client = new pg.Client({ connectionString: url })
+    try {
+      await store.migrate()
+      await client.connect()
+      await client.query(`
+        INSERT INTO zart_executions (id, workflow, input_json, status, created_at, updated_at)
+        SELECT 'e' || n, 'w', '{}', 'completed', 0, 0 FROM generate_series(1, 30000) AS n`)
+      await client.query('ANALYZE zart_executions')
+      // After the statistics: 12,000 running, 12,000 waiting for "go", 1,000 failed.
+      await client.query(`UPDATE zart_executions SET status = CASE
+          WHEN n <= 12000 THEN 'running' WHEN n <= 24000 THEN 'waiting' WHEN n <= 25000 THEN 'failed' ELSE status END,
+        waits_json = CASE WHEN n > 12000 AND n <= 24000 THEN '[{"kind":"event","event":"go"}]' END
+        FROM (SELECT id AS eid, substr(id, 2)::int AS n FROM zart_executions) AS x WHERE x.eid = id`)
+      const touchedBlocks: Record<string, number> = {}
+      // Each statement runs first on another row: a function's first call in a session
+      // also reads the catalogs to plan its statements.
+      const count = async (name: string, text: string, values: (id: string) => unknown[], warm: string, id: string) => {
+        const explain = async (row: string) => {
+          const { rows } = await client.query<{ 'QUERY PLAN': { Plan: Record<string, number> }[] }>({
+            text: `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${text}`,
+            values: values(row),
+          })
+          const plan = rows[0]?.['QUERY PLAN'][0]?.Plan ?? {}
+          return (plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0)
+        }
+        await explain(warm)
+        touchedBlocks[name] = await explain(id)
+      }
+      const step = (key: string) => [key, key, 'step', 'completed', null, null, 1, '1', null, 1, 1, null]
+      const moved = (id: string) => UPDATED_COLUMNS.map((column) => finished(id)[column])
+      const touched = (id: string) => ({
+        id,
+        current_step: 's',
+        takeovers: 0,
+        progress_json: null,
+        updated_at: 1,
+        token: 0,
+      })
+
+      await client.query('BEGIN')
+      await count('KNOWN_TOUCH', q.KNOWN_TOUCH.text, (id) => [id, 0, 's', 0, null, 1, ...step('s')], 'e20', 'e10')
+      await count('KNOWN_MOVE', q.KNOWN_MOVE.text, (id) => [id, 0, ...moved(id), ...step('t')], 'e21', 'e11')
+      const commitKnown = `SELECT zart_commit_known($1::jsonb, '[]'::jsonb, '[]'::jsonb)`
+      await count('zart_commit_known', commitKnown, (id) => [JSON.stringify([touched(id)])], 'e22', 'e12')
+      await count('HEARTBEAT', q.HEARTBEAT.text, (id) => [[id], [0], 99], 'e23', 'e13')
+      await count('SET_PAUSED', q.SET_PAUSED.text, (id) => [1, 1, id], 'e24', 'e14')
+      await count('RETRY', q.RETRY.text, (id) => [1, null, id], 'e24600', 'e24500')
+      const event = (id: string) => ({ executionId: id, eventId: null, name: 'go', payloadJson: 'null', now: 1 })
+      const deliver = (id: string) => [JSON.stringify([event(id)]), JSON.stringify([id])]
+      await count('DELIVER_EVENTS', q.DELIVER_EVENTS.text, deliver, 'e13100', 'e13000')
+      const written = await client.query<{ id: string; status: string; paused: number }>(
+        `SELECT id, status, paused FROM zart_executions
+         WHERE id IN ('e10', 'e11', 'e12', 'e14', 'e13000', 'e24500') ORDER BY substr(id, 2)::int`,
+      )
+      await client.query('ROLLBACK')
+      // Each wrote its row (the fences held) through the id index: tens of buffers, not hundreds.
+      expect(written.rows.map((r) => [r.id, r.status, r.paused])).toEqual([
+        ['e10', 'running', 0],
+        ['e11', 'completed', 0],
+        ['e12', 'running', 0],
+        ['e14', 'running', 1],
+        ['e13000', 'pending', 0],
+        ['e24500', 'pending', 0],
+      ])
+      expect(Object.keys(touchedBlocks)).toHaveLength(7)
+      expect(Object.entries(touchedBlocks).filter(([, blocks]) => blocks > 100)).toEqual([])
       failed = false
     } finally {
       await client.end()
