@@ -84,3 +84,43 @@ export function newRowValues(
     flow.dedupeUntil,
   ]
 }
+
+/**
+ * The record of a row just inserted with `newRowValues`: what a server store returns for a
+ * create without reading the row back.
+ */
+export function newRecord(
+  input: NewExecution,
+  state: InitialState = initialState(input),
+  flow: FlowState = flowState(input),
+): ExecutionRecord {
+  return {
+    id: input.id,
+    workflow: input.workflow,
+    inputJson: input.inputJson,
+    outputJson: null,
+    errorJson: null,
+    idempotencyKey: input.idempotencyKey,
+    currentStep: null,
+    waits: null,
+    waitUntil: null,
+    version: input.version,
+    takeovers: 0,
+    progress: null,
+    paused: false,
+    rerunOf: null,
+    traceParent: input.traceParent ?? null,
+    parentId: null,
+    parentKey: null,
+    detached: false,
+    queue: flow.queue,
+    concurrencyKey: flow.concurrencyKey,
+    priority: flow.priority,
+    dedupeKey: flow.dedupeKey,
+    deadlineAt: input.deadlineAt,
+    workflowRetries: 0,
+    createdAt: input.now,
+    updatedAt: input.now,
+    ...state,
+  }
+}

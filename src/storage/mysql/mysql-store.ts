@@ -30,7 +30,7 @@ import type {
   QueueStanding,
 } from '../store.ts'
 import { isTerminal } from '../store.ts'
-import { flowState, initialState, newRowValues, type FlowState, type InitialState } from '../initial-state.ts'
+import { flowState, initialState, newRecord, newRowValues } from '../initial-state.ts'
 import { KnownRows } from '../known-rows.ts'
 import { lockOrder } from '../commit-plan.ts'
 import { decideCancel } from '../cancel-plan.ts'
@@ -805,37 +805,5 @@ export class MysqlStore implements Store {
       if (broken) connection.destroy()
       else connection.release()
     }
-  }
-}
-
-function newRecord(input: NewExecution, state: InitialState, flow: FlowState): ExecutionRecord {
-  return {
-    id: input.id,
-    workflow: input.workflow,
-    inputJson: input.inputJson,
-    outputJson: null,
-    errorJson: null,
-    idempotencyKey: input.idempotencyKey,
-    currentStep: null,
-    waits: null,
-    waitUntil: null,
-    version: input.version,
-    takeovers: 0,
-    progress: null,
-    paused: false,
-    rerunOf: null,
-    traceParent: input.traceParent ?? null,
-    parentId: null,
-    parentKey: null,
-    detached: false,
-    queue: flow.queue,
-    concurrencyKey: flow.concurrencyKey,
-    priority: flow.priority,
-    dedupeKey: flow.dedupeKey,
-    deadlineAt: input.deadlineAt,
-    workflowRetries: 0,
-    createdAt: input.now,
-    updatedAt: input.now,
-    ...state,
   }
 }

@@ -29,7 +29,7 @@ import type {
   QueueDepth,
   QueueStanding,
 } from '../store.ts'
-import { flowState, initialState, newRowValues } from '../initial-state.ts'
+import { flowState, initialState, newRecord, newRowValues } from '../initial-state.ts'
 import { lockOrder } from '../commit-plan.ts'
 import { decideCancel } from '../cancel-plan.ts'
 import { commitKnown, commitWrites } from './commit.ts'
@@ -214,9 +214,11 @@ export class PostgresStore implements Store {
 
   /** One new execution without a dedupe key, if its id and idempotency key are free (see CREATE_ONE). */
   private async createOne(input: NewExecution): Promise<CreateResult | null> {
-    const [row] = await this.rows<ExecutionRow>(q.CREATE_ONE, newRowValues(input))
+    const state = initialState(input)
+    const flow = flowState(input)
+    const [row] = await this.rows<{ id: string }>(q.CREATE_ONE, newRowValues(input, state, flow))
     if (!row) return null
-    const execution = toExecution(row)
+    const execution = newRecord(input, state, flow)
     // Created claimed for a worker here: its first step commit may go without a lock-and-read.
     if (input.claim) this.known.held([execution])
     return { outcome: 'created', execution }
