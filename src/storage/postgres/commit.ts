@@ -14,6 +14,7 @@ import {
 } from '../rows.ts'
 import type { ExecutionRecord, FencedWrite, WriteOutcome } from '../store.ts'
 import * as q from './queries.ts'
+import type { KeptConnection } from './kept-connection.ts'
 
 /** What zart_lock_for_commit returns. */
 interface Locked {
@@ -33,17 +34,17 @@ export interface Committed {
  * prepared call and its own transaction if every fence holds (migration 0019). False: a
  * fence failed and nothing was written; the batch takes `commitWrites`.
  */
-export async function commitKnown(pool: pg.Pool, decision: KnownDecision): Promise<boolean> {
+export async function commitKnown(statements: KeptConnection, decision: KnownDecision): Promise<boolean> {
   const single = singleWrite(decision)
   if (single) {
-    const { rows: written } = await pool.query<{ n: number }>(singleStatement(single))
+    const { rows: written } = await statements.query<{ n: number }>(singleStatement(single))
     return written[0]?.n === 1
   }
   const { changes, rows } = decision
   // Each row carries the token its fence checks.
   const token = (id: string) => rows.get(id)?.leaseToken
   try {
-    await pool.query({
+    await statements.query({
       ...q.COMMIT_KNOWN,
       values: [
         JSON.stringify(changes.touched.map((t) => ({ ...touchedColumns(t), token: token(t.id) }))),

@@ -35,6 +35,7 @@ import { decideCancel } from '../cancel-plan.ts'
 import { commitKnown, commitWrites } from './commit.ts'
 import { KnownRows } from '../known-rows.ts'
 import { listen } from './wake-ups.ts'
+import { KeptConnection } from './kept-connection.ts'
 import * as q from './queries.ts'
 import * as sq from './schedule-queries.ts'
 import {
@@ -87,7 +88,10 @@ interface CountRow {
 }
 
 export interface PostgresStoreOptions {
-  /** Connections kept in the pool (default 10). A worker needs about three: claim, commit, heartbeat. */
+  /**
+   * Connections kept in the pool (default 10). A worker needs about three: claim, commit,
+   * heartbeat. From two up, one of them is kept for single statements (KeptConnection).
+   */
   poolSize?: number
   /** Use this schema (it must exist) instead of the connection's default search path. */
   schema?: string
@@ -108,6 +112,8 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
 export class PostgresStore implements Store {
   readonly dialect = 'postgres'
   private readonly pool: pg.Pool
+  /** Single statements, on one connection kept out of the pool while it is free. */
+  private readonly statements: KeptConnection
   private readonly config: pg.ClientConfig
   private readonly listeners = new Set<() => Promise<void>>()
   /** Rows of the executions held here under a lease, for commits decided before any round trip. */
@@ -129,7 +135,9 @@ export class PostgresStore implements Store {
       },
       ...(options.schema !== undefined && { options: `-c search_path=${options.schema}` }),
     }
-    this.pool = new pg.Pool({ ...this.config, max: options.poolSize ?? 10 })
+    const poolSize = options.poolSize ?? 10
+    this.pool = new pg.Pool({ ...this.config, max: poolSize })
+    this.statements = new KeptConnection(this.pool, poolSize)
     // An idle connection the server dropped must not crash the process; the next query reconnects.
     this.pool.on('error', () => {})
   }
@@ -160,6 +168,7 @@ export class PostgresStore implements Store {
 
   async close(): Promise<void> {
     await Promise.all([...this.listeners].map((stop) => stop()))
+    this.statements.release()
     if (!this.pool.ended) await this.pool.end()
   }
 
@@ -549,7 +558,7 @@ export class PostgresStore implements Store {
   async commit(writes: FencedWrite[]): Promise<WriteOutcome[]> {
     if (writes.length === 0) return []
     const known = this.known.decide(writes)
-    if (known && (await this.retryingDeadlock(() => commitKnown(this.pool, known)))) {
+    if (known && (await this.retryingDeadlock(() => commitKnown(this.statements, known)))) {
       this.known.committed(writes, known.rows, known.changes)
       return known.outcomes
     }
@@ -576,7 +585,7 @@ export class PostgresStore implements Store {
   }
 
   private async rows<R extends pg.QueryResultRow>(query: q.NamedQuery, values: unknown[]): Promise<R[]> {
-    return (await this.pool.query<R>({ ...query, values })).rows
+    return (await this.statements.query<R>({ ...query, values })).rows
   }
 
   private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {

@@ -1,0 +1,87 @@
+import type pg from 'pg'
+
+/**
+ * Runs single statements (each its own transaction) on one connection kept out of the
+ * pool while it is free, and on any pooled connection while it is busy.
+ *
+ * A pool's check-out and return cost about 0.03 ms of JavaScript per statement, and about
+ * 0.08 ms for the first statement after an idle pause, when that code runs cold: a run's
+ * five commits paid it five times. Its commits and its schedule come one after another,
+ * so they nearly always find this connection free.
+ *
+ * The connection counts toward the pool's size, so it is kept only when the pool has room
+ * for another beside it (a pool of one would leave transactions waiting for ever). A kept
+ * connection that breaks is dropped (the pool replaces it on the next statement), and
+ * `release` hands it back before the pool ends.
+ */
+export class KeptConnection {
+  private readonly pool: pg.Pool
+  private readonly keeps: boolean
+  private client: pg.PoolClient | null = null
+  private onBroken: ((error?: Error) => void) | null = null
+  private busy = false
+  private released = false
+
+  constructor(pool: pg.Pool, poolSize: number) {
+    this.pool = pool
+    this.keeps = poolSize > 1
+  }
+
+  async query<R extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<R>> {
+    if (this.busy || this.released || !this.keeps) return this.pool.query<R>(config)
+    this.busy = true
+    let client: pg.PoolClient | null = null
+    try {
+      client = this.client ?? (await this.keep())
+      return await client.query<R>(config)
+    } catch (error) {
+      // An error the server sent for the statement leaves the connection as it was; any
+      // other (a broken socket, a connection the server ended) does not.
+      if (client && typeof (error as { code?: unknown } | null)?.code !== 'string') this.drop(client, error)
+      throw error
+    } finally {
+      this.busy = false
+      if (this.released) this.giveBack()
+    }
+  }
+
+  /** Hands the connection back to the pool; later statements use the pool. */
+  release(): void {
+    this.released = true
+    if (!this.busy) this.giveBack()
+  }
+
+  private async keep(): Promise<pg.PoolClient> {
+    const client = await this.pool.connect()
+    // Checked out, a connection has no error listener of the pool's: one that the server
+    // drops while it is idle here must not crash the process.
+    const onBroken = (error?: Error) => this.drop(client, error ?? new Error('the connection ended'))
+    client.on('error', onBroken)
+    client.on('end', onBroken)
+    this.client = client
+    this.onBroken = onBroken
+    return client
+  }
+
+  private drop(client: pg.PoolClient, error: unknown): void {
+    if (this.client !== client) return
+    this.forget(client)
+    client.release(error instanceof Error ? error : true)
+  }
+
+  private giveBack(): void {
+    const client = this.client
+    if (!client) return
+    this.forget(client)
+    client.release()
+  }
+
+  private forget(client: pg.PoolClient): void {
+    if (this.onBroken) {
+      client.removeListener('error', this.onBroken)
+      client.removeListener('end', this.onBroken)
+    }
+    this.client = null
+    this.onBroken = null
+  }
+}

@@ -1,0 +1,78 @@
+import pg from 'pg'
+import { describe, expect, it } from 'vitest'
+import { PostgresStore } from '../../src/storage/postgres/postgres-store.ts'
+import { newExecution } from '../../src/testing/fixtures.ts'
+import { postgres, required, skipReason } from './backends.ts'
+
+const reason = skipReason(postgres)
+const suite = reason === null || required.has('postgres') ? describe : describe.skip
+
+/** A store on `url` whose connections carry `name`, so this test can find and end them. */
+function namedStore(url: string, name: string, poolSize: number): PostgresStore {
+  const named = new URL(url)
+  named.searchParams.set('application_name', name)
+  return new PostgresStore(named.toString(), { poolSize })
+}
+
+/**
+ * Single statements run on one connection the store keeps out of its pool while it is
+ * free (src/storage/postgres/kept-connection.ts). Held out of the pool, it has no error
+ * listener of the pool's: one the server ends must be dropped, not crash the process.
+ */
+suite('PostgreSQL kept connection', () => {
+  it('is dropped when the server ends it, and the next statement gets a new one', async () => {
+    if (reason !== null) throw new Error(reason)
+    const { store: migrated, url } = await postgres.fresh()
+    const name = `zart_kept_${process.pid}_${Date.now()}`
+    const store = namedStore(url, name, 4)
+    const admin = new pg.Client({ connectionString: url })
+    let failed = true
+    try {
+      await migrated.migrate()
+      await admin.connect()
+      const pids = async () =>
+        (
+          await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = $1`, [name])
+        ).rows.map((r) => r.pid)
+
+      await store.createExecution(newExecution('k1'))
+      expect(await store.getExecution('k1')).toMatchObject({ id: 'k1', status: 'pending' })
+      // One statement after another: one connection, kept.
+      expect(await pids()).toHaveLength(1)
+
+      // The server ends it while it sits idle here: the process goes on.
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [name])
+      for (let i = 0; i < 100 && (await pids()).length > 0; i++) await new Promise((r) => setTimeout(r, 10))
+      await new Promise((r) => setTimeout(r, 50))
+
+      expect(await store.getExecution('k1')).toMatchObject({ id: 'k1' })
+      await store.createExecution(newExecution('k2'))
+      expect(await pids()).toHaveLength(1)
+      failed = false
+    } finally {
+      await admin.end()
+      await store.close()
+      await migrated.close()
+      await postgres.options.cleanup?.(migrated, failed)
+    }
+  })
+
+  it('is not kept from a pool of one, whose transactions would wait for it for ever', async () => {
+    if (reason !== null) throw new Error(reason)
+    const { store: migrated, url } = await postgres.fresh()
+    const store = namedStore(url, `zart_kept_one_${process.pid}`, 1)
+    let failed = true
+    try {
+      await migrated.migrate()
+      await store.createExecution(newExecution('k1'))
+      // A transaction (the migration check takes the migration lock in one) right after a statement.
+      expect((await store.migrate()).applied).toEqual([])
+      expect(await store.getExecution('k1')).toMatchObject({ id: 'k1' })
+      failed = false
+    } finally {
+      await store.close()
+      await migrated.close()
+      await postgres.options.cleanup?.(migrated, failed)
+    }
+  })
+})
