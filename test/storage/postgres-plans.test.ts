@@ -27,6 +27,24 @@ const finished = (id: string) => ({
 const reason = skipReason(postgres)
 const suite = reason === null || required.has('postgres') ? describe : describe.skip
 
+/** Runs `test` with a client on a fresh, migrated schema, dropped afterwards unless it failed. */
+async function onFreshSchema(test: (client: pg.Client) => Promise<void>): Promise<void> {
+  if (reason !== null) throw new Error(reason)
+  const { store, url } = await postgres.fresh()
+  let failed = true
+  const client = new pg.Client({ connectionString: url })
+  try {
+    await store.migrate()
+    await client.connect()
+    await test(client)
+    failed = false
+  } finally {
+    await client.end()
+    await store.close()
+    await postgres.options.cleanup?.(store, failed)
+  }
+}
+
 /**
  * A group commit must cost the rows it writes, not the whole table (the one-call commit of
  * known rows included). Its lock, its apply and the parent close lookup took their ids from a set-returning function of JSON, which
@@ -36,13 +54,7 @@ const suite = reason === null || required.has('postgres') ? describe : describe.
  */
 suite('PostgreSQL commit queries', () => {
   it('find their rows through indexes, with no sequential scan of executions or events', async () => {
-    if (reason !== null) throw new Error(reason)
-    const { store, url } = await postgres.fresh()
-    let failed = true
-    const client = new pg.Client({ connectionString: url })
-    try {
-      await store.migrate()
-      await client.connect()
+    await onFreshSchema(async (client) => {
       await client.query(`
         INSERT INTO zart_executions (id, workflow, input_json, status, created_at, updated_at, parent_id)
         SELECT 'e' || n, 'w', '{}', 'running', 0, 0, CASE WHEN n % 3 = 0 THEN 'e' || (n - 1) END
@@ -138,12 +150,7 @@ suite('PostgreSQL commit queries', () => {
       const after = await seqScans()
       await client.query('ROLLBACK')
       expect(after).toEqual(before)
-      failed = false
-    } finally {
-      await client.end()
-      await store.close()
-      await postgres.options.cleanup?.(store, failed)
-    }
+    })
   })
 
   /**
@@ -154,13 +161,7 @@ suite('PostgreSQL commit queries', () => {
    * included. Counted here as the buffers each statement touches (functions included).
    */
   it('find a fenced execution through its id, even where statistics say none is running or waiting', async () => {
-    if (reason !== null) throw new Error(reason)
-    const { store, url } = await postgres.fresh()
-    let failed = true
-    const client = new pg.Client({ connectionString: url })
-    try {
-      await store.migrate()
-      await client.connect()
+    await onFreshSchema(async (client) => {
       await client.query(`
         INSERT INTO zart_executions (id, workflow, input_json, status, created_at, updated_at)
         SELECT 'e' || n, 'w', '{}', 'completed', 0, 0 FROM generate_series(1, 30000) AS n`)
@@ -223,11 +224,6 @@ suite('PostgreSQL commit queries', () => {
       ])
       expect(Object.keys(touchedBlocks)).toHaveLength(7)
       expect(Object.entries(touchedBlocks).filter(([, blocks]) => blocks > 100)).toEqual([])
-      failed = false
-    } finally {
-      await client.end()
-      await store.close()
-      await postgres.options.cleanup?.(store, failed)
-    }
+    })
   })
 })
