@@ -48,6 +48,32 @@ suite('PostgreSQL kept connection', () => {
       expect(await store.getExecution('k1')).toMatchObject({ id: 'k1' })
       await store.createExecution(newExecution('k2'))
       expect(await pids()).toHaveLength(1)
+
+      // Ended in the middle of a statement (one waiting for a table lock held here): that
+      // statement fails, and the next one runs on a new connection.
+      const locker = new pg.Client({ connectionString: url })
+      await locker.connect()
+      try {
+        await locker.query('BEGIN; LOCK TABLE zart_executions IN ACCESS EXCLUSIVE MODE')
+        const blocked = store.getExecution('k2').then(
+          () => 'answered',
+          (error: unknown) => (error as { code?: string }).code ?? 'failed',
+        )
+        const waiting = async () =>
+          (
+            await admin.query(
+              `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+              [name],
+            )
+          ).rowCount === 1
+        for (let i = 0; i < 200 && !(await waiting()); i++) await new Promise((r) => setTimeout(r, 10))
+        await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [name])
+        expect(await blocked).toBe('57P01')
+      } finally {
+        await locker.query('ROLLBACK')
+        await locker.end()
+      }
+      expect(await store.getExecution('k2')).toMatchObject({ id: 'k2' })
       failed = false
     } finally {
       await admin.end()

@@ -1,4 +1,4 @@
-import type pg from 'pg'
+import pg from 'pg'
 
 /**
  * Runs single statements (each its own transaction) on one connection kept out of the
@@ -36,8 +36,9 @@ export class KeptConnection {
       return await client.query<R>(config)
     } catch (error) {
       // An error the server sent for the statement leaves the connection as it was; any
-      // other (a broken socket, a connection the server ended) does not.
-      if (client && typeof (error as { code?: unknown } | null)?.code !== 'string') this.drop(client, error)
+      // other (a broken socket, the server ending the session: FATAL) does not.
+      const statementError = error instanceof pg.DatabaseError && error.severity === 'ERROR'
+      if (client && !statementError) this.drop(client, error)
       throw error
     } finally {
       this.busy = false
