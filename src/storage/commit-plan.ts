@@ -125,6 +125,11 @@ export interface CommitDecision {
   outcomes: WriteOutcome[]
 }
 
+/** A committed batch: the decision applied, with the rows it was decided against (by id). */
+export interface Committed extends CommitDecision {
+  rows: Map<string, ExecutionRecord>
+}
+
 /** The error a wait records when its timeout passed before an event came. */
 export function eventTimeoutErrorJson(event: string): string {
   return JSON.stringify({ name: 'EventTimeoutError', message: `no "${event}" event before the timeout` })

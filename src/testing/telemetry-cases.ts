@@ -5,16 +5,14 @@ import type { ContractHarness } from './harness.ts'
 const WF = ['flow']
 const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
 
-const execution = newExecution
-
 /** What traces and metrics need of a store: the scheduling call's trace context, and queue depth. */
 export function telemetryCases(h: ContractHarness): void {
   it('keeps the trace context an execution was scheduled under, or none', async () => {
     const store = await h.store()
-    const [traced] = await (store.createExecutions?.([execution('t', { traceParent: TRACEPARENT })]) ??
-      Promise.all([store.createExecution(execution('t', { traceParent: TRACEPARENT }))]))
+    const [traced] = await (store.createExecutions?.([newExecution('t', { traceParent: TRACEPARENT })]) ??
+      Promise.all([store.createExecution(newExecution('t', { traceParent: TRACEPARENT }))]))
     expect(traced?.execution.traceParent).toBe(TRACEPARENT)
-    await store.createExecution(execution('u'))
+    await store.createExecution(newExecution('u'))
     expect((await store.getExecution('t'))?.traceParent).toBe(TRACEPARENT)
     expect((await store.getExecution('u'))?.traceParent).toBeNull()
     const claims = await store.claim({ workerId: 'w1', limit: 5, now: T0, leaseMs: 1000, workflows: WF })
@@ -24,21 +22,21 @@ export function telemetryCases(h: ContractHarness): void {
   it('counts due-but-unclaimed and waiting executions for metrics, in total and per workflow', async () => {
     const store = await h.store()
     expect(await store.queueDepth(T0)).toEqual({ due: 0, oldestDueAt: null, waiting: 0, byWorkflow: [] })
-    await store.createExecution(execution('due1', { runAt: T0 - 5000 }))
-    await store.createExecution(execution('due2'))
-    await store.createExecution(execution('later', { runAt: T0 + 60_000 }))
-    await store.createExecution(execution('paused'))
+    await store.createExecution(newExecution('due1', { runAt: T0 - 5000 }))
+    await store.createExecution(newExecution('due2'))
+    await store.createExecution(newExecution('later', { runAt: T0 + 60_000 }))
+    await store.createExecution(newExecution('paused'))
     await store.setPaused('paused', true, T0)
     // A second workflow: one due in a queue, one paused, one held, one waiting on an event;
     // a third with nothing due yet, which the breakdown leaves out.
-    await store.createExecution(execution('o-due', { workflow: 'other', runAt: T0 - 2000, queue: 'q' }))
-    await store.createExecution(execution('o-paused', { workflow: 'other', runAt: T0 - 9000 }))
+    await store.createExecution(newExecution('o-due', { workflow: 'other', runAt: T0 - 2000, queue: 'q' }))
+    await store.createExecution(newExecution('o-paused', { workflow: 'other', runAt: T0 - 9000 }))
     await store.setPaused('o-paused', true, T0)
-    await store.createExecution(execution('idle-later', { workflow: 'idle', runAt: T0 + 60_000 }))
+    await store.createExecution(newExecution('idle-later', { workflow: 'idle', runAt: T0 + 60_000 }))
     // Claimed earlier, under a lease until T0 + 50 s.
-    for (const id of ['held', 'waits', 'sleeps']) await store.createExecution(execution(id, { runAt: T0 - 20_000 }))
+    for (const id of ['held', 'waits', 'sleeps']) await store.createExecution(newExecution(id, { runAt: T0 - 20_000 }))
     for (const id of ['o-held', 'o-waits']) {
-      await store.createExecution(execution(id, { workflow: 'other', runAt: T0 - 20_000 }))
+      await store.createExecution(newExecution(id, { workflow: 'other', runAt: T0 - 20_000 }))
     }
     const claims = await store.claim({
       workerId: 'w1',

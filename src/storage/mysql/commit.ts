@@ -4,7 +4,7 @@ import {
   decideCommit,
   inboxIds,
   lockIds,
-  type CommitChanges,
+  type Committed,
   type InboxEvent,
   type NewInboxEvent,
 } from '../commit-plan.ts'
@@ -22,16 +22,9 @@ import {
   type ExecutionRow,
 } from '../rows.ts'
 import { singleWrite, type KnownDecision } from '../known-rows.ts'
-import type { ExecutionRecord, FencedWrite, WriteOutcome } from '../store.ts'
+import type { ExecutionRecord, FencedWrite } from '../store.ts'
 import * as q from './queries.ts'
 import { BEGIN, COMMIT, run, type Connection, type Statement } from './round-trip.ts'
-
-/** A committed batch: each write's outcome, with the rows it was decided against and what it changed. */
-export interface Committed {
-  outcomes: WriteOutcome[]
-  rows: Map<string, ExecutionRecord>
-  changes: CommitChanges
-}
 
 /** An unread inbox event as the lock round trip reads it. */
 interface InboxRow {

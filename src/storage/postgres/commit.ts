@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { closingIds, decideCommit, inboxIds, lockIds, type CommitChanges, type InboxEvent } from '../commit-plan.ts'
+import { closingIds, decideCommit, inboxIds, lockIds, type Committed, type InboxEvent } from '../commit-plan.ts'
 import { singleWrite, type KnownDecision, type SingleWrite } from '../known-rows.ts'
 import {
   childColumns,
@@ -12,7 +12,7 @@ import {
   updatedColumns,
   type ExecutionRow,
 } from '../rows.ts'
-import type { ExecutionRecord, FencedWrite, WriteOutcome } from '../store.ts'
+import type { ExecutionRecord, FencedWrite } from '../store.ts'
 import * as q from './queries.ts'
 import type { KeptConnection } from './kept-connection.ts'
 
@@ -22,16 +22,9 @@ interface Locked {
   inbox: { seq: number; execution_id: string; name: string; payload_json: string }[]
 }
 
-/** A committed batch: each write's outcome, with the rows it was decided against and what it changed. */
-export interface Committed {
-  outcomes: WriteOutcome[]
-  rows: Map<string, ExecutionRecord>
-  changes: CommitChanges
-}
-
 /**
  * A batch decided against known rows (see src/storage/known-rows.ts), applied in one
- * prepared call and its own transaction if every fence holds (migration 0019). False: a
+ * prepared call and its own transaction if every fence holds (migrations 0019 and 0021). False: a
  * fence failed and nothing was written; the batch takes `commitWrites`.
  */
 export async function commitKnown(statements: KeptConnection, decision: KnownDecision): Promise<boolean> {
@@ -75,7 +68,7 @@ function singleStatement({ id, token, touched, moved, step }: SingleWrite): pg.Q
   return { ...q.KNOWN_MOVE, values: [id, token, ...UPDATED_COLUMNS.map((column) => row[column]), ...stepValues] }
 }
 
-/** What zart_commit_known raises when a row is not as known (migration 0019). */
+/** What zart_commit_known raises when a row is not as known (migrations 0019 and 0021). */
 const FENCE_FAILED = 'ZK001'
 
 /**

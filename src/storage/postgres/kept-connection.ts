@@ -22,9 +22,9 @@ export class KeptConnection {
   private busy = false
   private released = false
 
-  constructor(pool: pg.Pool, poolSize: number) {
+  constructor(pool: pg.Pool) {
     this.pool = pool
-    this.keeps = poolSize > 1
+    this.keeps = (pool.options.max ?? 10) > 1
   }
 
   async query<R extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<R>> {

@@ -135,9 +135,8 @@ export class PostgresStore implements Store {
       },
       ...(options.schema !== undefined && { options: `-c search_path=${options.schema}` }),
     }
-    const poolSize = options.poolSize ?? 10
-    this.pool = new pg.Pool({ ...this.config, max: poolSize })
-    this.statements = new KeptConnection(this.pool, poolSize)
+    this.pool = new pg.Pool({ ...this.config, max: options.poolSize ?? 10 })
+    this.statements = new KeptConnection(this.pool)
     // An idle connection the server dropped must not crash the process; the next query reconnects.
     this.pool.on('error', () => {})
   }

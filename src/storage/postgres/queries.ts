@@ -329,7 +329,7 @@ export const APPLY_AND_COMMIT = `SELECT zart_apply_commit($1::jsonb, $2::jsonb, 
 /** The same, for a batch that also starts children or tells parents of ends. $5 created, $6 events (migration 0014). */
 export const APPLY_WITH_CHILDREN_AND_COMMIT = `SELECT zart_apply_commit($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb); SELECT zart_apply_children($5::jsonb, $6::jsonb); COMMIT`
 
-/** $1 touched, $2 moved (each row with its lease token), $3 steps: see migration 0019 and `commitKnown`. */
+/** $1 touched, $2 moved (each row with its lease token), $3 steps: see migrations 0019 and 0021, and `commitKnown`. */
 export const COMMIT_KNOWN = query('commit_known', `SELECT zart_commit_known($1::jsonb, $2::jsonb, $3::jsonb)`)
 
 export const LISTEN = `LISTEN zart_due`
