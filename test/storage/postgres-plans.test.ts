@@ -115,22 +115,33 @@ suite('PostgreSQL commit queries', () => {
         { id: 'e13', status: 'running', current_step: 's3' },
         { id: 'e4', status: 'running', current_step: 's3' },
       ])
-      // The same writes of one execution as one prepared statement (KNOWN_TOUCH, KNOWN_MOVE):
-      // `n` says whether the fence held. e17 has e18, still running.
+      // The same writes of one execution as one prepared statement (KNOWN_TOUCH, KNOWN_MOVE,
+      // with or without a step): the row count says whether the fence held. e17 has e18,
+      // still running.
       const step = (key: string) => [key, key, 'step', 'completed', null, null, 1, '1', null, 1, 1, null]
-      const noStep = Array.from({ length: 12 }, () => null)
       const fenced = async (query: q.NamedQuery, values: unknown[]) =>
-        (await client.query<{ n: number }>({ ...query, values })).rows[0]?.n
-      expect(await fenced(q.KNOWN_TOUCH, ['e14', 0, 's4', 0, null, 4, ...step('s4')])).toBe(1)
-      expect(await fenced(q.KNOWN_TOUCH, ['e14', 9, 's5', 0, null, 5, ...step('s5')])).toBe(0)
+        (await client.query({ ...query, values })).rowCount
+      expect(await fenced(q.KNOWN_TOUCH_STEP, ['e14', 0, 's4', 0, null, 4, ...step('s4')])).toBe(1)
+      expect(await fenced(q.KNOWN_TOUCH_STEP, ['e14', 9, 's5', 0, null, 5, ...step('s5')])).toBe(0)
+      // A step written again (its retry, then its end) counts as written too.
+      expect(await fenced(q.KNOWN_TOUCH_STEP, ['e14', 0, 's4', 0, null, 6, ...step('s4')])).toBe(1)
+      expect(await fenced(q.KNOWN_TOUCH, ['e15', 0, 's4', 0, '{"done":1}', 4])).toBe(1)
+      expect(await fenced(q.KNOWN_TOUCH, ['e15', 9, 's4', 0, '{"done":2}', 5])).toBe(0)
       const moved = (id: string) => UPDATED_COLUMNS.map((column) => finished(id)[column])
-      expect(await fenced(q.KNOWN_MOVE, ['e16', 0, ...moved('e16'), ...noStep])).toBe(1)
-      expect(await fenced(q.KNOWN_MOVE, ['e17', 0, ...moved('e17'), ...step('s6')])).toBe(0)
+      expect(await fenced(q.KNOWN_MOVE, ['e16', 0, ...moved('e16')])).toBe(1)
+      expect(await fenced(q.KNOWN_MOVE_STEP, ['e17', 0, ...moved('e17'), ...step('s6')])).toBe(0)
+      expect(await fenced(q.KNOWN_MOVE, ['e17', 0, ...moved('e17')])).toBe(0)
+      expect(await fenced(q.KNOWN_MOVE_STEP, ['e19', 0, ...moved('e19'), ...step('s7')])).toBe(1)
       const steps = await client.query<{ execution_id: string; step_key: string }>(
         `SELECT execution_id, step_key FROM zart_steps ORDER BY execution_id, step_key`,
       )
-      expect(steps.rows).toEqual([{ execution_id: 'e14', step_key: 's4' }])
-      // A schedule of one: an id taken returns no row (the caller then asks which row holds it).
+      expect(steps.rows).toEqual([
+        { execution_id: 'e14', step_key: 's4' },
+        { execution_id: 'e19', step_key: 's7' },
+      ])
+      const progress = await client.query(`SELECT progress_json FROM zart_executions WHERE id = 'e15'`)
+      expect(progress.rows).toEqual([{ progress_json: '{"done":1}' }])
+      // A schedule of one: an id taken writes nothing (the caller then asks which row holds it).
       const createOne = (id: string) =>
         client.query({
           ...q.CREATE_ONE,
@@ -145,8 +156,8 @@ suite('PostgreSQL commit queries', () => {
             version: null,
           }),
         })
-      expect((await createOne('n1')).rows).toEqual([{ id: 'n1' }])
-      expect((await createOne('e1')).rows).toEqual([])
+      expect((await createOne('n1')).rowCount).toBe(1)
+      expect((await createOne('e1')).rowCount).toBe(0)
       const after = await seqScans()
       await client.query('ROLLBACK')
       expect(after).toEqual(before)
@@ -198,8 +209,16 @@ suite('PostgreSQL commit queries', () => {
       })
 
       await client.query('BEGIN')
-      await count('KNOWN_TOUCH', q.KNOWN_TOUCH.text, (id) => [id, 0, 's', 0, null, 1, ...step('s')], 'e20', 'e10')
-      await count('KNOWN_MOVE', q.KNOWN_MOVE.text, (id) => [id, 0, ...moved(id), ...step('t')], 'e21', 'e11')
+      await count(
+        'KNOWN_TOUCH_STEP',
+        q.KNOWN_TOUCH_STEP.text,
+        (id) => [id, 0, 's', 0, null, 1, ...step('s')],
+        'e20',
+        'e10',
+      )
+      await count('KNOWN_TOUCH', q.KNOWN_TOUCH.text, (id) => [id, 0, 's', 0, null, 1], 'e25', 'e15')
+      await count('KNOWN_MOVE_STEP', q.KNOWN_MOVE_STEP.text, (id) => [id, 0, ...moved(id), ...step('t')], 'e21', 'e11')
+      await count('KNOWN_MOVE', q.KNOWN_MOVE.text, (id) => [id, 0, ...moved(id)], 'e26', 'e16')
       const commitKnown = `SELECT zart_commit_known($1::jsonb, '[]'::jsonb, '[]'::jsonb)`
       await count('zart_commit_known', commitKnown, (id) => [JSON.stringify([touched(id)])], 'e22', 'e12')
       await count('HEARTBEAT', q.HEARTBEAT.text, (id) => [[id], [0], 99], 'e23', 'e13')
@@ -222,7 +241,7 @@ suite('PostgreSQL commit queries', () => {
         ['e13000', 'pending', 0],
         ['e24500', 'pending', 0],
       ])
-      expect(Object.keys(touchedBlocks)).toHaveLength(7)
+      expect(Object.keys(touchedBlocks)).toHaveLength(9)
       expect(Object.entries(touchedBlocks).filter(([, blocks]) => blocks > 100)).toEqual([])
     })
   })

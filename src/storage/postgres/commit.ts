@@ -29,10 +29,7 @@ interface Locked {
  */
 export async function commitKnown(statements: KeptConnection, decision: KnownDecision): Promise<boolean> {
   const single = singleWrite(decision)
-  if (single) {
-    const { rows: written } = await statements.query<{ n: number }>(singleStatement(single))
-    return written[0]?.n === 1
-  }
+  if (single) return (await statements.query(singleStatement(single))).rowCount === 1
   const { changes, rows } = decision
   // Each row carries the token its fence checks.
   const token = (id: string) => rows.get(id)?.leaseToken
@@ -54,18 +51,21 @@ export async function commitKnown(statements: KeptConnection, decision: KnownDec
 
 /**
  * A batch of one execution and at most one step as one prepared statement with plain
- * parameters: KNOWN_TOUCH or KNOWN_MOVE, the same fence and writes as zart_commit_known
- * without the function call and the JSON.
+ * parameters (KNOWN_TOUCH or KNOWN_MOVE, with or without a step): the same fence and
+ * writes as zart_commit_known without the function call and the JSON. Its row count says
+ * whether the fence held.
  */
 function singleStatement({ id, token, touched, moved, step }: SingleWrite): pg.QueryConfig {
   const columns = step && stepColumns(id, step)
-  const stepValues = STEP_COLUMNS.slice(1).map((column) => (columns ? columns[column] : null))
+  const stepValues = columns ? STEP_COLUMNS.slice(1).map((column) => columns[column]) : []
   if (touched) {
     const { current_step, takeovers, progress_json, updated_at } = touchedColumns(touched)
-    return { ...q.KNOWN_TOUCH, values: [id, token, current_step, takeovers, progress_json, updated_at, ...stepValues] }
+    const values = [id, token, current_step, takeovers, progress_json, updated_at, ...stepValues]
+    return { ...(columns ? q.KNOWN_TOUCH_STEP : q.KNOWN_TOUCH), values }
   }
   const row = updatedColumns(moved as ExecutionRecord)
-  return { ...q.KNOWN_MOVE, values: [id, token, ...UPDATED_COLUMNS.map((column) => row[column]), ...stepValues] }
+  const values = [id, token, ...UPDATED_COLUMNS.map((column) => row[column]), ...stepValues]
+  return { ...(columns ? q.KNOWN_MOVE_STEP : q.KNOWN_MOVE), values }
 }
 
 /** What zart_commit_known raises when a row is not as known (migrations 0019 and 0021). */

@@ -224,8 +224,8 @@ export class PostgresStore implements Store {
   private async createOne(input: NewExecution): Promise<CreateResult | null> {
     const state = initialState(input)
     const flow = flowState(input)
-    const [row] = await this.rows<{ id: string }>(q.CREATE_ONE, newRowValues(input, state, flow))
-    if (!row) return null
+    const { rowCount } = await this.statements.query({ ...q.CREATE_ONE, values: newRowValues(input, state, flow) })
+    if (rowCount !== 1) return null
     const execution = newRecord(input, state, flow)
     // Created claimed for a worker here: its first step commit may go without a lock-and-read.
     if (input.claim) this.known.held([execution])
