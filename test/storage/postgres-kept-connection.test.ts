@@ -83,6 +83,80 @@ suite('PostgreSQL kept connection', () => {
     }
   })
 
+  /**
+   * The schedule of one and the one-execution commits go to the driver as statements that
+   * return no row (src/storage/postgres/command.ts): the same connection rules hold for them.
+   */
+  it('runs statements that return no row on it, or on the pool while it is busy, and survives their errors', async () => {
+    if (reason !== null) throw new Error(reason)
+    const { store: migrated, url } = await postgres.fresh()
+    const name = `zart_kept_cmd_${process.pid}_${Date.now()}`
+    const store = namedStore(url, name, 4)
+    const admin = new pg.Client({ connectionString: url })
+    let failed = true
+    try {
+      await migrated.migrate()
+      await admin.connect()
+      const pids = async () =>
+        (
+          await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = $1`, [name])
+        ).rows.map((r) => r.pid)
+
+      expect((await store.createExecution(newExecution('c1'))).outcome).toBe('created')
+      const [kept] = await pids()
+      // A count of 0 (the id is taken) is an answer, not an error.
+      expect(await store.createExecution(newExecution('c1'))).toMatchObject({ outcome: 'existing', matchedBy: 'id' })
+      // A value the server refuses is the statement's error: the connection stays.
+      await expect(store.createExecution(newExecution('c2', { inputJson: '"\u0000"' }))).rejects.toMatchObject({
+        code: '22021',
+      })
+      expect((await store.createExecution(newExecution('c2'))).outcome).toBe('created')
+      expect(await pids()).toEqual([kept])
+
+      // Twenty at once: the kept connection takes one at a time, the pool the rest.
+      const many = await Promise.all(Array.from({ length: 20 }, (_, i) => store.createExecution(newExecution(`m${i}`))))
+      expect(many.map((r) => r.outcome)).toEqual(Array.from({ length: 20 }, () => 'created'))
+      expect((await pids()).length).toBeLessThanOrEqual(4)
+      const count = await admin.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM zart_executions WHERE id LIKE 'm%'`,
+      )
+      expect(count.rows[0]?.n).toBe(20)
+
+      // Ended by the server in the middle of one (waiting for a table lock held here): it
+      // fails, and the next one runs on a new connection.
+      const locker = new pg.Client({ connectionString: url })
+      await locker.connect()
+      try {
+        await locker.query('BEGIN; LOCK TABLE zart_executions IN ACCESS EXCLUSIVE MODE')
+        const blocked = store.createExecution(newExecution('c3')).then(
+          () => 'answered',
+          (error: unknown) => (error as { code?: string }).code ?? 'failed',
+        )
+        const waiting = async () =>
+          (
+            await admin.query(
+              `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+              [name],
+            )
+          ).rowCount === 1
+        for (let i = 0; i < 200 && !(await waiting()); i++) await new Promise((r) => setTimeout(r, 10))
+        await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [name])
+        expect(await blocked).toBe('57P01')
+      } finally {
+        await locker.query('ROLLBACK')
+        await locker.end()
+      }
+      expect((await store.createExecution(newExecution('c3'))).outcome).toBe('created')
+      expect(await store.getExecution('c3')).toMatchObject({ id: 'c3', status: 'pending' })
+      failed = false
+    } finally {
+      await admin.end()
+      await store.close()
+      await migrated.close()
+      await postgres.options.cleanup?.(migrated, failed)
+    }
+  })
+
   it('is not kept from a pool of one, whose transactions would wait for it for ever', async () => {
     if (reason !== null) throw new Error(reason)
     const { store: migrated, url } = await postgres.fresh()

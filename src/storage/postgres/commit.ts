@@ -15,6 +15,7 @@ import {
 import type { ExecutionRecord, FencedWrite } from '../store.ts'
 import * as q from './queries.ts'
 import type { KeptConnection } from './kept-connection.ts'
+import type { CommandValue } from './command.ts'
 
 /** What zart_lock_for_commit returns. */
 interface Locked {
@@ -29,7 +30,10 @@ interface Locked {
  */
 export async function commitKnown(statements: KeptConnection, decision: KnownDecision): Promise<boolean> {
   const single = singleWrite(decision)
-  if (single) return (await statements.query(singleStatement(single))).rowCount === 1
+  if (single) {
+    const [query, values] = singleStatement(single)
+    return (await statements.command(query, values)) === 1
+  }
   const { changes, rows } = decision
   // Each row carries the token its fence checks.
   const token = (id: string) => rows.get(id)?.leaseToken
@@ -55,17 +59,17 @@ export async function commitKnown(statements: KeptConnection, decision: KnownDec
  * writes as zart_commit_known without the function call and the JSON. Its row count says
  * whether the fence held.
  */
-function singleStatement({ id, token, touched, moved, step }: SingleWrite): pg.QueryConfig {
+function singleStatement({ id, token, touched, moved, step }: SingleWrite): [q.NamedQuery, CommandValue[]] {
   const columns = step && stepColumns(id, step)
-  const stepValues = columns ? STEP_COLUMNS.slice(1).map((column) => columns[column]) : []
+  const stepValues = columns ? STEP_COLUMNS.slice(1).map((column) => columns[column] as CommandValue) : []
   if (touched) {
     const { current_step, takeovers, progress_json, updated_at } = touchedColumns(touched)
     const values = [id, token, current_step, takeovers, progress_json, updated_at, ...stepValues]
-    return { ...(columns ? q.KNOWN_TOUCH_STEP : q.KNOWN_TOUCH), values }
+    return [columns ? q.KNOWN_TOUCH_STEP : q.KNOWN_TOUCH, values]
   }
   const row = updatedColumns(moved as ExecutionRecord)
-  const values = [id, token, ...UPDATED_COLUMNS.map((column) => row[column]), ...stepValues]
-  return { ...(columns ? q.KNOWN_MOVE_STEP : q.KNOWN_MOVE), values }
+  const values = [id, token, ...UPDATED_COLUMNS.map((column) => row[column] as CommandValue), ...stepValues]
+  return [columns ? q.KNOWN_MOVE_STEP : q.KNOWN_MOVE, values]
 }
 
 /** What zart_commit_known raises when a row is not as known (migrations 0019 and 0021). */

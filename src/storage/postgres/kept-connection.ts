@@ -1,4 +1,6 @@
 import pg from 'pg'
+import { command, type CommandValue } from './command.ts'
+import type { NamedQuery } from './queries.ts'
 
 /**
  * Runs single statements (each its own transaction) on one connection kept out of the
@@ -28,21 +30,41 @@ export class KeptConnection {
   }
 
   async query<R extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<R>> {
-    if (this.busy || this.released || !this.keeps) return this.pool.query<R>(config)
+    return this.on((client) => client.query<R>(config))
+  }
+
+  /** A statement that returns no row (see `command`): its row count. */
+  async command(query: NamedQuery, values: readonly CommandValue[]): Promise<number> {
+    return this.on((client) => command(client, query, values))
+  }
+
+  /** Runs `statement` on the kept connection when it is free, else on one from the pool. */
+  private async on<T>(statement: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+    if (this.busy || this.released || !this.keeps) return this.pooled(statement)
     this.busy = true
     let client: pg.PoolClient | null = null
     try {
       client = this.client ?? (await this.keep())
-      return await client.query<R>(config)
+      return await statement(client)
     } catch (error) {
-      // An error the server sent for the statement leaves the connection as it was; any
-      // other (a broken socket, the server ending the session: FATAL) does not.
-      const statementError = error instanceof pg.DatabaseError && error.severity === 'ERROR'
-      if (client && !statementError) this.drop(client, error)
+      if (client && !isStatementError(error)) this.drop(client, error)
       throw error
     } finally {
       this.busy = false
       if (this.released) this.giveBack()
+    }
+  }
+
+  private async pooled<T>(statement: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect()
+    let broken: Error | undefined
+    try {
+      return await statement(client)
+    } catch (error) {
+      if (!isStatementError(error)) broken = error instanceof Error ? error : new Error(String(error))
+      throw error
+    } finally {
+      client.release(broken)
     }
   }
 
@@ -85,4 +107,12 @@ export class KeptConnection {
     this.client = null
     this.onBroken = null
   }
+}
+
+/**
+ * An error the server sent for the statement leaves the connection as it was; any other (a
+ * broken socket, the server ending the session: FATAL) does not.
+ */
+function isStatementError(error: unknown): boolean {
+  return error instanceof pg.DatabaseError && error.severity === 'ERROR'
 }

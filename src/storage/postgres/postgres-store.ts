@@ -36,6 +36,7 @@ import { commitKnown, commitWrites } from './commit.ts'
 import { KnownRows } from '../known-rows.ts'
 import { listen } from './wake-ups.ts'
 import { KeptConnection } from './kept-connection.ts'
+import type { CommandValue } from './command.ts'
 import * as q from './queries.ts'
 import * as sq from './schedule-queries.ts'
 import {
@@ -224,8 +225,8 @@ export class PostgresStore implements Store {
   private async createOne(input: NewExecution): Promise<CreateResult | null> {
     const state = initialState(input)
     const flow = flowState(input)
-    const { rowCount } = await this.statements.query({ ...q.CREATE_ONE, values: newRowValues(input, state, flow) })
-    if (rowCount !== 1) return null
+    const created = await this.statements.command(q.CREATE_ONE, newRowValues(input, state, flow) as CommandValue[])
+    if (created !== 1) return null
     const execution = newRecord(input, state, flow)
     // Created claimed for a worker here: its first step commit may go without a lock-and-read.
     if (input.claim) this.known.held([execution])
