@@ -14,6 +14,73 @@ function namedStore(url: string, name: string, poolSize: number): PostgresStore 
   return new PostgresStore(named.toString(), { poolSize })
 }
 
+/** The server processes of the connections named `name`. */
+async function backendsOf(admin: pg.Client, name: string): Promise<number[]> {
+  const { rows } = await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = $1`, [
+    name,
+  ])
+  return rows.map((r) => r.pid)
+}
+
+/**
+ * Runs `statement` while this test holds a lock on the executions table, waits until the
+ * statement waits for it, then has the server end the connections named `name`: the
+ * statement's error code, or 'answered'.
+ */
+async function endedWhileWaiting(
+  url: string,
+  admin: pg.Client,
+  name: string,
+  statement: () => Promise<unknown>,
+): Promise<string> {
+  const locker = new pg.Client({ connectionString: url })
+  await locker.connect()
+  try {
+    await locker.query('BEGIN; LOCK TABLE zart_executions IN ACCESS EXCLUSIVE MODE')
+    const blocked = statement().then(
+      () => 'answered',
+      (error: unknown) => (error as { code?: string }).code ?? 'failed',
+    )
+    const waiting = async () =>
+      (
+        await admin.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`, [
+          name,
+        ])
+      ).rowCount === 1
+    for (let i = 0; i < 200 && !(await waiting()); i++) await new Promise((r) => setTimeout(r, 10))
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [name])
+    return await blocked
+  } finally {
+    await locker.query('ROLLBACK')
+    await locker.end()
+  }
+}
+
+/** A fresh schema, a store on it of `poolSize` whose connections carry a name, and an admin connection. */
+async function withNamedStore(
+  prefix: string,
+  poolSize: number,
+  test: (context: { store: PostgresStore; url: string; admin: pg.Client; name: string }) => Promise<void>,
+): Promise<void> {
+  if (reason !== null) throw new Error(reason)
+  const { store: migrated, url } = await postgres.fresh()
+  const name = `${prefix}_${process.pid}_${Date.now()}`
+  const store = namedStore(url, name, poolSize)
+  const admin = new pg.Client({ connectionString: url })
+  let failed = true
+  try {
+    await migrated.migrate()
+    await admin.connect()
+    await test({ store, url, admin, name })
+    failed = false
+  } finally {
+    await admin.end()
+    await store.close()
+    await migrated.close()
+    await postgres.options.cleanup?.(migrated, failed)
+  }
+}
+
 /**
  * Single statements run on one connection the store keeps out of its pool while it is
  * free (src/storage/postgres/kept-connection.ts). Held out of the pool, it has no error
@@ -21,19 +88,8 @@ function namedStore(url: string, name: string, poolSize: number): PostgresStore 
  */
 suite('PostgreSQL kept connection', () => {
   it('is dropped when the server ends it, and the next statement gets a new one', async () => {
-    if (reason !== null) throw new Error(reason)
-    const { store: migrated, url } = await postgres.fresh()
-    const name = `zart_kept_${process.pid}_${Date.now()}`
-    const store = namedStore(url, name, 4)
-    const admin = new pg.Client({ connectionString: url })
-    let failed = true
-    try {
-      await migrated.migrate()
-      await admin.connect()
-      const pids = async () =>
-        (
-          await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = $1`, [name])
-        ).rows.map((r) => r.pid)
+    await withNamedStore('zart_kept', 4, async ({ store, url, admin, name }) => {
+      const pids = () => backendsOf(admin, name)
 
       await store.createExecution(newExecution('k1'))
       expect(await store.getExecution('k1')).toMatchObject({ id: 'k1', status: 'pending' })
@@ -51,36 +107,9 @@ suite('PostgreSQL kept connection', () => {
 
       // Ended in the middle of a statement (one waiting for a table lock held here): that
       // statement fails, and the next one runs on a new connection.
-      const locker = new pg.Client({ connectionString: url })
-      await locker.connect()
-      try {
-        await locker.query('BEGIN; LOCK TABLE zart_executions IN ACCESS EXCLUSIVE MODE')
-        const blocked = store.getExecution('k2').then(
-          () => 'answered',
-          (error: unknown) => (error as { code?: string }).code ?? 'failed',
-        )
-        const waiting = async () =>
-          (
-            await admin.query(
-              `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
-              [name],
-            )
-          ).rowCount === 1
-        for (let i = 0; i < 200 && !(await waiting()); i++) await new Promise((r) => setTimeout(r, 10))
-        await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [name])
-        expect(await blocked).toBe('57P01')
-      } finally {
-        await locker.query('ROLLBACK')
-        await locker.end()
-      }
+      expect(await endedWhileWaiting(url, admin, name, () => store.getExecution('k2'))).toBe('57P01')
       expect(await store.getExecution('k2')).toMatchObject({ id: 'k2' })
-      failed = false
-    } finally {
-      await admin.end()
-      await store.close()
-      await migrated.close()
-      await postgres.options.cleanup?.(migrated, failed)
-    }
+    })
   })
 
   /**
@@ -88,19 +117,8 @@ suite('PostgreSQL kept connection', () => {
    * return no row (src/storage/postgres/command.ts): the same connection rules hold for them.
    */
   it('runs statements that return no row on it, or on the pool while it is busy, and survives their errors', async () => {
-    if (reason !== null) throw new Error(reason)
-    const { store: migrated, url } = await postgres.fresh()
-    const name = `zart_kept_cmd_${process.pid}_${Date.now()}`
-    const store = namedStore(url, name, 4)
-    const admin = new pg.Client({ connectionString: url })
-    let failed = true
-    try {
-      await migrated.migrate()
-      await admin.connect()
-      const pids = async () =>
-        (
-          await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = $1`, [name])
-        ).rows.map((r) => r.pid)
+    await withNamedStore('zart_kept_cmd', 4, async ({ store, url, admin, name }) => {
+      const pids = () => backendsOf(admin, name)
 
       expect((await store.createExecution(newExecution('c1'))).outcome).toBe('created')
       const [kept] = await pids()
@@ -124,55 +142,18 @@ suite('PostgreSQL kept connection', () => {
 
       // Ended by the server in the middle of one (waiting for a table lock held here): it
       // fails, and the next one runs on a new connection.
-      const locker = new pg.Client({ connectionString: url })
-      await locker.connect()
-      try {
-        await locker.query('BEGIN; LOCK TABLE zart_executions IN ACCESS EXCLUSIVE MODE')
-        const blocked = store.createExecution(newExecution('c3')).then(
-          () => 'answered',
-          (error: unknown) => (error as { code?: string }).code ?? 'failed',
-        )
-        const waiting = async () =>
-          (
-            await admin.query(
-              `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
-              [name],
-            )
-          ).rowCount === 1
-        for (let i = 0; i < 200 && !(await waiting()); i++) await new Promise((r) => setTimeout(r, 10))
-        await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [name])
-        expect(await blocked).toBe('57P01')
-      } finally {
-        await locker.query('ROLLBACK')
-        await locker.end()
-      }
+      expect(await endedWhileWaiting(url, admin, name, () => store.createExecution(newExecution('c3')))).toBe('57P01')
       expect((await store.createExecution(newExecution('c3'))).outcome).toBe('created')
       expect(await store.getExecution('c3')).toMatchObject({ id: 'c3', status: 'pending' })
-      failed = false
-    } finally {
-      await admin.end()
-      await store.close()
-      await migrated.close()
-      await postgres.options.cleanup?.(migrated, failed)
-    }
+    })
   })
 
   it('is not kept from a pool of one, whose transactions would wait for it for ever', async () => {
-    if (reason !== null) throw new Error(reason)
-    const { store: migrated, url } = await postgres.fresh()
-    const store = namedStore(url, `zart_kept_one_${process.pid}`, 1)
-    let failed = true
-    try {
-      await migrated.migrate()
+    await withNamedStore('zart_kept_one', 1, async ({ store }) => {
       await store.createExecution(newExecution('k1'))
       // A transaction (the migration check takes the migration lock in one) right after a statement.
       expect((await store.migrate()).applied).toEqual([])
       expect(await store.getExecution('k1')).toMatchObject({ id: 'k1' })
-      failed = false
-    } finally {
-      await store.close()
-      await migrated.close()
-      await postgres.options.cleanup?.(migrated, failed)
-    }
+    })
   })
 })
