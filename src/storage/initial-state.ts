@@ -60,7 +60,7 @@ export function newRowValues(
   input: NewExecution,
   state: InitialState = initialState(input),
   flow: FlowState = flowState(input),
-): unknown[] {
+): (string | number | null)[] {
   return [
     input.id,
     input.workflow,

@@ -57,11 +57,11 @@ export class KeptConnection {
 
   private async pooled<T>(statement: (client: pg.ClientBase) => Promise<T>): Promise<T> {
     const client = await this.pool.connect()
-    let broken: Error | undefined
+    let broken: Error | true | undefined
     try {
       return await statement(client)
     } catch (error) {
-      if (!isStatementError(error)) broken = error instanceof Error ? error : new Error(String(error))
+      if (!isStatementError(error)) broken = destroyWith(error)
       throw error
     } finally {
       client.release(broken)
@@ -89,7 +89,7 @@ export class KeptConnection {
   private drop(client: pg.PoolClient, error: unknown): void {
     if (this.client !== client) return
     this.forget(client)
-    client.release(error instanceof Error ? error : true)
+    client.release(destroyWith(error))
   }
 
   private giveBack(): void {
@@ -115,4 +115,9 @@ export class KeptConnection {
  */
 function isStatementError(error: unknown): boolean {
   return error instanceof pg.DatabaseError && error.severity === 'ERROR'
+}
+
+/** What `release` takes to destroy a connection instead of pooling it again: the error that broke it. */
+function destroyWith(error: unknown): Error | true {
+  return error instanceof Error ? error : true
 }

@@ -36,7 +36,6 @@ import { commitKnown, commitWrites } from './commit.ts'
 import { KnownRows } from '../known-rows.ts'
 import { listen } from './wake-ups.ts'
 import { KeptConnection } from './kept-connection.ts'
-import type { CommandValue } from './command.ts'
 import * as q from './queries.ts'
 import * as sq from './schedule-queries.ts'
 import {
@@ -225,7 +224,7 @@ export class PostgresStore implements Store {
   private async createOne(input: NewExecution): Promise<CreateResult | null> {
     const state = initialState(input)
     const flow = flowState(input)
-    const created = await this.statements.command(q.CREATE_ONE, newRowValues(input, state, flow) as CommandValue[])
+    const created = await this.statements.command(q.CREATE_ONE, newRowValues(input, state, flow))
     if (created !== 1) return null
     const execution = newRecord(input, state, flow)
     // Created claimed for a worker here: its first step commit may go without a lock-and-read.
