@@ -81,6 +81,10 @@ const DUPLICATE_KEY = 1062
 /** ER_LOCK_DEADLOCK: the server rolled back the transaction to break a deadlock. */
 const DEADLOCK = 1213
 
+function isDeadlock(error: unknown): boolean {
+  return (error as { errno?: number } | null)?.errno === DEADLOCK
+}
+
 /**
  * MySQL 8 / MariaDB 10.6+ store: pooled mysql2 connections, `FOR UPDATE SKIP LOCKED`
  * claims, and a whole group commit sent as one multi-statement round trip. MySQL has no
@@ -328,39 +332,32 @@ export class MysqlStore implements Store {
   }
 
   async cancelExecution(id: string, now: number, errorJson: string): Promise<CancelResult> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.withConnection(async (connection): Promise<CancelResult> => {
-          const locked = await run(connection, [...BEGIN, { sql: q.CANCEL_TREE, values: [id, id] }])
-          let found = locked[BEGIN.length] as ExecutionRow[]
-          // The tree was read before the row locks were granted: a child that a commit
-          // started while this waited is not in it. Read again, holding the locks (a locked
-          // execution starts no child), until nothing new shows.
-          for (;;) {
-            const [again] = await run(connection, [{ sql: q.CANCEL_TREE, values: [id, id] }])
-            if ((again as ExecutionRow[]).length === found.length) break
-            found = again as ExecutionRow[]
-          }
-          const rows = found.map(toExecution)
-          const decision = decideCancel(id, new Map(rows.map((r) => [r.id, r])), now, errorJson)
-          if (decision.outcome !== 'cancelled') {
-            await run(connection, [COMMIT])
-            return decision
-          }
-          await run(connection, [
-            updateRows(decision.executions.map(updatedColumns), UPDATED_COLUMNS),
-            ...insertEvents(decision.events),
-            COMMIT,
-          ])
-          // A cancelled child's parent may be woken: other processes' workers hear of it at once.
-          this.wake()
-          return { outcome: 'cancelled', execution: decision.execution, cascaded: decision.cascaded }
-        })
-      } catch (error) {
-        // A deadlock the server broke rolled the whole transaction back: running it again is safe.
-        if (attempt >= 3 || (error as { errno?: number }).errno !== DEADLOCK) throw error
+    return this.withConnection(async (connection): Promise<CancelResult> => {
+      const locked = await run(connection, [...BEGIN, { sql: q.CANCEL_TREE, values: [id, id] }])
+      let found = locked[BEGIN.length] as ExecutionRow[]
+      // The tree was read before the row locks were granted: a child that a commit
+      // started while this waited is not in it. Read again, holding the locks (a locked
+      // execution starts no child), until nothing new shows.
+      for (;;) {
+        const [again] = await run(connection, [{ sql: q.CANCEL_TREE, values: [id, id] }])
+        if ((again as ExecutionRow[]).length === found.length) break
+        found = again as ExecutionRow[]
       }
-    }
+      const rows = found.map(toExecution)
+      const decision = decideCancel(id, new Map(rows.map((r) => [r.id, r])), now, errorJson)
+      if (decision.outcome !== 'cancelled') {
+        await run(connection, [COMMIT])
+        return decision
+      }
+      await run(connection, [
+        updateRows(decision.executions.map(updatedColumns), UPDATED_COLUMNS),
+        ...insertEvents(decision.events),
+        COMMIT,
+      ])
+      // A cancelled child's parent may be woken: other processes' workers hear of it at once.
+      this.wake()
+      return { outcome: 'cancelled', execution: decision.execution, cascaded: decision.cascaded }
+    })
   }
 
   async listChildren(parentId: string, limit: number): Promise<ExecutionRecord[]> {
@@ -705,28 +702,21 @@ export class MysqlStore implements Store {
     const one = writes.every((write) => write.lease.executionId === writes[0]?.lease.executionId)
     const known = one ? this.known.decide(writes) : null
     const trip = known && knownTrip(known)
-    // A deadlock broken there rolled it back: the usual path below then runs the batch.
+    // A deadlock broken there every time it ran rolled it back: the usual path below then runs the batch.
     const held =
       trip &&
       (await this.withConnection((connection) => commitKnown(connection, trip)).catch((error: unknown) => {
-        if ((error as { errno?: number }).errno === DEADLOCK) return false
+        if (isDeadlock(error)) return false
         throw error
       }))
     if (known && held) {
       this.known.committed(writes, known.rows, known.changes)
       return known.outcomes
     }
-    // A deadlock the server broke rolled the whole transaction back: running it again is safe.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const { outcomes, rows, changes } = await this.withConnection((connection) => commitWrites(connection, writes))
-        this.known.committed(writes, rows, changes)
-        if (handedBack(outcomes)) this.wake()
-        return outcomes
-      } catch (error) {
-        if (attempt >= 3 || (error as { errno?: number }).errno !== DEADLOCK) throw error
-      }
-    }
+    const { outcomes, rows, changes } = await this.withConnection((connection) => commitWrites(connection, writes))
+    this.known.committed(writes, rows, changes)
+    if (handedBack(outcomes)) this.wake()
+    return outcomes
   }
 
   async createSchedule(schedule: ScheduleRecord): Promise<{ created: boolean; schedule: ScheduleRecord }> {
@@ -790,8 +780,24 @@ export class MysqlStore implements Store {
     return result.affectedRows === 1
   }
 
-  /** Runs `fn` on one pooled connection; a transaction left open by a failure is rolled back. */
+  /**
+   * Runs `fn`, a transaction, on a connection of its own. One the server rolled back to
+   * break a deadlock (ER_LOCK_DEADLOCK) is whole and undone, so it is run again, up to
+   * three times in all: the store locks rows in one order, but another session need not
+   * (an operator's transaction, gap locks at REPEATABLE READ).
+   */
   private async withConnection<T>(fn: (connection: Connection) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.onConnection(fn)
+      } catch (error) {
+        if (attempt >= 3 || !isDeadlock(error)) throw error
+      }
+    }
+  }
+
+  /** Runs `fn` on one pooled connection; a transaction left open by a failure is rolled back. */
+  private async onConnection<T>(fn: (connection: Connection) => Promise<T>): Promise<T> {
     const connection = await this.pool.getConnection()
     let broken = false
     try {
